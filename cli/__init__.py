@@ -1,0 +1,1 @@
+"""The `pricewatch` command line (typer + rich)."""

@@ -1,0 +1,236 @@
+"""`pricewatch` commands. Exit codes: 0 success, 1 input rejected or run failed,
+2 usage error, 3 database unavailable (locked past the wait, or unreadable).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+import pipeline
+from cli.output import emit, fail, plain
+from collectors.base import PARSERS, ParseError, get_parser
+from records import RecordError, parse_timestamp, to_jsonl
+from settings import Settings, SettingsError, load_settings
+from warehouse.db import WarehouseError, open_warehouse
+from warehouse.ingest import IngestError
+
+app = typer.Typer(
+    name="pricewatch",
+    help="LLM inference prices and availability, with their history, in DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB file (default: setting db_path, pricewatch.duckdb).")]
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
+
+EXIT_INPUT, EXIT_DB = 1, 3
+
+
+@contextmanager
+def _errors_to_exit() -> Iterator[None]:
+    """Every expected failure becomes one clear line on stderr and a trustworthy exit code."""
+    try:
+        yield
+    except (ParseError, RecordError, IngestError, SettingsError, ValueError) as error:
+        fail(str(error))
+        raise typer.Exit(EXIT_INPUT) from None
+    except (WarehouseError, duckdb.IOException) as error:
+        fail(str(error))
+        raise typer.Exit(EXIT_DB) from None
+
+
+def _settings(db: Path | None, config: Path | None) -> Settings:
+    return load_settings(config, db_path=db)
+
+
+def _observed_at(text: str | None) -> datetime | None:
+    return None if text is None else parse_timestamp(text, "--observed-at")
+
+
+def _read_input(file: str) -> tuple[bytes, str]:
+    if file == "-":
+        return sys.stdin.buffer.read(), "stdin:"
+    path = Path(file)
+    if not path.is_file():
+        raise ValueError(f"file {file} does not exist")
+    return path.read_bytes(), path.resolve().as_uri()
+
+
+@app.command()
+def parse(
+    source: Annotated[str, typer.Argument(help="Source name, e.g. openrouter.models.")],
+    file: Annotated[str, typer.Argument(help="Captured body; - reads stdin.")],
+    observed_at: Annotated[str | None, typer.Option(
+        "--observed-at", help="Stamp records with this time (ISO 8601 with zone).")] = None,
+) -> None:
+    """Print a captured body's normalised records as JSON lines (the record contract)."""
+    with _errors_to_exit():
+        parser = get_parser(source)
+        body, _ = _read_input(file)
+        when = _observed_at(observed_at)
+        records = parser.parse(body, when or datetime.now(UTC))
+        if when is not None:
+            records = [r.model_copy(update={"observed_at": when}) for r in records]
+        for line in to_jsonl(records):
+            sys.stdout.write(line + "\n")
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Argument(help="Source name, or `records` for JSON lines.")],
+    file: Annotated[str, typer.Argument(help="Captured body; - reads stdin.")],
+    observed_at: Annotated[str | None, typer.Option(
+        "--observed-at", help="When the body was collected (ISO 8601 with zone). Required "
+                              "unless every record carries observed_at.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Load a captured body into the warehouse as if collected at --observed-at (backfill)."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        get_parser(source)
+        body, url = _read_input(file)
+        when = _observed_at(observed_at) or _records_time(source, body)
+        outcome = pipeline.ingest_body(settings, source, body, when, url)
+        emit([vars(outcome) | {"changes": outcome.changes}],
+             ["run_id", "source", "status", "observed_at", "records", "opened", "closed",
+              "message"], as_json=as_json)
+        if outcome.status == "failed":
+            raise typer.Exit(EXIT_INPUT)
+
+
+def _records_time(source: str, body: bytes) -> datetime:
+    """For `records` input without --observed-at: the one observed_at the lines agree on."""
+    if source == "records":
+        times = {r.observed_at for r in get_parser("records").parse(body, datetime.now(UTC))}
+        if len(times) == 1 and None not in times:
+            return times.pop()  # type: ignore[return-value]
+    raise ValueError("--observed-at is required (when was this body collected?)")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run a read-only SQL query against the warehouse."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        with open_warehouse(settings, read_only=True) as con:
+            try:
+                result = con.execute(query)
+            except duckdb.Error as error:
+                raise ValueError(f"query failed: {error}") from None
+            columns = [d[0] for d in result.description or ()]
+            rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        emit(rows, columns, as_json=as_json)
+
+
+STATUS_SQL = """
+WITH ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY source ORDER BY started_at DESC, run_id DESC) AS n
+    FROM runs WHERE status <> 'replaying'
+)
+SELECT r.source, r.status AS last_status, r.observed_at AS last_observed_at,
+       r.started_at AS last_started_at, r.records, r.intervals_opened + r.intervals_closed
+       AS changes, (SELECT max(observed_at) FROM runs g WHERE g.source = r.source
+                    AND g.status IN ('ok', 'partial', 'unchanged')) AS last_good_at,
+       (SELECT count(*) FROM runs c WHERE c.source = r.source) AS runs,
+       r.message
+FROM ranked r WHERE n = 1 ORDER BY r.source
+"""
+
+
+@app.command()
+def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Per source: last run, its status and counts, and how old the last good data is."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        with open_warehouse(settings, read_only=True) as con:
+            result = con.execute(STATUS_SQL)
+            columns = [d[0] for d in result.description or ()]
+            rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        now = datetime.now(UTC)
+        for row in rows:
+            good = row["last_good_at"]
+            row["age_s"] = None if good is None else round((now - good).total_seconds())
+        emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
+                    "last_good_at", "age_s", "runs", "message"], as_json=as_json,
+             title="collectors")
+
+
+HISTORY_SQL = """
+SELECT provider, model, route, component, service_tier, context_threshold, unit, price,
+       currency, dynamic, effective_from, valid_from, valid_to, source, opened_by_run,
+       closed_by_run
+FROM price_history
+WHERE model = $model AND ($provider IS NULL OR provider = $provider)
+ORDER BY provider, route, component, service_tier, context_threshold, unit, valid_from
+"""
+
+
+@app.command()
+def history(
+    model: Annotated[str, typer.Argument(help="The provider's model id, e.g. openai/gpt-4o.")],
+    provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Every interval of every price of one model (valid_to empty = current)."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        with open_warehouse(settings, read_only=True) as con:
+            result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
+            columns = [d[0] for d in result.description or ()]
+            rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+            if not rows:
+                known = [r[0] for r in con.execute(
+                    "SELECT DISTINCT model FROM price_history").fetchall()]
+                close = difflib.get_close_matches(model, known, n=5, cutoff=0.5)
+                hint = f"; close matches: {', '.join(close)}" if close else ""
+                raise ValueError(f"no prices recorded for model {model!r}{hint}")
+        emit(rows, columns, as_json=as_json, title=f"price history of {model}")
+
+
+@app.command()
+def reparse(
+    sources: Annotated[list[str] | None, typer.Argument(help="Sources (default: all).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Rebuild only from this time on (ISO 8601 with zone).")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run today's parsers over the archived bodies and rebuild the history they produce."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        when = parse_timestamp(since, "--since") if since else None
+        reports = pipeline.reparse(settings, sources or (), when)
+        rows: list[dict[str, Any]] = [vars(r) for r in reports]
+        emit(rows, ["source", "runs_replayed", "intervals_added", "intervals_removed",
+                    "status_changes"], as_json=as_json, title="reparse")
+
+
+@app.command()
+def sources(as_json: JsonOption = False) -> None:
+    """List the source names that `parse`, `ingest` and `reparse` accept."""
+    get_parser("records")
+    emit([{"source": p.name, "description": p.description} for p in PARSERS.values()],
+         ["source", "description"], as_json=as_json)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+__all__ = ["app", "plain"]

@@ -1,0 +1,71 @@
+"""One output layer for every command: a rich table for people, `--json` for programs.
+
+`--json` prints a JSON array of objects whose keys are the column names; decimals are
+decimal strings (`"0.06"`, never `6e-08`) and times are ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from records import decimal_text
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe form of one value, decimals kept exact."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def text(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
+         title: str | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows],
+                                    ensure_ascii=False) + "\n")
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(text(row.get(c)) for c in columns))
+    console.print(table)
+    if not rows:
+        console.print("(no rows)")
+
+
+def fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)

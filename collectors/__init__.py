@@ -1,0 +1,1 @@
+"""Collectors: one module per provider (sources and pure parsers) and the shared fetch layer."""

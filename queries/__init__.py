@@ -1,0 +1,1 @@
+"""SQL views (one per file) and the small Python that creates and runs them."""

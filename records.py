@@ -1,0 +1,352 @@
+"""Normalised records: what parsers produce and what ingest stores.
+
+The JSON-lines form of these records (`pricewatch parse` prints it, `pricewatch ingest
+records` reads it) is a public contract, see DESIGN.md section 6. Prices are `Decimal`
+end to end; a float never touches them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+PROVIDERS = ("openrouter", "vertex", "nscale")
+Provider = Literal["openrouter", "vertex", "nscale"]
+
+# Units are named, never implied. Token prices are always USD per 1M tokens.
+UNITS = (
+    "per_1m_tokens",
+    "per_request",
+    "per_image",
+    "per_megapixel",
+    "per_second",
+    "per_minute",
+    "per_1k_characters",
+    "per_1k_searches",
+)
+Unit = Literal[
+    "per_1m_tokens",
+    "per_request",
+    "per_image",
+    "per_megapixel",
+    "per_second",
+    "per_minute",
+    "per_1k_characters",
+    "per_1k_searches",
+]
+ServiceTier = Literal["standard", "batch", "flex", "priority"]
+OfferStatus = Literal["available", "preview", "deprecated", "retiring", "unavailable"]
+RateLimitMetric = Literal[
+    "requests_per_second",
+    "requests_per_minute",
+    "requests_per_day",
+    "tokens_per_minute",
+    "tokens_per_day",
+    "input_tokens_per_minute",
+    "output_tokens_per_minute",
+    "fixed_quota",
+    "credits",
+    "usage",
+]
+
+# DECIMAL(38,18) in DuckDB: more fractional digits would be rounded silently on insert.
+PRICE_SCALE = 18
+MAX_PRICE = Decimal(10) ** (38 - PRICE_SCALE)
+
+
+class RecordError(ValueError):
+    """Input that is not a valid record. Names the source, the line and the field."""
+
+    def __init__(self, source: str, message: str, *, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = source
+        if line is not None:
+            where += f", line {line}"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+def _check_price(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise ValueError("price must be a finite number")
+    if value < 0:
+        raise ValueError("price must not be negative")
+    if value >= MAX_PRICE:
+        raise ValueError(f"price must be below {MAX_PRICE}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -PRICE_SCALE:
+        raise ValueError(f"price has more than {PRICE_SCALE} decimal places")
+    return value
+
+
+def _check_aware(value: datetime | None) -> datetime | None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError("timestamp must carry a timezone (e.g. 2026-01-29T00:00:00Z)")
+    return value
+
+
+def _sorted_unique(values: list[str] | None) -> list[str] | None:
+    return None if values is None else sorted(set(values))
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("value must be a finite number")
+    return value
+
+
+Price = Annotated[Decimal, AfterValidator(_check_price)]
+AwareDatetime = Annotated[datetime, AfterValidator(_check_aware)]
+StrList = Annotated[list[str] | None, AfterValidator(_sorted_unique)]
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Record(BaseModel):
+    # Other programs may add keys to the JSON lines: ignore them rather than refuse.
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    source: str = Field(default="records", min_length=1, max_length=100)
+    provider: Provider
+    observed_at: AwareDatetime | None = None
+
+    @field_validator("observed_at")
+    @classmethod
+    def _to_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+
+class PriceRecord(_Record):
+    """One price component of one offer, in a named unit."""
+
+    kind: Literal["price"] = "price"
+    model: Name
+    route: str = ""
+    component: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+    service_tier: ServiceTier = "standard"
+    context_threshold: Count = 0
+    unit: Unit
+    price: Price | None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    dynamic: bool = False
+    effective_from: date | None = None
+
+    @model_validator(mode="after")
+    def _price_or_dynamic(self) -> PriceRecord:
+        if self.dynamic and self.price is not None:
+            raise ValueError("a dynamic price has no figure: price must be null")
+        if not self.dynamic and self.price is None:
+            raise ValueError("price is required unless dynamic is true")
+        return self
+
+
+class OfferRecord(_Record):
+    """One offer: a model served by a provider on a route, with what availability means."""
+
+    kind: Literal["offer"] = "offer"
+    model: Name
+    route: str = ""
+    status: OfferStatus = "available"
+    retiring_on: date | None = None
+    display_name: str | None = None
+    context_length: Count | None = None
+    max_output_tokens: Count | None = None
+    max_prompt_tokens: Count | None = None
+    input_modalities: StrList = None
+    output_modalities: StrList = None
+    capabilities: StrList = None
+    supported_parameters: StrList = None
+    quantization: str | None = None
+
+
+class RateLimitRecord(_Record):
+    """A published limit. `enforced=False` with `value=None` states "not enforced"."""
+
+    kind: Literal["rate_limit"] = "rate_limit"
+    scope: Name
+    metric: RateLimitMetric
+    value: Price | None
+    enforced: bool = True
+    condition: str = ""
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_or_not_enforced(self) -> RateLimitRecord:
+        if self.enforced and self.value is None and self.note is None:
+            raise ValueError("value is required unless enforced is false or a note says why")
+        return self
+
+
+class MeasurementRecord(_Record):
+    """A volatile reading (uptime, latency, throughput): appended per run, never SCD2."""
+
+    kind: Literal["measurement"] = "measurement"
+    model: Name
+    route: str = ""
+    metric: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+    value: Annotated[Decimal, AfterValidator(_finite)]
+
+
+Record = Annotated[
+    PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord,
+    Field(discriminator="kind"),
+]
+_RECORD = TypeAdapter(Record)
+
+
+def record_error(source: str, error: ValidationError, line: int | None = None) -> RecordError:
+    """The first validation problem, as a RecordError naming source, line and field."""
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+    # The discriminator tag shows up as the first loc part ("price.unit"): drop it.
+    head, _, rest = field.partition(".")
+    if head in ("price", "offer", "rate_limit", "measurement") and rest:
+        field = rest
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "union_tag_invalid":
+        field, message = "kind", "kind must be one of price, offer, rate_limit, measurement"
+    elif first["type"] == "union_tag_not_found":
+        field, message = "kind", "missing kind (price, offer, rate_limit or measurement)"
+    return RecordError(source, message, line=line, field=field or None)
+
+
+def validate_record(data: dict[str, Any], source: str) -> PriceRecord | OfferRecord | \
+        RateLimitRecord | MeasurementRecord:
+    """Build one record from a dict, re-raising problems with the source named."""
+    try:
+        return _RECORD.validate_python(data)
+    except ValidationError as error:
+        raise record_error(source, error) from None
+
+
+AnyRecord = PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord
+
+
+def parse_jsonl(body: bytes, source: str = "records") -> list[AnyRecord]:
+    """Read the JSON-lines record format. All or nothing: one bad line rejects the file."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RecordError(source, f"not UTF-8 text ({error.reason} at byte {error.start})") \
+            from None
+    records: list[AnyRecord] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            raise RecordError(source, f"not a JSON object ({error.msg})", line=number) from None
+        if not isinstance(data, dict):
+            raise RecordError(source, "not a JSON object", line=number)
+        try:
+            records.append(_RECORD.validate_python(data))
+        except ValidationError as error:
+            raise record_error(source, error, line=number) from None
+    if not records:
+        raise RecordError(source, "no records found")
+    return records
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """`0.06`, never `6E-8` or `0.060000`: the contract's text form of a decimal."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def to_json_dict(record: AnyRecord) -> dict[str, Any]:
+    """The contract form of a record: decimals as text, dates as ISO strings."""
+    data = record.model_dump(mode="python")
+    for name, value in data.items():
+        if isinstance(value, Decimal):
+            data[name] = decimal_text(value)
+        elif isinstance(value, datetime):
+            data[name] = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        elif isinstance(value, date):
+            data[name] = value.isoformat()
+    return data
+
+
+def to_jsonl(records: Iterable[AnyRecord]) -> Iterator[str]:
+    for record in records:
+        yield json.dumps(to_json_dict(record), ensure_ascii=False)
+
+
+def parse_timestamp(text: str, what: str = "timestamp") -> datetime:
+    """An aware UTC datetime from ISO text; a date alone means midnight UTC."""
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not an ISO 8601 time "
+                         "(e.g. 2026-01-29 or 2026-01-29T12:00:00Z)") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{what} {text!r} has no timezone: add Z or +00:00")
+    return parsed.astimezone(UTC)
+
+
+ONE_MILLION = Decimal(1_000_000)
+
+
+@dataclass
+class ParseResult:
+    """A run's parsed snapshot, as ingest takes it.
+
+    `scope_models` is None for a full snapshot (absent keys are unlisted); for a sweep it
+    holds the (provider, model) pairs actually fetched, and only their absent keys close.
+    `error` set means the run failed and writes no history.
+    """
+
+    records: list[AnyRecord] | None
+    scope_models: set[tuple[str, str]] | None = None
+    partial: bool = False
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.warnings
+__all__ = [
+    "ONE_MILLION",
+    "PROVIDERS",
+    "UNITS",
+    "AnyRecord",
+    "MeasurementRecord",
+    "OfferRecord",
+    "ParseResult",
+    "PriceRecord",
+    "RateLimitRecord",
+    "RecordError",
+    "decimal_text",
+    "parse_jsonl",
+    "parse_timestamp",
+    "to_json_dict",
+    "to_jsonl",
+    "validate_record",
+]

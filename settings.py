@@ -1,0 +1,112 @@
+"""Configuration: defaults here, then `pricewatch.toml` (or `--config`), then `PRICEWATCH_*`.
+
+Every default carries its reason. Secrets (API keys) are read from the environment only and
+are never written to the database, the archive or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("pricewatch.toml")
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; names the key and the expected form."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRICEWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    db_path: Path = Field(
+        default=Path("pricewatch.duckdb"),
+        description="DuckDB file holding the archive, the history and the views.",
+    )
+    lock_timeout_s: float = Field(
+        default=60.0, gt=0,
+        description="How long a write waits for another process to release the database "
+                    "file before it fails. DuckDB allows one writer; a sweep's write takes "
+                    "well under a second, so a minute covers a busy reader or a reparse.",
+    )
+    suspect_ratio: float = Field(
+        default=0.5, gt=0, le=1,
+        description="A run with fewer records than this share of the previous good run of "
+                    "the same source is suspect: archived, reported, and it writes no history "
+                    "(a changed page layout must not mark models as gone).",
+    )
+    file_mode: int = Field(
+        default=0o600, ge=0, le=0o777,
+        description="Permissions of the database file: owner-only unless configured.",
+    )
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """TOML source whose file is chosen at run time (`--config`)."""
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, TOML, environment and explicit overrides (highest first wins).
+
+    A missing default `pricewatch.toml` is fine; a missing `--config` file is an error.
+    """
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(f"config file {config_file} does not exist")
+    toml_path = config_file or (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
+
+    class _Configured(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if toml_path is not None:
+                sources.append(_TomlFile(settings_cls, toml_file=toml_path))
+            return tuple(sources)
+
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return _Configured(**clean)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, toml_path)) from None
+    except ValueError as error:  # a TOML syntax error
+        raise SettingsError(f"cannot read {toml_path}: {error}") from None
+
+
+def _describe(error: ValidationError, toml_path: Path | None) -> str:
+    lines = []
+    for problem in error.errors(include_url=False):
+        key = ".".join(str(part) for part in problem["loc"])
+        env_name = "PRICEWATCH_" + key.upper().replace(".", "__")
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"unknown setting '{key}'")
+        else:
+            lines.append(f"setting '{key}' (TOML key {key}, environment {env_name}): "
+                         f"{problem['msg']}; got {problem.get('input')!r}")
+    origin = f" in {toml_path} or the environment" if toml_path else ""
+    return f"invalid configuration{origin}: " + "; ".join(lines)
+
+
+def secret_from_env(name: str) -> SecretStr | None:
+    """A secret read at the moment it is needed; SecretStr keeps it out of reprs and logs."""
+    value = os.environ.get(name, "").strip()
+    return SecretStr(value) if value else None

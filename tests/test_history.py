@@ -1,0 +1,258 @@
+"""SCD2 history: properties over random snapshot sequences, including out-of-order backfill."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, strategies as st
+
+import pipeline
+from conftest import day, jsonl, price_line
+from settings import load_settings
+from warehouse import history
+from warehouse.db import open_db
+from warehouse.ingest import IngestError
+
+MODELS = ("m0", "m1", "m2", "m3")
+COMPONENTS = ("input", "output")
+PRICES = ("0.1", "0.2", "0.3")
+
+Snapshot = dict[tuple[str, str], str]
+
+snapshots = st.dictionaries(
+    st.tuples(st.sampled_from(MODELS), st.sampled_from(COMPONENTS)),
+    st.sampled_from(PRICES), min_size=1, max_size=8)
+
+
+def body_of(snapshot: Snapshot) -> bytes:
+    return jsonl(*(price_line(m, p, c) for (m, c), p in sorted(snapshot.items())))
+
+
+def expected_intervals(timeline: list[tuple[datetime, Snapshot]]) -> set[tuple]:
+    """Reference model: run-length encoding of each key's values over the sorted snapshots."""
+    timeline = sorted(timeline)
+    keys = {key for _, snap in timeline for key in snap}
+    found = set()
+    for key in keys:
+        start, value = None, None
+        for when, snap in timeline:
+            current = snap.get(key)
+            if current != value:
+                if value is not None:
+                    found.add((*key, Decimal(value), start, when))
+                start, value = when, current
+        if value is not None:
+            found.add((*key, Decimal(value), start, None))
+    return found
+
+
+def stored_intervals(db: Path) -> set[tuple]:
+    with open_db(db, read_only=True) as con:
+        rows = con.execute("SELECT model, component, price, valid_from, valid_to "
+                           "FROM price_history").fetchall()
+    return {(m, c, p.normalize(), f, t) for m, c, p, f, t in rows} if rows else set()
+
+
+def normalised(intervals: set[tuple]) -> set[tuple]:
+    return {(m, c, p.normalize(), f, t) for m, c, p, f, t in intervals}
+
+
+@given(data=st.data())
+def test_random_histories_with_backfill_match_the_reference(tmp_path_factory, data) -> None:
+    count = data.draw(st.integers(min_value=1, max_value=7), label="snapshots")
+    days = data.draw(st.lists(st.integers(0, 60), min_size=count, max_size=count, unique=True),
+                     label="days")
+    snaps = data.draw(st.lists(snapshots, min_size=count, max_size=count), label="values")
+    timeline = [(day(d), s) for d, s in zip(days, snaps, strict=True)]
+    order = data.draw(st.permutations(range(count)), label="ingest order")
+    db = tmp_path_factory.mktemp("h") / "h.duckdb"
+    cfg = load_settings(db_path=db, suspect_ratio=1e-9)
+    for index in order:
+        when, snap = timeline[index]
+        pipeline.ingest_body(cfg, "records", body_of(snap), when, f"test:{index}")
+    stored = stored_intervals(db)
+    assert stored == normalised(expected_intervals(timeline))
+    # No overlap and one open interval per key present in the latest snapshot.
+    latest = max(timeline)[1]
+    open_keys = [(m, c) for m, c, _, _, to in stored if to is None]
+    assert sorted(open_keys) == sorted(latest)
+    # Re-ingesting every body at its time changes nothing.
+    with open_db(db, read_only=True) as con:
+        runs_before = con.execute("SELECT count(*) FROM runs").fetchone()
+    for index in order:
+        when, snap = timeline[index]
+        outcome = pipeline.ingest_body(cfg, "records", body_of(snap), when, f"again:{index}")
+        assert outcome.status == "duplicate"
+    assert stored_intervals(db) == stored
+    with open_db(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == runs_before
+        assert con.execute("SELECT count(*) FROM fetch_log").fetchone() == runs_before
+
+
+def test_in_order_changes_open_and_close_exact_intervals(settings) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1"), price_line("b", "2")),
+                         day(0), "t:0")
+    outcome = pipeline.ingest_body(settings, "records",
+                                   jsonl(price_line("a", "1.5"), price_line("b", "2")),
+                                   day(1), "t:1")
+    assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 1, 1)
+    outcome = pipeline.ingest_body(settings, "records", jsonl(price_line("b", "2.0")),
+                                   day(2), "t:2")
+    assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 0, 1)
+    assert stored_intervals(settings.db_path) == {
+        ("a", "input", Decimal(1), day(0), day(1)),
+        ("a", "input", Decimal("1.5"), day(1), day(2)),
+        ("b", "input", Decimal(2), day(0), None),
+    }
+
+
+def test_same_body_later_is_an_unchanged_run(settings) -> None:
+    body = jsonl(price_line("a", "1"))
+    pipeline.ingest_body(settings, "records", body, day(0), "t:0")
+    outcome = pipeline.ingest_body(settings, "records", body, day(1), "t:1")
+    assert outcome.status == "unchanged"
+    assert outcome.changes == 0
+
+
+def test_two_snapshots_at_one_time_with_different_content_are_refused(settings) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), day(0), "t:0")
+    with pytest.raises(IngestError, match="different content"):
+        pipeline.ingest_body(settings, "records", jsonl(price_line("a", "2")), day(0), "t:1")
+
+
+def test_conflicting_values_for_one_key_reject_the_run(settings) -> None:
+    body = jsonl(price_line("a", "1"), price_line("a", "2"))
+    with pytest.raises(IngestError, match="two different"):
+        pipeline.ingest_body(settings, "records", body, day(0), "t:0")
+    with open_db(settings.db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_far_fewer_records_is_suspect_and_closes_nothing(settings) -> None:
+    full = jsonl(*(price_line(f"m{i}", "1") for i in range(10)))
+    pipeline.ingest_body(settings, "records", full, day(0), "t:0")
+    outcome = pipeline.ingest_body(settings, "records", jsonl(price_line("m0", "1")), day(1),
+                                   "t:1")
+    assert outcome.status == "suspect"
+    assert "far fewer" in outcome.message
+    with open_db(settings.db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM price_history WHERE valid_to IS NULL"
+                           ).fetchone() == (10,)
+
+
+def test_partial_scope_only_closes_the_models_it_fetched(settings) -> None:
+    from records import ParseResult, parse_jsonl
+    from warehouse.ingest import record_run
+
+    with open_db(settings.db_path) as con:
+        first = parse_jsonl(jsonl(price_line("a", "1"), price_line("b", "1")))
+        record_run(con, source="records", parser="records", observed_at=day(0),
+                   parsed=ParseResult(first))
+        # A sweep that fetched only model a, which now has no prices: a closes, b stays.
+        sweep = ParseResult(parse_jsonl(jsonl(price_line("c", "3"))),
+                            scope_models={("openrouter", "a"), ("openrouter", "c")},
+                            partial=True)
+        outcome = record_run(con, source="records", parser="records", observed_at=day(1),
+                             parsed=sweep)
+    assert outcome.status == "partial"
+    assert stored_intervals(settings.db_path) == {
+        ("a", "input", Decimal(1), day(0), day(1)),
+        ("b", "input", Decimal(1), day(0), None),
+        ("c", "input", Decimal(3), day(1), None),
+    }
+
+
+def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
+        settings, monkeypatch) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1"), price_line("b", "1")),
+                         day(0), "t:0")
+
+    def dump() -> dict[str, list]:
+        with open_db(settings.db_path, read_only=True) as con:
+            return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall()))
+                    for t in ("runs", "fetch_log", "raw_bodies", "price_history",
+                              "offer_history", "rate_limit_history", "offer_measurements")}
+
+    before = dump()
+    real = history.apply_snapshot
+    calls = []
+
+    def explode_on_second_table(con, spec, at, scope_sql):
+        calls.append(spec.table)
+        changes = real(con, spec, at, scope_sql)  # price_history is already changed here
+        if len(calls) == 2:
+            raise RuntimeError("injected failure")
+        return changes
+
+    monkeypatch.setattr("warehouse.ingest.apply_snapshot", explode_on_second_table)
+    with open_db(settings.db_path) as con, pytest.raises(RuntimeError, match="injected"):
+        from records import ParseResult, parse_jsonl
+        from warehouse.ingest import record_run
+
+        record_run(con, source="records", parser="records", observed_at=day(1),
+                   parsed=ParseResult(parse_jsonl(jsonl(price_line("a", "2")))))
+    assert calls == ["price_history", "offer_history"]
+    assert dump() == before
+
+
+def test_database_file_is_owner_only(settings) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), day(0), "t:0")
+    assert settings.db_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path) -> None:
+    from warehouse.db import SCHEMA_VERSION
+
+    db = tmp_path / "m.duckdb"
+    for _ in range(2):
+        with open_db(db) as con:
+            rows = con.execute("SELECT version FROM schema_migrations").fetchall()
+    assert rows == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
+
+
+def test_a_newer_schema_is_refused(tmp_path) -> None:
+    from warehouse.db import WarehouseError
+
+    db = tmp_path / "n.duckdb"
+    with open_db(db) as con:
+        con.execute("INSERT INTO schema_migrations VALUES (999, 'future', now())")
+    with pytest.raises(WarehouseError, match="newer"), open_db(db):
+        pass
+
+
+def test_lock_held_past_the_wait_fails_with_a_clear_message(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from warehouse.db import DatabaseLocked
+
+    db = tmp_path / "l.duckdb"
+    with open_db(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        with pytest.raises(DatabaseLocked, match=r"locked by another process .* 0\.5 s"), \
+                open_db(db, lock_timeout_s=0.5):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with open_db(db, lock_timeout_s=5) as con:  # released: works again
+        assert con.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_history_columns_hold_decimals_not_doubles(settings) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "0.00000001703012")),
+                         day(0), "t:0")
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        kind = con.execute("SELECT typeof(price) FROM price_history").fetchone()
+        price = con.execute("SELECT price FROM price_history").fetchone()
+    assert kind == ("DECIMAL(38,18)",)
+    assert price == (Decimal("0.000000017030120000"),)

@@ -1,0 +1,171 @@
+"""Opening the DuckDB file: lock discipline and schema migrations.
+
+DuckDB lets one process write, or many read, never both. Every caller therefore opens
+the file for one unit of work and closes it (`with open_db(...)`); nothing keeps it open
+while idle. A lock held by another process is waited for with jittered backoff, up to
+`lock_timeout_s`, then reported as `DatabaseLocked`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import stamina
+
+from settings import Settings
+
+
+class WarehouseError(RuntimeError):
+    """A problem with the database file itself (locked, newer schema, unreadable)."""
+
+
+class DatabaseLocked(WarehouseError):
+    """Another process held the file for longer than the configured wait."""
+
+
+class _LockConflict(Exception):
+    """One failed attempt at the lock; retried until the deadline."""
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every `migrations/NNNN_name.sql`, in order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+MIGRATIONS = _migrations()
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
+              params: Any = None) -> tuple[Any, ...] | None:
+    """The first row, with the result read to its end (DuckDB 2 refuses new statements on a
+    connection whose last result is unfinished)."""
+    if isinstance(params, dict):  # DuckDB refuses named parameters the statement lacks
+        used = set(re.findall(r"\$(\w+)", sql))
+        params = {name: value for name, value in params.items() if name in used}
+    rows = con.execute(sql, params).fetchall() if params is not None else \
+        con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = fetch_one(con, "SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = 'schema_migrations'")
+    if not exists or not exists[0]:
+        return 0
+    row = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations this file lacks, each in its own transaction, and record them."""
+    current = _schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"database schema version {current} is newer than this pricewatch "
+            f"({SCHEMA_VERSION}): upgrade pricewatch")
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                        "applied_at TIMESTAMPTZ NOT NULL)")
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        [version, name, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if _is_lock_conflict(error):
+            raise _LockConflict(str(error)) from error
+        raise WarehouseError(f"cannot open database {path}: {error}") from error
+    except duckdb.Error as error:
+        raise WarehouseError(f"cannot open database {path}: {error}") from error
+
+
+def connect_with_retry(path: Path, *, read_only: bool,
+                       lock_timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting out another process's lock up to `lock_timeout_s`."""
+    try:
+        for attempt in stamina.retry_context(
+                on=_LockConflict, attempts=None, timeout=lock_timeout_s,
+                wait_initial=0.02, wait_max=1.0, wait_jitter=0.1):
+            with attempt:
+                return _connect(path, read_only)
+    except _LockConflict as error:
+        raise DatabaseLocked(
+            f"database {path} is locked by another process and stayed locked for "
+            f"{lock_timeout_s:g} s (lock_timeout_s); DuckDB allows one writer at a time. "
+            f"Detail: {error}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float = 60.0,
+            file_mode: int = 0o600) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One unit of work on the warehouse: open (migrating if needed), yield, close.
+
+    A reader of a file that does not exist yet, or of an older schema, first takes the
+    write lock briefly to create or migrate it, then reopens read-only.
+    """
+    path = Path(path)
+    if read_only and (not path.exists() or _needs_migration(path, lock_timeout_s)):
+        with open_db(path, lock_timeout_s=lock_timeout_s, file_mode=file_mode):
+            pass
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    con = connect_with_retry(path, read_only=read_only, lock_timeout_s=lock_timeout_s)
+    try:
+        if created:
+            os.chmod(path, file_mode)
+        if not read_only:
+            migrate(con)
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def open_warehouse(settings: Settings, *, read_only: bool = False):
+    """`open_db` with the configured path, lock wait and file mode."""
+    return open_db(settings.db_path, read_only=read_only,
+                   lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode)
+
+
+def _needs_migration(path: Path, lock_timeout_s: float) -> bool:
+    con = connect_with_retry(path, read_only=True, lock_timeout_s=lock_timeout_s)
+    try:
+        return _schema_version(con) < SCHEMA_VERSION
+    finally:
+        con.close()

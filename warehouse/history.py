@@ -1,0 +1,205 @@
+"""SCD2 history: the one place that opens and closes validity intervals.
+
+Each history table is the run-length encoding of its source's snapshots over time: a key's
+interval starts at the run that first saw its value and ends at the first later run that
+saw another value or no value. Keeping that one invariant makes out-of-order backfill
+exact: a snapshot observed at `t0` between two stored runs only splits or merges the
+intervals that cover `t0` and the next run after it (`t_next`).
+
+Rows arrive as Arrow tables and move with set-based SQL; no row-by-row statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from records import AnyRecord, OfferRecord, PriceRecord, RateLimitRecord
+from warehouse.db import fetch_one
+
+PRICE_TYPE = pa.decimal128(38, 18)
+
+
+@dataclass(frozen=True)
+class HistorySpec:
+    """A history table: which columns identify a series and which make up its value."""
+
+    table: str
+    record_type: type
+    key: tuple[str, ...]
+    value: tuple[str, ...]
+    arrow_types: dict[str, pa.DataType]
+    model_column: bool  # partial runs restrict closing to the models they fetched
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.key + self.value
+
+    def to_arrow(self, records: Sequence[AnyRecord]) -> pa.Table:
+        columns: dict[str, list[Any]] = {name: [] for name in self.columns}
+        for record in records:
+            for name, values in columns.items():
+                values.append(getattr(record, name))
+        schema = pa.schema([(name, self.arrow_types[name]) for name in self.columns])
+        return pa.table(columns, schema=schema)
+
+
+_STR, _INT, _BOOL, _DATE = pa.string(), pa.int64(), pa.bool_(), pa.date32()
+_LIST = pa.list_(pa.string())
+
+PRICES = HistorySpec(
+    table="price_history",
+    record_type=PriceRecord,
+    key=("source", "provider", "model", "route", "component", "service_tier",
+         "context_threshold", "unit", "currency", "effective_from"),
+    value=("price", "dynamic"),
+    arrow_types={"source": _STR, "provider": _STR, "model": _STR, "route": _STR,
+                 "component": _STR, "service_tier": _STR, "context_threshold": _INT,
+                 "unit": _STR, "currency": _STR, "effective_from": _DATE,
+                 "price": PRICE_TYPE, "dynamic": _BOOL},
+    model_column=True,
+)
+OFFERS = HistorySpec(
+    table="offer_history",
+    record_type=OfferRecord,
+    key=("source", "provider", "model", "route"),
+    value=("status", "retiring_on", "display_name", "context_length", "max_output_tokens",
+           "max_prompt_tokens", "input_modalities", "output_modalities", "capabilities",
+           "supported_parameters", "quantization"),
+    arrow_types={"source": _STR, "provider": _STR, "model": _STR, "route": _STR,
+                 "status": _STR, "retiring_on": _DATE, "display_name": _STR,
+                 "context_length": _INT, "max_output_tokens": _INT,
+                 "max_prompt_tokens": _INT, "input_modalities": _LIST,
+                 "output_modalities": _LIST, "capabilities": _LIST,
+                 "supported_parameters": _LIST, "quantization": _STR},
+    model_column=True,
+)
+RATE_LIMITS = HistorySpec(
+    table="rate_limit_history",
+    record_type=RateLimitRecord,
+    key=("source", "provider", "scope", "metric", "condition"),
+    value=("value", "enforced", "note"),
+    arrow_types={"source": _STR, "provider": _STR, "scope": _STR, "metric": _STR,
+                 "condition": _STR, "value": PRICE_TYPE, "enforced": _BOOL, "note": _STR},
+    model_column=False,
+)
+SPECS = (PRICES, OFFERS, RATE_LIMITS)
+
+
+def _digest(columns: Sequence[str]) -> str:
+    """md5 over the columns' text: NULL-safe, and the same for equal values of one type."""
+    parts = ", ".join(f"coalesce(CAST({name} AS VARCHAR), chr(0))" for name in columns)
+    return f"md5(concat_ws(chr(31), {parts}))"
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The snapshot being applied (`t0`) and the next stored run after it, if any."""
+
+    source: str
+    run_id: int
+    observed_at: datetime
+    next_observed_at: datetime | None = None
+    next_run_id: int | None = None
+
+
+@dataclass
+class Changes:
+    opened: int = 0
+    closed: int = 0
+
+    def add(self, other: Changes) -> None:
+        self.opened += other.opened
+        self.closed += other.closed
+
+
+class ConflictingRecords(ValueError):
+    """One snapshot gave two different values for the same key."""
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> int:
+    row = fetch_one(con, sql, params)
+    return int(row[0]) if row else 0
+
+
+def stage(con: duckdb.DuckDBPyConnection, spec: HistorySpec, rows: pa.Table) -> int:
+    """Load one snapshot into `stage_<table>` with its key and value digests."""
+    con.register("incoming_rows", rows)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE stage_{spec.table} AS "
+            f"SELECT DISTINCT {', '.join(spec.columns)}, {_digest(spec.key)} AS key_hash, "
+            f"{_digest(spec.value)} AS value_hash FROM incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+    label = "model" if spec.model_column else "scope"
+    clash = fetch_one(con, f"SELECT any_value({label}) FROM stage_{spec.table} "
+                           "GROUP BY key_hash HAVING count(*) > 1 LIMIT 1")
+    if clash:
+        raise ConflictingRecords(
+            f"two different {spec.record_type.__name__} values for one key "
+            f"(model or scope {clash[0]!r}) in one snapshot")
+    return _count(con, f"SELECT count(*) FROM stage_{spec.table}", {})
+
+
+def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Boundary,
+                   scope_sql: str) -> Changes:
+    """Make `spec.table` the run-length encoding of its runs with this snapshot added.
+
+    `scope_sql` says which stored keys this snapshot speaks for when they are absent from
+    it: `TRUE` for a full snapshot, a model filter for a partial sweep, `FALSE` for none.
+    The staged snapshot must already be in `stage_<table>`.
+    """
+    t, s = spec.table, f"stage_{spec.table}"
+    params: dict[str, Any] = {"src": at.source, "t0": at.observed_at, "run": at.run_id}
+    # Stored intervals that cover t0 and that this snapshot contradicts.
+    covering_changed = (
+        f"h.source = $src AND h.valid_from < $t0 AND (h.valid_to IS NULL OR h.valid_to > $t0)"
+        f" AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.key_hash = h.key_hash"
+        f" AND s.value_hash = h.value_hash)"
+        f" AND (EXISTS (SELECT 1 FROM {s} s WHERE s.key_hash = h.key_hash) OR ({scope_sql}))")
+    cols = ", ".join(spec.columns)
+    changes = Changes()
+    if at.next_observed_at is not None:
+        params |= {"t_next": at.next_observed_at, "next_run": at.next_run_id}
+        # The contradicted value resumes at the next stored run, as that run saw it.
+        changes.opened += _count(con, (
+            f"INSERT INTO {t} ({cols}, key_hash, value_hash, valid_from, valid_to, "
+            f"opened_by_run, closed_by_run) SELECT {cols}, key_hash, value_hash, $t_next, "
+            f"valid_to, $next_run, closed_by_run FROM {t} h WHERE {covering_changed} "
+            f"AND (h.valid_to IS NULL OR h.valid_to > $t_next)"), params)
+    changes.closed += _count(con, (
+        f"UPDATE {t} AS h SET valid_to = $t0, closed_by_run = $run WHERE {covering_changed}"),
+        params)
+    if at.next_observed_at is not None:
+        # The next run saw this snapshot's value: that interval now starts at t0.
+        changes.opened += _count(con, (
+            f"UPDATE {t} AS h SET valid_from = $t0, opened_by_run = $run "
+            f"WHERE h.source = $src AND h.valid_from = $t_next AND EXISTS (SELECT 1 FROM {s} s "
+            f"WHERE s.key_hash = h.key_hash AND s.value_hash = h.value_hash)"), params)
+        ends, closer = "$t_next", "$next_run"
+    else:
+        ends, closer = "NULL", "NULL"
+    changes.opened += _count(con, (
+        f"INSERT INTO {t} ({cols}, key_hash, value_hash, valid_from, valid_to, "
+        f"opened_by_run, closed_by_run) SELECT {cols}, key_hash, value_hash, $t0, {ends}, "
+        f"$run, {closer} FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM {t} h "
+        f"WHERE h.source = $src AND h.key_hash = s.key_hash AND h.valid_from <= $t0 "
+        f"AND (h.valid_to IS NULL OR h.valid_to > $t0))"), params)
+    return changes
+
+
+def scope_filter(spec: HistorySpec, scope: str) -> str:
+    """SQL for which absent keys a snapshot closes: all, none, or the staged models."""
+    if scope == "all":
+        return "TRUE"
+    if scope == "models" and spec.model_column:
+        return ("EXISTS (SELECT 1 FROM scope_models m "
+                "WHERE m.provider = h.provider AND m.model = h.model)")
+    return "FALSE"
+

@@ -1,0 +1,350 @@
+"""The only code that writes to the warehouse: the archive (bronze) and collection runs.
+
+A run is one transaction: its row in `runs`, its history changes and its measurements
+land together or not at all. Bodies are archived in their own, earlier transaction, so a
+run that fails to parse or to write still leaves its bodies for `reparse`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from records import AnyRecord, MeasurementRecord, ParseResult
+from warehouse.db import fetch_one
+from warehouse.history import (
+    SPECS,
+    Boundary,
+    Changes,
+    ConflictingRecords,
+    apply_snapshot,
+    scope_filter,
+    stage,
+)
+
+# Runs whose snapshot is part of the history: they bound intervals.
+BOUNDARY_STATUSES = ("ok", "partial", "unchanged")
+
+
+class IngestError(ValueError):
+    """A run that cannot be written as given (conflicting or mislabelled records)."""
+
+
+@dataclass(frozen=True)
+class FetchedBody:
+    """One response (or a file read for backfill), as it goes into the archive."""
+
+    url: str
+    fetched_at: datetime
+    content: bytes | None
+    status_code: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    elapsed_ms: float | None = None
+    error: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return None if self.content is None else hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class RunOutcome:
+    """What one run did; the CLI, the scheduler log and `status` all show this."""
+
+    source: str
+    status: str
+    observed_at: datetime
+    run_id: int | None = None
+    records: int = 0
+    opened: int = 0
+    closed: int = 0
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.opened + self.closed
+
+
+def content_digest(bodies: Sequence[FetchedBody]) -> str | None:
+    """One digest for a run's bodies: equal digests mean an `unchanged` run."""
+    shas = sorted((body.url, body.sha256) for body in bodies if body.sha256)
+    if not shas:
+        return None
+    if len(shas) == 1:
+        return shas[0][1]
+    return hashlib.sha256("\n".join(f"{u} {s}" for u, s in shas).encode()).hexdigest()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def archive(con: duckdb.DuckDBPyConnection, source: str, parser: str,
+            bodies: Sequence[FetchedBody]) -> list[int]:
+    """Store the fetches and each new body (once per sha256). Returns the fetch ids."""
+    if not bodies:
+        return []
+    new_bodies: dict[str, FetchedBody] = {b.sha256: b for b in bodies if b.sha256}
+    with transaction(con):
+        if new_bodies:
+            known = {row[0] for row in con.execute(
+                "SELECT content_sha256 FROM raw_bodies WHERE content_sha256 IN "
+                "(SELECT unnest($shas))", {"shas": list(new_bodies)}).fetchall()}
+            fresh = [(sha, b) for sha, b in new_bodies.items() if sha not in known]
+            if fresh:
+                con.register("new_bodies", pa.table({
+                    "content_sha256": [sha for sha, _ in fresh],
+                    "body_zlib": pa.array([zlib.compress(b.content or b"", 6)
+                                           for _, b in fresh], pa.binary()),
+                    "bytes": [len(b.content or b"") for _, b in fresh],
+                    "first_seen_at": pa.array([b.fetched_at for _, b in fresh],
+                                              pa.timestamp("us", tz="UTC")),
+                }))
+                con.execute("INSERT INTO raw_bodies SELECT * FROM new_bodies")
+                con.unregister("new_bodies")
+        con.register("new_fetches", pa.table({
+            "source": [source] * len(bodies),
+            "parser": [parser] * len(bodies),
+            "url": [b.url for b in bodies],
+            "fetched_at": pa.array([b.fetched_at for b in bodies], pa.timestamp("us", tz="UTC")),
+            "status_code": pa.array([b.status_code for b in bodies], pa.int32()),
+            "etag": pa.array([b.etag for b in bodies], pa.string()),
+            "last_modified": pa.array([b.last_modified for b in bodies], pa.string()),
+            "content_type": pa.array([b.content_type for b in bodies], pa.string()),
+            "content_sha256": pa.array([b.sha256 for b in bodies], pa.string()),
+            "bytes": pa.array([None if b.content is None else len(b.content)
+                               for b in bodies], pa.int64()),
+            "elapsed_ms": pa.array([b.elapsed_ms for b in bodies], pa.float64()),
+            "error": pa.array([b.error for b in bodies], pa.string()),
+        }))
+        rows = con.execute(
+            "INSERT INTO fetch_log (source, parser, url, fetched_at, status_code, etag, "
+            "last_modified, content_type, content_sha256, bytes, elapsed_ms, error) "
+            "SELECT * FROM new_fetches RETURNING fetch_id").fetchall()
+        con.unregister("new_fetches")
+    return [int(row[0]) for row in rows]
+
+
+def load_body(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
+    row = fetch_one(con, "SELECT body_zlib FROM raw_bodies WHERE content_sha256 = ?", [sha256])
+    if row is None:
+        raise IngestError(f"body {sha256} is not in the archive")
+    return zlib.decompress(row[0])
+
+
+def find_duplicate(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime,
+                   content_sha256: str | None) -> int | None:
+    """The run that already holds this body at this time, if any (ingest is idempotent)."""
+    row = fetch_one(
+        con, "SELECT run_id, content_sha256 FROM runs WHERE source = ? AND observed_at = ? "
+        "AND status <> 'failed' ORDER BY run_id LIMIT 1", [source, observed_at])
+    if row is None:
+        return None
+    if row[1] != content_sha256:
+        raise IngestError(
+            f"{source} already has run {row[0]} observed at {observed_at.isoformat()} with "
+            "different content; two snapshots cannot share one observation time")
+    return int(row[0])
+
+
+def record_run(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
+               observed_at: datetime, parsed: ParseResult, fetch_ids: Sequence[int] = (),
+               content_sha256: str | None = None, started_at: datetime | None = None,
+               suspect_ratio: float = 0.5) -> RunOutcome:
+    """Write one run and its history changes in one transaction."""
+    observed_at = observed_at.astimezone(UTC)
+    with transaction(con):
+        row = fetch_one(
+            con, "INSERT INTO runs (source, parser, observed_at, started_at, status, "
+            "content_sha256) VALUES (?, ?, ?, ?, 'running', ?) RETURNING run_id",
+            [source, parser, observed_at, started_at or datetime.now(UTC), content_sha256])
+        assert row is not None
+        run_id = int(row[0])
+        if fetch_ids:
+            con.execute("UPDATE fetch_log SET run_id = $run WHERE fetch_id IN "
+                        "(SELECT unnest($ids))", {"run": run_id, "ids": list(fetch_ids)})
+        outcome = _apply_run(con, run_id, source, observed_at, content_sha256, parsed,
+                             suspect_ratio)
+        _finish_run(con, outcome)
+    return outcome
+
+
+def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
+    con.execute(
+        "UPDATE runs SET status = ?, records = ?, intervals_opened = ?, intervals_closed = ?, "
+        "message = ?, finished_at = ? WHERE run_id = ?",
+        [outcome.status, outcome.records, outcome.opened, outcome.closed,
+         outcome.message[:4000], datetime.now(UTC), outcome.run_id])
+
+
+def _neighbour(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime,
+               later: bool, statuses: Sequence[str] = BOUNDARY_STATUSES) -> tuple[Any, ...] | None:
+    op, order = (">", "ASC") if later else ("<", "DESC")
+    return fetch_one(
+        con, f"SELECT run_id, observed_at, content_sha256, records FROM runs WHERE source = $src "
+        f"AND status IN (SELECT unnest($statuses)) AND observed_at {op} $t "
+        f"ORDER BY observed_at {order} LIMIT 1",
+        {"src": source, "statuses": list(statuses), "t": observed_at})
+
+
+def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
+               observed_at: datetime, content_sha256: str | None, parsed: ParseResult,
+               suspect_ratio: float) -> RunOutcome:
+    outcome = RunOutcome(source=source, status="failed", observed_at=observed_at,
+                         run_id=run_id, warnings=list(parsed.warnings))
+    if parsed.error is not None or parsed.records is None:
+        outcome.message = parsed.error or "no records"
+        return outcome
+    records = parsed.records
+    outcome.records = len(records)
+    wrong = next((r for r in records if r.source != source), None)
+    if wrong is not None:
+        raise IngestError(f"run of {source} holds a record of source {wrong.source!r}")
+    previous = _neighbour(con, source, observed_at, later=False)
+    if previous is not None and content_sha256 and previous[2] == content_sha256:
+        outcome.status, outcome.message = "unchanged", f"same content as run {previous[0]}"
+        return outcome
+    last_good = _neighbour(con, source, observed_at, later=False, statuses=("ok",))
+    if not records or (last_good is not None and not parsed.partial
+                       and len(records) < suspect_ratio * last_good[3]):
+        outcome.status = "suspect"
+        outcome.message = (f"{len(records)} records, far fewer than the {last_good[3]} of run "
+                           f"{last_good[0]}: history left unchanged" if last_good else
+                           "no records: history left unchanged")
+        return outcome
+    following = _neighbour(con, source, observed_at, later=True)
+    at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
+                  next_observed_at=following[1] if following else None,
+                  next_run_id=following[0] if following else None)
+    changes = apply_records(con, at, records, parsed.scope_models)
+    outcome.opened, outcome.closed = changes.opened, changes.closed
+    outcome.status = "partial" if parsed.partial else "ok"
+    outcome.message = "; ".join(parsed.messages)
+    return outcome
+
+
+def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequence[AnyRecord],
+                  scope_models: set[tuple[str, str]] | None) -> Changes:
+    """Stage one snapshot per history table, apply it, and append its measurements."""
+    scope = "all"
+    if scope_models is not None:
+        scope = "models"
+        con.register("scope_models_rows", pa.table({
+            "provider": [p for p, _ in sorted(scope_models)],
+            "model": [m for _, m in sorted(scope_models)]}, schema=pa.schema(
+                [("provider", pa.string()), ("model", pa.string())])))
+        con.execute("CREATE OR REPLACE TEMP TABLE scope_models AS "
+                    "SELECT * FROM scope_models_rows")
+        con.unregister("scope_models_rows")
+    changes = Changes()
+    try:
+        for spec in SPECS:
+            rows = [r for r in records if isinstance(r, spec.record_type)]
+            stage(con, spec, spec.to_arrow(rows))
+            changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
+    except ConflictingRecords as error:
+        raise IngestError(f"{at.source}: {error}") from None
+    _append_measurements(con, at, [r for r in records if isinstance(r, MeasurementRecord)])
+    return changes
+
+
+def _append_measurements(con: duckdb.DuckDBPyConnection, at: Boundary,
+                         rows: Sequence[MeasurementRecord]) -> None:
+    if not rows:
+        return
+    con.register("new_measurements", pa.table({
+        "run_id": pa.array([at.run_id] * len(rows), pa.int64()),
+        "observed_at": pa.array([at.observed_at] * len(rows), pa.timestamp("us", tz="UTC")),
+        "source": [r.source for r in rows],
+        "provider": [r.provider for r in rows],
+        "model": [r.model for r in rows],
+        "route": [r.route for r in rows],
+        "metric": [r.metric for r in rows],
+        "value": pa.array([float(r.value) for r in rows], pa.float64()),
+    }))
+    con.execute("INSERT INTO offer_measurements SELECT * FROM new_measurements")
+    con.unregister("new_measurements")
+
+
+@dataclass
+class RebuildReport:
+    source: str
+    runs_replayed: int = 0
+    intervals_added: int = 0
+    intervals_removed: int = 0
+    status_changes: list[str] = field(default_factory=list)
+
+
+ParseRun = Callable[[str, list[tuple[str, bytes]], datetime], ParseResult]
+
+
+def rebuild_source(con: duckdb.DuckDBPyConnection, source: str, parse_run: ParseRun,
+                   since: datetime | None = None, suspect_ratio: float = 0.5) -> RebuildReport:
+    """Replay a source's archived runs through today's parser, in one transaction.
+
+    History before `since` is kept (later runs cannot change it); from `since` on it is
+    rebuilt run by run in observation order, exactly as a fresh ingest would build it.
+    """
+    report = RebuildReport(source)
+    since = since or datetime.min.replace(tzinfo=UTC)
+    with transaction(con):
+        before = _interval_snapshot(con, source)
+        runs = con.execute(
+            "SELECT run_id, parser, observed_at, status, content_sha256 FROM runs "
+            "WHERE source = ? AND observed_at >= ? AND status <> 'skipped' "
+            "ORDER BY observed_at, run_id", [source, since]).fetchall()
+        run_ids = [row[0] for row in runs]
+        for spec in SPECS:
+            con.execute(f"DELETE FROM {spec.table} WHERE source = ? AND valid_from >= ?",
+                        [source, since])
+            con.execute(f"UPDATE {spec.table} SET valid_to = NULL, closed_by_run = NULL "
+                        "WHERE source = ? AND valid_to >= ?", [source, since])
+        con.execute("DELETE FROM offer_measurements WHERE run_id IN (SELECT unnest($ids))",
+                    {"ids": run_ids})
+        # Not yet replayed runs must not bound intervals: park them.
+        con.execute("UPDATE runs SET status = 'replaying' WHERE run_id IN (SELECT unnest($ids))",
+                    {"ids": run_ids})
+        for run_id, parser, observed_at, old_status, sha in runs:
+            bodies = [(url, load_body(con, body_sha)) for url, body_sha in con.execute(
+                "SELECT url, content_sha256 FROM fetch_log WHERE run_id = ? AND "
+                "content_sha256 IS NOT NULL ORDER BY fetch_id", [run_id]).fetchall()]
+            if not bodies:
+                con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [old_status, run_id])
+                continue
+            parsed = parse_run(parser, bodies, observed_at)
+            outcome = _apply_run(con, run_id, source, observed_at, sha, parsed, suspect_ratio)
+            _finish_run(con, outcome)
+            report.runs_replayed += 1
+            if outcome.status != old_status:
+                report.status_changes.append(f"run {run_id}: {old_status} -> {outcome.status}")
+        after = _interval_snapshot(con, source)
+        report.intervals_added = len(after - before)
+        report.intervals_removed = len(before - after)
+    return report
+
+
+def _interval_snapshot(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[Any, ...]]:
+    found: set[tuple[Any, ...]] = set()
+    for spec in SPECS:
+        found.update((spec.table, *row) for row in con.execute(
+            f"SELECT key_hash, value_hash, valid_from, valid_to FROM {spec.table} "
+            "WHERE source = ?", [source]).fetchall())
+    return found
