@@ -50,9 +50,12 @@ PARAMETER_CAPABILITIES = {
 def load_json(body: bytes, source: str) -> Any:
     """JSON with every non-integer number as Decimal, so no float ever holds a price."""
     try:
-        return json.loads(body, parse_float=Decimal)
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ParseError(source, f"body is not UTF-8 ({error.reason})") from None
+        raise ParseError(source, f"body is not UTF-8 ({error.reason} at byte {error.start})") \
+            from None
+    try:
+        return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         snippet = body[:60].decode("utf-8", "replace").strip()
         raise ParseError(source, f"body is not JSON ({error.msg} at line {error.lineno}); "

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import given, strategies as st
+from conftest import day, jsonl, price_line
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pipeline
-from conftest import day, jsonl, price_line
 from settings import load_settings
 from warehouse import history
 from warehouse.db import open_db
@@ -168,8 +169,9 @@ def test_partial_scope_only_closes_the_models_it_fetched(settings) -> None:
 
 def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
         settings, monkeypatch) -> None:
-    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1"), price_line("b", "1")),
-                         day(0), "t:0")
+    offer = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8192}'
+    pipeline.ingest_body(settings, "records",
+                         jsonl(price_line("a", "1"), price_line("b", "1"), offer), day(0), "t:0")
 
     def dump() -> dict[str, list]:
         with open_db(settings.db_path, read_only=True) as con:
@@ -194,7 +196,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
         from warehouse.ingest import record_run
 
         record_run(con, source="records", parser="records", observed_at=day(1),
-                   parsed=ParseResult(parse_jsonl(jsonl(price_line("a", "2")))))
+                   parsed=ParseResult(parse_jsonl(jsonl(price_line("a", "2"), offer))))
     assert calls == ["price_history", "offer_history"]
     assert dump() == before
 

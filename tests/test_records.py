@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-
 from conftest import jsonl, price_line
+
 from records import PriceRecord, RecordError, decimal_text, parse_jsonl, parse_timestamp, to_jsonl
 
 

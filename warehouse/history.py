@@ -41,12 +41,12 @@ class HistorySpec:
         return self.key + self.value
 
     def to_arrow(self, records: Sequence[AnyRecord]) -> pa.Table:
-        columns: dict[str, list[Any]] = {name: [] for name in self.columns}
-        for record in records:
-            for name, values in columns.items():
-                values.append(getattr(record, name))
         schema = pa.schema([(name, self.arrow_types[name]) for name in self.columns])
-        return pa.table(columns, schema=schema)
+        if not records:
+            return schema.empty_table()
+        fields = [record.__dict__ for record in records]  # pydantic keeps fields here
+        return pa.table([pa.array([f[name] for f in fields], self.arrow_types[name])
+                         for name in self.columns], schema=schema)
 
 
 _STR, _INT, _BOOL, _DATE = pa.string(), pa.int64(), pa.bool_(), pa.date32()
@@ -91,10 +91,15 @@ RATE_LIMITS = HistorySpec(
 SPECS = (PRICES, OFFERS, RATE_LIMITS)
 
 
-def _digest(columns: Sequence[str]) -> str:
-    """md5 over the columns' text: NULL-safe, and the same for equal values of one type."""
+def _key_digest(columns: Sequence[str]) -> str:
+    """md5 over the key columns' text: NULL-safe; 128 bits, so two series never share one."""
     parts = ", ".join(f"coalesce(CAST({name} AS VARCHAR), chr(0))" for name in columns)
     return f"md5(concat_ws(chr(31), {parts}))"
+
+
+def _value_digest(columns: Sequence[str]) -> str:
+    """DuckDB's 64-bit hash: only ever compared between two values of one key."""
+    return f"hash({', '.join(columns)})"
 
 
 @dataclass(frozen=True)
@@ -127,24 +132,30 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
     return int(row[0]) if row else 0
 
 
-def stage(con: duckdb.DuckDBPyConnection, spec: HistorySpec, rows: pa.Table) -> int:
+def stage(con: duckdb.DuckDBPyConnection, spec: HistorySpec, rows: pa.Table) -> None:
     """Load one snapshot into `stage_<table>` with its key and value digests."""
+    table = f"stage_{spec.table}"
     con.register("incoming_rows", rows)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE stage_{spec.table} AS "
-            f"SELECT DISTINCT {', '.join(spec.columns)}, {_digest(spec.key)} AS key_hash, "
-            f"{_digest(spec.value)} AS value_hash FROM incoming_rows")
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(spec.columns)}, "
+            f"{_key_digest(spec.key)} AS key_hash, {_value_digest(spec.value)} AS value_hash "
+            "FROM incoming_rows")
     finally:
         con.unregister("incoming_rows")
+    if fetch_one(con, f"SELECT count(*) = count(DISTINCT key_hash) FROM {table}") == (True,):
+        return
     label = "model" if spec.model_column else "scope"
-    clash = fetch_one(con, f"SELECT any_value({label}) FROM stage_{spec.table} "
-                           "GROUP BY key_hash HAVING count(*) > 1 LIMIT 1")
-    if clash:
+    repeated = con.execute(
+        f"SELECT any_value({label}), count(DISTINCT value_hash) FROM {table} "
+        "GROUP BY key_hash HAVING count(*) > 1").fetchall()
+    clash = next((row[0] for row in repeated if row[1] > 1), None)
+    if clash is not None:
         raise ConflictingRecords(
             f"two different {spec.record_type.__name__} values for one key "
-            f"(model or scope {clash[0]!r}) in one snapshot")
-    return _count(con, f"SELECT count(*) FROM stage_{spec.table}", {})
+            f"(model or scope {clash!r}) in one snapshot")
+    if repeated:  # the same record twice: keep one
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT * FROM {table}")
 
 
 def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Boundary,
@@ -157,12 +168,17 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Bounda
     """
     t, s = spec.table, f"stage_{spec.table}"
     params: dict[str, Any] = {"src": at.source, "t0": at.observed_at, "run": at.run_id}
-    # Stored intervals that cover t0 and that this snapshot contradicts.
+    # Stored intervals that cover t0 and that this snapshot contradicts. With no later run,
+    # those are exactly the open ones (a cheaper filter).
+    covers = ("h.valid_to IS NULL" if at.next_observed_at is None else
+              "h.valid_from < $t0 AND (h.valid_to IS NULL OR h.valid_to > $t0)")
     covering_changed = (
-        f"h.source = $src AND h.valid_from < $t0 AND (h.valid_to IS NULL OR h.valid_to > $t0)"
+        f"h.source = $src AND {covers}"
         f" AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.key_hash = h.key_hash"
-        f" AND s.value_hash = h.value_hash)"
-        f" AND (EXISTS (SELECT 1 FROM {s} s WHERE s.key_hash = h.key_hash) OR ({scope_sql}))")
+        f" AND s.value_hash = h.value_hash)")
+    if scope_sql != "TRUE":  # absent keys close only inside the scope
+        covering_changed += (f" AND (EXISTS (SELECT 1 FROM {s} s WHERE s.key_hash = h.key_hash)"
+                             f" OR ({scope_sql}))")
     cols = ", ".join(spec.columns)
     changes = Changes()
     if at.next_observed_at is not None:
@@ -183,14 +199,14 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Bounda
             f"WHERE h.source = $src AND h.valid_from = $t_next AND EXISTS (SELECT 1 FROM {s} s "
             f"WHERE s.key_hash = h.key_hash AND s.value_hash = h.value_hash)"), params)
         ends, closer = "$t_next", "$next_run"
+        covers_or_starts = "h.valid_from <= $t0 AND (h.valid_to IS NULL OR h.valid_to > $t0)"
     else:
-        ends, closer = "NULL", "NULL"
+        ends, closer, covers_or_starts = "NULL", "NULL", "h.valid_to IS NULL"
     changes.opened += _count(con, (
         f"INSERT INTO {t} ({cols}, key_hash, value_hash, valid_from, valid_to, "
         f"opened_by_run, closed_by_run) SELECT {cols}, key_hash, value_hash, $t0, {ends}, "
         f"$run, {closer} FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM {t} h "
-        f"WHERE h.source = $src AND h.key_hash = s.key_hash AND h.valid_from <= $t0 "
-        f"AND (h.valid_to IS NULL OR h.valid_to > $t0))"), params)
+        f"WHERE h.source = $src AND h.key_hash = s.key_hash AND {covers_or_starts})"), params)
     return changes
 
 

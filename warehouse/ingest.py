@@ -195,14 +195,36 @@ def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
          outcome.message[:4000], datetime.now(UTC), outcome.run_id])
 
 
-def _neighbour(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime,
-               later: bool, statuses: Sequence[str] = BOUNDARY_STATUSES) -> tuple[Any, ...] | None:
-    op, order = (">", "ASC") if later else ("<", "DESC")
-    return fetch_one(
-        con, f"SELECT run_id, observed_at, content_sha256, records FROM runs WHERE source = $src "
-        f"AND status IN (SELECT unnest($statuses)) AND observed_at {op} $t "
-        f"ORDER BY observed_at {order} LIMIT 1",
-        {"src": source, "statuses": list(statuses), "t": observed_at})
+NEIGHBOURS_SQL = """
+SELECT
+    arg_max(run_id, observed_at) FILTER (boundary AND observed_at < $t),
+    arg_max(content_sha256, observed_at) FILTER (boundary AND observed_at < $t),
+    arg_max(run_id, observed_at) FILTER (status = 'ok' AND observed_at < $t),
+    arg_max(records, observed_at) FILTER (status = 'ok' AND observed_at < $t),
+    arg_min(run_id, observed_at) FILTER (boundary AND observed_at > $t),
+    min(observed_at) FILTER (boundary AND observed_at > $t)
+FROM (SELECT *, status IN ('ok', 'partial', 'unchanged') AS boundary FROM runs
+      WHERE source = $src)
+"""
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The runs around one observation time, in one scan of `runs`.
+
+    Boundary runs (BOUNDARY_STATUSES) are those whose snapshot is part of the history."""
+
+    previous_run: int | None
+    previous_sha256: str | None
+    last_good_run: int | None
+    last_good_records: int | None
+    next_run: int | None
+    next_observed_at: datetime | None
+
+
+def _neighbours(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime) -> Neighbours:
+    row = fetch_one(con, NEIGHBOURS_SQL, {"src": source, "t": observed_at})
+    return Neighbours(*(row or (None,) * 6))
 
 
 def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
@@ -218,22 +240,21 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
     wrong = next((r for r in records if r.source != source), None)
     if wrong is not None:
         raise IngestError(f"run of {source} holds a record of source {wrong.source!r}")
-    previous = _neighbour(con, source, observed_at, later=False)
-    if previous is not None and content_sha256 and previous[2] == content_sha256:
-        outcome.status, outcome.message = "unchanged", f"same content as run {previous[0]}"
+    around = _neighbours(con, source, observed_at)
+    if content_sha256 and around.previous_sha256 == content_sha256:
+        outcome.status = "unchanged"
+        outcome.message = f"same content as run {around.previous_run}"
         return outcome
-    last_good = _neighbour(con, source, observed_at, later=False, statuses=("ok",))
-    if not records or (last_good is not None and not parsed.partial
-                       and len(records) < suspect_ratio * last_good[3]):
+    good = around.last_good_records
+    if not records or (good is not None and not parsed.partial
+                       and len(records) < suspect_ratio * good):
         outcome.status = "suspect"
-        outcome.message = (f"{len(records)} records, far fewer than the {last_good[3]} of run "
-                           f"{last_good[0]}: history left unchanged" if last_good else
+        outcome.message = (f"{len(records)} records, far fewer than the {good} of run "
+                           f"{around.last_good_run}: history left unchanged" if good else
                            "no records: history left unchanged")
         return outcome
-    following = _neighbour(con, source, observed_at, later=True)
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
-                  next_observed_at=following[1] if following else None,
-                  next_run_id=following[0] if following else None)
+                  next_observed_at=around.next_observed_at, next_run_id=around.next_run)
     changes = apply_records(con, at, records, parsed.scope_models)
     outcome.opened, outcome.closed = changes.opened, changes.closed
     outcome.status = "partial" if parsed.partial else "ok"
@@ -256,14 +277,24 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
         con.unregister("scope_models_rows")
     changes = Changes()
     try:
+        by_type: dict[type, list[AnyRecord]] = {spec.record_type: [] for spec in SPECS}
+        for record in records:
+            by_type.setdefault(type(record), []).append(record)
         for spec in SPECS:
-            rows = [r for r in records if isinstance(r, spec.record_type)]
+            rows = by_type[spec.record_type]
+            if not rows and not _has_open_intervals(con, spec.table, at.source):
+                continue  # nothing to open and nothing that could close
             stage(con, spec, spec.to_arrow(rows))
             changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
     except ConflictingRecords as error:
         raise IngestError(f"{at.source}: {error}") from None
-    _append_measurements(con, at, [r for r in records if isinstance(r, MeasurementRecord)])
+    _append_measurements(con, at, by_type.get(MeasurementRecord, []))
     return changes
+
+
+def _has_open_intervals(con: duckdb.DuckDBPyConnection, table: str, source: str) -> bool:
+    return fetch_one(con, f"SELECT 1 FROM {table} WHERE source = ? AND valid_to IS NULL LIMIT 1",
+                     [source]) is not None
 
 
 def _append_measurements(con: duckdb.DuckDBPyConnection, at: Boundary,

@@ -1,0 +1,151 @@
+"""The CLI as a user drives it: typer's CliRunner against a temporary DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import fixture_path, jsonl, price_line
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+MODELS_2025 = fixture_path("openrouter", "models-2025-12-18.json")
+MODELS_2026 = fixture_path("openrouter", "models-2026-01-29.json")
+
+
+def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_parse_prints_contract_json_lines() -> None:
+    code, out, _ = run("parse", "openrouter.models", str(MODELS_2025))
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    gpt = [r for r in lines if r.get("model") == "openai/gpt-4o-mini" and r["kind"] == "price"]
+    assert {(r["component"], r["price"], r["unit"]) for r in gpt} >= {
+        ("input", "0.15", "per_1m_tokens"), ("output", "0.6", "per_1m_tokens")}
+    for record in lines:
+        assert record["kind"] in ("price", "offer")
+        if record["kind"] == "price":
+            assert set(record) >= {"provider", "model", "route", "component", "service_tier",
+                                   "context_threshold", "unit", "price", "currency",
+                                   "effective_from"}
+            assert record["price"] is None or "e" not in record["price"].lower()
+
+
+def test_parse_then_ingest_records_from_stdin_equals_direct_ingest(tmp_path: Path) -> None:
+    _, out, _ = run("parse", "openrouter.models", str(MODELS_2025))
+    piped, direct = tmp_path / "piped.duckdb", tmp_path / "direct.duckdb"
+    code, _, err = run("ingest", "records", "-", "--observed-at", "2025-12-18T00:00:00Z",
+                       "--db", str(piped), stdin=out)
+    assert code == 0, err
+    code, _, err = run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at",
+                       "2025-12-18T00:00:00Z", "--db", str(direct))
+    assert code == 0, err
+    query = ("SELECT source, provider, model, route, component, unit, price, valid_from "
+             "FROM price_history ORDER BY ALL")
+    _, a, _ = run("sql", query, "--db", str(piped), "--json")
+    _, b, _ = run("sql", query, "--db", str(direct), "--json")
+    assert json.loads(a) == json.loads(b)
+    assert len(json.loads(a)) > 700
+
+
+def test_ingest_status_history_and_sql(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    code, out, _ = run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at",
+                       "2025-12-18", "--db", db, "--json")
+    assert code == 0
+    first = json.loads(out)[0]
+    assert first["status"] == "ok" and first["run_id"] == 1
+    code, out, _ = run("ingest", "openrouter.models", str(MODELS_2026), "--observed-at",
+                       "2026-01-29", "--db", db, "--json")
+    assert json.loads(out)[0]["status"] == "ok"
+    code, out, _ = run("status", "--db", db, "--json")
+    status = json.loads(out)
+    assert [(s["source"], s["last_status"], s["runs"]) for s in status] == [
+        ("openrouter.models", "ok", 2)]
+    assert status[0]["last_good_at"] == "2026-01-29T00:00:00Z"
+    code, out, _ = run("history", "openai/gpt-4o-mini", "--db", db, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    inputs = [r for r in rows if r["component"] == "input"]
+    assert [(r["price"], r["valid_from"], r["valid_to"]) for r in inputs] == [
+        ("0.15", "2025-12-18T00:00:00Z", None)]
+    code, out, _ = run("sql", "SELECT count(*) AS n FROM runs", "--db", db, "--json")
+    assert json.loads(out) == [{"n": 2}]
+
+
+def test_history_of_unknown_model_lists_close_matches(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at", "2025-12-18",
+        "--db", db)
+    code, _, err = run("history", "openai/gpt-4o-minii", "--db", db)
+    assert code == 1
+    assert "close matches" in err and "openai/gpt-4o-mini" in err
+
+
+@pytest.mark.parametrize(("bad_line", "expected"), [
+    ("{not json", "line 2: not a JSON object"),
+    (price_line("m", "-1"), "line 2, field 'price': price must not be negative"),
+    (price_line("m", "ten"), "line 2, field 'price'"),
+    (price_line("m", "1", unit="per_token"), "line 2, field 'unit'"),
+    (price_line("m", "1", observed_at="2026-01-01T00:00:00"), "line 2, field 'observed_at'"),
+])
+def test_bad_records_file_is_rejected_whole(tmp_path: Path, bad_line: str, expected: str) -> None:
+    db = tmp_path / "w.duckdb"
+    file = tmp_path / "in.jsonl"
+    file.write_bytes(jsonl(price_line("ok", "1"), bad_line, price_line("ok2", "2")))
+    code, _, err = run("ingest", "records", str(file), "--observed-at", "2026-01-01",
+                       "--db", str(db))
+    assert code == 1
+    assert expected in " ".join(err.split())
+    if db.exists():
+        code, out, _ = run("sql", "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM "
+                           "price_history) + (SELECT count(*) FROM raw_bodies) AS n",
+                           "--db", str(db), "--json")
+        assert json.loads(out) == [{"n": 0}]
+
+
+def test_naive_observed_at_is_rejected(tmp_path: Path) -> None:
+    code, _, err = run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at",
+                       "2025-12-18T10:00:00", "--db", str(tmp_path / "w.duckdb"))
+    assert code == 1
+    assert "no timezone" in err
+
+
+def test_unknown_source_lists_the_known_ones(tmp_path: Path) -> None:
+    code, _, err = run("ingest", "acme.prices", str(MODELS_2025), "--observed-at",
+                       "2025-12-18", "--db", str(tmp_path / "w.duckdb"))
+    assert code == 1
+    assert "unknown source" in err and "openrouter.models" in err
+
+
+def test_sql_error_is_one_clean_line(tmp_path: Path) -> None:
+    code, _, err = run("sql", "SELECT * FROM nowhere", "--db", str(tmp_path / "w.duckdb"))
+    assert code == 1
+    assert "query failed" in err and "Traceback" not in err
+
+
+def test_every_command_has_help() -> None:
+    for command in app.registered_commands:
+        assert command.callback is not None and command.callback.__doc__, command.name
+        code, out, _ = run(command.callback.__name__, "--help")
+        assert code == 0 and "Usage" in out
+
+
+def test_wrong_setting_names_the_key(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "pw.toml"
+    config.write_text("lock_timeout_s = 'soon'\n")
+    code, _, err = run("status", "--config", str(config), "--db", str(tmp_path / "w.duckdb"))
+    assert code == 1
+    assert "lock_timeout_s" in err and "PRICEWATCH_LOCK_TIMEOUT_S" in " ".join(err.split())
+    config.write_text("db_pth = 'x.duckdb'\n")
+    code, _, err = run("status", "--config", str(config))
+    assert code == 1 and "unknown setting 'db_pth'" in err
+    monkeypatch.setenv("PRICEWATCH_SUSPECT_RATIO", "2")
+    code, _, err = run("status", "--db", str(tmp_path / "w.duckdb"))
+    assert code == 1 and "suspect_ratio" in err

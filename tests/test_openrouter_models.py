@@ -1,0 +1,143 @@
+"""Every shared OpenRouter catalogue capture parses; figures are computed from the files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from conftest import fixture_path, jsonl
+
+import pipeline
+from collectors.base import ParseError
+from collectors.openrouter import parse_models
+from records import OfferRecord, PriceRecord
+from settings import load_settings
+from warehouse.db import open_db
+
+CAPTURES = {
+    "models-2024-02-18.json": 100,
+    "models-2025-05-23.json": 321,
+    "models-2025-12-18.json": 349,
+    "models-2026-01-29.json": 347,
+    "models-2026-05-07.json": 368,
+}
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def raw_models(name: str) -> list[dict]:
+    return json.loads(fixture_path("openrouter", name).read_text())["data"]
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURES))
+def test_every_capture_parses_with_exact_per_million_prices(name: str) -> None:
+    records = parse_models(fixture_path("openrouter", name).read_bytes(), NOW)
+    offers = [r for r in records if isinstance(r, OfferRecord)]
+    prices = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
+    assert len(offers) == CAPTURES[name] == len({o.model for o in offers})
+    for model in raw_models(name):
+        for key, component in (("prompt", "input"), ("completion", "output")):
+            raw = model["pricing"][key]
+            record = prices[(model["id"], component)]
+            if raw == "-1":
+                assert record.dynamic and record.price is None
+            else:
+                # Exact: the provider's string times one million, no float on the way.
+                assert record.price == Decimal(raw) * 1_000_000
+                assert record.unit == "per_1m_tokens"
+    assert all(r.price is None or r.price >= 0 for r in prices.values())
+
+
+def test_dynamic_routers_and_free_variants_2026_05() -> None:
+    records = parse_models(fixture_path("openrouter", "models-2026-05-07.json").read_bytes(), NOW)
+    dynamic = sorted({r.model for r in records if isinstance(r, PriceRecord) and r.dynamic})
+    assert dynamic == ["openrouter/auto", "openrouter/bodybuilder", "openrouter/pareto-code"]
+    free_ids = {m["id"] for m in raw_models("models-2026-05-07.json") if m["id"].endswith(":free")}
+    offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
+    assert free_ids and all("free" in (offers[m].capabilities or ()) for m in free_ids)
+    for model in free_ids:
+        assert [r.price for r in records if isinstance(r, PriceRecord) and r.model == model
+                and r.component in ("input", "output")] == [0, 0]
+
+
+def test_2024_schema_modalities_and_context() -> None:
+    records = parse_models(fixture_path("openrouter", "models-2024-02-18.json").read_bytes(), NOW)
+    offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
+    raw = {m["id"]: m for m in raw_models("models-2024-02-18.json")}
+    multimodal = [m for m, item in raw.items() if item["architecture"]["modality"] == "multimodal"]
+    assert multimodal
+    for model in multimodal:
+        assert offers[model].input_modalities == ["image", "text"]
+        assert "image_input" in offers[model].capabilities
+    for model, item in raw.items():
+        assert offers[model].context_length == item["context_length"]
+
+
+def test_known_figures_from_the_2025_12_capture() -> None:
+    records = parse_models(fixture_path("openrouter", "models-2025-12-18.json").read_bytes(), NOW)
+    by_key = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
+    assert by_key[("google/gemma-3-4b-it", "input")].price == Decimal("0.01703012")
+    sonnet = {c: r for (m, c), r in by_key.items() if m == "anthropic/claude-3.7-sonnet"}
+    assert sonnet["input"].price == 3 and sonnet["output"].price == 15
+    assert sonnet["cache_read"].price == Decimal("0.3")
+    assert sonnet["cache_write"].price == Decimal("3.75")
+    assert sonnet["image_input"].unit == "per_image"
+
+
+def test_omitted_zero_fields_in_2026_01_are_not_price_changes(tmp_path) -> None:
+    """Zero optional components vanished from the payload in January 2026: no change."""
+    settings = load_settings(db_path=tmp_path / "or.duckdb")
+    for name, day in (("models-2025-12-18.json", "2025-12-18"),
+                      ("models-2026-01-29.json", "2026-01-29")):
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", name).read_bytes(),
+                             datetime.fromisoformat(day + "T00:00:00+00:00"), name)
+    old = {m["id"]: m["pricing"] for m in raw_models("models-2025-12-18.json")}
+    new = {m["id"]: m["pricing"] for m in raw_models("models-2026-01-29.json")}
+
+    def nonzero(pricing: dict) -> dict:
+        return {k: Decimal(v) for k, v in pricing.items()
+                if (k != "discount" and Decimal(v) != 0) or k in ("prompt", "completion")}
+
+    # Expected change count, computed from the files: differing non-zero components of
+    # models in both captures, plus every component of models that came or went.
+    expected_closed = sum(
+        len({k for k in nonzero(old[m]) if nonzero(old[m])[k] != nonzero(new[m]).get(k)})
+        for m in old if m in new) + sum(len(nonzero(old[m])) for m in old if m not in new)
+    with open_db(settings.db_path, read_only=True) as con:
+        closed = con.execute("SELECT count(*) FROM price_history WHERE valid_to IS NOT NULL"
+                             ).fetchall()[0][0]
+        zero_closed = con.execute(
+            "SELECT count(*) FROM price_history WHERE valid_to IS NOT NULL AND price = 0 "
+            "AND component NOT IN ('input', 'output')").fetchall()[0][0]
+    assert closed == expected_closed
+    assert zero_closed == 0
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"<html>Service unavailable</html>", "not JSON"),
+    (b'{"error": "rate limited"}', "data"),
+    (b'{"data": []}', "empty"),
+    (b'{"data": [{"id": "a/b"}]}', "no pricing"),
+    (b'{"data": [{"id": "a/b", "pricing": {"prompt": "-0.5", "completion": "1"}}]}',
+     "negative price"),
+    (b'{"data": [{"id": "a/b", "pricing": {"prompt": "free", "completion": "1"}}]}',
+     "not a number"),
+    (b'{"data": [{"id": "a/b", "pricing": {"prompt": "1e-40", "completion": "1"}}]}',
+     "decimal places"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_bad_catalogue_bodies_raise_a_typed_error_naming_the_source(body, message) -> None:
+    with pytest.raises(ParseError, match=message) as caught:
+        parse_models(body, NOW)
+    assert str(caught.value).startswith("openrouter.models")
+
+
+def test_unknown_price_components_are_kept_under_their_name() -> None:
+    body = jsonl('{"data": [{"id": "a/b", "pricing": {"prompt": "0.000001", "completion": '
+                 '"0.000002", "video_frame": "0.0000005", "discount": 0.25}}]}')
+    prices = {r.component: r for r in parse_models(body, NOW) if isinstance(r, PriceRecord)}
+    assert prices["video_frame"].price == Decimal("0.5")
+    assert prices["video_frame"].unit == "per_1m_tokens"
+    assert "discount" not in prices
