@@ -281,6 +281,7 @@ def decimal_text(value: Decimal | None) -> str | None:
 def to_json_dict(record: AnyRecord) -> dict[str, Any]:
     """The contract form of a record: decimals as text, dates as ISO strings."""
     data = record.model_dump(mode="python")
+    data = {"kind": data.pop("kind"), **data}
     for name, value in data.items():
         if isinstance(value, Decimal):
             data[name] = decimal_text(value)

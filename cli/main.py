@@ -201,7 +201,9 @@ def history(
                 close = difflib.get_close_matches(model, known, n=5, cutoff=0.5)
                 hint = f"; close matches: {', '.join(close)}" if close else ""
                 raise ValueError(f"no prices recorded for model {model!r}{hint}")
-        emit(rows, columns, as_json=as_json, title=f"price history of {model}")
+        emit(rows, columns, as_json=as_json, title=f"price history of {model}",
+             table_columns=["provider", "route", "component", "service_tier",
+                            "context_threshold", "unit", "price", "valid_from", "valid_to"])
 
 
 @app.command()

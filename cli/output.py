@@ -52,11 +52,13 @@ def text(value: Any) -> str:
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
-         title: str | None = None) -> None:
+         title: str | None = None, table_columns: Sequence[str] | None = None) -> None:
+    """Print rows: every column as JSON, or `table_columns` (default all) as a table."""
     if as_json:
         sys.stdout.write(json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows],
                                     ensure_ascii=False) + "\n")
         return
+    columns = table_columns or columns
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
