@@ -7,6 +7,7 @@ end to end; a float never touches them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -209,11 +210,25 @@ class MeasurementRecord(_Record):
     value: Annotated[Decimal, AfterValidator(_finite)]
 
 
+class ProviderRecord(_Record):
+    """An upstream provider in an aggregator's directory (no prices)."""
+
+    kind: Literal["provider"] = "provider"
+    slug: Name
+    name: str | None = None
+    headquarters: str | None = None
+    datacenters: StrList = None
+    status_page_url: str | None = None
+    privacy_policy_url: str | None = None
+    terms_of_service_url: str | None = None
+
+
 Record = Annotated[
-    PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord,
+    PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord,
     Field(discriminator="kind"),
 ]
 _RECORD = TypeAdapter(Record)
+KINDS = ("price", "offer", "rate_limit", "measurement", "provider")
 
 
 def record_error(source: str, error: ValidationError, line: int | None = None) -> RecordError:
@@ -222,18 +237,17 @@ def record_error(source: str, error: ValidationError, line: int | None = None) -
     field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
     # The discriminator tag shows up as the first loc part ("price.unit"): drop it.
     head, _, rest = field.partition(".")
-    if head in ("price", "offer", "rate_limit", "measurement") and rest:
+    if head in KINDS and rest:
         field = rest
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "union_tag_invalid":
-        field, message = "kind", "kind must be one of price, offer, rate_limit, measurement"
+        field, message = "kind", f"kind must be one of {', '.join(KINDS)}"
     elif first["type"] == "union_tag_not_found":
-        field, message = "kind", "missing kind (price, offer, rate_limit or measurement)"
+        field, message = "kind", f"missing kind ({', '.join(KINDS)})"
     return RecordError(source, message, line=line, field=field or None)
 
 
-def validate_record(data: dict[str, Any], source: str) -> PriceRecord | OfferRecord | \
-        RateLimitRecord | MeasurementRecord:
+def validate_record(data: dict[str, Any], source: str) -> AnyRecord:
     """Build one record from a dict, re-raising problems with the source named."""
     try:
         return _RECORD.validate_python(data)
@@ -241,7 +255,7 @@ def validate_record(data: dict[str, Any], source: str) -> PriceRecord | OfferRec
         raise record_error(source, error) from None
 
 
-AnyRecord = PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord
+AnyRecord = PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
 
 
 def parse_jsonl(body: bytes, source: str = "records") -> list[AnyRecord]:
@@ -315,6 +329,28 @@ def parse_timestamp(text: str, what: str = "timestamp") -> datetime:
 ONE_MILLION = Decimal(1_000_000)
 
 
+@dataclass(frozen=True)
+class FetchedBody:
+    """One response (or a file read for backfill) as fetch hands it to the archive.
+
+    No request headers: an Authorization header can never reach the archive from here.
+    """
+
+    url: str
+    fetched_at: datetime
+    content: bytes | None
+    status_code: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    elapsed_ms: float | None = None
+    error: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return None if self.content is None else hashlib.sha256(self.content).hexdigest()
+
+
 @dataclass
 class ParseResult:
     """A run's parsed snapshot, as ingest takes it.
@@ -338,10 +374,12 @@ __all__ = [
     "PROVIDERS",
     "UNITS",
     "AnyRecord",
+    "FetchedBody",
     "MeasurementRecord",
     "OfferRecord",
     "ParseResult",
     "PriceRecord",
+    "ProviderRecord",
     "RateLimitRecord",
     "RecordError",
     "decimal_text",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +24,61 @@ DEFAULT_CONFIG_FILE = Path("pricewatch.toml")
 
 class SettingsError(ValueError):
     """A configuration value that cannot be used; names the key and the expected form."""
+
+
+class FetchSettings(BaseModel):
+    """The fetch layer's defaults: polite first, then fast enough."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connect_timeout_s: float = Field(10.0, gt=0, description="TCP/TLS connect, per attempt.")
+    read_timeout_s: float = Field(30.0, gt=0, description="Longest silence while reading.")
+    total_timeout_s: float = Field(
+        120.0, gt=0, description="One attempt from request to last byte; a slow drip of "
+                                 "bytes cannot hold a run for longer.")
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024, gt=0, description="Response size cap. The OpenRouter catalogue is "
+                                            "about 0.7 MB; anything near 32 MB is not a price "
+                                            "list.")
+    attempts: int = Field(4, ge=1, le=10, description="Initial request + 3 retries, transient "
+                                                      "failures only.")
+    backoff_initial_s: float = Field(0.5, ge=0, description="First retry wait (jittered, "
+                                                            "doubling).")
+    backoff_max_s: float = Field(30.0, ge=0, description="Longest single backoff wait.")
+    retry_after_max_s: float = Field(
+        120.0, ge=0, description="A server's Retry-After is honoured up to this; a longer "
+                                 "one fails the request instead of stalling the sweep.")
+    per_host_concurrency: int = Field(2, ge=1, le=32, description="Requests in flight per "
+                                                                  "host.")
+    min_request_interval_s: float = Field(
+        0.2, ge=0, description="Spacing between request starts to one host (5 per second): "
+                               "a 350-model endpoint sweep takes about 70 s.")
+    contact_url: str | None = Field(
+        None, description="Put in the User-Agent so a provider can reach the operator.")
+
+
+class OpenRouterSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_base: str = "https://openrouter.ai/api/v1"
+    limits_page_url: str = "https://openrouter.ai/docs/api-reference/limits"
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["openrouter.ai"])
+
+    @model_validator(mode="after")
+    def _urls_inside_allow_list(self) -> OpenRouterSettings:
+        check_hosts("openrouter", [self.api_base, self.limits_page_url], self.allowed_hosts)
+        return self
+
+
+def check_hosts(provider: str, urls: list[str], allowed: list[str]) -> None:
+    """Refuse configuration that would send requests outside the provider's allow-list."""
+    for url in urls:
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"{provider}: {url!r} is not an http(s) URL")
+        if parsed.hostname not in allowed:
+            raise ValueError(f"{provider}: {url!r} is outside allowed_hosts {allowed}; add "
+                             f"its host to {provider}.allowed_hosts to allow it")
 
 
 class Settings(BaseSettings):
@@ -49,6 +105,8 @@ class Settings(BaseSettings):
                     "the same source is suspect: archived, reported, and it writes no history "
                     "(a changed page layout must not mark models as gone).",
     )
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    openrouter: OpenRouterSettings = Field(default_factory=OpenRouterSettings)
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,
         description="Permissions of the database file: owner-only unless configured.",

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import sys
 from collections.abc import Iterator
@@ -14,10 +15,18 @@ from typing import Annotated, Any
 
 import duckdb
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 import pipeline
-from cli.output import emit, fail, plain
-from collectors.base import PARSERS, ParseError, get_parser
+from cli.output import emit, errors, fail, plain, warn
+from collectors.base import PARSERS, ParseError, get_parser, run_parser
 from records import RecordError, parse_timestamp, to_jsonl
 from settings import Settings, SettingsError, load_settings
 from warehouse.db import WarehouseError, open_warehouse
@@ -82,7 +91,9 @@ def parse(
         parser = get_parser(source)
         body, _ = _read_input(file)
         when = _observed_at(observed_at)
-        records = parser.parse(body, when or datetime.now(UTC))
+        records, warnings = run_parser(parser, body, when or datetime.now(UTC))
+        for warning in warnings:
+            warn(warning)
         if when is not None:
             records = [r.model_copy(update={"observed_at": when}) for r in records]
         for line in to_jsonl(records):
@@ -221,6 +232,44 @@ def reparse(
         rows: list[dict[str, Any]] = [vars(r) for r in reports]
         emit(rows, ["source", "runs_replayed", "intervals_added", "intervals_removed",
                     "status_changes"], as_json=as_json, title="reparse")
+
+
+@app.command()
+def collect(
+    selection: Annotated[list[str] | None, typer.Argument(
+        help="Providers (openrouter) or sources (openrouter.models); default: all.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run one sweep now (live): fetch, archive, parse, ingest; print a summary per source."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        with _sweep_progress(enabled=not as_json) as progress:
+            outcomes = asyncio.run(pipeline.collect(settings, selection or (), progress))
+        emit([vars(o) | {"changes": o.changes} for o in outcomes],
+             ["source", "status", "run_id", "records", "changes", "duration_s", "message"],
+             as_json=as_json, title="collect")
+        if any(o.status in ("failed", "suspect") for o in outcomes):
+            raise typer.Exit(EXIT_INPUT)
+
+
+@contextmanager
+def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
+    """A progress bar for sources that make more than a handful of requests."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(source: str, done: int, total: int) -> None:
+            if total < 5:
+                return
+            if source not in tasks:
+                tasks[source] = bar.add_task(source, total=total)
+            bar.update(tasks[source], completed=done)
+
+        yield update
 
 
 @app.command()

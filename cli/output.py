@@ -71,3 +71,7 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
 
 def fail(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+
+
+def warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)

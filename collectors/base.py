@@ -6,10 +6,14 @@ no database. The same function reads a live response, a file and an archived bod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, NamedTuple
 
+from pydantic import SecretStr
+
+from collectors.fetch import Request
 from records import AnyRecord, ParseResult, RecordError, parse_jsonl
 
 
@@ -24,7 +28,14 @@ class ParseError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-ParseFn = Callable[[bytes, datetime], list[AnyRecord]]
+class ParseOutput(NamedTuple):
+    """Records plus warnings a reader should see (e.g. an unrendered placeholder)."""
+
+    records: list[AnyRecord]
+    warnings: list[str]
+
+
+ParseFn = Callable[[bytes, datetime], "list[AnyRecord] | ParseOutput"]
 ScopeFn = Callable[[bytes, str], tuple[str, str] | None]
 
 
@@ -39,6 +50,54 @@ class Parser:
 
 
 PARSERS: dict[str, Parser] = {}
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a source's plan may use besides settings: facts the pipeline read beforehand."""
+
+    catalogue: tuple[str, ...] = ()  # model ids a sweep walks
+    secrets: Mapping[str, SecretStr] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A collectable source: which requests one run makes, and the parser of its bodies.
+
+    `sweep` sources fetch one body per model (a failure makes the run partial); the
+    others fetch one body, or alternatives of the same content, first good one wins.
+    """
+
+    name: str
+    provider: str
+    description: str
+    plan: Callable[[Any, PlanContext], list[Request]]
+    secret_env: str | None = None
+    sweep: bool = False
+    needs_catalogue: str | None = None  # the source whose current models a sweep walks
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register_source(source: Source) -> Source:
+    SOURCES[source.name] = source
+    return source
+
+
+def sources_for(selection: Sequence[str]) -> list[Source]:
+    """Sources by provider (`openrouter`) or by name (`openrouter.models`), in order."""
+    from collectors import sources  # noqa: F401  (registers every source)
+
+    if not selection:
+        return list(SOURCES.values())
+    chosen = [s for s in SOURCES.values() if s.provider in selection or s.name in selection]
+    unknown = [name for name in selection
+               if name not in SOURCES and name not in {s.provider for s in SOURCES.values()}]
+    if unknown:
+        known = sorted({s.provider for s in SOURCES.values()} | set(SOURCES))
+        raise ParseError(unknown[0], f"unknown provider or source; known: {', '.join(known)}")
+    return chosen
 
 
 def register(parser: Parser) -> Parser:
@@ -56,40 +115,62 @@ def get_parser(name: str) -> Parser:
         raise ParseError(name, f"unknown source; known sources: {known}") from None
 
 
+def run_parser(parser: Parser, body: bytes, observed_at: datetime) -> ParseOutput:
+    """Call a parser; every parser's result becomes (records, warnings)."""
+    result = parser.parse(body, observed_at)
+    return result if isinstance(result, ParseOutput) else ParseOutput(result, [])
+
+
 def parse_bodies(name: str, bodies: Sequence[tuple[str, bytes]],
                  observed_at: datetime) -> ParseResult:
     """Parse a run's bodies into one snapshot; never raises for bad input.
 
-    A snapshot source needs its one body to parse. A sweep keeps the bodies that parsed
-    (the run is then `partial`) and limits the snapshot's scope to their models.
+    A snapshot source's bodies are alternatives (a page and its markdown rendering): the
+    first that parses is the snapshot. A sweep keeps every body that parsed (the run is
+    `partial` when some did not) and limits the snapshot's scope to their models.
     """
     parser = get_parser(name)
+    if not bodies:
+        return ParseResult(None, error=f"{name}: no body to parse")
     if parser.per_body_scope is None:
-        if len(bodies) != 1:
-            return ParseResult(None, error=f"{name}: expected one body, got {len(bodies)}")
-        url, body = bodies[0]
-        try:
-            return ParseResult(parser.parse(body, observed_at))
-        except (ParseError, RecordError) as error:
-            return ParseResult(None, error=_with_url(str(error), url))
+        failures = []
+        for url, body in bodies:
+            try:
+                records, warnings = run_parser(parser, body, observed_at)
+            except (ParseError, RecordError) as error:
+                failures.append(_with_url(str(error), url))
+                continue
+            return ParseResult(records, warnings=warnings + failures)
+        return ParseResult(None, error="; ".join(failures))
+    return _parse_sweep(parser, bodies, observed_at)
+
+
+def _parse_sweep(parser: Parser, bodies: Sequence[tuple[str, bytes]],
+                 observed_at: datetime) -> ParseResult:
+    assert parser.per_body_scope is not None
     records: list[AnyRecord] = []
     scope: set[tuple[str, str]] = set()
     failures: list[str] = []
+    warnings: list[str] = []
     for url, body in bodies:
         try:
-            parsed = parser.parse(body, observed_at)
             model = parser.per_body_scope(body, url)
+            if model in scope:  # two URLs answered for one model: keep the first
+                warnings.append(f"{parser.name}: {url} repeats model {model[1]}; ignored")
+                continue
+            parsed, notes = run_parser(parser, body, observed_at)
         except (ParseError, RecordError) as error:
             failures.append(_with_url(str(error), url))
             continue
         records.extend(parsed)
+        warnings.extend(notes)
         if model is not None:
             scope.add(model)
     if not scope and failures:
-        return ParseResult(None, error=f"{name}: every body failed; first: {failures[0]}")
+        return ParseResult(None, error=f"{parser.name}: every body failed; first: {failures[0]}")
+    shown = failures[:20] + ([f"... and {len(failures) - 20} more"] if len(failures) > 20 else [])
     return ParseResult(records, scope_models=scope, partial=bool(failures),
-                       warnings=failures[:20] + ([f"... and {len(failures) - 20} more"]
-                                                 if len(failures) > 20 else []))
+                       warnings=shown + warnings)
 
 
 def _with_url(message: str, url: str) -> str:

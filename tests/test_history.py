@@ -177,7 +177,8 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
         with open_db(settings.db_path, read_only=True) as con:
             return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall()))
                     for t in ("runs", "fetch_log", "raw_bodies", "price_history",
-                              "offer_history", "rate_limit_history", "offer_measurements")}
+                              "offer_history", "rate_limit_history", "offer_measurements",
+                              "provider_directory_history")}
 
     before = dump()
     real = history.apply_snapshot

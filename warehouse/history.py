@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from records import AnyRecord, OfferRecord, PriceRecord, RateLimitRecord
+from records import AnyRecord, OfferRecord, PriceRecord, ProviderRecord, RateLimitRecord
 from warehouse.db import fetch_one
 
 PRICE_TYPE = pa.decimal128(38, 18)
@@ -35,6 +35,7 @@ class HistorySpec:
     value: tuple[str, ...]
     arrow_types: dict[str, pa.DataType]
     model_column: bool  # partial runs restrict closing to the models they fetched
+    label: str  # the key column that names a series in messages
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -63,6 +64,7 @@ PRICES = HistorySpec(
                  "unit": _STR, "currency": _STR, "effective_from": _DATE,
                  "price": PRICE_TYPE, "dynamic": _BOOL},
     model_column=True,
+    label="model",
 )
 OFFERS = HistorySpec(
     table="offer_history",
@@ -78,6 +80,7 @@ OFFERS = HistorySpec(
                  "output_modalities": _LIST, "capabilities": _LIST,
                  "supported_parameters": _LIST, "quantization": _STR},
     model_column=True,
+    label="model",
 )
 RATE_LIMITS = HistorySpec(
     table="rate_limit_history",
@@ -87,8 +90,21 @@ RATE_LIMITS = HistorySpec(
     arrow_types={"source": _STR, "provider": _STR, "scope": _STR, "metric": _STR,
                  "condition": _STR, "value": PRICE_TYPE, "enforced": _BOOL, "note": _STR},
     model_column=False,
+    label="scope",
 )
-SPECS = (PRICES, OFFERS, RATE_LIMITS)
+PROVIDER_DIRECTORY = HistorySpec(
+    table="provider_directory_history",
+    record_type=ProviderRecord,
+    key=("source", "provider", "slug"),
+    value=("name", "headquarters", "datacenters", "status_page_url", "privacy_policy_url",
+           "terms_of_service_url"),
+    arrow_types={"source": _STR, "provider": _STR, "slug": _STR, "name": _STR,
+                 "headquarters": _STR, "datacenters": _LIST, "status_page_url": _STR,
+                 "privacy_policy_url": _STR, "terms_of_service_url": _STR},
+    model_column=False,
+    label="slug",
+)
+SPECS = (PRICES, OFFERS, RATE_LIMITS, PROVIDER_DIRECTORY)
 
 
 def _key_digest(columns: Sequence[str]) -> str:
@@ -145,15 +161,14 @@ def stage(con: duckdb.DuckDBPyConnection, spec: HistorySpec, rows: pa.Table) -> 
         con.unregister("incoming_rows")
     if fetch_one(con, f"SELECT count(*) = count(DISTINCT key_hash) FROM {table}") == (True,):
         return
-    label = "model" if spec.model_column else "scope"
     repeated = con.execute(
-        f"SELECT any_value({label}), count(DISTINCT value_hash) FROM {table} "
+        f"SELECT any_value({spec.label}), count(DISTINCT value_hash) FROM {table} "
         "GROUP BY key_hash HAVING count(*) > 1").fetchall()
     clash = next((row[0] for row in repeated if row[1] > 1), None)
     if clash is not None:
         raise ConflictingRecords(
             f"two different {spec.record_type.__name__} values for one key "
-            f"(model or scope {clash!r}) in one snapshot")
+            f"({spec.label} {clash!r}) in one snapshot")
     if repeated:  # the same record twice: keep one
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT * FROM {table}")
 

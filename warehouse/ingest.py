@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from records import AnyRecord, MeasurementRecord, ParseResult
+from records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
 from warehouse.db import fetch_one
 from warehouse.history import (
     SPECS,
@@ -38,25 +38,6 @@ class IngestError(ValueError):
     """A run that cannot be written as given (conflicting or mislabelled records)."""
 
 
-@dataclass(frozen=True)
-class FetchedBody:
-    """One response (or a file read for backfill), as it goes into the archive."""
-
-    url: str
-    fetched_at: datetime
-    content: bytes | None
-    status_code: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    elapsed_ms: float | None = None
-    error: str | None = None
-
-    @property
-    def sha256(self) -> str | None:
-        return None if self.content is None else hashlib.sha256(self.content).hexdigest()
-
-
 @dataclass
 class RunOutcome:
     """What one run did; the CLI, the scheduler log and `status` all show this."""
@@ -70,6 +51,7 @@ class RunOutcome:
     closed: int = 0
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    duration_s: float | None = None
 
     @property
     def changes(self) -> int:
@@ -225,6 +207,12 @@ class Neighbours:
 def _neighbours(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime) -> Neighbours:
     row = fetch_one(con, NEIGHBOURS_SQL, {"src": source, "t": observed_at})
     return Neighbours(*(row or (None,) * 6))
+
+
+def previous_digest(con: duckdb.DuckDBPyConnection, source: str,
+                    observed_at: datetime) -> str | None:
+    """Content digest of the last run before `observed_at` whose snapshot is in history."""
+    return _neighbours(con, source, observed_at).previous_sha256
 
 
 def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,

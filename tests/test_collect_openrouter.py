@@ -1,0 +1,225 @@
+"""`pricewatch collect openrouter` end to end against a local server serving real captures."""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+from pathlib import Path
+
+import fake_provider as fp
+import pytest
+from conftest import fixture_path
+from typer.testing import CliRunner
+
+from cli.main import app
+from warehouse.db import open_db
+
+runner = CliRunner()
+API = "/api/v1"
+LIMITS_PAGE = "/docs/api-reference/limits"
+# Catalogue models whose endpoints the 2026-05-18 bundle holds (one with none).
+CHOSEN = ["meta-llama/llama-3.3-70b-instruct", "deepseek/deepseek-chat-v3-0324",
+          "qwen/qwen-2.5-72b-instruct", "openai/gpt-4o-mini", "google/gemini-2.5-flash",
+          "anthropic/claude-sonnet-4", "mistralai/mistral-small-3.2-24b-instruct",
+          "~anthropic/claude-sonnet-latest"]
+SECRET = "sk-or-v1-test-secret-0123456789abcdef"
+
+
+def load(name: str) -> dict:
+    return json.loads(fixture_path("openrouter", name).read_text())
+
+
+@pytest.fixture(scope="module")
+def captures() -> dict:
+    catalogue = load("models-2026-05-07.json")
+    bundle = {item["modelId"]: item["response"]
+              for item in load("endpoints-bundle-356-models-2026-05-18.json")["data"]}
+    models = [m for m in catalogue["data"] if m["id"] in CHOSEN and m["id"] in bundle]
+    assert len(models) >= 6, [m["id"] for m in models]
+    return {"models": models, "endpoints": {m["id"]: bundle[m["id"]] for m in models}}
+
+
+@pytest.fixture
+def server(captures):
+    fake = fp.FakeProvider()
+    fake.serve(f"{API}/models", json.dumps({"data": captures["models"]}).encode())
+    for model, body in captures["endpoints"].items():
+        fake.serve(f"{API}/models/{model}/endpoints", json.dumps(body).encode())
+    fake.serve(f"{API}/providers", fixture_path("openrouter", "providers-2026-05-07.json")
+               .read_bytes())
+    fake.serve(LIMITS_PAGE + ".md", fixture_path("openrouter", "limits-page-2026-10-07.md")
+               .read_bytes(), "text/markdown")
+    fake.serve(LIMITS_PAGE, (Path(__file__).parent / "data" / "openrouter-limits-page.html")
+               .read_bytes(), "text/html")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path, server: fp.FakeProvider) -> Path:
+    path = tmp_path / "pricewatch.toml"
+    path.write_text(f"""
+db_path = "{tmp_path / 'pw.duckdb'}"
+[fetch]
+backoff_initial_s = 0.01
+backoff_max_s = 0.05
+min_request_interval_s = 0
+read_timeout_s = 1
+total_timeout_s = 5
+max_body_bytes = 2000000
+[openrouter]
+api_base = "{server.url(API)}"
+limits_page_url = "{server.url(LIMITS_PAGE)}"
+allowed_hosts = ["127.0.0.1"]
+""")
+    return path
+
+
+def collect(config: Path, *selection: str) -> tuple[int, dict[str, dict]]:
+    result = runner.invoke(app, ["collect", *selection, "--config", str(config), "--json"])
+    rows = json.loads(result.stdout) if result.stdout.startswith("[") else []
+    return result.exit_code, {row["source"]: row for row in rows}
+
+
+def query(config: Path, sql: str) -> list[tuple]:
+    with open_db(config.parent / "pw.duckdb", read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def history(config: Path) -> list[tuple]:
+    return query(config, "SELECT * FROM price_history UNION ALL BY NAME "
+                         "SELECT * FROM offer_history ORDER BY ALL")
+
+
+def test_healthy_sweep_then_unchanged(config: Path, captures, server) -> None:
+    code, runs = collect(config, "openrouter")
+    assert code == 0
+    assert {s: r["status"] for s, r in runs.items()} == {
+        "openrouter.models": "ok", "openrouter.endpoints": "ok", "openrouter.providers": "ok",
+        "openrouter.limits": "ok", "openrouter.key": "skipped"}
+    models, endpoints = captures["models"], captures["endpoints"]
+    expected_endpoints = sum(len(b["data"]["endpoints"]) for b in endpoints.values())
+    offers = dict(query(config, "SELECT source, count(*) FROM offer_history GROUP BY source"))
+    assert offers == {"openrouter.models": len(models), "openrouter.endpoints": expected_endpoints}
+    # Every endpoint price per 1M is the capture's per-token string times one million.
+    stored = {(m, r, c): p for m, r, c, p in query(
+        config, "SELECT model, route, component, price FROM price_history "
+                "WHERE source = 'openrouter.endpoints' AND context_threshold = 0")}
+    for model, body in endpoints.items():
+        for endpoint in body["data"]["endpoints"]:
+            for key, component in (("prompt", "input"), ("completion", "output")):
+                assert stored[(model, endpoint["tag"], component)] == \
+                    Decimal(endpoint["pricing"][key]) * 1_000_000
+    assert query(config, "SELECT count(*) FROM provider_directory_history") == [(81,)]
+    assert query(config, "SELECT metric, value, condition FROM rate_limit_history ORDER BY ALL") \
+        == [("requests_per_day", Decimal(50), "credits purchased < 10"),
+            ("requests_per_day", Decimal(1000), "credits purchased >= 10"),
+            ("requests_per_minute", Decimal(20), "")]
+    assert query(config, "SELECT count(*) > 0 FROM offer_measurements "
+                         "WHERE metric = 'uptime_pct_30m'") == [(True,)]
+    before = history(config)
+    code, runs = collect(config, "openrouter")
+    assert code == 0
+    assert {r["status"] for s, r in runs.items() if s != "openrouter.key"} == {"unchanged"}
+    assert history(config) == before
+    # The second sweep asked conditionally.
+    catalogue_requests = [h for _, p, h in server.requests if p == f"{API}/models"]
+    assert [bool(h.get("If-None-Match")) for h in catalogue_requests] == [False, True]
+
+
+def test_one_failing_model_makes_a_partial_sweep_that_closes_nothing(
+        config: Path, captures, server) -> None:
+    assert collect(config, "openrouter.models", "openrouter.endpoints")[0] == 0
+    victim = "openai/gpt-4o-mini"
+    server.fail_always(f"{API}/models/{victim}/endpoints", fp.status(500))
+    # Another model changes its price, so the sweep has a real change to record.
+    changed = "qwen/qwen-2.5-72b-instruct"
+    body = captures["endpoints"][changed]
+    body = json.loads(json.dumps(body))
+    body["data"]["endpoints"][0]["pricing"]["prompt"] = "0.0000001"
+    server.serve(f"{API}/models/{changed}/endpoints", json.dumps(body).encode())
+    code, runs = collect(config, "openrouter.endpoints")
+    run = runs["openrouter.endpoints"]
+    assert code == 0 and run["status"] == "partial"
+    assert victim in run["message"] and "HTTP 500" in run["message"]
+    assert query(config, f"SELECT count(*) FROM offer_history WHERE model = '{victim}' "
+                         "AND valid_to IS NOT NULL") == [(0,)]
+    assert query(config, f"SELECT count(*) FROM price_history WHERE model = '{changed}' "
+                         "AND valid_to IS NOT NULL") == [(1,)]
+
+
+@pytest.mark.parametrize(("fault", "status", "message"), [
+    (fp.status(500), "ok", ""),
+    (fp.retry_after("1"), "ok", ""),
+    (fp.reset(), "ok", ""),
+    (fp.sleep_then_serve(2.5), "ok", ""),
+    (fp.html_page(200), "failed", "not JSON"),
+    (fp.redirect("http://elsewhere.example/api/v1/models"), "failed", "redirect_refused"),
+    (fp.oversized(3_000_000), "failed", "too_large"),
+])
+def test_catalogue_faults(config: Path, captures, server, fault, status: str,
+                          message: str) -> None:
+    assert collect(config, "openrouter.models")[0] == 0
+    before = history(config)
+    # Serve a changed catalogue, so a recovered run really writes; a failed one must not.
+    changed = json.loads(json.dumps({"data": captures["models"]}))
+    changed["data"][0]["pricing"]["prompt"] = "0.000009"
+    server.serve(f"{API}/models", json.dumps(changed).encode())
+    server.fail(f"{API}/models", fault)
+    code, runs = collect(config, "openrouter.models")
+    run = runs["openrouter.models"]
+    assert run["status"] == status, run
+    assert message in run["message"]
+    after = history(config)
+    if status == "failed":
+        assert code == 1 and after == before
+    else:
+        assert code == 0 and len(after) == len(before) + 1
+
+
+def test_truncated_catalogue_is_retried(config: Path, captures, server) -> None:
+    body = json.dumps({"data": captures["models"]}).encode()
+    server.fail(f"{API}/models", fp.truncated(body))
+    code, runs = collect(config, "openrouter.models")
+    assert code == 0 and runs["openrouter.models"]["status"] == "ok"
+    assert server.hits(f"{API}/models") == 2
+
+
+def test_a_much_smaller_catalogue_is_suspect_and_unlists_nothing(
+        config: Path, captures, server) -> None:
+    assert collect(config, "openrouter.models")[0] == 0
+    server.serve(f"{API}/models", json.dumps({"data": captures["models"][:1]}).encode())
+    code, runs = collect(config, "openrouter.models")
+    assert code == 1 and runs["openrouter.models"]["status"] == "suspect"
+    assert query(config, "SELECT count(*) FROM offer_history WHERE valid_to IS NOT NULL") \
+        == [(0,)]
+
+
+def test_endpoint_sweep_without_a_catalogue_fails_clearly(config: Path) -> None:
+    code, runs = collect(config, "openrouter.endpoints")
+    assert code == 1
+    assert "no current catalogue" in runs["openrouter.endpoints"]["message"]
+
+
+def test_key_source_sends_the_secret_but_never_stores_or_logs_it(
+        config: Path, server, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    server.serve(f"{API}/key", json.dumps({"data": {
+        "label": "sk-or-v1-tes...def", "limit": 25, "limit_reset": "monthly", "usage": 1.5,
+        "is_free_tier": False,
+        "free_model_daily_requests": {"used": 3, "limit": 1000, "remaining": 997}}}).encode())
+    with caplog.at_level(logging.DEBUG):
+        code, runs = collect(config, "openrouter.key")
+    assert code == 0 and runs["openrouter.key"]["status"] == "ok"
+    sent = [h for _, p, h in server.requests if p == f"{API}/key"]
+    assert sent[0]["Authorization"] == f"Bearer {SECRET}"
+    assert query(config, "SELECT scope, metric, value, condition FROM rate_limit_history "
+                         "ORDER BY ALL") == [
+        (":free models", "requests_per_day", Decimal(1000), "this account"),
+        ("api key", "credits", Decimal(25), "resets monthly")]
+    database = (config.parent / "pw.duckdb").read_bytes()
+    assert SECRET.encode() not in database
+    assert SECRET not in caplog.text
+    dumped = query(config, "SELECT * FROM fetch_log")
+    assert SECRET not in repr(dumped)

@@ -1,0 +1,42 @@
+"""What a run needs to know before it fetches: read-only questions to the warehouse.
+
+State lives in rows anyone can query (STYLE.md: no hidden state): conditional-GET
+validators are the last successful fetch of each URL, and the OpenRouter catalogue that
+an endpoint sweep walks is the current set of catalogue offers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Validators:
+    """The last archived body of a URL and the validators it came with."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_sha256: str
+
+
+VALIDATORS_SQL = """
+SELECT url, arg_max(etag, fetch_id), arg_max(last_modified, fetch_id),
+       arg_max(content_sha256, fetch_id)
+FROM fetch_log
+WHERE source = ? AND content_sha256 IS NOT NULL AND status_code IN (200, 304)
+GROUP BY url
+"""
+
+
+def validators(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Validators]:
+    return {row[0]: Validators(*row) for row in con.execute(VALIDATORS_SQL, [source]).fetchall()}
+
+
+def current_models(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """Model ids with a current offer from `source` (e.g. the OpenRouter catalogue)."""
+    return [row[0] for row in con.execute(
+        "SELECT DISTINCT model FROM offer_history WHERE source = ? AND valid_to IS NULL "
+        "ORDER BY model", [source]).fetchall()]
