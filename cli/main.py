@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Log each run and retry (INFO) to stderr.")] = False) -> None:
+    """LLM inference prices and availability, with their history, in DuckDB."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stamina").setLevel(logging.ERROR)  # retries are logged by fetch
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: setting db_path, pricewatch.duckdb).")]

@@ -72,6 +72,7 @@ class FakeProvider:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeProvider
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs (~40 ms)
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
