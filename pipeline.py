@@ -52,6 +52,13 @@ def run_source_name(parser: str, parsed: ParseResult) -> str:
     return names.pop()
 
 
+def configure(settings: Settings) -> None:
+    """Apply settings that choose what a parser keeps (the Hugging Face providers)."""
+    from collectors import nscale
+
+    nscale.configure(settings)
+
+
 def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datetime,
                 url: str) -> RunOutcome:
     """Load a captured body as if it had been collected at `observed_at` (backfill).
@@ -59,6 +66,7 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
     The body is parsed first: a file that does not parse is rejected whole and nothing of
     it is written. A body already ingested at the same time is a no-op (`duplicate`).
     """
+    configure(settings)
     get_parser(parser)
     observed_at = observed_at.astimezone(UTC)
     parsed = parse_bodies(parser, [(url, body)], observed_at)
@@ -81,6 +89,7 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
 def reparse(settings: Settings, sources: Sequence[str] = (),
             since: datetime | None = None) -> list[RebuildReport]:
     """Rebuild history from the archive with today's parsers, one transaction per source."""
+    configure(settings)
     with open_warehouse(settings) as con:
         known = [row[0] for row in con.execute(
             "SELECT DISTINCT source FROM runs ORDER BY source").fetchall()]
@@ -97,6 +106,7 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
                   progress: Progress | None = None,
                   fetcher: Fetcher | None = None) -> list[RunOutcome]:
     """One sweep now: every chosen source fetched, archived, parsed and ingested in turn."""
+    configure(settings)
     chosen = sources_for(selection)
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)

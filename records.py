@@ -26,8 +26,10 @@ from pydantic import (
     model_validator,
 )
 
+# The providers pricewatch collects; configuration may add Hugging Face router providers,
+# so the field accepts any lowercase slug.
 PROVIDERS = ("openrouter", "vertex", "nscale")
-Provider = Literal["openrouter", "vertex", "nscale"]
+Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 
 # Units are named, never implied. Token prices are always USD per 1M tokens.
 UNITS = (

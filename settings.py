@@ -81,6 +81,25 @@ def check_hosts(provider: str, urls: list[str], allowed: list[str]) -> None:
                              f"its host to {provider}.allowed_hosts to allow it")
 
 
+class NscaleSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_base: str = "https://inference.api.nscale.com/v1"
+    hf_router_url: str = "https://router.huggingface.co/v1/models"
+    hf_providers: list[str] = Field(
+        default_factory=lambda: ["nscale"],
+        description="Hugging Face router providers whose offers are kept (route huggingface).")
+    limits_page_url: str = "https://docs.nscale.com/docs/faqs/rate-limits"
+    allowed_hosts: list[str] = Field(default_factory=lambda: [
+        "inference.api.nscale.com", "router.huggingface.co", "docs.nscale.com"])
+
+    @model_validator(mode="after")
+    def _urls_inside_allow_list(self) -> NscaleSettings:
+        check_hosts("nscale", [self.api_base, self.hf_router_url, self.limits_page_url],
+                    self.allowed_hosts)
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRICEWATCH_",
@@ -107,6 +126,7 @@ class Settings(BaseSettings):
     )
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     openrouter: OpenRouterSettings = Field(default_factory=OpenRouterSettings)
+    nscale: NscaleSettings = Field(default_factory=NscaleSettings)
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,
         description="Permissions of the database file: owner-only unless configured.",

@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import fake_provider as fp  # noqa: E402
-
 import pipeline  # noqa: E402
 from collectors.fetch import Fetcher  # noqa: E402
 from settings import FetchSettings, load_settings  # noqa: E402

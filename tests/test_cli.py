@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
 from cli.main import app
+from conftest import fixture_path, jsonl, price_line
 
 runner = CliRunner()
 MODELS_2025 = fixture_path("openrouter", "models-2025-12-18.json")

@@ -7,12 +7,12 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path
 from typer.testing import CliRunner
 
+import fake_provider as fp
 from cli.main import app
+from conftest import fixture_path
 from warehouse.db import open_db
 
 runner = CliRunner()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import day, jsonl, price_line
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pipeline
+from conftest import day, jsonl, price_line
 from settings import load_settings
 from warehouse import history
 from warehouse.db import open_db

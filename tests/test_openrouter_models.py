@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import fixture_path, jsonl
 
 import pipeline
 from collectors.base import ParseError
 from collectors.openrouter import parse_models
+from conftest import fixture_path, jsonl
 from records import OfferRecord, PriceRecord
 from settings import load_settings
 from warehouse.db import open_db

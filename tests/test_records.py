@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from conftest import jsonl, price_line
 
+from conftest import jsonl, price_line
 from records import PriceRecord, RecordError, decimal_text, parse_jsonl, parse_timestamp, to_jsonl
 
 
@@ -34,7 +34,7 @@ def test_json_number_prices_are_read_without_float_noise() -> None:
     (price_line("m", "NaN"), "price", "finite"),
     (price_line("m", "1", unit="per_token"), "unit", "per_1m_tokens"),
     (price_line("m", "1", observed_at="2026-01-01T00:00:00"), "observed_at", "timezone"),
-    (price_line("m", "1", provider="acme"), "provider", "openrouter"),
+    (price_line("m", "1", provider="Acme Cloud!"), "provider", "pattern"),
     (price_line("m", "0.0000000000000000001"), "price", "18 decimal places"),
     (price_line("m", None), "", "price is required"),
     ('{"kind": "price", "provider": "openrouter"', None, "not a JSON object"),

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path
 
 import pipeline
 from collectors.base import PARSERS, get_parser
+from conftest import fixture_path
 from records import PriceRecord
 from settings import load_settings
 from warehouse.db import open_db

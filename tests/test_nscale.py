@@ -1,0 +1,212 @@
+"""nscale: the Hugging Face router capture, our documented-shape API fixture, the limits
+FAQ, and `pricewatch collect nscale` end to end against a local server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import fake_provider as fp
+from cli.main import app
+from collectors.base import ParseError
+from collectors.nscale import money, parse_hf_router, parse_limits, parse_models
+from conftest import fixture_path
+from records import MeasurementRecord, OfferRecord, PriceRecord
+from warehouse.db import open_db
+
+NOW = datetime(2026, 9, 1, tzinfo=UTC)
+BUILT = Path(__file__).parent / "data" / "nscale-models-built.json"
+HF = "hf-router-models-2026-06-19.json"
+TOKEN = "nscale-test-token-5f1e2d3c"
+runner = CliRunner()
+
+
+def hf_nscale_offers() -> dict[str, dict]:
+    raw = json.loads(fixture_path("nscale", HF).read_text())
+    return {m["id"]: p for m in raw["data"] for p in m["providers"] if p["provider"] == "nscale"}
+
+
+def test_hf_router_capture_exact_figures() -> None:
+    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW)
+    expected = hf_nscale_offers()
+    offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
+    assert set(offers) == set(expected) and len(offers) == 16
+    prices = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
+    for model, raw in expected.items():
+        offer = offers[model]
+        assert offer.provider == "nscale" and offer.route == "huggingface"
+        assert offer.context_length == raw["context_length"]
+        assert offer.status == "available"  # every offer in the capture is "live"
+        assert ("tools" in offer.capabilities) == raw["supports_tools"]
+        assert ("structured_outputs" in offer.capabilities) == raw["supports_structured_output"]
+        for side in ("input", "output"):
+            record = prices[(model, side)]
+            assert record.unit == "per_1m_tokens"
+            assert record.price == Decimal(str(raw["pricing"][side]))
+    assert prices[("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input")].price == Decimal("0.05")
+    assert prices[("Qwen/Qwen2.5-Coder-32B-Instruct", "output")].price == Decimal("0.2")
+    latency = {r.model: r.value for r in records
+               if isinstance(r, MeasurementRecord) and r.metric == "first_token_latency_ms"}
+    assert latency["Qwen/Qwen3-8B"] == Decimal("519.8")
+
+
+def test_hf_router_other_providers_by_configuration() -> None:
+    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW,
+                              frozenset({"nscale", "novita"}))
+    assert {r.provider for r in records} == {"nscale", "novita"}
+
+
+def test_float_noise_is_rounded_through_the_decimal_text() -> None:
+    assert money(Decimal("0.030000000000000002"), "s", "x") == Decimal("0.03")
+    assert money("0.0013", "s", "x") == Decimal("0.0013")
+    body = (b'{"object": "list", "data": [{"id": "a/B", "providers": [{"provider": "nscale",'
+            b'"status": "staging", "pricing": {"input": 0.030000000000000002, "output": 0.1}},'
+            b'{"provider": "nscale", "status": "error"}]}, {"id": "c/D", "providers": '
+            b'[{"provider": "nscale", "status": "live"}]}]}')
+    records = parse_hf_router(body, NOW)
+    price = next(r for r in records if isinstance(r, PriceRecord) and r.component == "input")
+    assert str(price.price) == "0.03"
+    unknown = next(r for r in records if isinstance(r, OfferRecord) and r.model == "c/D")
+    assert unknown.context_length is None  # unknown, not zero
+    assert not [r for r in records if isinstance(r, PriceRecord) and r.model == "c/D"]
+    statuses = [r.status for r in records if isinstance(r, OfferRecord) and r.model == "a/B"]
+    assert statuses == ["preview", "unavailable"]
+
+
+def test_documented_shape_models_fixture() -> None:
+    records = parse_models(BUILT.read_bytes(), NOW)
+    offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
+    prices = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
+    assert len(offers) == 23
+    assert prices[("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input")].price == Decimal("0.05")
+    assert prices[("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "output")].price == Decimal("0.05")
+    assert prices[("Qwen/Qwen2.5-Coder-32B-Instruct", "input")].price == Decimal("0.06")
+    assert prices[("Qwen/Qwen2.5-Coder-32B-Instruct", "output")].price == Decimal("0.2")
+    flux = prices[("black-forest-labs/FLUX.1-schnell", "output")]
+    assert (flux.price, flux.unit) == (Decimal("0.0013"), "per_megapixel")
+    assert ("black-forest-labs/FLUX.1-schnell", "input") not in prices
+    assert prices[("Qwen/Qwen3-Embedding-8B", "input")].price == Decimal("0.04")
+    assert ("Qwen/Qwen3-Embedding-8B", "output") not in prices  # absent, not zero
+    assert "embeddings" in offers["Qwen/Qwen3-Embedding-8B"].capabilities
+    mixtral = offers["mistralai/mixtral-8x22b-instruct-v0.1"]  # ids kept as given
+    assert (mixtral.status, str(mixtral.retiring_on)) == ("retiring", "2026-10-31")
+    # Every chat price equals the manifest's microdollars per 1M / 1,000,000.
+    manifest = json.loads(fixture_path("nscale", "models-manifest-2026-08-25.json").read_text())
+    for model in manifest["models"]:
+        if model["model_type"] == "chat":
+            assert prices[(model["upstream_id"], "input")].price == \
+                Decimal(model["input_token_price_per_m"]) / 1_000_000
+
+
+def test_limits_faq_is_not_enforced() -> None:
+    (record,) = parse_limits(fixture_path("nscale", "rate-limits-undated.txt").read_bytes(), NOW)
+    assert (record.value, record.enforced) == (None, False)
+    assert "not enforced" in record.note
+
+
+def test_limits_page_with_figures_is_parsed_as_figures() -> None:
+    body = b"<html><body><p>We allow 600 requests per minute and 1,000,000 tokens per " \
+           b"minute per key.</p></body></html>"
+    records = parse_limits(body, NOW)
+    assert {(r.metric, r.value) for r in records} == {
+        ("requests_per_minute", 600), ("tokens_per_minute", 1_000_000)}
+
+
+@pytest.mark.parametrize("body", [b"<html>oops</html>", b'{"detail": "Unauthorized"}',
+                                  b'{"data": [{"id": "x", "pricing": {"input": -1}}]}'])
+def test_bad_models_bodies_raise_typed_errors(body: bytes) -> None:
+    with pytest.raises(ParseError, match=r"^nscale\.models"):
+        parse_models(body, NOW)
+
+
+# End to end ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    fake = fp.FakeProvider()
+    fake.serve("/v1/models", BUILT.read_bytes())
+    fake.serve("/hf/v1/models", fixture_path("nscale", HF).read_bytes())
+    fake.serve("/docs/faqs/rate-limits.md",
+               fixture_path("nscale", "rate-limits-undated.txt").read_bytes(), "text/markdown")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path, server) -> Path:
+    path = tmp_path / "pricewatch.toml"
+    path.write_text(f"""
+db_path = "{tmp_path / 'pw.duckdb'}"
+[fetch]
+backoff_initial_s = 0.01
+backoff_max_s = 0.05
+min_request_interval_s = 0
+[nscale]
+api_base = "{server.url('/v1')}"
+hf_router_url = "{server.url('/hf/v1/models')}"
+limits_page_url = "{server.url('/docs/faqs/rate-limits')}"
+allowed_hosts = ["127.0.0.1"]
+""")
+    return path
+
+
+def collect(config: Path) -> tuple[int, dict[str, dict]]:
+    result = runner.invoke(app, ["collect", "nscale", "--config", str(config), "--json"])
+    return result.exit_code, {r["source"]: r for r in json.loads(result.stdout)}
+
+
+def history(config: Path) -> list[tuple]:
+    with open_db(config.parent / "pw.duckdb", read_only=True) as con:
+        return con.execute("SELECT source, model, route, component, price, valid_to "
+                           "FROM price_history ORDER BY ALL").fetchall()
+
+
+def test_collect_without_a_token_skips_the_api(config: Path, server) -> None:
+    code, runs = collect(config)
+    assert code == 0
+    assert {s: r["status"] for s, r in runs.items()} == {
+        "nscale.models": "skipped", "nscale.hf-router": "ok", "nscale.limits": "ok"}
+    assert "NSCALE_SERVICE_TOKEN" in runs["nscale.models"]["message"]
+    assert server.hits("/v1/models") == 0
+    assert len(history(config)) == 32  # 16 offers x input and output
+
+
+def test_collect_with_a_token(config: Path, server, monkeypatch) -> None:
+    monkeypatch.setenv("NSCALE_SERVICE_TOKEN", TOKEN)
+    code, runs = collect(config)
+    assert code == 0 and runs["nscale.models"]["status"] == "ok"
+    sent = [h for _, p, h in server.requests if p == "/v1/models"]
+    assert sent[0]["Authorization"] == f"Bearer {TOKEN}"
+    with open_db(config.parent / "pw.duckdb", read_only=True) as con:
+        rows = dict(con.execute("SELECT source, count(*) FROM offer_history GROUP BY source")
+                    .fetchall())
+    assert rows == {"nscale.models": 23, "nscale.hf-router": 16}
+    assert TOKEN.encode() not in (config.parent / "pw.duckdb").read_bytes()
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    (fp.status(401, b'{"detail": "Invalid API key"}'), "HTTP 401"),
+    (fp.status(429, b'{"detail": "Insufficient credit"}'), "insufficient_credit"),
+    (fp.status(503), "HTTP 503"),
+    (fp.html_page(200), "not JSON"),
+])
+def test_api_faults_fail_cleanly_and_close_nothing(config: Path, server, monkeypatch, fault,
+                                                    message: str) -> None:
+    monkeypatch.setenv("NSCALE_SERVICE_TOKEN", TOKEN)
+    assert collect(config)[0] == 0
+    before = history(config)
+    server.fail_always("/v1/models", fault)
+    code, runs = collect(config)
+    assert code == 1
+    run = runs["nscale.models"]
+    assert run["status"] == "failed" and message in run["message"]
+    assert run["message"].startswith("nscale.models")
+    assert history(config) == before
+    if "insufficient" in message:
+        assert server.hits("/v1/models") == 2  # one per sweep: a 429 here is not retried
