@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import queries
 from collectors.base import (
     ParseError,
     PlanContext,
@@ -81,9 +82,12 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
                               run_id=duplicate, records=len(parsed.records or ()),
                               message=f"already ingested as run {duplicate}")
         fetch_ids = archive(con, source, parser, [fetched])
-        return record_run(con, source=source, parser=parser, observed_at=observed_at,
-                          parsed=parsed, fetch_ids=fetch_ids, content_sha256=fetched.sha256,
-                          suspect_ratio=settings.suspect_ratio)
+        outcome = record_run(con, source=source, parser=parser, observed_at=observed_at,
+                             parsed=parsed, fetch_ids=fetch_ids,
+                             content_sha256=fetched.sha256,
+                             suspect_ratio=settings.suspect_ratio)
+        queries.install(con, settings)
+        return outcome
 
 
 def reparse(settings: Settings, sources: Sequence[str] = (),
@@ -111,7 +115,10 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
-        return [await collect_source(settings, source, fetcher, progress) for source in chosen]
+        outcomes = [await collect_source(settings, source, fetcher, progress)
+                    for source in chosen]
+        queries.ensure_installed(settings)
+        return outcomes
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)

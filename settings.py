@@ -100,6 +100,33 @@ class NscaleSettings(BaseModel):
         return self
 
 
+class ViewSettings(BaseModel):
+    """Figures the views use; written into the database (view_settings) with the views."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mix_input: float = Field(3, ge=0, description="Blend weight of input tokens.")
+    mix_output: float = Field(1, ge=0, description="Blend weight of output tokens: 3:1 is a "
+                                                  "chat workload that reads more than it writes.")
+    cache_share: float = Field(0, ge=0, le=1, description="Share of input tokens served from "
+                                                          "cache at the cache-read price.")
+    long_context_tokens: int = Field(128_000, gt=0, description="Context length from which an "
+                                                               "offer is long-context.")
+    drop_pct: float = Field(5, gt=0, description="Alert on a price drop of at least this %.")
+    rise_pct: float = Field(10, gt=0, description="Alert on a price rise of at least this %.")
+    failing_runs: int = Field(3, ge=1, description="Alert when a source failed or was suspect "
+                                                   "this many runs in a row.")
+    identity_overrides: Path | None = Field(
+        None, description="TOML file of [[override]] provider/model/canonical_model rows for "
+                          "what the identity rules cannot decide.")
+
+    @model_validator(mode="after")
+    def _some_mix(self) -> ViewSettings:
+        if self.mix_input + self.mix_output <= 0:
+            raise ValueError("mix_input + mix_output must be above 0")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRICEWATCH_",
@@ -127,6 +154,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     openrouter: OpenRouterSettings = Field(default_factory=OpenRouterSettings)
     nscale: NscaleSettings = Field(default_factory=NscaleSettings)
+    views: ViewSettings = Field(default_factory=ViewSettings)
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,
         description="Permissions of the database file: owner-only unless configured.",

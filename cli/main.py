@@ -26,6 +26,7 @@ from rich.progress import (
 )
 
 import pipeline
+import queries
 from cli.output import emit, errors, fail, plain, warn
 from collectors.base import PARSERS, ParseError, get_parser, run_parser
 from records import RecordError, parse_timestamp, to_jsonl
@@ -151,7 +152,7 @@ def sql(
     """Run a read-only SQL query against the warehouse."""
     with _errors_to_exit():
         settings = _settings(db, config)
-        with open_warehouse(settings, read_only=True) as con:
+        with queries.open_gold(settings) as con:
             try:
                 result = con.execute(query)
             except duckdb.Error as error:
@@ -291,8 +292,6 @@ def sources(as_json: JsonOption = False) -> None:
          ["source", "description"], as_json=as_json)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
+from cli import views  # noqa: E402,F401  (registers the view commands on `app`)
 
 __all__ = ["app", "plain"]

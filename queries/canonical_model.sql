@@ -1,0 +1,25 @@
+-- Canonical model id by rules: the same model at OpenRouter, nscale and Vertex AI gets one id.
+--   lower case; drop the vendor/org prefix ("meta-llama/"); drop ":free"-style variants and
+--   Vertex "@version"; spaces and underscores become "-"; "meta-llama-" -> "llama-"; drop
+--   "-instruct", "-maas", "-it", "-chat", "-hf" words; drop a trailing date or snapshot
+--   number ("-2507", "-0324", "-20240620", "-2024-08-06", "-03-25", "-001"); join a letter
+--   and a digit ("llama-3.1" -> "llama3.1").
+-- What the rules cannot decide goes into model_identity_overrides (see model_identity).
+CREATE OR REPLACE MACRO canonical_model_rules(model_id) AS (
+    regexp_replace(
+      regexp_replace(
+        regexp_replace(
+          regexp_replace(
+            regexp_replace(
+              regexp_replace(
+                regexp_replace(
+                  regexp_replace(lower(trim(model_id)), '^.*/', ''),
+                '[:@].*$', ''),
+              '[\s_]+', '-', 'g'),
+            '^meta-llama-', 'llama-'),
+          '-(instruct|maas|it|chat|hf)(-|$)', '\2', 'g'),
+        '-(instruct|maas|it|chat|hf)(-|$)', '\2', 'g'),
+      '-([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}|[0-9]{6}|[0-9]{4}|[0-9]{3}|[0-9]{2}-[0-9]{2})$',
+      ''),
+    '([a-z])-([0-9])', '\1\2', 'g')
+);

@@ -1,0 +1,89 @@
+-- What users are alerted about, each with a stable alert_id (md5 of what it is about and
+-- when), so an outbox can deliver it exactly once:
+--   price_drop        a price fell by at least view_setting('drop_pct') percent
+--   price_rise        a price rose by at least view_setting('rise_pct') percent
+--   new_offer         an offer listed after its source's first run
+--   offer_unlisted    an offer missing from a good run
+--   new_cheapest      the current cheapest paid offer of a capability, since its price began
+--   rate_limit_change a published limit appeared, changed or went away
+--   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
+-- Changes found on a source's first run are its initial load, not news.
+CREATE OR REPLACE VIEW price_alerts AS
+WITH first_runs AS (
+    SELECT source, min(observed_at) AS first_at FROM runs
+    WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
+),
+prices AS (
+    SELECT CASE WHEN change_pct < 0 THEN 'price_drop' ELSE 'price_rise' END AS kind,
+           provider, model, route, component, old_price, new_price, change_pct,
+           changed_at AS detected_at, unit, run_id
+    FROM price_changes
+    WHERE kind = 'changed' AND (change_pct <= -view_setting('drop_pct')
+                                OR change_pct >= view_setting('rise_pct'))
+),
+offers AS (
+    SELECT CASE c.kind WHEN 'listed' THEN 'new_offer' ELSE 'offer_unlisted' END AS kind,
+           c.provider, c.model, c.route, NULL AS component, NULL AS old_price,
+           NULL AS new_price, NULL AS change_pct, c.changed_at AS detected_at, NULL AS unit,
+           c.run_id
+    FROM offer_changes c JOIN first_runs f USING (source)
+    WHERE c.kind IN ('listed', 'unlisted') AND c.changed_at > f.first_at
+),
+cheapest AS (
+    SELECT 'new_cheapest' AS kind, provider, model, route, capability AS component,
+           NULL AS old_price, blended_price AS new_price, NULL AS change_pct,
+           price_since AS detected_at, price_unit AS unit, NULL AS run_id
+    FROM cheapest_per_capability c JOIN first_runs f ON f.source = c.price_source
+    WHERE rank = 1 AND NOT is_free AND price_since > f.first_at
+),
+limits AS (
+    SELECT 'rate_limit_change' AS kind, c.provider, c.scope AS model,
+           c.condition AS route, c.metric AS component, c.old_value AS old_price,
+           c.new_value AS new_price,
+           CASE WHEN c.old_value > 0 AND c.new_value IS NOT NULL
+                THEN round(100 * (c.new_value - c.old_value) / c.old_value, 2) END,
+           c.changed_at, NULL, c.run_id
+    FROM rate_limit_changes c JOIN first_runs f USING (source)
+    WHERE c.changed_at > f.first_at
+),
+failing AS (
+    SELECT 'collector_failing' AS kind, split_part(source, '.', 1) AS provider,
+           source AS model, '' AS route, NULL AS component, NULL AS old_price,
+           NULL AS new_price, NULL AS change_pct, last_failing_at AS detected_at,
+           NULL AS unit, first_failing_run AS run_id
+    FROM collector_health WHERE failing_runs >= view_setting('failing_runs')
+),
+everything AS (
+    SELECT * FROM prices UNION ALL BY NAME SELECT * FROM offers
+    UNION ALL BY NAME SELECT * FROM cheapest UNION ALL BY NAME SELECT * FROM limits
+    UNION ALL BY NAME SELECT * FROM failing
+)
+SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
+                     CAST(detected_at AS VARCHAR),
+                     CASE WHEN kind = 'collector_failing' THEN CAST(run_id AS VARCHAR) END))
+       AS alert_id,
+       kind, provider, model, route, component,
+       CAST(old_price AS DECIMAL(38, 18)) AS old_price,
+       CAST(new_price AS DECIMAL(38, 18)) AS new_price, change_pct, detected_at,
+       CASE kind
+         WHEN 'price_drop' THEN format('{} at {}{}: {} {} -> {} {} ({}%)', model, provider,
+              CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+              price_text(old_price), price_text(new_price), unit, change_pct)
+         WHEN 'price_rise' THEN format('{} at {}{}: {} {} -> {} {} (+{}%)', model, provider,
+              CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+              price_text(old_price), price_text(new_price), unit, change_pct)
+         WHEN 'new_offer' THEN format('new offer: {} at {}{}', model, provider,
+              CASE WHEN route <> '' THEN '/' || route ELSE '' END)
+         WHEN 'offer_unlisted' THEN format('unlisted: {} at {}{}', model, provider,
+              CASE WHEN route <> '' THEN '/' || route ELSE '' END)
+         WHEN 'new_cheapest' THEN format('cheapest for {} now: {} at {}{}, {} blended {}',
+              component, model, provider, CASE WHEN route <> '' THEN '/' || route ELSE '' END,
+              price_text(new_price), unit)
+         WHEN 'rate_limit_change' THEN format('{} {} ({}): {} -> {}', model, component,
+              coalesce(nullif(route, ''), 'no condition'), price_text(old_price),
+              price_text(new_price))
+         ELSE format('{} failed or was suspect {} runs in a row', model,
+              CAST(view_setting('failing_runs') AS INTEGER))
+       END AS message,
+       run_id, unit
+FROM everything;
