@@ -1,0 +1,253 @@
+"""The views on histories built from the shared captures, checked against figures computed
+independently from the files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import pipeline
+import queries
+from cli.main import app
+from conftest import fixture_path, jsonl, price_line
+from settings import load_settings
+
+runner = CliRunner()
+CAPTURES = [("models-2025-12-18.json", "2025-12-18"), ("models-2026-01-29.json", "2026-01-29")]
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day + "T00:00:00+00:00")
+
+
+def raw(name: str) -> dict[str, dict]:
+    return {m["id"]: m for m in json.loads(fixture_path("openrouter", name).read_text())["data"]}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("views") / "views.duckdb"
+    settings = load_settings(db_path=db)
+    for name, day in CAPTURES:
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", name).read_bytes(), at(day), name)
+    pipeline.ingest_body(settings, "nscale.hf-router",
+                         fixture_path("nscale", "hf-router-models-2026-06-19.json").read_bytes(),
+                         at("2026-06-19"), "hf")
+    return db
+
+
+def sql(db: Path, query: str, params=None) -> list[dict]:
+    with queries.open_gold(load_settings(db_path=db)) as con:
+        return queries.rows(con, query, params)[1]
+
+
+def test_price_changes_between_two_captures(warehouse: Path) -> None:
+    old, new = raw("models-2025-12-18.json"), raw("models-2026-01-29.json")
+    expected = set()
+    for model in old.keys() & new.keys():
+        for key, component in (("prompt", "input"), ("completion", "output")):
+            a, b = old[model]["pricing"][key], new[model]["pricing"][key]
+            if a != b and "-1" not in (a, b) and Decimal(a) != Decimal(b):
+                expected.add((model, component, Decimal(a) * 1_000_000,
+                              Decimal(b) * 1_000_000))
+    rows = sql(warehouse, "SELECT model, component, old_price, new_price FROM price_changes "
+                          "WHERE kind = 'changed' AND changed_at = '2026-01-29' "
+                          "AND component IN ('input', 'output')")
+    assert {(r["model"], r["component"], r["old_price"], r["new_price"]) for r in rows} \
+        == expected
+    assert len(expected) > 10
+    some = next(r for r in sql(warehouse, "SELECT * FROM price_changes WHERE model = "
+                               "'alpindale/goliath-120b' AND component = 'input'")
+                if r["kind"] == "changed")
+    assert (some["old_price"], some["new_price"], some["change_pct"]) == \
+        (Decimal(6), Decimal("3.75"), Decimal("-37.50"))
+
+
+def test_unlisted_and_new_models(warehouse: Path) -> None:
+    old, new = raw("models-2025-12-18.json"), raw("models-2026-01-29.json")
+    rows = sql(warehouse, "SELECT model, kind FROM offer_changes WHERE source = "
+                          "'openrouter.models' AND changed_at = '2026-01-29'")
+    assert {r["model"] for r in rows if r["kind"] == "unlisted"} == old.keys() - new.keys()
+    assert {r["model"] for r in rows if r["kind"] == "listed"} == new.keys() - old.keys()
+    unlisted_prices = sql(warehouse, "SELECT DISTINCT model FROM price_changes "
+                                     "WHERE kind = 'unlisted' AND changed_at = '2026-01-29' "
+                                     "AND component = 'input'")
+    assert {r["model"] for r in unlisted_prices} == old.keys() - new.keys()
+
+
+def _expected_cheapest(models: dict[str, dict], wanted) -> tuple[str, Decimal]:
+    best = []
+    for model, item in models.items():
+        pricing = item["pricing"]
+        if "-1" in (pricing["prompt"], pricing["completion"]) or not wanted(item):
+            continue
+        p_in, p_out = Decimal(pricing["prompt"]) * 10**6, Decimal(pricing["completion"]) * 10**6
+        if p_in == 0 and p_out == 0:
+            continue  # free offers are ranked apart
+        blended = ((3 * p_in + p_out) / 4).quantize(Decimal("1E-12"))
+        best.append((blended, p_in, p_out, model))
+    blended, _, _, model = min(best)
+    return model, blended
+
+
+@pytest.mark.parametrize(("capability", "wanted"), [
+    ("vision", lambda m: "image" in m["architecture"].get("input_modalities", [])),
+    ("reasoning", lambda m: {"reasoning", "include_reasoning"}
+     & set(m.get("supported_parameters") or [])),
+])
+def test_cheapest_paid_offer_at_a_time(warehouse: Path, capability: str, wanted) -> None:
+    for name, day in CAPTURES:
+        model, blended = _expected_cheapest(raw(name), wanted)
+        (row,) = sql(warehouse, "SELECT * FROM cheapest_as_of(?, 3, 1, 0) WHERE capability = ? "
+                                "AND rank = 1 AND NOT is_free AND provider = 'openrouter' "
+                                "AND route = ''", [at(day).replace(hour=12), capability])
+        assert (row["model"], row["blended_price"]) == (model, blended), day
+
+
+def test_free_offers_rank_apart(warehouse: Path) -> None:
+    rows = sql(warehouse, "SELECT is_free, rank FROM cheapest_per_capability "
+                          "WHERE capability = 'text' AND rank = 1")
+    assert sorted(r["is_free"] for r in rows) == [False, True]
+
+
+def test_budget_figures(warehouse: Path) -> None:
+    result = runner.invoke(app, ["budget", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+                                 "Qwen/Qwen2.5-Coder-32B-Instruct", "--input", "10M",
+                                 "--output", "5M", "--db", str(warehouse), "--json"])
+    assert result.exit_code == 0, result.stderr
+    costs = {(r["provider"], r["model"]): r["monthly_cost"] for r in json.loads(result.stdout)}
+    assert costs[("nscale", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")] == "0.75"
+    assert costs[("nscale", "Qwen/Qwen2.5-Coder-32B-Instruct")] == "1.60"
+
+
+def test_budget_with_vertex_prices_and_a_free_preview(tmp_path: Path) -> None:
+    db = tmp_path / "v.duckdb"
+    lines = [price_line("llama-3.1-405b-instruct-maas", "5", "input", provider="vertex",
+                        source="vertex.pricing"),
+             price_line("llama-3.1-405b-instruct-maas", "16", "output", provider="vertex",
+                        source="vertex.pricing"),
+             price_line("llama-3.2-90b-vision-instruct-maas", "0", "input", provider="vertex",
+                        source="vertex.pricing"),
+             price_line("llama-3.2-90b-vision-instruct-maas", "0", "output", provider="vertex",
+                        source="vertex.pricing"),
+             json.dumps({"kind": "offer", "source": "vertex.pricing", "provider": "vertex",
+                         "model": "llama-3.1-405b-instruct-maas"}),
+             json.dumps({"kind": "offer", "source": "vertex.pricing", "provider": "vertex",
+                         "model": "llama-3.2-90b-vision-instruct-maas", "status": "preview"})]
+    pipeline.ingest_body(load_settings(db_path=db), "records", jsonl(*lines), at("2026-07-31"),
+                         "vertex-records")
+    result = runner.invoke(app, ["budget", "meta-llama/llama-3.1-405b-instruct",
+                                 "Llama 3.2 90B Vision", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {r["model"]: r for r in json.loads(result.stdout)}
+    assert rows["llama-3.1-405b-instruct-maas"]["monthly_cost"] == "130.00"
+    preview = rows["llama-3.2-90b-vision-instruct-maas"]
+    assert (preview["monthly_cost"], preview["status"]) == ("0.00", "preview")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["budget", "gpt-4o-minni"], "close matches: openai/gpt-4o-mini"),
+    (["cheapest", "--capability", "visoin"], "close matches: vision"),
+    (["budget", "--input", "10Q"], "not a token amount"),
+    (["cheapest", "--mix", "3-1"], "INPUT:OUTPUT"),
+])
+def test_bad_input_gets_a_clear_message(warehouse: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, [*args, "--db", str(warehouse)])
+    assert result.exit_code == 1
+    assert message in " ".join(result.stderr.split())
+
+
+def test_canonical_ids_match_across_providers(warehouse: Path) -> None:
+    names = ["meta-llama/llama-3.1-405b-instruct", "llama-3.1-405b-instruct-maas",
+             "meta-llama/Llama-3.1-405B-Instruct", "Llama 3.1 405B",
+             "google/gemini-2.5-pro", "Gemini 2.5 Pro", "gemini-2.5-pro@001",
+             "qwen/qwen-2.5-coder-32b-instruct:free", "Qwen/Qwen2.5-Coder-32B-Instruct",
+             "openai/gpt-4o-2024-08-06", "openai/gpt-4o"]
+    rows = sql(warehouse, "SELECT n, canonical_model_rules(n) AS c FROM "
+                          "(SELECT unnest(?) AS n)", [names])
+    canonical = {r["n"]: r["c"] for r in rows}
+    assert len({canonical[n] for n in names[:4]}) == 1
+    assert len({canonical[n] for n in names[4:7]}) == 1
+    assert canonical[names[7]] == canonical[names[8]]
+    assert canonical[names[9]] == canonical[names[10]]
+    assert canonical["meta-llama/llama-3.1-405b-instruct"] != canonical["google/gemini-2.5-pro"]
+
+
+def test_identity_overrides_from_toml(tmp_path: Path) -> None:
+    overrides = tmp_path / "identity.toml"
+    overrides.write_text('[[override]]\nprovider = "openrouter"\nmodel = "a/odd-name"\n'
+                         'canonical_model = "llama3.1-405b"\n')
+    db = tmp_path / "o.duckdb"
+    settings = load_settings(db_path=db, views={"identity_overrides": overrides})
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a/odd-name", "1")),
+                         at("2026-01-01"), "x")
+    with queries.open_gold(settings) as con:
+        (row,) = queries.rows(con, "SELECT canonical_model FROM current_prices")[1]
+    assert row["canonical_model"] == "llama3.1-405b"
+
+
+def test_future_effective_prices_are_upcoming_not_current(tmp_path: Path) -> None:
+    db = tmp_path / "f.duckdb"
+    settings = load_settings(db_path=db)
+    lines = [price_line("m", "1.50", provider="vertex", source="vertex.pricing"),
+             price_line("m", "1.65", provider="vertex", source="vertex.pricing",
+                        effective_from="2099-01-01")]
+    pipeline.ingest_body(settings, "records", jsonl(*lines), at("2026-06-01"), "x")
+    with queries.open_gold(settings) as con:
+        current = queries.rows(con, "SELECT price FROM current_prices")[1]
+        upcoming = queries.rows(con, "SELECT price, effective_from FROM upcoming_prices")[1]
+        later = queries.rows(con, "SELECT price FROM prices_as_of(TIMESTAMPTZ '2099-06-01')")[1]
+    assert [r["price"] for r in current] == [Decimal("1.5")]
+    assert [(r["price"], str(r["effective_from"])) for r in upcoming] == \
+        [(Decimal("1.65"), "2099-01-01")]
+    assert [r["price"] for r in later] == [Decimal("1.65")]
+
+
+def test_a_drop_gives_one_alert_with_a_stable_id(tmp_path: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    settings = load_settings(db_path=db)
+    for day, price in (("2026-01-01", "10"), ("2026-01-02", "10"), ("2026-01-03", "8")):
+        pipeline.ingest_body(settings, "records", jsonl(price_line("m", price),
+                                                        price_line("n", "1")), at(day), day)
+    first = sql(db, "SELECT * FROM price_alerts WHERE kind <> 'new_cheapest'")
+    assert [(a["kind"], a["old_price"], a["new_price"], a["change_pct"]) for a in first] == [
+        ("price_drop", Decimal(10), Decimal(8), Decimal("-20.00"))]
+    assert first[0]["message"] == "m at openrouter: input 10 -> 8 per_1m_tokens (-20.0%)"
+    again = sql(db, "SELECT alert_id FROM price_alerts WHERE kind = 'price_drop'")
+    assert [a["alert_id"] for a in again] == [first[0]["alert_id"]]
+
+
+def test_failing_collector_alert(tmp_path: Path) -> None:
+    from records import ParseResult
+    from warehouse.db import open_db
+    from warehouse.ingest import record_run
+
+    db = tmp_path / "c.duckdb"
+    with open_db(db) as con:
+        for day in range(1, 5):
+            record_run(con, source="openrouter.models", parser="openrouter.models",
+                       observed_at=at(f"2026-01-0{day}"),
+                       parsed=ParseResult(None, error="connect: refused"))
+    rows = sql(db, "SELECT kind, model, message FROM price_alerts")
+    assert rows == [{"kind": "collector_failing", "model": "openrouter.models",
+                     "message": "openrouter.models failed or was suspect 3 runs in a row"}]
+
+
+def test_views_exist_for_other_tools(warehouse: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "
+                                           "WHERE NOT internal").fetchall()}
+        columns = [r[0] for r in con.execute("DESCRIBE current_prices").fetchall()]
+    assert {"current_prices", "price_changes", "cheapest_per_capability",
+            "price_alerts"} <= names
+    assert columns[:11] == ["provider", "model", "canonical_model", "route", "component",
+                            "service_tier", "context_threshold", "unit", "price", "currency",
+                            "valid_from"]
