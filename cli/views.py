@@ -102,8 +102,8 @@ def changes(
             datetime.now(UTC) - timedelta(days=7)
         with queries.open_gold(settings) as con:
             columns, rows = queries.rows(con, (
-                "SELECT * FROM price_changes WHERE changed_at >= $since "
-                "AND ($provider IS NULL OR provider = $provider) "
+                "SELECT * FROM price_changes_since($since) "
+                "WHERE ($provider IS NULL OR provider = $provider) "
                 "ORDER BY changed_at, provider, model, route, component"),
                 {"since": start, "provider": provider})
         emit(rows, columns, as_json=as_json, title="price changes",
@@ -126,8 +126,8 @@ def alerts(
             datetime.now(UTC) - timedelta(days=7)
         with queries.open_gold(settings) as con:
             columns, rows = queries.rows(con, (
-                "SELECT * FROM price_alerts WHERE detected_at >= $since "
-                "AND ($kind IS NULL OR kind = $kind) ORDER BY detected_at, kind, alert_id"),
+                "SELECT * FROM price_alerts_since($since) "
+                "WHERE ($kind IS NULL OR kind = $kind) ORDER BY detected_at, kind, alert_id"),
                 {"since": start, "kind": kind})
         emit(rows, columns, as_json=as_json, title="alerts",
              table_columns=["detected_at", "kind", "message"])

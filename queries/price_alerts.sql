@@ -8,7 +8,9 @@
 --   rate_limit_change a published limit appeared, changed or went away
 --   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
 -- Changes found on a source's first run are its initial load, not news.
-CREATE OR REPLACE VIEW price_alerts AS
+-- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
+-- the price_alerts view is every alert ever.
+CREATE OR REPLACE MACRO price_alerts_since(since) AS TABLE
 WITH first_runs AS (
     SELECT source, min(observed_at) AS first_at FROM runs
     WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
@@ -17,7 +19,7 @@ prices AS (
     SELECT CASE WHEN change_pct < 0 THEN 'price_drop' ELSE 'price_rise' END AS kind,
            provider, model, route, component, old_price, new_price, change_pct,
            changed_at AS detected_at, unit, run_id
-    FROM price_changes
+    FROM price_changes_since(since)
     WHERE kind = 'changed' AND (change_pct <= -view_setting('drop_pct')
                                 OR change_pct >= view_setting('rise_pct'))
 ),
@@ -59,8 +61,9 @@ everything AS (
     UNION ALL BY NAME SELECT * FROM failing
 )
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
-                     CAST(detected_at AS VARCHAR),
-                     CASE WHEN kind = 'collector_failing' THEN CAST(run_id AS VARCHAR) END))
+                     -- a failing streak is one alert however long it lasts
+                     CASE WHEN kind = 'collector_failing' THEN CAST(run_id AS VARCHAR)
+                          ELSE CAST(detected_at AS VARCHAR) END))
        AS alert_id,
        kind, provider, model, route, component,
        CAST(old_price AS DECIMAL(38, 18)) AS old_price,
@@ -86,4 +89,8 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
               CAST(view_setting('failing_runs') AS INTEGER))
        END AS message,
        run_id, unit
-FROM everything;
+FROM everything
+WHERE detected_at >= since;
+
+CREATE OR REPLACE VIEW price_alerts AS
+SELECT * FROM price_alerts_since(TIMESTAMPTZ '-infinity');

@@ -1,22 +1,28 @@
--- Every change of every price component: `changed` (old -> new), `listed` (old_price NULL:
--- a first listing or a relisting after a gap) and `unlisted` (new_price NULL). History is
--- written only by good runs, so no change comes from a suspect or failed run.
-CREATE OR REPLACE VIEW price_changes AS
-WITH starts AS (
+-- Every change of every price component from `since` on: `changed` (old -> new), `listed`
+-- (old_price NULL: a first listing or a relisting after a gap) and `unlisted` (new_price
+-- NULL). History is written only by good runs, so no change comes from a suspect or failed
+-- run. Only intervals that start or end from `since` on take part, which keeps a 7-day
+-- window fast on years of history; the price_changes view is the whole history.
+CREATE OR REPLACE MACRO price_changes_since(since) AS TABLE
+WITH recent AS (
+    SELECT * FROM price_history WHERE valid_from >= since OR valid_to >= since
+),
+starts AS (
     SELECT n.provider, n.model, n.route, n.component, n.service_tier, n.context_threshold,
            n.unit, n.currency, n.source, o.price AS old_price, n.price AS new_price,
            n.valid_from AS changed_at, n.opened_by_run AS run_id,
            CASE WHEN o.key_hash IS NULL THEN 'listed' ELSE 'changed' END AS kind
-    FROM price_history n
-    LEFT JOIN price_history o ON o.key_hash = n.key_hash AND o.valid_to = n.valid_from
+    FROM recent n
+    LEFT JOIN recent o ON o.key_hash = n.key_hash AND o.valid_to = n.valid_from
+    WHERE n.valid_from >= since
 ),
 ends AS (
     SELECT o.provider, o.model, o.route, o.component, o.service_tier, o.context_threshold,
            o.unit, o.currency, o.source, o.price AS old_price, NULL AS new_price,
            o.valid_to AS changed_at, o.closed_by_run AS run_id, 'unlisted' AS kind
-    FROM price_history o
-    WHERE o.valid_to IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM price_history n
+    FROM recent o
+    WHERE o.valid_to >= since
+      AND NOT EXISTS (SELECT 1 FROM recent n
                       WHERE n.key_hash = o.key_hash AND n.valid_from = o.valid_to)
 )
 SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.model))
@@ -27,3 +33,6 @@ SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.
        c.changed_at, c.run_id, c.kind, c.currency, c.source
 FROM (SELECT * FROM starts UNION ALL SELECT * FROM ends) c
 LEFT JOIN model_identity_overrides i USING (provider, model);
+
+CREATE OR REPLACE VIEW price_changes AS
+SELECT * FROM price_changes_since(TIMESTAMPTZ '-infinity');

@@ -229,11 +229,15 @@ def test_failing_collector_alert(tmp_path: Path) -> None:
     from warehouse.ingest import record_run
 
     db = tmp_path / "c.duckdb"
-    with open_db(db) as con:
-        for day in range(1, 5):
+    ids = []
+    for day in range(1, 6):
+        with open_db(db) as con:
             record_run(con, source="openrouter.models", parser="openrouter.models",
                        observed_at=at(f"2026-01-0{day}"),
                        parsed=ParseResult(None, error="connect: refused"))
+        ids.append([r["alert_id"] for r in sql(db, "SELECT alert_id FROM price_alerts")])
+    assert ids[:2] == [[], []]  # two failures in a row are not yet an alert
+    assert ids[2] == ids[3] == ids[4] and len(ids[2]) == 1  # one alert for the streak
     rows = sql(db, "SELECT kind, model, message FROM price_alerts")
     assert rows == [{"kind": "collector_failing", "model": "openrouter.models",
                      "message": "openrouter.models failed or was suspect 3 runs in a row"}]
