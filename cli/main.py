@@ -292,6 +292,6 @@ def sources(as_json: JsonOption = False) -> None:
          ["source", "description"], as_json=as_json)
 
 
-from cli import views  # noqa: E402,F401  (registers the view commands on `app`)
+from cli import compare, views  # noqa: E402,F401  (register their commands on `app`)
 
 __all__ = ["app", "plain"]

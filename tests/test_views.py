@@ -255,3 +255,42 @@ def test_views_exist_for_other_tools(warehouse: Path) -> None:
     assert columns[:11] == ["provider", "model", "canonical_model", "route", "component",
                             "service_tier", "context_threshold", "unit", "price", "currency",
                             "valid_from"]
+
+
+def test_compare_side_by_side(warehouse: Path) -> None:
+    result = runner.invoke(app, ["compare", "Qwen/Qwen2.5-Coder-32B-Instruct",
+                                 "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+                                 "--workload", "10M:5M", "--format", "json",
+                                 "--db", str(warehouse)])
+    assert result.exit_code == 0, result.stderr
+    rows = {(r["provider"], r["route"], r["model"]): r for r in json.loads(result.stdout)}
+    qwen_nscale = rows[("nscale", "huggingface", "Qwen/Qwen2.5-Coder-32B-Instruct")]
+    assert (qwen_nscale["input_price"], qwen_nscale["output_price"],
+            qwen_nscale["monthly_cost"]) == ("0.06", "0.2", "1.60")
+    assert "coding" in qwen_nscale["capabilities"]
+    assert qwen_nscale["source"] == "nscale.hf-router"
+    assert qwen_nscale["observed_at"] == "2026-06-19T00:00:00Z"
+    # The same model at OpenRouter joins the comparison through its canonical id.
+    openrouter = rows[("openrouter", "", "qwen/qwen-2.5-coder-32b-instruct")]
+    assert openrouter["monthly_cost"] == "0.85"
+    cheapest = rows[("nscale", "huggingface", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")]
+    assert cheapest["monthly_cost"] == "0.75" and "background" in cheapest["role"]
+    md = runner.invoke(app, ["compare", "Qwen/Qwen2.5-Coder-32B-Instruct", "--format", "md",
+                             "--db", str(warehouse)])
+    assert md.stdout.count("\n| ") == 3  # header + the two offers
+
+
+def test_router_config_picks_the_cheapest_offer_with_what_each_role_needs(
+        warehouse: Path) -> None:
+    result = runner.invoke(app, ["router-config", "--format", "json", "--db", str(warehouse)])
+    assert result.exit_code == 0, result.stderr
+    router = json.loads(result.stdout)["Router"]
+    assert set(router) == {"default", "background", "think", "longContext", "webSearch",
+                           "image", "longContextThreshold"}
+    assert router["longContextThreshold"] == 128000
+    ranked = sql(warehouse, "SELECT capability, provider, model, route FROM "
+                            "cheapest_per_capability WHERE rank = 1 AND NOT is_free AND "
+                            "price_unit = 'per_1m_tokens' AND (route = '' OR "
+                            "provider <> 'openrouter') ORDER BY blended_price")
+    text_pick = next(r for r in ranked if r["capability"] == "text")
+    assert router["background"] == f"{text_pick['provider']},{text_pick['model']}"

@@ -1,0 +1,203 @@
+"""Decision helpers on top of the views: `compare` and `router-config`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+
+import queries
+from cli.main import ConfigOption, DbOption, _errors_to_exit, _settings, app
+from cli.output import emit, plain, text
+from cli.views import _check_models, monthly_cost, parse_tokens
+
+COMPARE_SQL = """
+WITH chosen AS (
+    SELECT * FROM current_offers
+    WHERE lower(model) IN (SELECT lower(unnest($models)))
+       OR canonical_model IN (SELECT canonical_model_rules(unnest($models)))
+),
+prices AS (
+    SELECT provider, model, route,
+           max(price) FILTER (component = 'input') AS input_price,
+           max(price) FILTER (component = 'output') AS output_price,
+           max(price) FILTER (component = 'cache_read') AS cache_read_price,
+           any_value(source) AS price_source, max(valid_from) AS price_since
+    FROM current_prices
+    WHERE unit = 'per_1m_tokens' AND context_threshold = 0 AND service_tier = 'standard'
+      AND NOT dynamic
+    GROUP BY ALL
+),
+caps AS (
+    SELECT provider, model, route, list_sort(list(capability)) AS capabilities
+    FROM offer_capabilities GROUP BY ALL
+),
+limits AS (
+    SELECT provider, list(scope || ' ' || metric || ' '
+                          || CASE WHEN enforced THEN coalesce(price_text(value), 'no figure')
+                                  ELSE 'not enforced' END
+                          || CASE WHEN condition <> '' THEN ' (' || condition || ')' ELSE '' END
+                          ORDER BY scope, metric, condition) AS rate_limits
+    FROM rate_limit_history WHERE valid_to IS NULL GROUP BY provider
+),
+seen AS (
+    SELECT source, max(observed_at) AS observed_at FROM runs
+    WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
+)
+SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
+       c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,
+       l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at
+FROM chosen c
+LEFT JOIN prices p USING (provider, model, route)
+LEFT JOIN caps k USING (provider, model, route)
+LEFT JOIN limits l ON l.provider = c.provider
+LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
+ORDER BY c.canonical_model, c.provider, c.route
+"""
+
+COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
+           "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
+           "observed_at"]
+
+
+def suggest_roles(rows: list[dict[str, Any]]) -> None:
+    """A role for the offers that stand out among those compared, and why."""
+    def cheapest(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        priced = [r for r in candidates if r.get("monthly_cost") is not None]
+        return min(priced, key=lambda r: (Decimal(r["monthly_cost"]), r["provider"],
+                                          r["model"], r["route"]), default=None)
+
+    def has(row: dict[str, Any], capability: str) -> bool:
+        return capability in (row.get("capabilities") or [])
+
+    picks = {
+        "background (cheapest)": cheapest(rows),
+        "default (cheapest with tool use)": cheapest([r for r in rows if has(r, "tool_use")]),
+        "think (cheapest with reasoning)": cheapest([r for r in rows if has(r, "reasoning")]),
+        "image (cheapest with vision)": cheapest([r for r in rows if has(r, "vision")]),
+        "long context (largest window)": max(
+            (r for r in rows if r.get("context_length")),
+            key=lambda r: (r["context_length"], -Decimal(r["monthly_cost"] or 0)), default=None),
+    }
+    for row in rows:
+        row["role"] = "; ".join(role for role, pick in picks.items() if pick is row) or None
+
+
+@app.command()
+def compare(
+    models: Annotated[list[str], typer.Argument(help="Model ids or canonical ids.")],
+    workload: Annotated[str, typer.Option(
+        "--workload", help="Monthly INPUT:OUTPUT tokens, e.g. 10M:5M.")] = "10M:5M",
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table, md, json or csv.")] = "table",
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """Side by side: price, context, capabilities, limits, availability and monthly cost of
+    every offer of the named models, each figure with its source and observation time."""
+    with _errors_to_exit():
+        if output_format not in ("table", "md", "json", "csv"):
+            raise ValueError(f"--format {output_format!r}: use table, md, json or csv")
+        tokens_in, _, tokens_out = workload.partition(":")
+        amount_in = parse_tokens(tokens_in, "--workload")
+        amount_out = parse_tokens(tokens_out or "0", "--workload")
+        settings = _settings(db, config)
+        with queries.open_gold(settings) as con:
+            _, rows = queries.rows(con, COMPARE_SQL, {"models": models})
+            _check_models(con, models, [r for r in rows if r["input_price"] is not None]
+                          or rows)
+        for row in rows:
+            cost = monthly_cost(row, amount_in, amount_out, Decimal(0)) \
+                if row["input_price"] is not None else None
+            row["monthly_cost"] = None if cost is None else format(cost, "f")
+        suggest_roles(rows)
+        _print(rows, output_format, f"workload {workload} tokens a month")
+
+
+def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
+    if output_format in ("table", "json"):
+        emit(rows, COLUMNS, as_json=output_format == "json", title=title)
+    elif output_format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows([[text(row.get(c)) for c in COLUMNS] for row in rows])
+        sys.stdout.write(out.getvalue())
+    else:
+        lines = [f"_{title}_", "", "| " + " | ".join(COLUMNS) + " |",
+                 "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(text(row.get(c)).replace("|", "\\|") for c in COLUMNS)
+                  + " |" for row in rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+ROUTER_SQL = """
+SELECT c.capability, c.rank, c.provider, c.model, c.route, c.input_price, c.output_price,
+       c.blended_price, o.context_length, o.supported_parameters
+FROM cheapest_per_capability c
+JOIN current_offers o USING (provider, model, route)
+WHERE NOT c.is_free AND c.price_unit = 'per_1m_tokens'
+ORDER BY c.capability, c.rank
+"""
+
+# role -> (capabilities the offer needs, what the role is for)
+ROLES = {
+    "default": (("text", "tool_use"), "everyday coding turns: tool use at the lowest price"),
+    "background": (("text",), "background tasks: the cheapest text model"),
+    "think": (("reasoning", "tool_use"), "planning and hard steps: reasoning with tool use"),
+    "longContext": (("long_context", "tool_use"), "long sessions: a window of at least the "
+                                                  "long-context threshold, with tool use"),
+    "webSearch": (("text", "tool_use"), "web search: an offer that takes web search options"),
+    "image": (("vision", "tool_use"), "screenshots and images: vision with tool use"),
+}
+
+
+def _router_name(row: dict[str, Any]) -> str:
+    provider = "huggingface" if row["route"] == "huggingface" else row["provider"]
+    return f"{provider},{row['model']}"
+
+
+@app.command("router-config")
+def router_config(
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """A claude-code-router `Router` section: for each role the cheapest available paid offer
+    that has what the role needs, and why."""
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        with queries.open_gold(settings) as con:
+            _, rows = queries.rows(con, ROUTER_SQL)
+        by_offer: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in rows:
+            offer = by_offer.setdefault((row["provider"], row["model"], row["route"]),
+                                        {**row, "capabilities": set()})
+            offer["capabilities"].add(row["capability"])
+        router: dict[str, Any] = {}
+        explained = []
+        for role, (needs, purpose) in ROLES.items():
+            candidates = [o for o in by_offer.values() if set(needs) <= o["capabilities"]
+                          and (role != "webSearch" or "web_search_options"
+                               in (o["supported_parameters"] or []))
+                          and (o["route"] == "" or o["provider"] != "openrouter")]
+            pick = min(candidates, key=lambda o: (o["blended_price"], o["provider"],
+                                                  o["model"], o["route"]), default=None)
+            router[role] = _router_name(pick) if pick else None
+            explained.append({
+                "role": role, "choice": router[role], "needs": ", ".join(needs),
+                "why": (f"{purpose}; cheapest of {len(candidates)} offers at "
+                        f"{plain(pick['blended_price'])} per 1M blended "
+                        f"({plain(pick['input_price'])} in / {plain(pick['output_price'])} out)"
+                        if pick else f"{purpose}; no offer has {', '.join(needs)}")})
+        router["longContextThreshold"] = settings.views.long_context_tokens
+        if output_format == "json":
+            sys.stdout.write(json.dumps({"Router": router}, indent=2) + "\n")
+        elif output_format == "table":
+            emit(explained, ["role", "choice", "needs", "why"], as_json=False,
+                 title="claude-code-router Router (use --format json for the config)")
+        else:
+            raise ValueError(f"--format {output_format!r}: use table or json")
