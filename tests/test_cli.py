@@ -12,6 +12,7 @@ from cli.main import app
 from conftest import fixture_path, jsonl, price_line
 
 runner = CliRunner()
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 MODELS_2025 = fixture_path("openrouter", "models-2025-12-18.json")
 MODELS_2026 = fixture_path("openrouter", "models-2026-01-29.json")
 
@@ -133,7 +134,9 @@ def test_sql_error_is_one_clean_line(tmp_path: Path) -> None:
 def test_every_command_has_help() -> None:
     for command in app.registered_commands:
         assert command.callback is not None and command.callback.__doc__, command.name
-        code, out, _ = run(command.callback.__name__, "--help")
+        name = command.name or command.callback.__name__.replace("_", "-")
+        code, out, _ = run(name, "--help")
+        assert f"pricewatch {name}" in README, f"README has no example of {name}"
         assert code == 0 and "Usage" in out
 
 
