@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -294,6 +294,25 @@ def decimal_text(value: Decimal | None) -> str | None:
     return text if text != "-0" else "0"
 
 
+def plain(value: Any) -> Any:
+    """A JSON-safe form of one value, decimals kept exact as text."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple | set):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
 def to_json_dict(record: AnyRecord) -> dict[str, Any]:
     """The contract form of a record: decimals as text, dates as ISO strings."""
     data = record.model_dump(mode="python")
@@ -387,6 +406,7 @@ __all__ = [
     "decimal_text",
     "parse_jsonl",
     "parse_timestamp",
+    "plain",
     "to_json_dict",
     "to_jsonl",
     "validate_record",

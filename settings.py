@@ -127,6 +127,73 @@ class ViewSettings(BaseModel):
         return self
 
 
+# How often each source runs: seconds, or a cron expression ("0 */6 * * *").
+DEFAULT_SCHEDULE: dict[str, int | str] = {
+    "openrouter.models": 3600,            # the catalogue: hourly
+    "openrouter.endpoints": 6 * 3600,     # ~350 paced requests: every 6 hours
+    "openrouter.providers": 24 * 3600,    # a directory: daily
+    "openrouter.limits": 24 * 3600,       # a docs page: daily
+    "openrouter.key": 3600,
+    "nscale.models": 3600,
+    "nscale.hf-router": 3600,
+    "nscale.limits": 24 * 3600,
+    "vertex.pricing": 6 * 3600,
+    "vertex.skus": 6 * 3600,
+    "vertex.quotas": 24 * 3600,
+}
+
+
+class ChannelSettings(BaseModel):
+    """Where alerts go: an Apprise URL or a signed JSON webhook, with filters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    apprise_url_env: str | None = Field(
+        None, description="Environment variable holding the Apprise URL (it embeds tokens).")
+    webhook_url: str | None = None
+    webhook_secret_env: str | None = Field(
+        None, description="Environment variable holding the HMAC-SHA256 signing secret.")
+    providers: list[str] = Field(default_factory=list, description="Only these (empty: all).")
+    kinds: list[str] = Field(default_factory=list, description="Only these alert kinds.")
+    capabilities: list[str] = Field(default_factory=list, description="new_cheapest alerts "
+                                                                     "only for these.")
+    min_drop_pct: float = Field(0, ge=0, description="Price drops smaller than this are not "
+                                                     "sent on this channel.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ChannelSettings:
+        if (self.apprise_url_env is None) == (self.webhook_url is None):
+            raise ValueError(f"channel {self.name!r}: set exactly one of apprise_url_env "
+                             "and webhook_url")
+        return self
+
+
+class DaemonSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schedule: dict[str, int | str] = Field(default_factory=dict, description=(
+        "Per source: seconds between runs, or a cron expression; merged over the defaults."))
+    jitter_s: int = Field(60, ge=0, description="Random delay added to each run, so sources "
+                                                "do not fire in lockstep.")
+    misfire_grace_s: int = Field(600, ge=1, description="A run missed by less than this (the "
+                                                        "machine slept) still happens.")
+    heartbeat_file: Path | None = Field(Path("pricewatch.heartbeat.json"), description=(
+        "Written after every run: next run times and failures, for supervisors and status."))
+    log_format: str = Field("text", pattern="^(text|json)$")
+    export_dir: Path | None = Field(None, description="Export tables and views here after "
+                                                      "each run (Parquet).")
+    export_format: str = Field("parquet", pattern="^(parquet|csv)$")
+    alert_retry_max: int = Field(12, ge=1, description="Deliveries tried before a channel's "
+                                                       "alert is marked failed.")
+    alert_retry_base_s: float = Field(30, gt=0, description="Wait before the first retry of a "
+                                                            "failed delivery; doubles each "
+                                                            "time, at most an hour.")
+
+    def interval_for(self, source: str) -> int | str:
+        return self.schedule.get(source, DEFAULT_SCHEDULE.get(source, 3600))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRICEWATCH_",
@@ -155,6 +222,8 @@ class Settings(BaseSettings):
     openrouter: OpenRouterSettings = Field(default_factory=OpenRouterSettings)
     nscale: NscaleSettings = Field(default_factory=NscaleSettings)
     views: ViewSettings = Field(default_factory=ViewSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    channels: list[ChannelSettings] = Field(default_factory=list)
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,
         description="Permissions of the database file: owner-only unless configured.",

@@ -13,8 +13,9 @@ import typer
 
 import queries
 from cli.main import ConfigOption, DbOption, _errors_to_exit, _settings, app
-from cli.output import emit, plain, text
+from cli.output import emit, text
 from cli.views import _check_models, monthly_cost, parse_tokens
+from records import plain
 
 COMPARE_SQL = """
 WITH chosen AS (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from rich.progress import (
 
 import pipeline
 import queries
-from cli.output import emit, errors, fail, plain, warn
+from cli.output import emit, errors, fail, warn
 from collectors.base import PARSERS, ParseError, get_parser, run_parser
 from records import RecordError, parse_timestamp, to_jsonl
 from settings import Settings, SettingsError, load_settings
@@ -172,9 +173,28 @@ SELECT r.source, r.status AS last_status, r.observed_at AS last_observed_at,
        AS changes, (SELECT max(observed_at) FROM runs g WHERE g.source = r.source
                     AND g.status IN ('ok', 'partial', 'unchanged')) AS last_good_at,
        (SELECT count(*) FROM runs c WHERE c.source = r.source) AS runs,
-       r.message
-FROM ranked r WHERE n = 1 ORDER BY r.source
+       h.failing_runs, r.message
+FROM ranked r LEFT JOIN collector_health h USING (source)
+WHERE n = 1 ORDER BY r.source
 """
+
+
+CHANNELS_SQL = """
+SELECT channel, count(*) FILTER (status = 'delivered') AS delivered,
+       count(*) FILTER (status = 'pending') AS pending,
+       count(*) FILTER (status = 'failed') AS failed,
+       arg_max(last_error, next_attempt_at) FILTER (last_error IS NOT NULL) AS last_error
+FROM alert_outbox GROUP BY channel ORDER BY channel
+"""
+
+
+def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The daemon's heartbeat file, if one is running (next run times)."""
+    path = settings.daemon.heartbeat_file
+    try:
+        return json.loads(path.read_text())["jobs"] if path else {}
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 @app.command()
@@ -182,17 +202,23 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     """Per source: last run, its status and counts, and how old the last good data is."""
     with _errors_to_exit():
         settings = _settings(db, config)
-        with open_warehouse(settings, read_only=True) as con:
-            result = con.execute(STATUS_SQL)
-            columns = [d[0] for d in result.description or ()]
-            rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        with queries.open_gold(settings) as con:
+            _, rows = queries.rows(con, STATUS_SQL)
+            _, channels = queries.rows(con, CHANNELS_SQL)
         now = datetime.now(UTC)
+        beat = _heartbeat(settings)
         for row in rows:
             good = row["last_good_at"]
             row["age_s"] = None if good is None else round((now - good).total_seconds())
+            row["next_run_at"] = beat.get(row["source"], {}).get("next_run_at")
         emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
-                    "last_good_at", "age_s", "runs", "message"], as_json=as_json,
-             title="collectors")
+                    "failing_runs", "last_good_at", "age_s", "next_run_at", "runs", "message"],
+             as_json=as_json, title="collectors",
+             table_columns=["source", "last_status", "records", "changes", "failing_runs",
+                            "age_s", "next_run_at", "message"])
+        if channels and not as_json:
+            emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
+                 as_json=False, title="alert channels")
 
 
 HISTORY_SQL = """
@@ -285,6 +311,52 @@ def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
 
 
 @app.command()
+def run(
+    now: Annotated[bool, typer.Option("--now", help="Sweep every source once at start.")]
+    = False,
+    selection: Annotated[list[str] | None, typer.Argument(
+        help="Providers or sources (default: all).")] = None,
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """The daemon: collect on a schedule, deliver alerts, export; SIGTERM ends it (exit 0)."""
+    import scheduler
+
+    with _errors_to_exit():
+        settings = _settings(db, config)
+        if settings.daemon.log_format == "json":
+            _json_logging()
+        daemon = scheduler.Daemon(settings, tuple(selection or ()))
+        raise typer.Exit(daemon.serve(now=now))
+
+
+def _json_logging() -> None:
+    """One JSON object per log line, for log shippers."""
+    class JsonFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return json.dumps({"time": self.formatTime(record), "level": record.levelname,
+                               "logger": record.name, "message": record.getMessage()})
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonFormatter())
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the files.")],
+    output_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Write the history tables and the views for dashboards, atomically, with a manifest."""
+    import exports
+
+    with _errors_to_exit():
+        manifest = exports.export(_settings(db, config), out, output_format)
+        emit([{"file": f"{name}.{output_format}", "rows": rows}
+              for name, rows in manifest["row_counts"].items()], ["file", "rows"],
+             as_json=as_json, title=f"exported to {out} at {manifest['exported_at']}")
+
+
+@app.command()
 def sources(as_json: JsonOption = False) -> None:
     """List the source names that `parse`, `ingest` and `reparse` accept."""
     get_parser("records")
@@ -294,4 +366,4 @@ def sources(as_json: JsonOption = False) -> None:
 
 from cli import compare, views  # noqa: E402,F401  (register their commands on `app`)
 
-__all__ = ["app", "plain"]
+__all__ = ["app"]

@@ -111,26 +111,57 @@ def changes(
                             "unit", "old_price", "new_price", "change_pct"])
 
 
-@app.command()
+alerts_app = typer.Typer(help="Alerts with stable ids; `alerts test CHANNEL` sends a test.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.callback(invoke_without_command=True)
 def alerts(
+    ctx: typer.Context,
     since: Annotated[str | None, typer.Option(
         "--since", help="Detected from this time (ISO 8601; default: 7 days ago).")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="The outbox instead: alerts not yet delivered, per channel.")] = False,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Price drops and rises, new and unlisted offers, new cheapest offers, rate-limit
     changes and failing collectors, each with a stable alert_id."""
+    if ctx.invoked_subcommand:
+        return
     with _errors_to_exit():
         settings = _settings(db, config)
         start = parse_timestamp(since, "--since") if since else \
             datetime.now(UTC) - timedelta(days=7)
         with queries.open_gold(settings) as con:
-            columns, rows = queries.rows(con, (
-                "SELECT * FROM price_alerts_since($since) "
-                "WHERE ($kind IS NULL OR kind = $kind) ORDER BY detected_at, kind, alert_id"),
-                {"since": start, "kind": kind})
-        emit(rows, columns, as_json=as_json, title="alerts",
-             table_columns=["detected_at", "kind", "message"])
+            if pending:
+                columns, rows = queries.rows(con, (
+                    "SELECT channel, alert_id, kind, status, attempts, next_attempt_at, "
+                    "last_error, message FROM alert_outbox WHERE status <> 'delivered' "
+                    "ORDER BY channel, detected_at"))
+            else:
+                columns, rows = queries.rows(con, (
+                    "SELECT * FROM price_alerts_since($since) WHERE ($kind IS NULL OR "
+                    "kind = $kind) ORDER BY detected_at, kind, alert_id"),
+                    {"since": start, "kind": kind})
+        emit(rows, columns, as_json=as_json, title="pending alerts" if pending else "alerts",
+             table_columns=None if pending else ["detected_at", "kind", "message"])
+
+
+@alerts_app.command("test")
+def alerts_test(
+    channel: Annotated[str, typer.Argument(help="A channel name from the configuration.")],
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """Send a test message through one configured channel."""
+    import alerts as delivery
+
+    with _errors_to_exit():
+        try:
+            delivery.send_test(_settings(db, config), channel)
+        except RuntimeError as error:
+            raise ValueError(f"channel {channel!r}: {error}") from None
+        typer.echo(f"test message sent to {channel}")
 
 
 BUDGET_SQL = """

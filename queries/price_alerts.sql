@@ -43,7 +43,8 @@ limits AS (
            c.condition AS route, c.metric AS component, c.old_value AS old_price,
            c.new_value AS new_price,
            CASE WHEN c.old_value > 0 AND c.new_value IS NOT NULL
-                THEN round(100 * (c.new_value - c.old_value) / c.old_value, 2) END,
+                THEN CAST(round(100 * (c.new_value - c.old_value) / c.old_value, 2)
+                          AS DECIMAL(18, 2)) END,
            c.changed_at, NULL, c.run_id
     FROM rate_limit_changes c JOIN first_runs f USING (source)
     WHERE c.changed_at > f.first_at
@@ -67,14 +68,15 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
        AS alert_id,
        kind, provider, model, route, component,
        CAST(old_price AS DECIMAL(38, 18)) AS old_price,
-       CAST(new_price AS DECIMAL(38, 18)) AS new_price, change_pct, detected_at,
+       CAST(new_price AS DECIMAL(38, 18)) AS new_price,
+       CAST(change_pct AS DECIMAL(18, 2)) AS change_pct, detected_at,
        CASE kind
          WHEN 'price_drop' THEN format('{} at {}{}: {} {} -> {} {} ({}%)', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
-              price_text(old_price), price_text(new_price), unit, change_pct)
+              price_text(old_price), price_text(new_price), unit, price_text(change_pct))
          WHEN 'price_rise' THEN format('{} at {}{}: {} {} -> {} {} (+{}%)', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
-              price_text(old_price), price_text(new_price), unit, change_pct)
+              price_text(old_price), price_text(new_price), unit, price_text(change_pct))
          WHEN 'new_offer' THEN format('new offer: {} at {}{}', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END)
          WHEN 'offer_unlisted' THEN format('unlisted: {} at {}{}', model, provider,

@@ -29,7 +29,8 @@ SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.
        AS canonical_model, c.route, c.component, c.service_tier, c.context_threshold, c.unit,
        c.old_price, c.new_price, c.new_price - c.old_price AS change_abs,
        CASE WHEN c.old_price > 0 AND c.new_price IS NOT NULL
-            THEN round(100 * (c.new_price - c.old_price) / c.old_price, 2) END AS change_pct,
+            THEN CAST(round(100 * (c.new_price - c.old_price) / c.old_price, 2)
+                      AS DECIMAL(18, 2)) END AS change_pct,
        c.changed_at, c.run_id, c.kind, c.currency, c.source
 FROM (SELECT * FROM starts UNION ALL SELECT * FROM ends) c
 LEFT JOIN model_identity_overrides i USING (provider, model);

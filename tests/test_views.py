@@ -218,7 +218,7 @@ def test_a_drop_gives_one_alert_with_a_stable_id(tmp_path: Path) -> None:
     first = sql(db, "SELECT * FROM price_alerts WHERE kind <> 'new_cheapest'")
     assert [(a["kind"], a["old_price"], a["new_price"], a["change_pct"]) for a in first] == [
         ("price_drop", Decimal(10), Decimal(8), Decimal("-20.00"))]
-    assert first[0]["message"] == "m at openrouter: input 10 -> 8 per_1m_tokens (-20.0%)"
+    assert first[0]["message"] == "m at openrouter: input 10 -> 8 per_1m_tokens (-20%)"
     again = sql(db, "SELECT alert_id FROM price_alerts WHERE kind = 'price_drop'")
     assert [a["alert_id"] for a in again] == [first[0]["alert_id"]]
 

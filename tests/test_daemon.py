@@ -1,0 +1,214 @@
+"""`pricewatch run` as a user runs it: a subprocess with second-level intervals against a local
+provider, a local webhook receiver, a reader process in parallel, and SIGTERM at the end."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import fake_provider as fp
+from conftest import fixture_path
+from warehouse.db import open_db
+
+SECRET = "whsec-test-0123456789"
+HF = "hf-router-models-2026-06-19.json"
+DROPPED = "Qwen/Qwen2.5-Coder-32B-Instruct"
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that records signed POSTs; can be taken down."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.up = True
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not receiver.up:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.received.append((body, dict(self.headers)))
+                self.send_response(204)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+def hf_body(factor: str | None = None) -> bytes:
+    data = json.loads(fixture_path("nscale", HF).read_text())
+    if factor:
+        for model in data["data"]:
+            for offer in model["providers"]:
+                if model["id"] == DROPPED and offer["provider"] == "nscale":
+                    offer["pricing"]["input"] = float(factor)
+    return json.dumps(data).encode()
+
+
+READER = textwrap.dedent("""
+    import sys, time, glob
+    import duckdb
+    from warehouse.db import open_db
+    db, exports, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    deadline, queries, files = time.monotonic() + seconds, 0, 0
+    while time.monotonic() < deadline:
+        with open_db(db, read_only=True, lock_timeout_s=30) as con:
+            con.execute("SELECT count(*) FROM price_history").fetchall()
+            con.execute("SELECT count(*) FROM runs").fetchall()
+        for path in glob.glob(exports + "/*.parquet"):
+            duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
+            files += 1
+        queries += 1
+        time.sleep(0.1)
+    print(queries, files)
+""")
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def runs(db: Path) -> list[tuple]:
+    if not db.exists():
+        return []
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        return con.execute("SELECT run_id, status FROM runs ORDER BY run_id").fetchall()
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    provider = fp.FakeProvider()
+    provider.serve("/hf/v1/models", hf_body())
+    receiver = Receiver()
+    config = tmp_path / "pricewatch.toml"
+    config.write_text(f"""
+db_path = "{tmp_path / 'pw.duckdb'}"
+[fetch]
+backoff_initial_s = 0.01
+min_request_interval_s = 0
+[nscale]
+api_base = "{provider.url('/v1')}"
+hf_router_url = "{provider.url('/hf/v1/models')}"
+limits_page_url = "{provider.url('/docs/rate-limits')}"
+allowed_hosts = ["127.0.0.1"]
+[daemon]
+schedule = {{ "nscale.hf-router" = 1 }}
+jitter_s = 0
+heartbeat_file = "{tmp_path / 'heartbeat.json'}"
+export_dir = "{tmp_path / 'exports'}"
+alert_retry_base_s = 0.5
+[[channels]]
+name = "hook"
+webhook_url = "{receiver.url}"
+webhook_secret_env = "PW_TEST_WEBHOOK_SECRET"
+kinds = ["price_drop"]
+""")
+    yield tmp_path, config, provider, receiver
+    provider.close()
+    receiver.server.shutdown()
+
+
+def test_daemon_end_to_end(setup) -> None:
+    tmp_path, config, provider, receiver = setup
+    db = tmp_path / "pw.duckdb"
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PW_TEST_WEBHOOK_SECRET=SECRET)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", "--now", "nscale.hf-router",
+         "--config", str(config)], cwd=root, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    reader = None
+    try:
+        wait_for(lambda: len(runs(db)) >= 3, 30, "three runs")
+        assert [s for _, s in runs(db)][:3] == ["ok", "unchanged", "unchanged"]
+        assert receiver.received == []  # nothing changed, nothing sent
+        (tmp_path / "exports").mkdir(exist_ok=True)
+        reader = subprocess.Popen([sys.executable, "-c", READER, str(db),
+                                   str(tmp_path / "exports"), "30"], cwd=root,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # A 20% drop: 0.06 -> 0.048 per 1M input tokens.
+        provider.serve("/hf/v1/models", hf_body("0.048"))
+        wait_for(lambda: len(receiver.received) >= 1, 20, "the price-drop alert")
+        count = len(runs(db))
+        wait_for(lambda: len(runs(db)) >= count + 3, 20, "three more runs")
+        assert len(receiver.received) == 1  # exactly once, and not for unchanged runs
+        body, headers = receiver.received[0]
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Pricewatch-Signature"], expected)
+        alert = json.loads(body)
+        assert (alert["kind"], alert["model"], alert["old_price"], alert["new_price"],
+                alert["change_pct"]) == ("price_drop", DROPPED, "0.06", "0.048", "-20")
+        assert alert["source_url"].endswith("/hf/v1/models")
+        # Receiver down: the next drop stays pending, then arrives when it is back.
+        receiver.up = False
+        provider.serve("/hf/v1/models", hf_body("0.0384"))
+        wait_for(lambda: _pending(db) == 1, 20, "a pending alert")
+        receiver.up = True
+        wait_for(lambda: len(receiver.received) == 2, 20, "the retried alert")
+        assert json.loads(receiver.received[1][0])["new_price"] == "0.0384"
+        assert _pending(db) == 0
+        reader_out, reader_err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, reader_err
+        queries_done, files_read = map(int, reader_out.split())
+        assert queries_done > 100 and files_read > 0
+        started = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        for process in (daemon, reader):
+            if process is not None and process.poll() is None:
+                process.kill()
+    _check_invariants(db)
+    heartbeat = json.loads((tmp_path / "heartbeat.json").read_text())
+    assert heartbeat["stopping"] is True
+    assert heartbeat["jobs"]["nscale.hf-router"]["consecutive_failures"] == 0
+    manifest = json.loads((tmp_path / "exports" / "manifest.json").read_text())
+    assert manifest["row_counts"]["price_history"] >= 34
+
+
+def _pending(db: Path) -> int:
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        return con.execute("SELECT count(*) FROM alert_outbox WHERE status = 'pending'"
+                           ).fetchall()[0][0]
+
+
+def _check_invariants(db: Path) -> None:
+    with open_db(db, read_only=True) as con:
+        overlaps = con.execute(
+            "SELECT count(*) FROM price_history a JOIN price_history b ON a.key_hash = "
+            "b.key_hash AND a.valid_from < b.valid_from AND (a.valid_to IS NULL OR "
+            "a.valid_to > b.valid_from)").fetchall()[0][0]
+        open_twice = con.execute(
+            "SELECT count(*) FROM (SELECT key_hash FROM price_history WHERE valid_to IS NULL "
+            "GROUP BY key_hash HAVING count(*) > 1)").fetchall()[0][0]
+        unfinished = con.execute("SELECT count(*) FROM runs WHERE status = 'running'"
+                                 ).fetchall()[0][0]
+    assert (overlaps, open_twice, unfinished) == (0, 0, 0)
