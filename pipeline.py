@@ -6,11 +6,15 @@ cannot be seen doing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import queries
 from collectors.base import (
@@ -25,7 +29,7 @@ from collectors.fetch import Fetcher, FetchError, Request
 from records import FetchedBody, ParseResult
 from settings import Settings, secret_from_env
 from warehouse import state
-from warehouse.db import open_warehouse
+from warehouse.db import DatabaseLocked, open_warehouse
 from warehouse.ingest import (
     RebuildReport,
     RunOutcome,
@@ -112,12 +116,17 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
     """One sweep now: every chosen source fetched, archived, parsed and ingested in turn."""
     configure(settings)
     chosen = sources_for(selection)
+    for late in drain_spool(settings):
+        _logged(late, time.monotonic())
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
         outcomes = [await collect_source(settings, source, fetcher, progress)
                     for source in chosen]
-        queries.ensure_installed(settings)
+        try:
+            queries.ensure_installed(settings)
+        except DatabaseLocked:
+            log.warning("views not refreshed: the database is locked; the next run will")
         return outcomes
     finally:
         if own:
@@ -136,14 +145,20 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
             return RunOutcome(source=source.name, status="skipped", observed_at=observed_at,
                               message=f"set {source.secret_env} to collect this source")
         secrets[source.secret_env] = secret
-    with open_warehouse(settings, read_only=True) as con:
-        known = state.validators(con, source.name)
-        catalogue = tuple(state.current_models(con, source.needs_catalogue)
-                          if source.needs_catalogue else ())
+    try:
+        with open_warehouse(settings, read_only=True) as con:
+            known = state.validators(con, source.name)
+            catalogue = tuple(state.current_models(con, source.needs_catalogue)
+                              if source.needs_catalogue else ())
+    except DatabaseLocked as error:  # fetch anyway, unconditionally; the bodies are spooled
+        known, catalogue, locked = {}, (), str(error)
+    else:
+        locked = ""
     if source.needs_catalogue and not catalogue:
         outcome = RunOutcome(source=source.name, status="failed", observed_at=observed_at,
-                             message=f"no current catalogue from {source.needs_catalogue} "
-                                     "to sweep: collect it first")
+                             message=locked or f"no current catalogue from "
+                                               f"{source.needs_catalogue} to sweep: collect "
+                                               "it first")
         return _logged(outcome, started)
     requests = [_conditional(r, known) for r in
                 source.plan(settings, PlanContext(catalogue=catalogue, secrets=secrets))]
@@ -180,26 +195,92 @@ async def _fetch_all(fetcher: Fetcher, name: str, requests: list[Request],
 def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
                     results: list[FetchedBody | FetchError],
                     known: dict[str, state.Validators]) -> RunOutcome:
-    errors = [r for r in results if isinstance(r, FetchError)]
     fetched = [r for r in results if isinstance(r, FetchedBody)]
-    failed_rows = [FetchedBody(url=e.url, fetched_at=observed_at, content=None,
-                               status_code=e.status, error=str(e)) for e in errors]
+    failed = [FetchedBody(url=e.url, fetched_at=observed_at, content=None,
+                          status_code=e.status, error=str(e))
+              for e in results if isinstance(e, FetchError)]
+    try:
+        return _write_run(settings, source, observed_at, fetched, failed, known)
+    except DatabaseLocked as error:
+        where = spool(settings, source.name, observed_at, fetched + failed)
+        return RunOutcome(source=source.name, status="failed", observed_at=observed_at,
+                          message=f"{error}; the bodies wait in {where} and are archived "
+                                  "and ingested by the next run that gets the file")
+
+
+def _write_run(settings: Settings, source: Source, observed_at: datetime,
+               fetched: list[FetchedBody], failed: list[FetchedBody],
+               known: dict[str, state.Validators], note: str | None = None) -> RunOutcome:
+    errors = [row.error or "" for row in failed]
     with open_warehouse(settings) as con:
         # A 304 means "what you archived last time": use that body, so every run is whole.
         bodies = [_resolve_not_modified(con, body, known) for body in fetched]
-        fetch_ids = archive(con, source.name, source.name, bodies + failed_rows)
+        fetch_ids = archive(con, source.name, source.name, bodies + failed)
         digest = content_digest(bodies)
         if not bodies:
-            parsed = ParseResult(None, error="; ".join(str(e) for e in errors[:5]))
+            parsed = ParseResult(None, error="; ".join(errors[:5]))
         elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
             parsed = ParseResult([])  # unchanged: nothing to parse
         else:
             parsed = parse_bodies(source.name, [(b.url, b.content or b"") for b in bodies],
                                   observed_at)
             parsed = _with_fetch_errors(source, parsed, errors)
+        if note:
+            parsed = replace(parsed, warnings=[note, *parsed.warnings])
         return record_run(con, source=source.name, parser=source.name,
                           observed_at=observed_at, parsed=parsed, fetch_ids=fetch_ids,
                           content_sha256=digest, suspect_ratio=settings.suspect_ratio)
+
+
+def spool_dir(settings: Settings) -> Path:
+    return settings.db_path.with_name(settings.db_path.name + ".spool")
+
+
+def spool(settings: Settings, source: str, observed_at: datetime,
+          bodies: list[FetchedBody]) -> Path:
+    """Keep a run's bodies on disk when the database stayed locked: nothing is lost."""
+    folder = spool_dir(settings) / f"{observed_at:%Y%m%dT%H%M%S%f}-{source}"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for index, body in enumerate(bodies):
+        entry = {k: v for k, v in vars(body).items() if k != "content"}
+        entry["fetched_at"] = body.fetched_at.isoformat()
+        if body.content is not None:
+            entry["file"] = f"{index}.body"
+            (folder / entry["file"]).write_bytes(body.content)
+            os.chmod(folder / entry["file"], settings.file_mode)
+        entries.append(entry)
+    meta = folder / "run.json"
+    meta.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
+                                "bodies": entries}))
+    os.chmod(meta, settings.file_mode)
+    return folder
+
+
+def drain_spool(settings: Settings) -> list[RunOutcome]:
+    """Archive and ingest runs that were spooled while the database was locked."""
+    outcomes = []
+    root = spool_dir(settings)
+    for folder in sorted(root.glob("*/run.json")) if root.is_dir() else ():
+        meta = json.loads(folder.read_text())
+        bodies = [FetchedBody(**{k: v for k, v in entry.items() if k != "file"}
+                              | {"fetched_at": datetime.fromisoformat(entry["fetched_at"]),
+                                 "content": (folder.parent / entry["file"]).read_bytes()
+                                 if "file" in entry else None})
+                  for entry in meta["bodies"]]
+        (source,) = sources_for([meta["source"]])
+        try:
+            with open_warehouse(settings, read_only=True) as con:
+                known = state.validators(con, source.name)
+            outcome = _write_run(settings, source, datetime.fromisoformat(meta["observed_at"]),
+                                 [b for b in bodies if b.error is None],
+                                 [b for b in bodies if b.error is not None], known,
+                                 note="archived late from the spool (the database was locked)")
+        except DatabaseLocked:
+            break  # still locked: the spool waits for the next run
+        outcomes.append(outcome)
+        shutil.rmtree(folder.parent)
+    return outcomes
 
 
 def _resolve_not_modified(con, body: FetchedBody,
@@ -213,12 +294,12 @@ def _resolve_not_modified(con, body: FetchedBody,
 
 
 def _with_fetch_errors(source: Source, parsed: ParseResult,
-                       errors: list[FetchError]) -> ParseResult:
+                       errors: list[str]) -> ParseResult:
     """A sweep with failed fetches is partial (scope: what was fetched); for alternatives
     of one snapshot, a failed alternative is only a warning."""
     if not errors or parsed.error is not None:
         return parsed
-    notes = [str(e) for e in errors[:20]]
+    notes = errors[:20]
     if len(errors) > 20:
         notes.append(f"... and {len(errors) - 20} more failed requests")
     if source.sweep:

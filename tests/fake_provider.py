@@ -186,3 +186,37 @@ def oversized(size: int, declare: bool = True) -> Fault:
             pass
         h.close_connection = True
     return fault
+
+
+class WebhookReceiver:
+    """A webhook endpoint on 127.0.0.1 that records POSTs; `up = False` answers 503."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.up = True
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not receiver.up:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.received.append((body, dict(self.headers)))
+                self.send_response(204)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

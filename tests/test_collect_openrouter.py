@@ -223,3 +223,39 @@ def test_key_source_sends_the_secret_but_never_stores_or_logs_it(
     assert SECRET not in caplog.text
     dumped = query(config, "SELECT * FROM fetch_log")
     assert SECRET not in repr(dumped)
+
+
+def test_a_run_that_cannot_write_keeps_its_body_and_lands_later(config: Path, server) -> None:
+    import subprocess
+    import sys
+
+    db = config.parent / "pw.duckdb"
+    assert collect(config, "openrouter.providers")[0] == 0
+    config.write_text(config.read_text().replace('db_path', 'lock_timeout_s = 0.5\ndb_path'))
+    directory = load("providers-2026-05-07.json")
+    directory["data"][0]["headquarters"] = "DE"  # one real change
+    server.serve(f"{API}/providers", json.dumps(directory).encode())
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               "c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "time.sleep(60)", str(db)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        result = runner.invoke(app, ["collect", "openrouter.providers", "--config",
+                                     str(config), "--json"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code in (1, 3)
+    spooled = list(db.with_name("pw.duckdb.spool").glob("*/run.json"))
+    assert len(spooled) == 1
+    code, runs = collect(config, "openrouter.providers")
+    assert code == 0
+    assert not list(db.with_name("pw.duckdb.spool").glob("*/run.json"))
+    statuses = query(config, "SELECT status, message, intervals_opened FROM runs "
+                             "ORDER BY observed_at")
+    # the first run, the spooled run (archived late: one change), then the current one
+    assert [(s, opened) for s, _, opened in statuses] == [("ok", 81), ("ok", 1),
+                                                          ("unchanged", 0)]
+    assert "archived late" in statuses[1][1]
+    assert query(config, "SELECT count(*) FROM fetch_log WHERE source = "
+                         "'openrouter.providers' AND content_sha256 IS NOT NULL") == [(3,)]

@@ -11,9 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,36 +23,6 @@ from warehouse.db import open_db
 SECRET = "whsec-test-0123456789"
 HF = "hf-router-models-2026-06-19.json"
 DROPPED = "Qwen/Qwen2.5-Coder-32B-Instruct"
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records signed POSTs; can be taken down."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[bytes, dict[str, str]]] = []
-        self.up = True
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if not receiver.up:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                receiver.received.append((body, dict(self.headers)))
-                self.send_response(204)
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
 def hf_body(factor: str | None = None) -> bytes:
@@ -106,7 +74,7 @@ def runs(db: Path) -> list[tuple]:
 def setup(tmp_path: Path):
     provider = fp.FakeProvider()
     provider.serve("/hf/v1/models", hf_body())
-    receiver = Receiver()
+    receiver = fp.WebhookReceiver()
     config = tmp_path / "pricewatch.toml"
     config.write_text(f"""
 db_path = "{tmp_path / 'pw.duckdb'}"
@@ -132,7 +100,7 @@ kinds = ["price_drop"]
 """)
     yield tmp_path, config, provider, receiver
     provider.close()
-    receiver.server.shutdown()
+    receiver.close()
 
 
 def test_daemon_end_to_end(setup) -> None:
@@ -140,10 +108,10 @@ def test_daemon_end_to_end(setup) -> None:
     db = tmp_path / "pw.duckdb"
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PW_TEST_WEBHOOK_SECRET=SECRET)
+    log = (tmp_path / "daemon.log").open("w")  # a pipe nobody reads would fill and block
     daemon = subprocess.Popen(
         [sys.executable, "-m", "cli", "run", "--now", "nscale.hf-router",
-         "--config", str(config)], cwd=root, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+         "--config", str(config)], cwd=root, env=env, stdout=log, stderr=log, text=True)
     reader = None
     try:
         wait_for(lambda: len(runs(db)) >= 3, 30, "three runs")
@@ -180,9 +148,10 @@ def test_daemon_end_to_end(setup) -> None:
         assert queries_done > 100 and files_read > 0
         started = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(timeout=10) == 0
+        assert daemon.wait(timeout=10) == 0, (tmp_path / "daemon.log").read_text()[-2000:]
         assert time.monotonic() - started < 10
     finally:
+        log.close()
         for process in (daemon, reader):
             if process is not None and process.poll() is None:
                 process.kill()

@@ -1,0 +1,133 @@
+"""Alert queueing, filters and delivery without the daemon; exports as a dashboard reads them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+import alerts
+import fake_provider as fp
+import pipeline
+from cli.main import app
+from conftest import fixture_path, jsonl, price_line
+from settings import load_settings
+
+runner = CliRunner()
+SECRET = "whsec-unit-test"
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day + "T00:00:00+00:00")
+
+
+@pytest.fixture
+def receiver():
+    hook = fp.WebhookReceiver()
+    yield hook
+    hook.close()
+
+
+def settings_for(tmp_path: Path, receiver: fp.WebhookReceiver, **channel):
+    return load_settings(db_path=tmp_path / "a.duckdb", daemon={"alert_retry_base_s": 0.01},
+                         channels=[{"name": "hook", "webhook_url": receiver.url,
+                                    "webhook_secret_env": "PW_UNIT_SECRET", **channel}])
+
+
+def ingest(settings, day: str, *lines: str) -> None:
+    pipeline.ingest_body(settings, "records", jsonl(*lines), at(day), day)
+
+
+def test_queue_filter_and_deliver_once(tmp_path, receiver, monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver, kinds=["price_drop"], min_drop_pct=10)
+    ingest(settings, "2026-01-01", price_line("m", "10"), price_line("n", "10"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0  # channel starts here
+    ingest(settings, "2026-01-02", price_line("m", "8"), price_line("n", "9.5"))  # -20%, -5%
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 1  # -5% is under the filter
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 0  # already queued
+    assert alerts.deliver_pending(settings) == (1, 0)
+    assert alerts.deliver_pending(settings) == (0, 0)  # delivered exactly once
+    (body, headers), = receiver.received
+    assert headers["X-Pricewatch-Signature"] == \
+        "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert json.loads(body)["model"] == "m"
+
+
+def test_failed_delivery_stays_pending_then_fails_for_good(tmp_path, receiver,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver)
+    settings.daemon.alert_retry_max = 2
+    ingest(settings, "2026-01-01", price_line("m", "10"))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-02", price_line("m", "5"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) >= 1
+    receiver.up = False
+    assert alerts.deliver_pending(settings)[0] == 0
+    result = runner.invoke(app, ["alerts", "--pending", "--json", "--db",
+                                 str(settings.db_path)])
+    pending = json.loads(result.stdout)
+    assert pending and pending[0]["status"] == "pending" and "503" in pending[0]["last_error"]
+    import time
+    time.sleep(0.05)
+    alerts.deliver_pending(settings)
+    result = runner.invoke(app, ["alerts", "--pending", "--json", "--db",
+                                 str(settings.db_path)])
+    assert {row["status"] for row in json.loads(result.stdout)} == {"failed"}
+
+
+def test_messages_lose_control_characters(tmp_path, receiver, monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver)
+    evil = "evil/<b>mo\\u0007del</b>\\u001b[31m"
+    ingest(settings, "2026-01-01", price_line(json.loads(f'"{evil}"'), "10"))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-02", price_line(json.loads(f'"{evil}"'), "5"))
+    alerts.enqueue_new(settings, now=at("2026-01-03"))
+    alerts.deliver_pending(settings)
+    sent = json.loads(receiver.received[0][0])
+    assert "\x07" not in sent["message"] and "\x1b" not in sent["message"]
+    assert "<b>mo" in sent["message"]  # JSON carries the text; escaping is the renderer's job
+
+
+def test_alerts_test_command(tmp_path, receiver, monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    config = tmp_path / "pw.toml"
+    config.write_text(f'db_path = "{tmp_path / "t.duckdb"}"\n[[channels]]\nname = "hook"\n'
+                      f'webhook_url = "{receiver.url}"\nwebhook_secret_env = "PW_UNIT_SECRET"\n')
+    result = runner.invoke(app, ["alerts", "test", "hook", "--config", str(config)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(receiver.received[0][0])["kind"] == "test"
+    result = runner.invoke(app, ["alerts", "test", "nope", "--config", str(config)])
+    assert result.exit_code == 1 and "unknown channel 'nope'" in result.stderr
+
+
+def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
+    db = tmp_path / "e.duckdb"
+    settings = load_settings(db_path=db)
+    pipeline.ingest_body(settings, "openrouter.models",
+                         fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
+                         at("2026-01-29"), "x")
+    out = tmp_path / "exports"
+    result = runner.invoke(app, ["export", "--out", str(out), "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name, rows in manifest["row_counts"].items():
+        path = out / f"{name}.parquet"
+        assert duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0] == rows
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert manifest["row_counts"]["current_offers"] == 347
+    assert not list(out.glob(".*tmp"))
+    result = runner.invoke(app, ["export", "--out", str(out), "--format", "csv", "--db",
+                                 str(db)])
+    assert result.exit_code == 0 and (out / "current_prices.csv").read_text().startswith(
+        "provider,model,canonical_model,route")
+    assert datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None
+    assert datetime.now(UTC) >= datetime.fromisoformat(manifest["exported_at"])
