@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 import queries
+from collectors.fetch import tls_context
 from records import plain
 from settings import ChannelSettings, Settings, secret_from_env
 from warehouse.db import open_warehouse
@@ -90,7 +91,8 @@ def send(channel: ChannelSettings, message: str, body: str, title: str = "pricew
             if secret is None:
                 raise RuntimeError(f"{channel.webhook_secret_env} is not set")
             headers[SIGNATURE_HEADER] = sign(data, secret.get_secret_value())
-        response = httpx.post(channel.webhook_url, content=data, headers=headers, timeout=10)
+        response = httpx.post(channel.webhook_url, content=data, headers=headers, timeout=10,
+                              verify=tls_context())
         if response.status_code >= 300:
             raise RuntimeError(f"webhook answered HTTP {response.status_code}")
         return

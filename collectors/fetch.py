@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import certifi
 import httpx
 import stamina
 
@@ -83,6 +86,13 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verified TLS context per process: building one per client loads the CA bundle
+    again each run, and a daemon's memory grew with every run (measured in bench/daemon.py)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 @dataclass
 class _HostPacer:
     """Per-host concurrency limit and minimum spacing between request starts."""
@@ -124,6 +134,7 @@ class Fetcher:
                  ) -> None:
         self.settings = settings
         self._client = httpx.AsyncClient(
+            verify=tls_context(),
             timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
             follow_redirects=False,
             headers={"User-Agent": user_agent(settings.contact_url)},

@@ -22,11 +22,12 @@ from collectors.base import (
     Parser,
     PlanContext,
     Source,
+    model_list,
     register,
     register_source,
+    to_decimal,
 )
 from collectors.fetch import Request
-from collectors.openrouter import load_json, to_decimal
 from records import AnyRecord, RecordError, validate_record
 from settings import Settings
 
@@ -125,23 +126,10 @@ def _offer_and_prices(source: str, provider: str, model: str, route: str,
                          f"{' (' + error.field + ')' if error.field else ''}") from None
 
 
-def _listed(body: bytes, source: str) -> list[dict[str, Any]]:
-    payload = load_json(body, source)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, list):
-        raise ParseError(source, "expected an OpenAI-style list object with a `data` list")
-    if not data:
-        raise ParseError(source, "the `data` list is empty: no models")
-    for index, entry in enumerate(data):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
-            raise ParseError(source, f"data[{index}] has no model id")
-    return data
-
-
 def parse_models(body: bytes, observed_at: datetime) -> list[AnyRecord]:
     """`GET /v1/models` of nscale's own API: ids are Hugging Face repo ids, kept as given."""
     records: list[AnyRecord] = []
-    for entry in _listed(body, MODELS):
+    for entry in model_list(body, MODELS):
         context = entry.get("context_length")
         records += _offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
                                      entry.get("pricing"), {
@@ -154,7 +142,7 @@ def parse_hf_router(body: bytes, observed_at: datetime,
     """Hugging Face router `GET /v1/models`: the offers of the chosen providers, route
     `huggingface`. A missing price or context length is unknown, never zero."""
     records: list[AnyRecord] = []
-    for entry in _listed(body, HF_ROUTER):
+    for entry in model_list(body, HF_ROUTER):
         for offer in entry.get("providers") or ():
             if not isinstance(offer, dict) or offer.get("provider") not in providers:
                 continue

@@ -21,8 +21,11 @@ from collectors.base import (
     Parser,
     PlanContext,
     Source,
+    load_json,
+    model_list,
     register,
     register_source,
+    to_decimal,
 )
 from collectors.fetch import Request
 from records import ONE_MILLION, AnyRecord, PriceRecord, RecordError, validate_record
@@ -56,33 +59,6 @@ PARAMETER_CAPABILITIES = {
     "tools": "tools",
     "structured_outputs": "structured_outputs",
 }
-
-
-def load_json(body: bytes, source: str) -> Any:
-    """JSON with every non-integer number as Decimal, so no float ever holds a price."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ParseError(source, f"body is not UTF-8 ({error.reason} at byte {error.start})") \
-            from None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        snippet = body[:60].decode("utf-8", "replace").strip()
-        raise ParseError(source, f"body is not JSON ({error.msg} at line {error.lineno}); "
-                                 f"starts with {snippet!r}") from None
-
-
-def to_decimal(value: Any, source: str, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ParseError(source, f"{where}: expected a decimal string, got {value!r}")
-    try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise ParseError(source, f"{where}: {value!r} is not a number") from None
-    if not number.is_finite():
-        raise ParseError(source, f"{where}: {value!r} is not a finite number")
-    return number
 
 
 def _modalities(architecture: dict[str, Any], side: str) -> list[str] | None:
@@ -169,16 +145,8 @@ def _date(value: Any) -> date | None:
 
 def parse_models(body: bytes, observed_at: datetime) -> list[AnyRecord]:
     """`GET /api/v1/models`: one default-route offer and its prices per model."""
-    payload = load_json(body, MODELS)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, list):
-        raise ParseError(MODELS, "expected an object with a `data` list of models")
-    if not data:
-        raise ParseError(MODELS, "the `data` list is empty: no models")
     records: list[AnyRecord] = []
-    for index, item in enumerate(data):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise ParseError(MODELS, f"data[{index}] has no model id")
+    for item in model_list(body, MODELS):
         records.extend(_model_records(item))
     return records
 
