@@ -13,11 +13,10 @@ import typer
 import queries
 from cli.main import ConfigOption, DbOption, JsonOption, _errors_to_exit, _settings, app
 from cli.output import emit
-from records import parse_timestamp
+from records import ONE_MILLION, parse_timestamp
 
 CAPABILITIES = ("text", "reasoning", "coding", "vision", "audio", "tool_use",
                 "structured_output", "long_context", "image_generation", "embeddings", "free")
-ONE_MILLION = Decimal(1_000_000)
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 
 
