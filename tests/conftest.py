@@ -46,6 +46,18 @@ def jsonl(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def write_config(tmp_path: Path, sections: str, **fetch: object) -> Path:
+    """A pricewatch.toml for end-to-end tests: the database in tmp_path, fast retries and
+    no pacing (the local server needs no politeness), then the given sections."""
+    options = {"backoff_initial_s": 0.01, "backoff_max_s": 0.05, "min_request_interval_s": 0,
+               **fetch}
+    fetch_lines = "\n".join(f"{key} = {value!r}" for key, value in options.items())
+    path = tmp_path / "pricewatch.toml"
+    path.write_text(f'db_path = "{tmp_path / "pw.duckdb"}"\n[fetch]\n{fetch_lines}\n'
+                    + sections)
+    return path
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(db_path=tmp_path / "test.duckdb", lock_timeout_s=20)

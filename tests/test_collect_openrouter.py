@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import fake_provider as fp
 from cli.main import app
-from conftest import fixture_path
+from conftest import fixture_path, write_config
 from warehouse.db import open_db
 
 runner = CliRunner()
@@ -58,22 +58,12 @@ def server(captures):
 
 @pytest.fixture
 def config(tmp_path: Path, server: fp.FakeProvider) -> Path:
-    path = tmp_path / "pricewatch.toml"
-    path.write_text(f"""
-db_path = "{tmp_path / 'pw.duckdb'}"
-[fetch]
-backoff_initial_s = 0.01
-backoff_max_s = 0.05
-min_request_interval_s = 0
-read_timeout_s = 1
-total_timeout_s = 5
-max_body_bytes = 2000000
+    return write_config(tmp_path, f"""
 [openrouter]
 api_base = "{server.url(API)}"
 limits_page_url = "{server.url(LIMITS_PAGE)}"
 allowed_hosts = ["127.0.0.1"]
-""")
-    return path
+""", read_timeout_s=1, total_timeout_s=5, max_body_bytes=2_000_000)
 
 
 def collect(config: Path, *selection: str) -> tuple[int, dict[str, dict]]:

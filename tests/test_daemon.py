@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import fake_provider as fp
-from conftest import fixture_path
+from conftest import fixture_path, write_config
 from warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
@@ -75,12 +75,7 @@ def setup(tmp_path: Path):
     provider = fp.FakeProvider()
     provider.serve("/hf/v1/models", hf_body())
     receiver = fp.WebhookReceiver()
-    config = tmp_path / "pricewatch.toml"
-    config.write_text(f"""
-db_path = "{tmp_path / 'pw.duckdb'}"
-[fetch]
-backoff_initial_s = 0.01
-min_request_interval_s = 0
+    config = write_config(tmp_path, f"""
 [nscale]
 api_base = "{provider.url('/v1')}"
 hf_router_url = "{provider.url('/hf/v1/models')}"

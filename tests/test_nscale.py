@@ -15,7 +15,7 @@ import fake_provider as fp
 from cli.main import app
 from collectors.base import ParseError
 from collectors.nscale import money, parse_hf_router, parse_limits, parse_models
-from conftest import fixture_path
+from conftest import fixture_path, write_config
 from records import MeasurementRecord, OfferRecord, PriceRecord
 from warehouse.db import open_db
 
@@ -140,20 +140,13 @@ def server():
 
 @pytest.fixture
 def config(tmp_path: Path, server) -> Path:
-    path = tmp_path / "pricewatch.toml"
-    path.write_text(f"""
-db_path = "{tmp_path / 'pw.duckdb'}"
-[fetch]
-backoff_initial_s = 0.01
-backoff_max_s = 0.05
-min_request_interval_s = 0
+    return write_config(tmp_path, f"""
 [nscale]
 api_base = "{server.url('/v1')}"
 hf_router_url = "{server.url('/hf/v1/models')}"
 limits_page_url = "{server.url('/docs/faqs/rate-limits')}"
 allowed_hosts = ["127.0.0.1"]
 """)
-    return path
 
 
 def collect(config: Path) -> tuple[int, dict[str, dict]]:
