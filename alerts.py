@@ -29,10 +29,7 @@ log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-ALERTS_SQL = """
-SELECT a.*, (SELECT min(url) FROM fetch_log f WHERE f.run_id = a.run_id) AS source_url
-FROM price_alerts_since($since) a ORDER BY detected_at, alert_id
-"""
+ALERTS_SQL = queries.command_sql("alerts_to_enqueue")
 
 
 def clean(text: str, limit: int = 1000) -> str:

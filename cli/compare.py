@@ -17,49 +17,7 @@ from cli.output import emit, text
 from cli.views import _check_models, monthly_cost, parse_tokens
 from records import plain
 
-COMPARE_SQL = """
-WITH chosen AS (
-    SELECT * FROM current_offers
-    WHERE lower(model) IN (SELECT lower(unnest($models)))
-       OR canonical_model IN (SELECT canonical_model_rules(unnest($models)))
-),
-prices AS (
-    SELECT provider, model, route,
-           max(price) FILTER (component = 'input') AS input_price,
-           max(price) FILTER (component = 'output') AS output_price,
-           max(price) FILTER (component = 'cache_read') AS cache_read_price,
-           any_value(source) AS price_source, max(valid_from) AS price_since
-    FROM current_prices
-    WHERE unit = 'per_1m_tokens' AND context_threshold = 0 AND service_tier = 'standard'
-      AND NOT dynamic
-    GROUP BY ALL
-),
-caps AS (
-    SELECT provider, model, route, list_sort(list(capability)) AS capabilities
-    FROM offer_capabilities GROUP BY ALL
-),
-limits AS (
-    SELECT provider, list(scope || ' ' || metric || ' '
-                          || CASE WHEN enforced THEN coalesce(price_text(value), 'no figure')
-                                  ELSE 'not enforced' END
-                          || CASE WHEN condition <> '' THEN ' (' || condition || ')' ELSE '' END
-                          ORDER BY scope, metric, condition) AS rate_limits
-    FROM rate_limit_history WHERE valid_to IS NULL GROUP BY provider
-),
-seen AS (
-    SELECT source, max(observed_at) AS observed_at FROM runs
-    WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
-)
-SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
-       c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,
-       l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at
-FROM chosen c
-LEFT JOIN prices p USING (provider, model, route)
-LEFT JOIN caps k USING (provider, model, route)
-LEFT JOIN limits l ON l.provider = c.provider
-LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
-ORDER BY c.canonical_model, c.provider, c.route
-"""
+COMPARE_SQL = queries.command_sql("compare")
 
 COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
            "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
@@ -136,14 +94,7 @@ def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
         sys.stdout.write("\n".join(lines) + "\n")
 
 
-ROUTER_SQL = """
-SELECT c.capability, c.rank, c.provider, c.model, c.route, c.input_price, c.output_price,
-       c.blended_price, o.context_length, o.supported_parameters
-FROM cheapest_per_capability c
-JOIN current_offers o USING (provider, model, route)
-WHERE NOT c.is_free AND c.price_unit = 'per_1m_tokens'
-ORDER BY c.capability, c.rank
-"""
+ROUTER_SQL = queries.command_sql("router_candidates")
 
 # role -> (capabilities the offer needs, what the role is for)
 ROLES = {

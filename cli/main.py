@@ -163,29 +163,10 @@ def sql(
         emit(rows, columns, as_json=as_json)
 
 
-STATUS_SQL = """
-WITH ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY source ORDER BY started_at DESC, run_id DESC) AS n
-    FROM runs WHERE status <> 'replaying'
-)
-SELECT r.source, r.status AS last_status, r.observed_at AS last_observed_at,
-       r.started_at AS last_started_at, r.records, r.intervals_opened + r.intervals_closed
-       AS changes, (SELECT max(observed_at) FROM runs g WHERE g.source = r.source
-                    AND g.status IN ('ok', 'partial', 'unchanged')) AS last_good_at,
-       (SELECT count(*) FROM runs c WHERE c.source = r.source) AS runs,
-       h.failing_runs, r.message
-FROM ranked r LEFT JOIN collector_health h USING (source)
-WHERE n = 1 ORDER BY r.source
-"""
+STATUS_SQL = queries.command_sql("status")
 
 
-CHANNELS_SQL = """
-SELECT channel, count(*) FILTER (status = 'delivered') AS delivered,
-       count(*) FILTER (status = 'pending') AS pending,
-       count(*) FILTER (status = 'failed') AS failed,
-       arg_max(last_error, next_attempt_at) FILTER (last_error IS NOT NULL) AS last_error
-FROM alert_outbox GROUP BY channel ORDER BY channel
-"""
+CHANNELS_SQL = queries.command_sql("alert_channels")
 
 
 def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -221,14 +202,7 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
                  as_json=False, title="alert channels")
 
 
-HISTORY_SQL = """
-SELECT provider, model, route, component, service_tier, context_threshold, unit, price,
-       currency, dynamic, effective_from, valid_from, valid_to, source, opened_by_run,
-       closed_by_run
-FROM price_history
-WHERE model = $model AND ($provider IS NULL OR provider = $provider)
-ORDER BY provider, route, component, service_tier, context_threshold, unit, valid_from
-"""
+HISTORY_SQL = queries.command_sql("price_history_of_model")
 
 
 @app.command()

@@ -163,20 +163,7 @@ def alerts_test(
         typer.echo(f"test message sent to {channel}")
 
 
-BUDGET_SQL = """
-SELECT p.provider, p.model, p.canonical_model, p.route, o.status,
-       max(p.price) FILTER (p.component = 'input') AS input_price,
-       max(p.price) FILTER (p.component = 'output') AS output_price,
-       max(p.price) FILTER (p.component = 'cache_read') AS cache_read_price,
-       max(p.valid_from) AS price_since
-FROM current_prices p
-JOIN current_offers o USING (provider, model, route)
-WHERE p.unit = 'per_1m_tokens' AND p.context_threshold = 0 AND p.service_tier = 'standard'
-  AND NOT p.dynamic AND p.component IN ('input', 'output', 'cache_read')
-  AND (len($models) = 0 OR lower(p.model) IN (SELECT lower(unnest($models)))
-       OR p.canonical_model IN (SELECT canonical_model_rules(unnest($models))))
-GROUP BY ALL
-"""
+BUDGET_SQL = queries.command_sql("budget")
 
 
 def monthly_cost(row: dict[str, Any], tokens_in: Decimal, tokens_out: Decimal,

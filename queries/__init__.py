@@ -30,6 +30,12 @@ VIEWS = (
 )
 
 
+def command_sql(name: str) -> str:
+    """A query one command runs (queries/commands/NAME.sql): read-only, not a view."""
+    return resources.files("queries").joinpath("commands", f"{name}.sql").read_text(
+        encoding="utf-8")
+
+
 def view_sql(name: str) -> str:
     return resources.files("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 

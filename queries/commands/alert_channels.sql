@@ -1,0 +1,6 @@
+-- `pricewatch status`: delivered, pending and failed alerts per channel.
+SELECT channel, count(*) FILTER (status = 'delivered') AS delivered,
+       count(*) FILTER (status = 'pending') AS pending,
+       count(*) FILTER (status = 'failed') AS failed,
+       arg_max(last_error, next_attempt_at) FILTER (last_error IS NOT NULL) AS last_error
+FROM alert_outbox GROUP BY channel ORDER BY channel

@@ -1,0 +1,13 @@
+-- `pricewatch status`: per source, the latest run, its counts and the last good data.
+WITH ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY source ORDER BY started_at DESC, run_id DESC) AS n
+    FROM runs WHERE status <> 'replaying'
+)
+SELECT r.source, r.status AS last_status, r.observed_at AS last_observed_at,
+       r.started_at AS last_started_at, r.records, r.intervals_opened + r.intervals_closed
+       AS changes, (SELECT max(observed_at) FROM runs g WHERE g.source = r.source
+                    AND g.status IN ('ok', 'partial', 'unchanged')) AS last_good_at,
+       (SELECT count(*) FROM runs c WHERE c.source = r.source) AS runs,
+       h.failing_runs, r.message
+FROM ranked r LEFT JOIN collector_health h USING (source)
+WHERE n = 1 ORDER BY r.source
