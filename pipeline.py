@@ -43,6 +43,7 @@ from warehouse.ingest import (
 )
 
 log = logging.getLogger("pricewatch.run")
+MAX_PAGES = 500  # a paginated listing longer than this is cut off and the run is partial
 Progress = Callable[[str, int, int], None]  # (source, done, total)
 
 
@@ -160,9 +161,12 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
                                                f"{source.needs_catalogue} to sweep: collect "
                                                "it first")
         return _logged(outcome, started)
-    requests = [_conditional(r, known) for r in
-                source.plan(settings, PlanContext(catalogue=catalogue, secrets=secrets))]
-    results = await _fetch_all(fetcher, source.name, requests, progress)
+    plan = source.plan(settings, PlanContext(catalogue=catalogue, secrets=secrets))
+    if source.next_page is not None:  # each page names the next: one at a time, unconditional
+        results = await _fetch_pages(settings, fetcher, source, plan, progress)
+    else:
+        results = await _fetch_all(fetcher, source.name, [_conditional(r, known) for r in plan],
+                                   progress)
     outcome = _ingest_fetched(settings, source, observed_at, results, known)
     return _logged(outcome, started)
 
@@ -190,6 +194,39 @@ async def _fetch_all(fetcher: Fetcher, name: str, requests: list[Request],
                 progress(name, done, len(requests))
 
     return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+async def _fetch_pages(settings: Settings, fetcher: Fetcher, source: Source,
+                       first: list[Request], progress: Progress | None
+                       ) -> list[FetchedBody | FetchError]:
+    """A paginated listing: every page until the last, at most MAX_PAGES; a failed page
+    ends the walk (the run is partial: the pages before it still count)."""
+    assert source.next_page is not None
+    results: list[FetchedBody | FetchError] = []
+    queue = list(first)
+    seen: set[str] = set()
+    while queue and len(results) < MAX_PAGES:
+        request = queue.pop(0)
+        if request.url in seen:
+            results.append(FetchError(source.name, request.url, "pagination",
+                                      "the listing sent a page token it sent before"))
+            break
+        seen.add(request.url)
+        try:
+            body = await fetcher.get(request)
+        except FetchError as error:
+            results.append(error)
+            break
+        results.append(body)
+        if progress:
+            progress(source.name, len(results), len(results) + 1)
+        following = source.next_page(settings, request, body.content or b"")
+        if following is not None:
+            queue.append(following)
+    if queue:
+        results.append(FetchError(source.name, queue[0].url, "pagination",
+                                  f"more than {MAX_PAGES} pages; the rest was not fetched"))
+    return results
 
 
 def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
@@ -304,6 +341,11 @@ def _with_fetch_errors(source: Source, parsed: ParseResult,
         notes.append(f"... and {len(errors) - 20} more failed requests")
     if source.sweep:
         return replace(parsed, partial=True, warnings=notes + parsed.warnings)
+    if source.next_page is not None or get_parser(source.name).merge_pages is not None:
+        # pages of one snapshot: what is missing may be on the page that failed
+        scope = {(r.provider, r.model) for r in parsed.records or () if hasattr(r, "model")}
+        return replace(parsed, partial=True, scope_models=(parsed.scope_models or set()) | scope,
+                       warnings=notes + parsed.warnings)
     return replace(parsed, warnings=parsed.warnings + notes)
 
 

@@ -378,7 +378,8 @@ class ParseResult:
 
     `scope_models` is None for a full snapshot (absent keys are unlisted); for a sweep it
     holds the (provider, model) pairs actually fetched, and only their absent keys close.
-    `error` set means the run failed and writes no history.
+    `error` set means the run failed and writes no history; `suspect` set means the parser
+    judged the body wrong (a changed layout): the run is suspect and writes no history.
     """
 
     records: list[AnyRecord] | None
@@ -386,6 +387,7 @@ class ParseResult:
     partial: bool = False
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    suspect: str | None = None
 
     @property
     def messages(self) -> list[str]:

@@ -104,9 +104,11 @@ def parse(
         parser = get_parser(source)
         body, _ = _read_input(file)
         when = _observed_at(observed_at)
-        records, warnings = run_parser(parser, body, when or datetime.now(UTC))
+        records, warnings, suspect = run_parser(parser, body, when or datetime.now(UTC))
         for warning in warnings:
             warn(warning)
+        if suspect:
+            warn(f"suspect: {suspect}; `collect` or `ingest` would write no history from it")
         if when is not None:
             records = [r.model_copy(update={"observed_at": when}) for r in records]
         for line in to_jsonl(records):

@@ -31,10 +31,14 @@ class ParseError(ValueError):
 
 
 class ParseOutput(NamedTuple):
-    """Records plus warnings a reader should see (e.g. an unrendered placeholder)."""
+    """Records plus warnings a reader should see (e.g. an unrendered placeholder).
+
+    `suspect` is the parser's own verdict that the body is not what it should be (most of a
+    page's tables unreadable): the run is archived and reported and writes no history."""
 
     records: list[AnyRecord]
     warnings: list[str]
+    suspect: str | None = None
 
 
 def load_json(body: bytes, source: str) -> Any:
@@ -80,16 +84,22 @@ def model_list(body: bytes, source: str) -> list[dict[str, Any]]:
 
 ParseFn = Callable[[bytes, datetime], "list[AnyRecord] | ParseOutput"]
 ScopeFn = Callable[[bytes, str], tuple[str, str] | None]
+MergeFn = Callable[[list[AnyRecord]], tuple[list[AnyRecord], list[str]]]
 
 
 @dataclass(frozen=True)
 class Parser:
-    """A named parser. `per_body_scope` marks sweeps: one body per model, each its own scope."""
+    """A named parser. `per_body_scope` marks sweeps: one body per model, each its own scope.
+
+    `merge_pages` marks a source whose bodies are different pages of one snapshot (a
+    pricing page and a partner page): every body is parsed and the merge function joins
+    their records into one record per key, reporting contradictions."""
 
     name: str
     parse: ParseFn
     description: str
     per_body_scope: ScopeFn | None = None
+    merge_pages: MergeFn | None = None
 
 
 PARSERS: dict[str, Parser] = {}
@@ -118,6 +128,8 @@ class Source:
     secret_env: str | None = None
     sweep: bool = False
     needs_catalogue: str | None = None  # the source whose current models a sweep walks
+    # Paginated APIs: the request for the page after this body, or None at the last page.
+    next_page: Callable[[Any, Request, bytes], Request | None] | None = None
 
 
 SOURCES: dict[str, Source] = {}
@@ -175,17 +187,49 @@ def parse_bodies(name: str, bodies: Sequence[tuple[str, bytes]],
     parser = get_parser(name)
     if not bodies:
         return ParseResult(None, error=f"{name}: no body to parse")
-    if parser.per_body_scope is None:
-        failures = []
-        for url, body in bodies:
-            try:
-                records, warnings = run_parser(parser, body, observed_at)
-            except (ParseError, RecordError) as error:
-                failures.append(_with_url(str(error), url))
-                continue
-            return ParseResult(records, warnings=warnings + failures)
+    if parser.per_body_scope is not None:
+        return _parse_sweep(parser, bodies, observed_at)
+    if parser.merge_pages is not None:
+        return _parse_pages(parser, bodies, observed_at)
+    failures = []
+    for url, body in bodies:
+        try:
+            records, warnings, suspect = run_parser(parser, body, observed_at)
+        except (ParseError, RecordError) as error:
+            failures.append(_with_url(str(error), url))
+            continue
+        return ParseResult(records, warnings=warnings + failures, suspect=suspect)
+    return ParseResult(None, error="; ".join(failures))
+
+
+def _parse_pages(parser: Parser, bodies: Sequence[tuple[str, bytes]],
+                 observed_at: datetime) -> ParseResult:
+    """Every page parsed, records merged. A page that fails makes the run partial: only
+    the models the other pages priced are in its scope, so nothing else is closed."""
+    assert parser.merge_pages is not None
+    records: list[AnyRecord] = []
+    warnings: list[str] = []
+    failures: list[str] = []
+    suspects: list[str] = []
+    for url, body in bodies:
+        try:
+            parsed, notes, suspect = run_parser(parser, body, observed_at)
+        except (ParseError, RecordError) as error:
+            failures.append(_with_url(str(error), url))
+            continue
+        records.extend(parsed)
+        warnings.extend(notes)
+        if suspect:
+            suspects.append(_with_url(suspect, url))
+    if failures and not records:
         return ParseResult(None, error="; ".join(failures))
-    return _parse_sweep(parser, bodies, observed_at)
+    merged, conflicts = parser.merge_pages(records)
+    scope = None
+    if failures:
+        scope = {(r.provider, r.model) for r in merged if hasattr(r, "model")}
+    return ParseResult(merged, scope_models=scope, partial=bool(failures),
+                       warnings=failures + warnings + conflicts,
+                       suspect="; ".join(suspects) or None)
 
 
 def _parse_sweep(parser: Parser, bodies: Sequence[tuple[str, bytes]],
@@ -201,7 +245,7 @@ def _parse_sweep(parser: Parser, bodies: Sequence[tuple[str, bytes]],
             if model in scope:  # two URLs answered for one model: keep the first
                 warnings.append(f"{parser.name}: {url} repeats model {model[1]}; ignored")
                 continue
-            parsed, notes = run_parser(parser, body, observed_at)
+            parsed, notes, _ = run_parser(parser, body, observed_at)
         except (ParseError, RecordError) as error:
             failures.append(_with_url(str(error), url))
             continue

@@ -233,6 +233,11 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
         outcome.status = "unchanged"
         outcome.message = f"same content as run {around.previous_run}"
         return outcome
+    if parsed.suspect is not None:
+        outcome.status = "suspect"
+        outcome.message = "; ".join([f"{parsed.suspect}: history left unchanged",
+                                     *parsed.messages])
+        return outcome
     good = around.last_good_records
     if not records or (good is not None and not parsed.partial
                        and len(records) < suspect_ratio * good):

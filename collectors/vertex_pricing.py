@@ -1,0 +1,638 @@
+"""Vertex AI's generative-AI pricing page: HTML tables read by what their cells mean.
+
+Google has changed this page's layout many times, so nothing here depends on a column's
+position or a table's order. A table is a price table when its cells hold dollar amounts;
+its header texts say which columns are prices, for which context band (`<= 200K`,
+`=< 100K`, `> 200K`), for cached input, for which service tier ("with Priority") and in
+which unit. A row's model comes from the first label column (a `rowspan` cell, or an empty
+cell that repeats the row above), its price type from the type column ("Input (audio)",
+"Text output ...", "Batch Input", or lines paired with lines in the legacy table), and a
+cell may hold several entries: `$1.50 (Global)<br><br>$1.65 (Non-global)*`, labelled lines
+(`Input: $3.00<br>Output: $15.00 ...`), `Batch: $0.075 (Global)`. Footnote marks tie an
+entry to its footnote's effective date; "Starting January 1, 2027" in an entry, a row or a
+table heading dates a future price.
+
+What is not understood is reported, never guessed: a row or table whose shape is not
+recognised is named in the run's messages and counted, and a page where most price tables
+are unrecognised is suspect (it writes no history). The partner model pages that state a
+preview model is free ("no charges during the Preview period") are read by the same parser:
+such a model is priced 0 with status preview, never with a price borrowed from another row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from bs4 import Tag
+
+from collectors import pages
+from collectors.base import ParseError, ParseOutput, Parser, register
+from collectors.vertex_names import (
+    DATE,
+    PROVIDER,
+    display_name,
+    first_date,
+    model_slug,
+    parse_date,
+    tokens,
+)
+from records import AnyRecord, OfferRecord, PriceRecord, validate_record
+
+PRICING = "vertex.pricing"
+TIERS = ("standard", "batch", "flex", "priority")
+
+_MONEY = re.compile(r"\$\s?\d")
+_ENTRY = re.compile(r"^(?:(?P<label>[A-Za-z0-9][^:$]{0,60}?)\s*:\s*)?(?:US)?\$\s?"
+                    r"(?P<amount>\d[\d,]*(?:\.\d+)?)(?P<rest>.*)$")
+_NOT_OFFERED = re.compile(r"^(?:n/?a|not available|not offered|not supported|[-\u2013\u2014])"
+                          r"\*?$", re.IGNORECASE)
+_FREE = re.compile(r"^(?:free|no charge|free of charge)\b", re.IGNORECASE)
+_ROUTE = re.compile(r"\(\s*(global|non[- ]?global|regional)\s*\)", re.IGNORECASE)
+_MARK = re.compile(r"(\*+|\u2020+|\u2021)")
+_STARTS = re.compile(r"\b(?:starting|from|effective|beginning|begins)\s+(?:on\s+)?$",
+                     re.IGNORECASE)
+_ABOVE = re.compile(r"(?:>=?|\u2265|above|over|greater than|more than|longer than|"
+                    r"superior a|exceeding)\s*(\d[\d,.]*)\s*([km])?\b", re.IGNORECASE)
+_BELOW = re.compile(r"(?:<=|=<|<|\u2264|up to|under|less than|hasta)\s*\d", re.IGNORECASE)
+_LONG_RULE = re.compile(r"longer than (?:or equal to )?(\d[\d,.]*)\s*([km])\b",
+                        re.IGNORECASE)
+_BAND_PHRASE = re.compile(r"(?:<=|=<|<|>=|>|\u2264|\u2265)?\s*\d[\d,.]*\s*[km]?\s*"
+                          r"(?:cached\s+)?(?:input\s+)?(?:tokens?|context)\b", re.IGNORECASE)
+_UNITS: tuple[tuple[re.Pattern[str], str, Decimal], ...] = (
+    (re.compile(r"(?:/|per)\s*(?:1\s?m|million|1,000,000)\s*(?:input |output )?tokens?|"
+                r"per\s+(?:1\s?m|million)\b|/\s*1\s?m\b", re.IGNORECASE),
+     "per_1m_tokens", Decimal(1)),
+    (re.compile(r"(?:/|per)\s*(?:1\s?k|1,000|thousand)\s*tokens?", re.IGNORECASE),
+     "per_1m_tokens", Decimal(1000)),
+    (re.compile(r"(?:1\s?k|1[,.]000)\s*(?:characters|caracteres|chars)", re.IGNORECASE),
+     "per_1k_characters", Decimal(1)),
+    (re.compile(r"(?:/|per|por)\s*(?:image|imagen)", re.IGNORECASE), "per_image", Decimal(1)),
+    (re.compile(r"(?:/|per|por)\s*(?:second|segundo|sec)\b", re.IGNORECASE), "per_second",
+     Decimal(1)),
+    (re.compile(r"(?:/|per|por)\s*minute", re.IGNORECASE), "per_minute", Decimal(1)),
+)
+# A price type's words -> component; first match wins, so specific rules come first.
+_COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), component) for pattern, component in (
+        (r"\b1\s?h(?:our)?\b.*cache (?:write|creation)|cache (?:write|creation).*\b1\s?h",
+         "cache_write_1h"),
+        (r"cache (?:write|creation)", "cache_write"),
+        (r"cache (?:hit|read)|cached", "cache_read"),
+        (r"input\s*\(\s*audio\s*\)|audio input|input audio", "audio_input"),
+        (r"image input|input\s*\(\s*image\s*\)", "image_input"),
+        (r"video input|input\s*\(\s*video\s*\)", "video_input"),
+        (r"\binput\b", "input"),
+        (r"image output|output\s*\(\s*image", "image_output"),
+        (r"audio output|output\s*\(\s*audio", "audio_output"),
+        (r"\boutput\b", "output"),
+    ))
+_CACHED = {"input": "cache_read", "audio_input": "audio_cache_read",
+           "image_input": "cache_read", "video_input": "cache_read",
+           "cache_read": "cache_read"}
+_PREVIEW_FREE = re.compile(r"no charges? (?:during|for) the preview|preview (?:models? )?"
+                           r"(?:is|are) (?:free|not charged)", re.IGNORECASE)
+_GA = re.compile(r"^(.*?)\s+(?:is|are)\s+generally available", re.IGNORECASE)
+_MAAS_ID = re.compile(r"\b[a-z][a-z0-9.-]*-maas\b")
+_FAMILY = re.compile(r"^#*\s*([A-Z][A-Za-z]+ \d+(?:\.\d+)?)\s*$")
+
+
+class _Unreadable(ValueError):
+    """A row or entry whose meaning is not certain; reported, never guessed."""
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str
+    threshold: int | None  # None: the header names no context band
+    cached: bool
+    tiers: tuple[str, ...]
+    unit: tuple[str, Decimal] | None
+    component: str | None  # simple tables: "Input price", "Output price"
+
+
+@dataclass
+class Entry:
+    label: str
+    amount: Decimal
+    route: str
+    marker: str
+    unit: tuple[str, Decimal] | None
+    effective_from: date | None
+
+
+@dataclass
+class Page:
+    """Facts of the whole page a table needs: footnotes and the long-context rule."""
+
+    footnotes: list[str] = field(default_factory=list)
+    long_context: int | None = None
+    default_unit: tuple[str, Decimal] | None = None
+
+
+@dataclass
+class Report:
+    recognised: int = 0
+    unrecognised: list[str] = field(default_factory=list)  # table names
+    rows: list[str] = field(default_factory=list)  # row problems
+    names: dict[str, str] = field(default_factory=dict)  # model id -> name on the page
+
+
+# --- cells -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    lines: tuple[str, ...]
+    header: bool
+    origin: int  # id of the <td>, to tell a rowspan copy from a new cell
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+def table_grid(table: Tag) -> list[list[Cell]]:
+    """The table as a grid, rowspan and colspan cells repeated where they cover."""
+    grid: list[list[Cell]] = []
+    pending: dict[int, tuple[Cell, int]] = {}
+    group = None
+    for tr in _rows(table):
+        if tr.parent is not group:  # a rowspan ends with its row group (HTML's rule)
+            group, pending = tr.parent, {}
+        row: list[Cell] = []
+        for td in tr.find_all(["td", "th"], recursive=False):
+            _fill_spanned(row, pending)
+            cell = Cell(tuple(pages.cell_lines(td)), td.name == "th", id(td))
+            for _ in range(_span(td, "colspan")):
+                rows_left = _span(td, "rowspan")
+                if rows_left > 1:
+                    pending[len(row)] = (cell, rows_left - 1)
+                row.append(cell)
+        _fill_spanned(row, pending)
+        grid.append(row)
+    return grid
+
+
+def _fill_spanned(row: list[Cell], pending: dict[int, tuple[Cell, int]]) -> None:
+    """Put the cells that rowspans above carry into this row's next positions."""
+    while len(row) in pending:
+        cell, left = pending.pop(len(row))
+        if left > 1:
+            pending[len(row)] = (cell, left - 1)
+        row.append(cell)
+
+
+def _rows(table: Tag) -> list[Tag]:
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
+def _span(td: Tag, name: str) -> int:
+    try:
+        return max(1, min(int(str(td.get(name, "1")).strip() or 1), 50))
+    except ValueError:
+        return 1
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def parse_pricing(body: bytes, observed_at: datetime) -> ParseOutput:
+    """Price records from the pricing page, or preview facts from a partner model page."""
+    text = pages.decode(body, PRICING)
+    if not pages.is_markup(text):
+        records = preview_records(pages.document_lines(body, PRICING))
+        if not records:
+            raise ParseError(PRICING, "neither an HTML pricing page nor a page that states "
+                                      "preview models are free")
+        return ParseOutput(records, [])
+    document = pages.soup(text)
+    page = _page_facts(document)
+    report = Report()
+    entries: list[AnyRecord] = []
+    for number, table in enumerate(document.find_all("table"), start=1):
+        entries.extend(_read_table(table, number, page, report))
+    entries.extend(preview_records(pages.document_lines(body, PRICING)))
+    records, conflicts = _deduplicated(entries)
+    warnings = [f"{PRICING}: {message}" for message in report.rows + conflicts]
+    if report.unrecognised:
+        warnings.insert(0, f"{PRICING}: {len(report.unrecognised)} of "
+                           f"{len(report.unrecognised) + report.recognised} price tables not "
+                           f"recognised: {'; '.join(report.unrecognised)}")
+    suspect = None
+    if report.recognised == 0 and not records:
+        suspect = f"{PRICING}: no price table recognised on the page"
+    elif len(report.unrecognised) > report.recognised:
+        suspect = (f"{PRICING}: most price tables not recognised ({len(report.unrecognised)} "
+                   f"of {len(report.unrecognised) + report.recognised})")
+    return ParseOutput(_with_offers(records, report.names), warnings, suspect)
+
+
+def _page_facts(document: Tag) -> Page:
+    lines = [" ".join(line.split()) for line in document.get_text("\n").splitlines()]
+    page = Page()
+    for line in lines:
+        for part in re.split(r"(?=(?:^|\s)(?:\*+|\u2020|\u2021)\s)", line):
+            part = part.strip()
+            if _MARK.match(part):
+                page.footnotes.append(part)
+        rule = _LONG_RULE.search(line)
+        if rule and page.long_context is None and "long context" in line.lower():
+            page.long_context = tokens(rule.group(1), rule.group(2))
+    whole = " ".join(lines)
+    if re.search(r"/\s*1M tokens|per (?:1M|million) tokens|million tokens", whole,
+                 re.IGNORECASE):
+        page.default_unit = ("per_1m_tokens", Decimal(1))
+    return page
+
+
+def _heading(table: Tag) -> str:
+    caption = table.find("caption")
+    if caption is not None and caption.get_text(strip=True):
+        return " ".join(caption.get_text(" ").split())
+    heading = table.find_previous(["h1", "h2", "h3", "h4", "h5"])
+    return " ".join(heading.get_text(" ").split()) if heading is not None else ""
+
+
+def _tiers(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    return tuple(t for t in ("batch", "flex", "priority") if re.search(rf"\b{t}\b", lowered))
+
+
+# --- one table --------------------------------------------------------------------------
+
+
+def _read_table(table: Tag, number: int, page: Page, report: Report) -> list[AnyRecord]:
+    grid = table_grid(table)
+    if not any(_MONEY.search(cell.text) for row in grid for cell in row):
+        return []  # not a price table
+    heading = _heading(table)
+    name = f"table {number}" + (f" ('{heading}')" if heading else "")
+    try:
+        records = _table_records(grid, heading, name, page, report)
+    except _Unreadable as error:
+        report.unrecognised.append(f"{name}: {error}")
+        return []
+    if not records:
+        report.unrecognised.append(f"{name}: no row recognised")
+        return []
+    report.recognised += 1
+    return records
+
+
+def _header_rows(grid: list[list[Cell]]) -> int:
+    count = 0
+    for row in grid:
+        if row and all(cell.header for cell in row) and not any(
+                _MONEY.search(cell.text) for cell in row):
+            count += 1
+        else:
+            break
+    if count == 0 and grid and not any(_MONEY.search(c.text) for c in grid[0]) and re.search(
+            r"\bmodel|price", " ".join(c.text for c in grid[0]), re.IGNORECASE):
+        count = 1
+    return count
+
+
+def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
+                   report: Report) -> list[AnyRecord]:
+    head = _header_rows(grid)
+    if head == 0:
+        raise _Unreadable("no header row")
+    body = [row for row in grid[head:] if row]
+    width = max(len(row) for row in grid)
+    headers = [" ".join(dict.fromkeys(row[i].text for row in grid[:head] if i < len(row)))
+               for i in range(width)]
+    prices = [i for i in range(width) if _is_price_column(i, headers[i], body)]
+    labels = [i for i in range(width) if i not in prices]
+    if not prices or not labels:
+        raise _Unreadable("no price column" if not prices else "no model column")
+    model_col = next((i for i in labels if re.match(r"\s*model\b", headers[i], re.I)
+                      and not _MONEY.search(headers[i])), labels[0])
+    type_col = next((i for i in labels if i != model_col
+                     and re.search(r"\btype\b|\btipo\b", headers[i], re.I)), None)
+    region_col = next((i for i in labels if re.search(r"region|endpoint|location", headers[i],
+                                                      re.I)), None)
+    table_tiers = _tiers(heading) if len(heading) < 40 else ()
+    table_date = _effective(heading)
+    columns = [_column(i, headers[i], page) for i in prices]
+    table_unit = next((c.unit for c in columns if c.unit), None)
+    records: list[AnyRecord] = []
+    model = kind = ""
+    for row in body:
+        model = display_name(_cell(row, model_col)) or model
+        kind_lines = _lines(row, type_col)
+        kind = " ".join(kind_lines) or kind
+        if not any(_MONEY.search(_cell(row, c.index)) for c in columns):
+            continue  # a rowspan'd name row, or a row of N/A
+        where = f"{name} row '{model}" + (f" / {kind}'" if kind else "'")
+        report.names.setdefault(model_slug(model), model)
+        found, problems = _row_records(row, columns, model, kind_lines or [kind],
+                                       _region(row, region_col), table_tiers or ("standard",),
+                                       table_date, table_unit or page.default_unit, page)
+        records += found
+        report.rows += [f"{where} not recognised: {problem}" for problem in problems]
+    return records
+
+
+def _is_price_column(index: int, header: str, body: list[list[Cell]]) -> bool:
+    cells = [row[index].text for row in body if index < len(row)]
+    if any(_MONEY.search(text) for text in cells):
+        return True
+    return bool(re.search(r"price|precio|\$|/\s*1M", header, re.I)) and any(
+        _NOT_OFFERED.match(text) for text in cells) and index > 0
+
+
+def _column(index: int, header: str, page: Page) -> Column:
+    above = _ABOVE.search(header)
+    if above:
+        threshold: int | None = tokens(above.group(1), above.group(2) or "")
+    elif re.search(r"long[- ]context", header, re.I) and page.long_context:
+        threshold = page.long_context
+    else:
+        threshold = 0 if _BELOW.search(header) else None
+    rest = _BAND_PHRASE.sub(" ", header)
+    component = _component(rest) if re.search(r"\b(input|output)\b", rest, re.I) else None
+    return Column(index, header, threshold, bool(re.search(r"\bcached?\b", header, re.I)),
+                  _tiers(header), _unit(header), component)
+
+
+def _cell(row: list[Cell], index: int | None) -> str:
+    return row[index].text if index is not None and index < len(row) else ""
+
+
+def _lines(row: list[Cell], index: int | None) -> list[str]:
+    return list(row[index].lines) if index is not None and index < len(row) else []
+
+
+def _region(row: list[Cell], index: int | None) -> tuple[str, str]:
+    text = _cell(row, index)
+    if not text:
+        return "", ""
+    mark = _MARK.search(text)
+    return _route_name(text.replace("*", "")), mark.group(1) if mark else ""
+
+
+def _route_name(text: str) -> str:
+    lowered = text.strip().lower()
+    if re.match(r"non[- ]?global|regional", lowered):
+        return "non-global"
+    return "global" if lowered.startswith("global") else model_slug(lowered)
+
+
+# --- one row ----------------------------------------------------------------------------
+
+
+def _row_records(row: list[Cell], columns: list[Column], model: str, kinds: list[str],
+                 region: tuple[str, str], tiers: tuple[str, ...], table_date: date | None,
+                 table_unit: tuple[str, Decimal] | None, page: Page
+                 ) -> tuple[list[AnyRecord], list[str]]:
+    """The row's records, and what could not be read, cell by cell."""
+    if not model:
+        return [], ["no model name"]
+    records: list[AnyRecord] = []
+    problems: list[str] = []
+    for column in columns:
+        cell = row[column.index] if column.index < len(row) else None
+        if cell is None:
+            continue
+        try:
+            records += _cell_records(cell, column, model, kinds, region, tiers, table_date,
+                                     table_unit, page)
+        except _Unreadable as error:
+            problems.append(f"{error} (column '{column.header or column.index + 1}')")
+    return records, problems
+
+
+def _cell_records(cell: Cell, column: Column, model: str, kinds: list[str],
+                  region: tuple[str, str], tiers: tuple[str, ...], table_date: date | None,
+                  table_unit: tuple[str, Decimal] | None, page: Page) -> list[AnyRecord]:
+    """All of a cell or nothing of it: a cell half understood is not understood."""
+    entries = _entries(cell.lines, page)
+    paired = len(kinds) > 1
+    if paired and len(entries) != len(kinds):
+        raise _Unreadable(f"{len(kinds)} price types but {len(entries)} prices")
+    records: list[AnyRecord] = []
+    for position, entry in enumerate(entries):
+        kind = kinds[position] if paired else kinds[0]
+        records += _entry_records(entry, column, model, kind, region, tiers, table_date,
+                                  table_unit)
+    return records
+
+
+def _entries(lines: Iterable[str], page: Page) -> list[Entry]:
+    entries: list[Entry] = []
+    carried = ""
+    for line in lines:
+        if _NOT_OFFERED.match(line):
+            continue
+        if _FREE.match(line):
+            entries.append(Entry(carried, Decimal(0), "", "", None, None))
+            continue
+        match = _ENTRY.match(line)
+        if match is None:
+            if line.endswith(":") and len(line) < 60:
+                carried = line[:-1].strip()
+                continue
+            if re.search(r"\d", line):
+                raise _Unreadable(f"cannot read {line!r}")
+            continue
+        entries.append(_entry(match, carried))
+        carried = ""
+    _check_mixed_labels(entries)
+    return _global_before_start(entries, page)
+
+
+def _entry(match: re.Match[str], carried: str) -> Entry:
+    rest = match.group("rest")
+    route = _ROUTE.search(rest)
+    mark = _MARK.search(_ROUTE.sub(" ", rest))
+    try:
+        amount = Decimal(match.group("amount").replace(",", ""))
+    except InvalidOperation:
+        raise _Unreadable(f"{match.group(0)!r} is not an amount") from None
+    return Entry((match.group("label") or carried).strip(), amount,
+                 _route_name(route.group(1)) if route else "",
+                 mark.group(1) if mark else "", _unit(rest), _effective(rest))
+
+
+def _check_mixed_labels(entries: list[Entry]) -> None:
+    """`Batch: $0.075 (Global)`, `Flex: $0.08 (Global)`, `$0.0825 (Non-global)*`: the last
+    line belongs to one of the labels, the cell does not say which."""
+    labelled = {e.label for e in entries if e.label}
+    if labelled and any(not e.label for e in entries) and all(
+            _component(label) is None for label in labelled):
+        unlabelled = next(e for e in entries if not e.label)
+        raise _Unreadable(f"${unlabelled.amount} has no label in a cell whose other prices "
+                          f"are labelled {', '.join(sorted(labelled))}")
+
+
+def _effective(text: str) -> date | None:
+    """The start date of "Starting January 1, 2027"; "through ..." dates a current price."""
+    for match in DATE.finditer(text):
+        if _STARTS.search(text[:match.start()]):
+            return parse_date(match)
+    return None
+
+
+def _unit(text: str) -> tuple[str, Decimal] | None:
+    return next(((unit, scale) for pattern, unit, scale in _UNITS if pattern.search(text)),
+                None)
+
+
+def _component(label: str) -> str | None:
+    return next((component for pattern, component in _COMPONENTS if pattern.search(label)),
+                None)
+
+
+def _footnote_date(page: Page, marker: str, route: str) -> date | None:
+    for note in page.footnotes:
+        if not note.startswith(marker) or note[len(marker):len(marker) + 1] in "*\u2020":
+            continue
+        lowered = note.lower()
+        if "non-global" in lowered and route != "non-global":
+            continue
+        if re.search(r"effect|effective|starting|start|apply|applies", lowered):
+            found = first_date(note)
+            if found is not None:
+                return found
+    return None
+
+
+def _global_before_start(entries: list[Entry], page: Page) -> list[Entry]:
+    """A dated non-global price whose footnote says global pricing applies before that date
+    also gets the global figure, undated: what non-global endpoints cost until then."""
+    extra = []
+    for entry in entries:
+        if entry.route != "non-global" or not entry.marker:
+            continue
+        entry.effective_from = entry.effective_from or _footnote_date(page, entry.marker,
+                                                                      entry.route)
+        note = next((n for n in page.footnotes if n.startswith(entry.marker)
+                     and re.search(r"global endpoint pricing applies", n, re.I)), None)
+        twin = next((e for e in entries if e.route == "global" and e.label == entry.label), None)
+        if entry.effective_from and note and twin:
+            extra.append(Entry(entry.label, twin.amount, "non-global", "", twin.unit, None))
+    for entry in entries:
+        if entry.marker and entry.effective_from is None:
+            entry.effective_from = _footnote_date(page, entry.marker, entry.route)
+    return entries + extra
+
+
+def _entry_records(entry: Entry, column: Column, model: str, kind: str,
+                   region: tuple[str, str], tiers: tuple[str, ...], table_date: date | None,
+                   table_unit: tuple[str, Decimal] | None) -> list[AnyRecord]:
+    label_tiers = _tiers(entry.label)
+    label_component = _component(entry.label) if entry.label else None
+    if entry.label and label_component is None and not label_tiers:
+        raise _Unreadable(f"unknown price label {entry.label!r}")
+    component = label_component or _component(kind) or column.component
+    if component is None:
+        raise _Unreadable(f"price type {kind!r} not known" if kind else "no price type")
+    if column.cached and label_component is None:
+        if component not in _CACHED:
+            raise _Unreadable(f"a cached-input price for {component}")
+        component = _CACHED[component]
+    unit = entry.unit or _unit(kind) or column.unit or table_unit
+    if unit is None:
+        raise _Unreadable("no unit for the price")
+    route = entry.route or region[0]
+    effective = entry.effective_from or _effective(kind) or table_date
+    chosen = label_tiers or _tiers(kind) or column.tiers or tiers
+    return [validate_record({
+        "kind": "price", "source": PRICING, "provider": PROVIDER, "model": model_slug(model),
+        "route": route, "component": component, "service_tier": tier,
+        "context_threshold": column.threshold or 0, "unit": unit[0],
+        "price": entry.amount * unit[1], "effective_from": effective}, PRICING)
+        for tier in chosen]
+
+
+# --- partner pages: free previews -------------------------------------------------------
+
+
+def preview_records(lines: list[str]) -> list[AnyRecord]:
+    """Models a partner page says are free in preview: price 0, status preview.
+
+    The statement sits under a family heading ("Llama 3.2"); its models are the `-maas`
+    ids of that family on the page, less those the page calls generally available.
+    """
+    ids = sorted({m for line in lines for m in _MAAS_ID.findall(line)})
+    general = {model_slug(m.group(1)) for line in lines for m in [_GA.search(line)] if m}
+    family = ""
+    free: set[str] = set()
+    for line in lines:
+        heading = _FAMILY.match(line.lstrip("#- ").strip())
+        if heading:
+            family = model_slug(heading.group(1))
+        elif family and _PREVIEW_FREE.search(line):
+            free |= {model_slug(i) for i in ids if model_slug(i).startswith(family + "-")
+                     and not any(model_slug(i).startswith(g) for g in general)}
+    records: list[AnyRecord] = []
+    for model in sorted(free):
+        records.append(validate_record({
+            "kind": "offer", "source": PRICING, "provider": PROVIDER, "model": model,
+            "status": "preview"}, PRICING))
+        records += [validate_record({
+            "kind": "price", "source": PRICING, "provider": PROVIDER, "model": model,
+            "component": component, "unit": "per_1m_tokens", "price": Decimal(0)}, PRICING)
+            for component in ("input", "output")]
+    return records
+
+
+# --- assembly ---------------------------------------------------------------------------
+
+
+def _key(record: AnyRecord) -> tuple[object, ...]:
+    if isinstance(record, PriceRecord):
+        return ("price", record.model, record.route, record.component, record.service_tier,
+                record.context_threshold, record.unit, record.effective_from)
+    return (record.kind, getattr(record, "model", ""), getattr(record, "route", ""))
+
+
+def _deduplicated(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
+    """One record per key. The same price twice is one; two prices for one key are both
+    dropped and reported: the page contradicts itself and neither can be trusted."""
+    by_key: dict[tuple[object, ...], list[AnyRecord]] = defaultdict(list)
+    for record in records:
+        by_key[_key(record)].append(record)
+    kept, conflicts = [], []
+    for key, group in by_key.items():
+        if isinstance(group[0], PriceRecord) and len({r.price for r in group  # type: ignore[union-attr]
+                                                      }) > 1:
+            shown = ", ".join(sorted({str(r.price) for r in group}))  # type: ignore[union-attr]
+            conflicts.append(f"{key[1]} {key[3]} ({key[4]}, route {key[2] or 'default'}, "
+                             f"threshold {key[5]}) has conflicting prices {shown}: left out")
+            continue
+        previews = [r for r in group if getattr(r, "status", None) == "preview"]
+        kept.append(previews[0] if previews else group[0])
+    return kept, conflicts
+
+
+def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
+    """The pricing page and the partner pages as one snapshot."""
+    kept, conflicts = _deduplicated(records)
+    return kept, [f"{PRICING}: {message}" for message in conflicts]
+
+
+def _with_offers(records: list[AnyRecord], names: dict[str, str]) -> list[AnyRecord]:
+    """An offer for every (model, route) priced on the page; preview when its name says so."""
+    offers = {(r.model, r.route): r for r in records if isinstance(r, OfferRecord)}
+    for record in records:
+        if isinstance(record, PriceRecord) and (record.model, record.route) not in offers:
+            status = "preview" if "preview" in record.model else "available"
+            offers[(record.model, record.route)] = validate_record({
+                "kind": "offer", "source": PRICING, "provider": PROVIDER,
+                "model": record.model, "route": record.route, "status": status,
+                "display_name": names.get(record.model)}, PRICING)
+    prices = [r for r in records if r.kind != "offer"]
+    return [*offers.values(), *prices]
+
+
+register(Parser(PRICING, parse_pricing,
+                "Vertex AI generative-AI pricing page (HTML tables), or a partner model page "
+                "that says which preview models are free", merge_pages=merge))

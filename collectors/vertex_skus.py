@@ -1,0 +1,239 @@
+"""Vertex AI prices from the Cloud Billing Catalog API (service C7E2-9256-1C43).
+
+Each page of `GET /v1/services/C7E2-9256-1C43/skus` is one body; the run follows every
+`nextPageToken`. A SKU's `unitPrice {units, nanos}` is the price of one `usageUnit`;
+dividing by `baseUnitConversionFactor` gives the price per base unit, and token SKUs
+(base unit `count`) are then scaled to USD per 1M tokens. `startUsageAmount` tiers are
+kept in the run's messages; the stored price is the first tier that charges (Google's
+first tier is often a free allowance at $0).
+
+A SKU description ("Gemini 2.5 Flash Lite Batch Text Input - Predictions") is mapped by
+the rules below, in order: modifiers (service tier, route, long context) are taken out,
+the price type names the component, and what is left is the model name. SKUs that map to
+nothing (storage, tuning, grounding, machines) are counted and listed, never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from collectors.base import ParseError, ParseOutput, Parser, load_json, register, to_decimal
+from collectors.vertex_names import PROVIDER, model_slug
+from records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
+
+SKUS = "vertex.skus"
+SERVICE_ID = "C7E2-9256-1C43"
+NANO = Decimal("0.000000001")
+
+# Words that are not the model: stripped before the model name is read.
+_NOISE = re.compile(r"\s+-\s+predictions?$|^cloud vertex ai model garden model as a service\s+|"
+                    r"^vertex ai(?: model garden)?\s+|\bGA\b|\bpredictions?\b", re.IGNORECASE)
+# (pattern, service tier)
+_TIERS = ((re.compile(r"\bbatch\b", re.I), "batch"), (re.compile(r"\bpriority\b", re.I),
+                                                      "priority"),
+          (re.compile(r"\bflex\b", re.I), "flex"))
+# (pattern, route)
+_ROUTES = ((re.compile(r"\bregional\b|\bnon[- ]global\b", re.I), "non-global"),
+           (re.compile(r"\bglobal\b", re.I), "global"))
+_LONG = re.compile(r"\(long\)|\blong(?:[- ]context)?\b|>\s*200k", re.IGNORECASE)
+# Long-context SKUs do not state their threshold; the pricing page does (cliff semantics).
+LONG_CONTEXT_TOKENS = {"gemini-1.5": 128_000}
+DEFAULT_LONG_CONTEXT_TOKENS = 200_000
+# (pattern, component): the price-type phrase; everything before it is the model name.
+_COMPONENTS = tuple((re.compile(pattern, re.IGNORECASE), component) for pattern, component in (
+    (r"\baudio input caching\b|\bcached audio input\b", "audio_cache_read"),
+    (r"\b(?:text |image |video )?input caching\b|\bcached (?:text |image |video )?input\b|"
+     r"\bcache (?:hit|read)s?\b", "cache_read"),
+    (r"\bcache writes?\b", "cache_write"),
+    (r"\baudio input\b", "audio_input"),
+    (r"\bimage input\b", "image_input"),
+    (r"\bvideo input\b", "video_input"),
+    (r"\bthinking (?:text )?output\b|\breasoning output\b", "reasoning"),
+    (r"\bimage output\b", "image_output"),
+    (r"\baudio output\b", "audio_output"),
+    (r"\b(?:text )?input(?: tokens?)?\b", "input"),
+    (r"\b(?:text )?output(?: tokens?)?\b", "output"),
+))
+_NOT_PRICES = re.compile(r"storage|tuning|tuned|training|grounding|provisioned|commitment|"
+                         r"throughput|endpoint|node|machine|gpu|tpu|cpu|ram\b|\bhour", re.I)
+
+
+def parse_skus(body: bytes, observed_at: datetime) -> ParseOutput:
+    """One page of the SKU list."""
+    payload = load_json(body, SKUS)
+    if not isinstance(payload, dict) or not isinstance(payload.get("skus", []), list):
+        raise ParseError(SKUS, "expected an object with a `skus` list")
+    skus = payload.get("skus", [])
+    if not skus and not payload.get("nextPageToken"):
+        raise ParseError(SKUS, "the `skus` list is empty")
+    records: list[AnyRecord] = []
+    unmapped: list[str] = []
+    tiered: list[str] = []
+    for index, sku in enumerate(skus):
+        if not isinstance(sku, dict):
+            raise ParseError(SKUS, f"skus[{index}] is not an object")
+        mapped = sku_records(sku, index, observed_at, tiered)
+        if mapped is None:
+            unmapped.append(str(sku.get("description", f"skus[{index}]")))
+        else:
+            records += mapped
+    warnings = []
+    if unmapped:
+        shown = "; ".join(unmapped[:20]) + (f"; ... and {len(unmapped) - 20} more"
+                                             if len(unmapped) > 20 else "")
+        warnings.append(f"{SKUS}: {len(unmapped)} of {len(skus)} SKUs map to no model price: "
+                        f"{shown}")
+    warnings += tiered[:20]
+    return ParseOutput(records, warnings)
+
+
+def describe(description: str) -> tuple[str, str, str, bool, str] | None:
+    """(model id, component, route, long context, service tier) of a SKU description."""
+    text = " ".join(description.split())
+    if _NOT_PRICES.search(text):
+        return None
+    tier = next((name for pattern, name in _TIERS if pattern.search(text)), "standard")
+    route = next((name for pattern, name in _ROUTES if pattern.search(text)), "")
+    long = bool(_LONG.search(text))
+    for pattern, _ in (*_TIERS, *_ROUTES):
+        text = pattern.sub(" ", text)
+    text = _LONG.sub(" ", text)
+    for _ in range(2):
+        text = _NOISE.sub(" ", text).strip()
+    for pattern, component in _COMPONENTS:
+        match = pattern.search(text)
+        if match:
+            model = text[:match.start()].strip(" -")
+            return (model_slug(model), component, route, long, tier) if model else None
+    return None
+
+
+def sku_records(sku: dict[str, Any], index: int, observed_at: datetime,
+                tiered: list[str]) -> list[AnyRecord] | None:
+    description = sku.get("description")
+    if not isinstance(description, str):
+        raise ParseError(SKUS, f"skus[{index}] has no description")
+    meaning = describe(description)
+    pricing = sku.get("pricingInfo")
+    if meaning is None or not isinstance(pricing, list) or not pricing:
+        return None
+    model, component, route, long, tier = meaning
+    info = pricing[-1] if isinstance(pricing[-1], dict) else {}
+    expression = info.get("pricingExpression")
+    if not isinstance(expression, dict):
+        raise ParseError(SKUS, f"skus[{index}] ({description}) has no pricingExpression")
+    unit = _unit(expression, description)
+    if unit is None:
+        return None
+    name, scale = unit
+    rates = _rates(expression, index, description)
+    chosen = next((r for r in rates if r[1] > 0), rates[0])
+    if len(rates) > 1:
+        shown = ", ".join(f"from {start}: {price}" for start, price in rates)
+        tiered.append(f"{SKUS}: {description} has tiered rates per {expression.get('usageUnit')}"
+                      f" ({shown}); stored the rate from {chosen[0]}")
+    threshold = 0
+    if long:
+        family = next((k for k in LONG_CONTEXT_TOKENS if model.startswith(k)), None)
+        threshold = LONG_CONTEXT_TOKENS[family] if family else DEFAULT_LONG_CONTEXT_TOKENS
+    currency = (_unit_price(expression).get("currencyCode") or "USD")
+    return [validate_record({
+        "kind": "price", "source": SKUS, "provider": PROVIDER, "model": model, "route": route,
+        "component": component, "service_tier": tier, "context_threshold": threshold,
+        "unit": name, "price": (chosen[1] * scale).normalize(), "currency": currency,
+        "effective_from": _future_start(info, observed_at)}, SKUS)]
+
+
+def _unit_price(expression: dict[str, Any]) -> dict[str, Any]:
+    rates = expression.get("tieredRates") or [{}]
+    first = rates[0] if isinstance(rates[0], dict) else {}
+    price = first.get("unitPrice")
+    return price if isinstance(price, dict) else {}
+
+
+def _rates(expression: dict[str, Any], index: int,
+           description: str) -> list[tuple[Decimal, Decimal]]:
+    """(start amount, price per base unit) of every tier, in order of start."""
+    rates = expression.get("tieredRates")
+    if not isinstance(rates, list) or not rates:
+        raise ParseError(SKUS, f"skus[{index}] ({description}) has no tieredRates")
+    factor = to_decimal(expression.get("baseUnitConversionFactor", 1), SKUS,
+                        f"skus[{index}].baseUnitConversionFactor")
+    if factor <= 0:
+        raise ParseError(SKUS, f"skus[{index}] ({description}): conversion factor {factor}")
+    found = []
+    for rate in rates:
+        price = rate.get("unitPrice") if isinstance(rate, dict) else None
+        if not isinstance(price, dict):
+            raise ParseError(SKUS, f"skus[{index}] ({description}): a tier has no unitPrice")
+        units = to_decimal(price.get("units", "0"), SKUS, f"skus[{index}] units")
+        nanos = to_decimal(price.get("nanos", 0), SKUS, f"skus[{index}] nanos")
+        start = to_decimal(rate.get("startUsageAmount", 0), SKUS, f"skus[{index}] start")
+        found.append((start, (units + nanos * NANO) / factor))
+    return sorted(found)
+
+
+def _unit(expression: dict[str, Any], description: str) -> tuple[str, Decimal] | None:
+    """The named unit of a price per base unit, and the factor to reach it."""
+    base = str(expression.get("baseUnit") or expression.get("usageUnit") or "").lower()
+    said = f"{expression.get('usageUnitDescription', '')} {description}".lower()
+    if base in ("count", "token", "tokens"):
+        if "character" in said:
+            return "per_1k_characters", Decimal(1000)
+        if re.search(r"\bimages?\b", str(expression.get("usageUnitDescription", "")), re.I):
+            return "per_image", Decimal(1)
+        return "per_1m_tokens", ONE_MILLION
+    if base in ("s", "second", "seconds"):
+        return "per_second", Decimal(1)
+    return None
+
+
+def _future_start(info: dict[str, Any], observed_at: datetime) -> str | None:
+    """A pricing that starts after the observation is a published future price."""
+    value = info.get("effectiveTime")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.date().isoformat() if when > observed_at else None
+
+
+def next_page(body: bytes) -> str | None:
+    """The page token of the next page, if the body names one."""
+    try:
+        payload = load_json(body, SKUS)
+    except ParseError:
+        return None
+    token = payload.get("nextPageToken") if isinstance(payload, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
+    """Pages of one listing: a key that two SKUs price differently is left out, and said."""
+    kept: dict[tuple[object, ...], AnyRecord] = {}
+    conflicted: set[tuple[object, ...]] = set()
+    notes = []
+    for record in records:
+        assert isinstance(record, PriceRecord)
+        key = (record.model, record.route, record.component, record.service_tier,
+               record.context_threshold, record.unit, record.effective_from)
+        previous = kept.get(key)
+        if previous is None:
+            kept[key] = record
+        elif isinstance(previous, PriceRecord) and previous.price != record.price:
+            notes.append(f"{SKUS}: two SKUs price {record.model} {record.component} "
+                         f"({record.service_tier}, route {record.route or 'default'}): "
+                         f"{previous.price} and {record.price}; both left out")
+            conflicted.add(key)
+    return [r for k, r in kept.items() if k not in conflicted], notes
+
+
+register(Parser(SKUS, parse_skus, "Cloud Billing Catalog SKUs of Vertex AI (one page of "
+                                  f"services/{SERVICE_ID}/skus)", merge_pages=merge))
