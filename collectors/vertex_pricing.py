@@ -414,6 +414,12 @@ def _cell_records(cell: Cell, column: Column, model: str, kinds: list[str],
                   table_unit: tuple[str, Decimal] | None, page: Page) -> list[AnyRecord]:
     """All of a cell or nothing of it: a cell half understood is not understood."""
     entries = _entries(cell.lines, page)
+    for entry in entries:  # a Region cell ("Non-global*") speaks for the row's prices
+        entry.route = entry.route or region[0]
+        if not entry.marker and region[1]:
+            entry.marker = region[1]
+            entry.effective_from = entry.effective_from or _footnote_date(
+                page, entry.marker, entry.route)
     paired = len(kinds) > 1
     if paired and len(entries) != len(kinds):
         raise _Unreadable(f"{len(kinds)} price types but {len(entries)} prices")

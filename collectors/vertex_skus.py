@@ -23,7 +23,7 @@ from typing import Any
 
 from collectors.base import ParseError, ParseOutput, Parser, load_json, register, to_decimal
 from collectors.vertex_names import PROVIDER, model_slug
-from records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
+from records import ONE_MILLION, AnyRecord, PriceRecord, decimal_text, validate_record
 
 SKUS = "vertex.skus"
 SERVICE_ID = "C7E2-9256-1C43"
@@ -58,8 +58,9 @@ _COMPONENTS = tuple((re.compile(pattern, re.IGNORECASE), component) for pattern,
     (r"\b(?:text )?input(?: tokens?)?\b", "input"),
     (r"\b(?:text )?output(?: tokens?)?\b", "output"),
 ))
-_NOT_PRICES = re.compile(r"storage|tuning|tuned|training|grounding|provisioned|commitment|"
-                         r"throughput|endpoint|node|machine|gpu|tpu|cpu|ram\b|\bhour", re.I)
+_NOT_PRICES = re.compile(r"\b(?:storage|tuning|tuned|training|grounding|provisioned|"
+                         r"commitment|throughput|endpoint|node|machine|gpu|tpu|cpu|ram|"
+                         r"hours?)\b", re.IGNORECASE)
 
 
 def parse_skus(body: bytes, observed_at: datetime) -> ParseOutput:
@@ -133,9 +134,10 @@ def sku_records(sku: dict[str, Any], index: int, observed_at: datetime,
     rates = _rates(expression, index, description)
     chosen = next((r for r in rates if r[1] > 0), rates[0])
     if len(rates) > 1:
-        shown = ", ".join(f"from {start}: {price}" for start, price in rates)
+        shown = ", ".join(f"from {decimal_text(start)}: {decimal_text(price)}"
+                          for start, price in rates)
         tiered.append(f"{SKUS}: {description} has tiered rates per {expression.get('usageUnit')}"
-                      f" ({shown}); stored the rate from {chosen[0]}")
+                      f" ({shown}); stored the rate from {decimal_text(chosen[0])}")
     threshold = 0
     if long:
         family = next((k for k in LONG_CONTEXT_TOKENS if model.startswith(k)), None)

@@ -27,6 +27,7 @@ VIEWS = (
     "prices_as_of", "current_prices", "upcoming_prices", "offers_as_of", "current_offers",
     "offer_capabilities", "cheapest_as_of", "cheapest_per_capability", "price_changes",
     "offer_changes", "rate_limit_changes", "collector_health", "price_alerts",
+    "vertex_price_discrepancies",
 )
 
 

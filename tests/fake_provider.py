@@ -89,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path in self.fake.always:
             self.fake.always[path](self)
             return
-        route = self.fake.routes.get(path)
+        route = self.fake.routes.get(self.path) or self.fake.routes.get(path)  # query first
         if route is None:
             self.reply(404, b'{"error": "not found"}')
             return

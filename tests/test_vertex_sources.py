@@ -1,0 +1,269 @@
+"""vertex.quotas on the shared pages, vertex.skus on a Catalog response built in the API's
+documented shape, and `pricewatch collect vertex` end to end against a local server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import fake_provider as fp
+from cli.main import app
+from collectors.vertex_quotas import parse_quotas
+from collectors.vertex_skus import describe, parse_skus
+from conftest import fixture_path, write_config
+from records import PriceRecord
+from vertex_pages import july_2026_page
+from warehouse.db import open_db
+
+NOW = datetime(2026, 8, 1, tzinfo=UTC)
+KEY = "AIza-test-key-0c9d8e7f"
+runner = CliRunner()
+
+
+def limits(name: str) -> dict[tuple[str, str, str], tuple[Decimal | None, bool]]:
+    out = parse_quotas(fixture_path("vertex", name).read_bytes(), NOW)
+    return {(r.scope, r.metric, r.condition): (r.value, r.enforced) for r in out.records}
+
+
+def test_dynamic_shared_quota_models_2025() -> None:
+    got = limits("quotas-2025-05-12.md")
+    assert got[("gemini-2.5-pro", "fixed_quota", "pay-as-you-go")] == (None, False)
+    assert {scope for scope, _, _ in got} == {
+        "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.0-flash", "gemini-2.0-flash-lite",
+        "gemini-1.5-pro", "gemini-1.5-flash"}
+
+
+def test_standard_paygo_usage_tiers_and_system_limit() -> None:
+    got = limits("standard-paygo-2026-04-10.txt")
+    tier1 = "standard paygo usage tier 1: 30-day spend $10 - $250"
+    assert got[("Gemini Pro models", "tokens_per_minute", tier1)] == (Decimal(500000), True)
+    assert got[("Gemini Flash and Flash-Lite models", "tokens_per_minute", tier1)] \
+        == (Decimal(2000000), True)
+    assert got[("Gemini Pro models", "tokens_per_minute",
+                "standard paygo usage tier 3: 30-day spend > $2000")] == (Decimal(2000000), True)
+    assert got[("standard paygo models", "requests_per_minute", "per model per region")] \
+        == (Decimal(30000), True)
+    assert len(got) == 7
+
+
+def test_partner_pages_per_region_quotas() -> None:
+    mistral = limits("mistral-partner-page-2026.md")
+    assert mistral[("mistral-medium-3", "requests_per_minute", "region us-central1")] \
+        == (Decimal(90), True)
+    assert mistral[("mistral-medium-3", "tokens_per_minute", "region us-central1")] \
+        == (Decimal(315000), True)
+    assert mistral[("codestral-2", "output_tokens_per_minute", "region europe-west4")] \
+        == (Decimal(110000), True)
+    assert len(mistral) == 16
+    claude = limits("claude-partner-page-2025-05-12.md")
+    assert claude[("claude-3.7-sonnet", "tokens_per_minute", "region europe-west1")] \
+        == (Decimal(300000), True)
+    assert len(claude) == 24
+
+
+@pytest.mark.parametrize(("name", "model"), [
+    ("llama4-maverick-model-page-2026.md", "llama-4-maverick-17b-128e"),
+    ("llama4-scout-model-page-2026.md", "llama-4-scout-17b-16e"),
+    ("deepseek-v31-model-page-2026.table.md", "deepseek-v3.1"),
+    ("qwen3-235b-model-page-2026.md", "qwen3-235b-a22b-instruct-2507"),
+])
+def test_fixed_quota_not_supported(name: str, model: str) -> None:
+    assert limits(name) == {(model, "fixed_quota", ""): (None, False)}
+
+
+def sku(description: str, *rates: tuple[int, str, int], regions: tuple[str, ...] = ("global",),
+        unit: str = "count", effective: str = "2026-05-01T00:00:00Z") -> dict:
+    """One SKU in the Cloud Billing Catalog API's shape (v1 services.skus.list)."""
+    return {
+        "name": f"services/C7E2-9256-1C43/skus/{abs(hash(description)) % 10**12:012d}",
+        "description": description,
+        "category": {"serviceDisplayName": "Vertex AI", "resourceFamily": "ApplicationServices",
+                     "resourceGroup": "Gemini", "usageType": "OnDemand"},
+        "serviceRegions": list(regions),
+        "pricingInfo": [{"effectiveTime": effective, "pricingExpression": {
+            "usageUnit": unit, "usageUnitDescription": unit, "baseUnit": unit,
+            "baseUnitDescription": unit, "baseUnitConversionFactor": 1,
+            "displayQuantity": 1000000,
+            "tieredRates": [{"startUsageAmount": start,
+                             "unitPrice": {"currencyCode": "USD", "units": units,
+                                           "nanos": nanos}} for start, units, nanos in rates]},
+            "currencyConversionRate": 1}],
+        "serviceProviderName": "Google"}
+
+
+# Built, not captured (no raw Catalog response for this service is public): descriptions as
+# public code quotes them, prices as the catalog-derived fixture lists them (USD per token).
+PAGE_1 = {"skus": [
+    sku("Gemini 2.5 Pro Text Input - Predictions", (0, "0", 1250)),
+    sku("Gemini 2.5 Pro Text Input Caching", (0, "0", 125)),
+    sku("Gemini 2.5 Pro Text Input Caching (Long)", (0, "0", 250)),
+    sku("Gemini 2.5 Flash Lite Text Input - Predictions", (0, "0", 100)),
+    sku("Gemini 2.5 Flash GA Text Input - Predictions", (0, "0", 300)),
+    sku("Vertex AI Online Prediction Caching Storage", (0, "0", 1000000), unit="h"),
+], "nextPageToken": "page-2"}
+PAGE_2 = {"skus": [
+    sku("Gemini 3.5 Flash Regional Text Output - Predictions", (0, "0", 9900)),
+    sku("Gemini 2.5 Pro Batch Text Output - Predictions", (0, "0", 5000)),
+    sku("Cloud Vertex AI Model Garden Model as a Service Llama 3.1 405B Input Token",
+        (0, "0", 0), (1000000, "0", 5000)),
+    sku("Gemini 2.5 Pro Text Output - Predictions", (0, "0", 10000),
+        effective="2027-01-01T00:00:00Z"),
+    # Differs from the page's $10 by more than its rounding: must be reported.
+    sku("Gemini 2.5 Pro Text Output - Predictions", (0, "0", 10500)),
+]}
+
+
+def sku_prices(payload: dict) -> dict[tuple, Decimal]:
+    out = parse_skus(json.dumps(payload).encode(), NOW)
+    return {(r.model, r.route, r.component, r.service_tier, r.context_threshold,
+             r.effective_from): r.price for r in out.records if isinstance(r, PriceRecord)}
+
+
+def test_sku_descriptions_map_by_readable_rules() -> None:
+    assert describe("Gemini 2.5 Flash Lite Text Input - Predictions") == (
+        "gemini-2.5-flash-lite", "input", "", False, "standard")
+    assert describe("Gemini 2.5 Flash GA Text Input - Predictions")[0] == "gemini-2.5-flash"
+    assert describe("Gemini 3.5 Flash Regional Text Output - Predictions")[:3] == (
+        "gemini-3.5-flash", "output", "non-global")
+    assert describe("Gemini 2.5 Pro Text Input Caching (Long)") == (
+        "gemini-2.5-pro", "cache_read", "", True, "standard")
+    assert describe("Vertex AI Online Prediction Caching Storage") is None
+
+
+def test_sku_pages_prices_per_million_tokens() -> None:
+    first = sku_prices(PAGE_1)
+    assert first == {
+        ("gemini-2.5-pro", "", "input", "standard", 0, None): Decimal("1.25"),
+        ("gemini-2.5-pro", "", "cache_read", "standard", 0, None): Decimal("0.125"),
+        ("gemini-2.5-pro", "", "cache_read", "standard", 200000, None): Decimal("0.25"),
+        ("gemini-2.5-flash-lite", "", "input", "standard", 0, None): Decimal("0.1"),
+        ("gemini-2.5-flash", "", "input", "standard", 0, None): Decimal("0.3")}
+    out = parse_skus(json.dumps(PAGE_1).encode(), NOW)
+    assert out.warnings == ["vertex.skus: 1 of 6 SKUs map to no model price: "
+                            "Vertex AI Online Prediction Caching Storage"]
+    second = sku_prices(PAGE_2)
+    assert second[("gemini-3.5-flash", "non-global", "output", "standard", 0, None)] \
+        == Decimal("9.9")
+    assert second[("gemini-2.5-pro", "", "output", "batch", 0, None)] == Decimal("5")
+    # The first tier is a free allowance: the stored rate is the one that charges.
+    assert second[("llama-3.1-405b", "", "input", "standard", 0, None)] == Decimal("5")
+    assert second[("gemini-2.5-pro", "", "output", "standard", 0,
+                   datetime(2027, 1, 1).date())] == Decimal("10")
+    notes = parse_skus(json.dumps(PAGE_2).encode(), NOW).warnings
+    assert any("from 0: 0, from 1000000: 0.000005" in n for n in notes)
+
+
+@pytest.fixture
+def server():
+    fake = fp.FakeProvider()
+    fake.serve("/vertex-ai/generative-ai/pricing", b"", "text/html")
+    fake.fail_always("/vertex-ai/generative-ai/pricing", fp.redirect(
+        "/gemini-enterprise-agent-platform/generative-ai/pricing", 301))
+    fake.serve("/gemini-enterprise-agent-platform/generative-ai/pricing",
+               july_2026_page().encode(), "text/html")
+    fake.serve("/partner/llama", fixture_path("vertex", "llama-partner-page.excerpt.txt")
+               .read_bytes(), "text/plain")
+    for name in ("quotas-2025-05-12.md", "standard-paygo-2026-04-10.txt",
+                 "mistral-partner-page-2026.md"):
+        fake.serve(f"/quotas/{name}", fixture_path("vertex", name).read_bytes(), "text/plain")
+    fake.serve("/v1/services/C7E2-9256-1C43/skus?pageSize=5000", json.dumps(PAGE_1).encode())
+    fake.serve("/v1/services/C7E2-9256-1C43/skus?pageSize=5000&pageToken=page-2",
+               json.dumps(PAGE_2).encode())
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path, server) -> Path:
+    quotas = ", ".join(f'"{server.url("/quotas/" + n)}"' for n in (
+        "quotas-2025-05-12.md", "standard-paygo-2026-04-10.txt", "mistral-partner-page-2026.md"))
+    return write_config(tmp_path, f"""
+[vertex]
+pricing_page_url = "{server.url('/vertex-ai/generative-ai/pricing')}"
+partner_page_urls = ["{server.url('/partner/llama')}"]
+quota_page_urls = [{quotas}]
+skus_url = "{server.url('/v1/services/C7E2-9256-1C43/skus')}"
+allowed_hosts = ["127.0.0.1"]
+""")
+
+
+def collect(config: Path) -> tuple[int, dict[str, dict]]:
+    result = runner.invoke(app, ["collect", "vertex", "--config", str(config), "--json"])
+    return result.exit_code, {r["source"]: r for r in json.loads(result.stdout)}
+
+
+def query(config: Path, sql: str) -> list[tuple]:
+    with open_db(config.parent / "pw.duckdb", read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_collect_without_a_key(config: Path, server) -> None:
+    code, runs = collect(config)
+    assert code == 0
+    assert {s: r["status"] for s, r in runs.items()} == {
+        "vertex.pricing": "ok", "vertex.skus": "skipped", "vertex.quotas": "ok"}
+    assert "GOOGLE_CLOUD_API_KEY" in runs["vertex.skus"]["message"]
+    assert not any(p.startswith("/v1/") for _, p, _ in server.requests)
+    rows = query(config, "SELECT route, price, effective_from FROM current_prices "
+                         "WHERE model = 'gemini-3.5-flash' AND component = 'input' "
+                         "AND service_tier = 'standard' AND context_threshold = 0 "
+                         "ORDER BY route")
+    assert rows == [("global", Decimal("1.5"), None),
+                    ("non-global", Decimal("1.65"), datetime(2026, 7, 1).date())]
+    assert query(config, "SELECT status FROM current_offers WHERE model = "
+                         "'llama-3.2-90b-vision'") == [("preview",)]
+    assert query(config, "SELECT value FROM rate_limit_history WHERE scope = "
+                         "'mistral-medium-3' AND metric = 'tokens_per_minute' AND condition = "
+                         "'region us-central1'") == [(Decimal(315000),)]
+
+
+def test_collect_with_a_key_prefers_the_catalog_and_reports_differences(
+        config: Path, server, monkeypatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_API_KEY", KEY)
+    code, runs = collect(config)
+    assert code == 0 and runs["vertex.skus"]["status"] == "ok"
+    sent = [(p, h) for _, p, h in server.requests if p.startswith("/v1/")]
+    assert len(sent) == 2 and all(h["X-Goog-Api-Key"] == KEY for _, h in sent)
+    assert KEY.encode() not in (config.parent / "pw.duckdb").read_bytes()
+    rows = query(config, "SELECT price, source FROM current_prices WHERE model = "
+                         "'gemini-2.5-pro' AND component = 'cache_read' AND context_threshold "
+                         "= 0 AND service_tier = 'standard'")
+    assert rows == [(Decimal("0.125"), "vertex.skus")]
+    # 0.13 on the page vs 0.125 is within the page's rounding; $10 vs 10.5 is not.
+    assert query(config, "SELECT model, component, context_threshold, page_price, "
+                         "catalog_price, tolerance FROM vertex_price_discrepancies") == [
+        ("gemini-2.5-pro", "output", 0, Decimal(10), Decimal("10.5"), Decimal("0.005"))]
+
+
+def test_a_broken_page_layout_is_a_suspect_run_that_closes_nothing(config: Path,
+                                                                   server) -> None:
+    assert collect(config)[0] == 0
+    before = query(config, "SELECT * EXCLUDE (valid_to, closed_by_run) FROM price_history "
+                           "WHERE valid_to IS NULL ORDER BY ALL")
+    broken = "".join(f"<table><tr><td>Model {i}</td><td>$ {i}</td></tr></table>"
+                     for i in range(5))
+    server.serve("/gemini-enterprise-agent-platform/generative-ai/pricing",
+                 f"<html><body>{broken}</body></html>".encode(), "text/html")
+    _, runs = collect(config)
+    run = runs["vertex.pricing"]
+    assert run["status"] == "suspect"
+    assert "no price table recognised" in run["message"]
+    assert "5 of 5 price tables not recognised" in run["message"]
+    after = query(config, "SELECT * EXCLUDE (valid_to, closed_by_run) FROM price_history "
+                          "WHERE valid_to IS NULL ORDER BY ALL")
+    assert after == before and len(after) > 100
+
+
+def test_a_failed_partner_page_makes_a_partial_run(config: Path, server) -> None:
+    assert collect(config)[0] == 0
+    server.fail_always("/partner/llama", fp.status(404))
+    code, runs = collect(config)
+    assert code == 0 and runs["vertex.pricing"]["status"] == "partial"
+    # The preview model the failed page spoke for is not closed.
+    assert query(config, "SELECT status FROM current_offers WHERE model = "
+                         "'llama-3.2-90b-vision'") == [("preview",)]
