@@ -75,6 +75,9 @@ _UNITS: tuple[tuple[re.Pattern[str], str, Decimal], ...] = (
     (re.compile(r"(?:/|per|por)\s*(?:second|segundo|sec)\b", re.IGNORECASE), "per_second",
      Decimal(1)),
     (re.compile(r"(?:/|per|por)\s*minute", re.IGNORECASE), "per_minute", Decimal(1)),
+    (re.compile(r"(?:/|per)\s*(?:1\s?k|1,000)\s*(?:grounded prompts|requests|queries|"
+                r"searches)", re.IGNORECASE), "per_1k_searches", Decimal(1)),
+    (re.compile(r"(?:/|per)\s*(?:request|call)\b", re.IGNORECASE), "per_request", Decimal(1)),
 )
 # A price type's words -> component; first match wins, so specific rules come first.
 _COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -87,9 +90,13 @@ _COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"image input|input\s*\(\s*image\s*\)", "image_input"),
         (r"video input|input\s*\(\s*video\s*\)", "video_input"),
         (r"\binput\b", "input"),
-        (r"image output|output\s*\(\s*image", "image_output"),
+        (r"image output|output\s*\(\s*image|image generation|generated images?",
+         "image_output"),
         (r"audio output|output\s*\(\s*audio", "audio_output"),
+        (r"video output|video generation|generated video", "video_output"),
         (r"\boutput\b", "output"),
+        (r"grounding|google search|web search", "web_search"),
+        (r"embeddings?\b", "input"),
     ))
 _CACHED = {"input": "cache_read", "audio_input": "audio_cache_read",
            "image_input": "cache_read", "video_input": "cache_read",
@@ -547,6 +554,8 @@ def _entry_records(entry: Entry, column: Column, model: str, kind: str,
     unit = entry.unit or _unit(kind) or column.unit or table_unit
     if unit is None:
         raise _Unreadable("no unit for the price")
+    if component == "web_search" and unit[0] == "per_1m_tokens":
+        raise _Unreadable("a search price under a token-price header: its unit is not stated")
     route = entry.route or region[0]
     effective = entry.effective_from or _effective(kind) or table_date
     chosen = label_tiers or _tiers(kind) or column.tiers or tiers

@@ -270,3 +270,19 @@ def test_contradicting_prices_for_one_key_are_both_left_out() -> None:
     out = parse_pricing(_page(one, two).encode(), NOW)
     assert {r.component for r in out.records if isinstance(r, PriceRecord)} == {"output"}
     assert "conflicting prices 1.25, 1.30" in out.warnings[0]
+
+
+def test_image_grounding_and_embedding_rows_in_their_units() -> None:
+    head = "<th>Model</th><th>Type</th><th>Price</th>"
+    rows = ("<tr><td>Imagen 4</td><td>Image generation</td><td>$0.04 per image</td></tr>"
+            "<tr><td>Gemini 2.5 Flash</td><td>Grounding with Google Search</td>"
+            "<td>$35 / 1,000 grounded prompts</td></tr>"
+            "<tr><td>Gemini Embedding</td><td>Text embedding input</td>"
+            "<td>$0.15 / 1M tokens</td></tr>")
+    out = parse_pricing(_page(_table(head, rows, "Other models")).encode(), NOW)
+    got = {(r.model, r.component, r.unit): r.price for r in out.records
+           if isinstance(r, PriceRecord)}
+    assert got == {("imagen-4", "image_output", "per_image"): Decimal("0.04"),
+                   ("gemini-2.5-flash", "web_search", "per_1k_searches"): Decimal("35"),
+                   ("gemini-embedding", "input", "per_1m_tokens"): Decimal("0.15")}
+    assert out.warnings == []
