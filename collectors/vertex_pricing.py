@@ -44,7 +44,6 @@ from collectors.vertex_names import (
 from records import AnyRecord, OfferRecord, PriceRecord, validate_record
 
 PRICING = "vertex.pricing"
-TIERS = ("standard", "batch", "flex", "priority")
 
 _MONEY = re.compile(r"\$\s?\d")
 _ENTRY = re.compile(r"^(?:(?P<label>[A-Za-z0-9][^:$]{0,60}?)\s*:\s*)?(?:US)?\$\s?"
@@ -225,6 +224,9 @@ def parse_pricing(body: bytes, observed_at: datetime) -> ParseOutput:
     for number, table in enumerate(document.find_all("table"), start=1):
         entries.extend(_read_table(table, number, page, report))
     entries.extend(preview_records(pages.document_lines(body, PRICING)))
+    if not entries and not report.unrecognised:
+        raise ParseError(PRICING, "no price table and no statement that preview models are "
+                                  "free: not a pricing or partner model page")
     records, conflicts = _deduplicated(entries)
     warnings = [f"{PRICING}: {message}" for message in report.rows + conflicts]
     if report.unrecognised:

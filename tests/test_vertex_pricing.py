@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from collectors.base import parse_bodies
+from collectors.base import ParseError, parse_bodies
 from collectors.vertex_pricing import parse_pricing
 from conftest import fixture_path
 from records import OfferRecord, PriceRecord
@@ -286,3 +286,8 @@ def test_image_grounding_and_embedding_rows_in_their_units() -> None:
                    ("gemini-2.5-flash", "web_search", "per_1k_searches"): Decimal("35"),
                    ("gemini-embedding", "input", "per_1m_tokens"): Decimal("0.15")}
     assert out.warnings == []
+
+
+def test_a_page_without_prices_or_previews_is_an_error_not_an_empty_snapshot() -> None:
+    with pytest.raises(ParseError, match="no price table and no statement"):
+        parse_pricing(b"<html><body><h1>Llama</h1><p>Use Llama 4.</p></body></html>", NOW)
