@@ -22,6 +22,7 @@ from collectors.base import (
     PlanContext,
     Source,
     get_parser,
+    models_of,
     parse_bodies,
     sources_for,
 )
@@ -343,7 +344,7 @@ def _with_fetch_errors(source: Source, parsed: ParseResult,
         return replace(parsed, partial=True, warnings=notes + parsed.warnings)
     if source.next_page is not None or get_parser(source.name).merge_pages is not None:
         # pages of one snapshot: what is missing may be on the page that failed
-        scope = {(r.provider, r.model) for r in parsed.records or () if hasattr(r, "model")}
+        scope = models_of(parsed.records or ())
         return replace(parsed, partial=True, scope_models=(parsed.scope_models or set()) | scope,
                        warnings=notes + parsed.warnings)
     return replace(parsed, warnings=parsed.warnings + notes)

@@ -156,6 +156,12 @@ class PriceRecord(_Record):
     dynamic: bool = False
     effective_from: date | None = None
 
+    @property
+    def series(self) -> tuple[object, ...]:
+        """What names one price series: price_history's key without the source."""
+        return (self.provider, self.model, self.route, self.component, self.service_tier,
+                self.context_threshold, self.unit, self.currency, self.effective_from)
+
     @model_validator(mode="after")
     def _price_or_dynamic(self) -> PriceRecord:
         if self.dynamic and self.price is not None:

@@ -7,7 +7,7 @@ no database. The same function reads a live response, a file and an archived bod
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -176,6 +176,40 @@ def run_parser(parser: Parser, body: bytes, observed_at: datetime) -> ParseOutpu
     return result if isinstance(result, ParseOutput) else ParseOutput(result, [])
 
 
+def _try_parse(parser: Parser, url: str, body: bytes, observed_at: datetime,
+               failures: list[str]) -> ParseOutput | None:
+    """One body's output, or None with the reason (naming the URL) added to `failures`."""
+    try:
+        return run_parser(parser, body, observed_at)
+    except (ParseError, RecordError) as error:
+        failures.append(_with_url(str(error), url))
+        return None
+
+
+def models_of(records: Iterable[AnyRecord]) -> set[tuple[str, str]]:
+    """The (provider, model) pairs records speak for: a partial run's scope."""
+    return {(r.provider, r.model) for r in records if hasattr(r, "model")}
+
+
+def merge_by_key(records: Iterable[AnyRecord], key: Callable[[AnyRecord], Hashable],
+                 value: Callable[[AnyRecord], Hashable],
+                 prefer: Callable[[AnyRecord], bool] | None = None,
+                 ) -> tuple[list[AnyRecord], list[list[AnyRecord]]]:
+    """One record per key. Records of one key that disagree on `value` are all left out and
+    returned as a conflict: a source that contradicts itself is trusted for neither figure.
+    Otherwise the first record `prefer` accepts is kept, else the first one."""
+    groups: dict[Hashable, list[AnyRecord]] = {}
+    for record in records:
+        groups.setdefault(key(record), []).append(record)
+    kept, conflicts = [], []
+    for group in groups.values():
+        if len({value(r) for r in group}) > 1:
+            conflicts.append(group)
+            continue
+        kept.append(next((r for r in group if prefer is not None and prefer(r)), group[0]))
+    return kept, conflicts
+
+
 def parse_bodies(name: str, bodies: Sequence[tuple[str, bytes]],
                  observed_at: datetime) -> ParseResult:
     """Parse a run's bodies into one snapshot; never raises for bad input.
@@ -191,14 +225,12 @@ def parse_bodies(name: str, bodies: Sequence[tuple[str, bytes]],
         return _parse_sweep(parser, bodies, observed_at)
     if parser.merge_pages is not None:
         return _parse_pages(parser, bodies, observed_at)
-    failures = []
+    failures: list[str] = []
     for url, body in bodies:
-        try:
-            records, warnings, suspect = run_parser(parser, body, observed_at)
-        except (ParseError, RecordError) as error:
-            failures.append(_with_url(str(error), url))
-            continue
-        return ParseResult(records, warnings=warnings + failures, suspect=suspect)
+        output = _try_parse(parser, url, body, observed_at, failures)
+        if output is not None:
+            return ParseResult(output.records, warnings=output.warnings + failures,
+                               suspect=output.suspect)
     return ParseResult(None, error="; ".join(failures))
 
 
@@ -212,22 +244,18 @@ def _parse_pages(parser: Parser, bodies: Sequence[tuple[str, bytes]],
     failures: list[str] = []
     suspects: list[str] = []
     for url, body in bodies:
-        try:
-            parsed, notes, suspect = run_parser(parser, body, observed_at)
-        except (ParseError, RecordError) as error:
-            failures.append(_with_url(str(error), url))
+        output = _try_parse(parser, url, body, observed_at, failures)
+        if output is None:
             continue
-        records.extend(parsed)
-        warnings.extend(notes)
-        if suspect:
-            suspects.append(_with_url(suspect, url))
+        records.extend(output.records)
+        warnings.extend(output.warnings)
+        if output.suspect:
+            suspects.append(_with_url(output.suspect, url))
     if failures and not records:
         return ParseResult(None, error="; ".join(failures))
     merged, conflicts = parser.merge_pages(records)
-    scope = None
-    if failures:
-        scope = {(r.provider, r.model) for r in merged if hasattr(r, "model")}
-    return ParseResult(merged, scope_models=scope, partial=bool(failures),
+    return ParseResult(merged, scope_models=models_of(merged) if failures else None,
+                       partial=bool(failures),
                        warnings=failures + warnings + conflicts,
                        suspect="; ".join(suspects) or None)
 
@@ -242,15 +270,17 @@ def _parse_sweep(parser: Parser, bodies: Sequence[tuple[str, bytes]],
     for url, body in bodies:
         try:
             model = parser.per_body_scope(body, url)
-            if model in scope:  # two URLs answered for one model: keep the first
-                warnings.append(f"{parser.name}: {url} repeats model {model[1]}; ignored")
-                continue
-            parsed, notes, _ = run_parser(parser, body, observed_at)
         except (ParseError, RecordError) as error:
             failures.append(_with_url(str(error), url))
             continue
-        records.extend(parsed)
-        warnings.extend(notes)
+        if model in scope:  # two URLs answered for one model: keep the first
+            warnings.append(f"{parser.name}: {url} repeats model {model[1]}; ignored")
+            continue
+        output = _try_parse(parser, url, body, observed_at, failures)
+        if output is None:
+            continue
+        records.extend(output.records)
+        warnings.extend(output.warnings)
         if model is not None:
             scope.add(model)
     if not scope and failures:

@@ -22,7 +22,6 @@ such a model is priced 0 with status preview, never with a price borrowed from a
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from bs4 import Tag
 
 from collectors import pages
-from collectors.base import ParseError, ParseOutput, Parser, register
+from collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
 from collectors.vertex_names import (
     DATE,
     PROVIDER,
@@ -604,30 +603,25 @@ def preview_records(lines: list[str]) -> list[AnyRecord]:
 # --- assembly ---------------------------------------------------------------------------
 
 
-def _key(record: AnyRecord) -> tuple[object, ...]:
-    if isinstance(record, PriceRecord):
-        return ("price", record.model, record.route, record.component, record.service_tier,
-                record.context_threshold, record.unit, record.effective_from)
-    return (record.kind, getattr(record, "model", ""), getattr(record, "route", ""))
-
-
 def _deduplicated(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
     """One record per key. The same price twice is one; two prices for one key are both
-    dropped and reported: the page contradicts itself and neither can be trusted."""
-    by_key: dict[tuple[object, ...], list[AnyRecord]] = defaultdict(list)
-    for record in records:
-        by_key[_key(record)].append(record)
-    kept, conflicts = [], []
-    for key, group in by_key.items():
-        if isinstance(group[0], PriceRecord) and len({r.price for r in group  # type: ignore[union-attr]
-                                                      }) > 1:
-            shown = ", ".join(sorted({str(r.price) for r in group}))  # type: ignore[union-attr]
-            conflicts.append(f"{key[1]} {key[3]} ({key[4]}, route {key[2] or 'default'}, "
-                             f"threshold {key[5]}) has conflicting prices {shown}: left out")
-            continue
-        previews = [r for r in group if getattr(r, "status", None) == "preview"]
-        kept.append(previews[0] if previews else group[0])
-    return kept, conflicts
+    left out and reported: the page contradicts itself and neither can be trusted. Of an
+    offer seen twice (pricing page and partner page), the preview statement wins."""
+    kept, conflicts = merge_by_key(
+        records,
+        key=lambda r: r.series if isinstance(r, PriceRecord) else (r.kind, r.model, r.route),
+        value=lambda r: r.price if isinstance(r, PriceRecord) else None,
+        prefer=lambda r: getattr(r, "status", None) == "preview")
+    return kept, [_conflict(group) for group in conflicts]
+
+
+def _conflict(group: list[AnyRecord]) -> str:
+    first = group[0]
+    assert isinstance(first, PriceRecord)
+    shown = ", ".join(sorted({str(r.price) for r in group if isinstance(r, PriceRecord)}))
+    return (f"{first.model} {first.component} ({first.service_tier}, route "
+            f"{first.route or 'default'}, threshold {first.context_threshold}) has "
+            f"conflicting prices {shown}: left out")
 
 
 def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:

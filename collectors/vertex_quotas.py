@@ -19,9 +19,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from collectors import pages
-from collectors.base import ParseError, ParseOutput, Parser, register
+from collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
 from collectors.vertex_names import PROVIDER, model_slug
-from records import AnyRecord, RateLimitRecord, validate_record
+from records import AnyRecord, validate_record
 
 QUOTAS = "vertex.quotas"
 DSQ_NOTE = "dynamic shared quota, no fixed per-model quota"
@@ -193,19 +193,12 @@ def fixed_quota_records(lines: list[str]) -> list[AnyRecord]:
 
 def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
     """One record per (scope, metric, condition); contradicting figures are left out."""
-    by_key: dict[tuple[str, str, str], list[RateLimitRecord]] = {}
-    for record in records:
-        assert isinstance(record, RateLimitRecord)
-        by_key.setdefault((record.scope, record.metric, record.condition), []).append(record)
-    kept: list[AnyRecord] = []
-    conflicts = []
-    for (scope, metric, condition), group in by_key.items():
-        if len({(r.value, r.enforced) for r in group}) > 1:
-            conflicts.append(f"{QUOTAS}: {scope} {metric} ({condition or 'no condition'}) has "
-                             f"conflicting values; left out")
-            continue
-        kept.append(group[0])
-    return kept, conflicts
+    kept, conflicts = merge_by_key(
+        records, key=lambda r: (r.scope, r.metric, r.condition),  # type: ignore[union-attr]
+        value=lambda r: (r.value, r.enforced))  # type: ignore[union-attr]
+    return kept, [f"{QUOTAS}: {g[0].scope} {g[0].metric} "  # type: ignore[union-attr]
+                  f"({g[0].condition or 'no condition'}) has conflicting values; "  # type: ignore[union-attr]
+                  "left out" for g in conflicts]
 
 
 register(Parser(QUOTAS, parse_quotas,

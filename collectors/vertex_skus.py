@@ -21,7 +21,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from collectors.base import ParseError, ParseOutput, Parser, load_json, register, to_decimal
+from collectors.base import (
+    ParseError,
+    ParseOutput,
+    Parser,
+    load_json,
+    merge_by_key,
+    register,
+    to_decimal,
+)
 from collectors.vertex_names import PROVIDER, model_slug
 from records import ONE_MILLION, AnyRecord, PriceRecord, decimal_text, validate_record
 
@@ -219,22 +227,17 @@ def next_page(body: bytes) -> str | None:
 
 def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
     """Pages of one listing: a key that two SKUs price differently is left out, and said."""
-    kept: dict[tuple[object, ...], AnyRecord] = {}
-    conflicted: set[tuple[object, ...]] = set()
+    kept, conflicts = merge_by_key(records, key=lambda r: r.series,  # type: ignore[union-attr]
+                                   value=lambda r: r.price)  # type: ignore[union-attr]
     notes = []
-    for record in records:
-        assert isinstance(record, PriceRecord)
-        key = (record.model, record.route, record.component, record.service_tier,
-               record.context_threshold, record.unit, record.effective_from)
-        previous = kept.get(key)
-        if previous is None:
-            kept[key] = record
-        elif isinstance(previous, PriceRecord) and previous.price != record.price:
-            notes.append(f"{SKUS}: two SKUs price {record.model} {record.component} "
-                         f"({record.service_tier}, route {record.route or 'default'}): "
-                         f"{previous.price} and {record.price}; both left out")
-            conflicted.add(key)
-    return [r for k, r in kept.items() if k not in conflicted], notes
+    for group in conflicts:
+        first = group[0]
+        assert isinstance(first, PriceRecord)
+        shown = " and ".join(str(r.price) for r in group if isinstance(r, PriceRecord))
+        notes.append(f"{SKUS}: SKUs price {first.model} {first.component} "
+                     f"({first.service_tier}, route {first.route or 'default'}) as {shown}; "
+                     "left out")
+    return kept, notes
 
 
 register(Parser(SKUS, parse_skus, "Cloud Billing Catalog SKUs of Vertex AI (one page of "

@@ -267,3 +267,16 @@ def test_a_failed_partner_page_makes_a_partial_run(config: Path, server) -> None
     # The preview model the failed page spoke for is not closed.
     assert query(config, "SELECT status FROM current_offers WHERE model = "
                          "'llama-3.2-90b-vision'") == [("preview",)]
+
+
+def test_sku_pages_that_contradict_each_other_leave_the_key_out() -> None:
+    from collectors.base import parse_bodies
+
+    other = {"skus": [sku("Gemini 2.5 Pro Text Input - Predictions", (0, "0", 1300))]}
+    result = parse_bodies("vertex.skus", [("p1", json.dumps(PAGE_1).encode()),
+                                          ("p2", json.dumps(other).encode())], NOW)
+    inputs = [r for r in result.records or [] if isinstance(r, PriceRecord)
+              and r.model == "gemini-2.5-pro" and r.component == "input"]
+    assert inputs == []
+    assert "SKUs price gemini-2.5-pro input (standard, route default) as 1.25 and 1.3" \
+        in " ".join(result.warnings)
