@@ -16,7 +16,8 @@ from settings import Settings
 
 TABLES = ("price_history", "offer_history", "rate_limit_history", "provider_directory_history",
           "runs")
-VIEWS = ("current_prices", "upcoming_prices", "current_offers", "offer_capabilities",
+VIEWS = ("current_prices", "current_price_tiers", "upcoming_prices", "current_offers",
+         "offer_capabilities", "vertex_price_discrepancies",
          "cheapest_per_capability", "price_changes", "offer_changes", "rate_limit_changes",
          "price_alerts", "collector_health", "model_identity")
 

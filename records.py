@@ -155,12 +155,16 @@ class PriceRecord(_Record):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     dynamic: bool = False
     effective_from: date | None = None
+    # Tiered rates: this price applies from this many base units of usage (tokens for token
+    # prices) in the billing period; 0 for every untiered price.
+    usage_tier_start: Count = 0
 
     @property
     def series(self) -> tuple[object, ...]:
         """What names one price series: price_history's key without the source."""
         return (self.provider, self.model, self.route, self.component, self.service_tier,
-                self.context_threshold, self.unit, self.currency, self.effective_from)
+                self.context_threshold, self.unit, self.currency, self.effective_from,
+                self.usage_tier_start)
 
     @model_validator(mode="after")
     def _price_or_dynamic(self) -> PriceRecord:

@@ -135,7 +135,8 @@ def bench_arrow_ceiling(db: Path, runs: int, records: int, change: float) -> dic
             table = PRICES.to_arrow(market.records())
             t = time.perf_counter()
             con.register("batch", table)
-            con.execute("INSERT INTO price_history SELECT *, '' AS key_hash, 0 AS value_hash, "
+            con.execute("INSERT INTO price_history BY NAME SELECT *, '' AS key_hash, "
+                        "0 AS value_hash, "
                         "$t AS valid_from, NULL AS valid_to, $run AS opened_by_run, "
                         "NULL AS closed_by_run FROM batch",
                         {"t": START + timedelta(hours=run), "run": run})

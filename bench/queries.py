@@ -54,7 +54,7 @@ SELECT 'bench.prices', 'p' || (o % 3), 'vendor' || (o % 50) || '/model-' || o, '
        false, md5(o || c.component), hash(o, i, c.salt),
        $start + i * $step,
        CASE WHEN i + 1 < $intervals THEN $start + (i + 1) * $step END,
-       i + 1, CASE WHEN i + 1 < $intervals THEN i + 2 END
+       i + 1, CASE WHEN i + 1 < $intervals THEN i + 2 END, 0
 FROM range($offers) t(o), range($intervals) s(i),
      (VALUES ('input', 1), ('output', 2)) c(component, salt);
 """

@@ -3,9 +3,9 @@
 Each page of `GET /v1/services/C7E2-9256-1C43/skus` is one body; the run follows every
 `nextPageToken`. A SKU's `unitPrice {units, nanos}` is the price of one `usageUnit`;
 dividing by `baseUnitConversionFactor` gives the price per base unit, and token SKUs
-(base unit `count`) are then scaled to USD per 1M tokens. `startUsageAmount` tiers are
-kept in the run's messages; the stored price is the first tier that charges (Google's
-first tier is often a free allowance at $0).
+(base unit `count`) are then scaled to USD per 1M tokens. Every tier is a price record
+with its `startUsageAmount` in base units as `usage_tier_start` (Google's first tier is
+often a free allowance at $0); the views show the first tier that charges as the price.
 
 A SKU description ("Gemini 2.5 Flash Lite Batch Text Input - Predictions") is mapped by
 the rules below, in order: modifiers (service tier, route, long context) are taken out,
@@ -31,7 +31,7 @@ from collectors.base import (
     to_decimal,
 )
 from collectors.vertex_names import PROVIDER, model_slug
-from records import ONE_MILLION, AnyRecord, PriceRecord, decimal_text, validate_record
+from records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
 
 SKUS = "vertex.skus"
 SERVICE_ID = "C7E2-9256-1C43"
@@ -81,11 +81,10 @@ def parse_skus(body: bytes, observed_at: datetime) -> ParseOutput:
         raise ParseError(SKUS, "the `skus` list is empty")
     records: list[AnyRecord] = []
     unmapped: list[str] = []
-    tiered: list[str] = []
     for index, sku in enumerate(skus):
         if not isinstance(sku, dict):
             raise ParseError(SKUS, f"skus[{index}] is not an object")
-        mapped = sku_records(sku, index, observed_at, tiered)
+        mapped = sku_records(sku, index, observed_at)
         if mapped is None:
             unmapped.append(str(sku.get("description", f"skus[{index}]")))
         else:
@@ -96,7 +95,6 @@ def parse_skus(body: bytes, observed_at: datetime) -> ParseOutput:
                                              if len(unmapped) > 20 else "")
         warnings.append(f"{SKUS}: {len(unmapped)} of {len(skus)} SKUs map to no model price: "
                         f"{shown}")
-    warnings += tiered[:20]
     return ParseOutput(records, warnings)
 
 
@@ -121,8 +119,9 @@ def describe(description: str) -> tuple[str, str, str, bool, str] | None:
     return None
 
 
-def sku_records(sku: dict[str, Any], index: int, observed_at: datetime,
-                tiered: list[str]) -> list[AnyRecord] | None:
+def sku_records(sku: dict[str, Any], index: int,
+                observed_at: datetime) -> list[AnyRecord] | None:
+    """One record per tiered rate of the SKU, or None when the SKU is no model price."""
     description = sku.get("description")
     if not isinstance(description, str):
         raise ParseError(SKUS, f"skus[{index}] has no description")
@@ -136,16 +135,9 @@ def sku_records(sku: dict[str, Any], index: int, observed_at: datetime,
     if not isinstance(expression, dict):
         raise ParseError(SKUS, f"skus[{index}] ({description}) has no pricingExpression")
     unit = _unit(expression, description)
-    if unit is None:
-        return None
-    name, scale = unit
     rates = _rates(expression, index, description)
-    chosen = next((r for r in rates if r[1] > 0), rates[0])
-    if len(rates) > 1:
-        shown = ", ".join(f"from {decimal_text(start)}: {decimal_text(price)}"
-                          for start, price in rates)
-        tiered.append(f"{SKUS}: {description} has tiered rates per {expression.get('usageUnit')}"
-                      f" ({shown}); stored the rate from {decimal_text(chosen[0])}")
+    if unit is None or any(start != start.to_integral_value() for start, _ in rates):
+        return None  # a unit we do not name, or tiers that start inside a base unit
     threshold = 0
     if long:
         family = next((k for k in LONG_CONTEXT_TOKENS if model.startswith(k)), None)
@@ -154,8 +146,9 @@ def sku_records(sku: dict[str, Any], index: int, observed_at: datetime,
     return [validate_record({
         "kind": "price", "source": SKUS, "provider": PROVIDER, "model": model, "route": route,
         "component": component, "service_tier": tier, "context_threshold": threshold,
-        "unit": name, "price": (chosen[1] * scale).normalize(), "currency": currency,
-        "effective_from": _future_start(info, observed_at)}, SKUS)]
+        "unit": unit[0], "price": (price * unit[1]).normalize(), "currency": currency,
+        "effective_from": _future_start(info, observed_at), "usage_tier_start": int(start)},
+        SKUS) for start, price in rates]
 
 
 def _unit_price(expression: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +160,7 @@ def _unit_price(expression: dict[str, Any]) -> dict[str, Any]:
 
 def _rates(expression: dict[str, Any], index: int,
            description: str) -> list[tuple[Decimal, Decimal]]:
-    """(start amount, price per base unit) of every tier, in order of start."""
+    """(start in base units, price per base unit) of every tier, in order of start."""
     rates = expression.get("tieredRates")
     if not isinstance(rates, list) or not rates:
         raise ParseError(SKUS, f"skus[{index}] ({description}) has no tieredRates")
@@ -183,7 +176,7 @@ def _rates(expression: dict[str, Any], index: int,
         units = to_decimal(price.get("units", "0"), SKUS, f"skus[{index}] units")
         nanos = to_decimal(price.get("nanos", 0), SKUS, f"skus[{index}] nanos")
         start = to_decimal(rate.get("startUsageAmount", 0), SKUS, f"skus[{index}] start")
-        found.append((start, (units + nanos * NANO) / factor))
+        found.append((start * factor, (units + nanos * NANO) / factor))
     return sorted(found)
 
 

@@ -24,7 +24,8 @@ from warehouse.db import fetch_one, open_warehouse
 # Creation order: each file may use the ones before it.
 VIEWS = (
     "view_setting", "canonical_model", "is_coding_model", "model_identity", "unmatched_models",
-    "prices_as_of", "current_prices", "upcoming_prices", "offers_as_of", "current_offers",
+    "prices_as_of", "current_prices", "current_price_tiers", "upcoming_prices", "offers_as_of",
+    "current_offers",
     "offer_capabilities", "cheapest_as_of", "cheapest_per_capability", "price_changes",
     "offer_changes", "rate_limit_changes", "collector_health", "price_alerts",
     "vertex_price_discrepancies",

@@ -1,7 +1,9 @@
 -- Prices in force at a time: the interval that covers `ts`, and for a key with several
 -- published effective dates, the latest one already in effect. Priced per 1M tokens or in
 -- the unit named. `source_rank` prefers an exact machine-readable source (Vertex's billing
--- catalog) over a page that rounds, when both priced the same key.
+-- catalog) over a page that rounds, when both priced the same key. Of tiered rates
+-- (usage_tier_start), the row is the base rate: the first tier that charges (a catalog's
+-- first tier is often a $0 allowance); every tier is in price_history and current_price_tiers.
 CREATE OR REPLACE MACRO prices_as_of(ts) AS TABLE
 WITH open_at AS (
     SELECT h.*,
@@ -12,14 +14,23 @@ WITH open_at AS (
 ),
 ranked AS (
     SELECT *, row_number() OVER (
-        PARTITION BY provider, model, route, component, service_tier, context_threshold, unit
+        PARTITION BY provider, model, route, component, service_tier, context_threshold, unit,
+                     usage_tier_start
         ORDER BY effective_from DESC NULLS LAST, source_rank, source) AS pick
     FROM open_at
+),
+tiers AS (
+    SELECT *, usage_tier_start = coalesce(min(usage_tier_start) FILTER (price > 0) OVER w,
+                                          min(usage_tier_start) OVER w) AS base_rate
+    FROM ranked
+    WHERE pick = 1
+    WINDOW w AS (PARTITION BY provider, model, route, component, service_tier,
+                              context_threshold, unit)
 )
 SELECT r.provider, r.model, coalesce(i.canonical_model, canonical_model_rules(r.model))
        AS canonical_model, r.route, r.component, r.service_tier, r.context_threshold, r.unit,
        r.price, r.currency, r.valid_from, r.dynamic, r.effective_from, r.source,
-       r.opened_by_run AS run_id
-FROM ranked r
+       r.opened_by_run AS run_id, r.usage_tier_start
+FROM tiers r
 LEFT JOIN model_identity_overrides i USING (provider, model)
-WHERE r.pick = 1;
+WHERE r.base_rate;

@@ -2,7 +2,7 @@
 CREATE OR REPLACE VIEW upcoming_prices AS
 SELECT h.provider, h.model, coalesce(i.canonical_model, canonical_model_rules(h.model))
        AS canonical_model, h.route, h.component, h.service_tier, h.context_threshold, h.unit,
-       h.price, h.currency, h.effective_from, h.valid_from, h.source
+       h.price, h.currency, h.effective_from, h.valid_from, h.source, h.usage_tier_start
 FROM price_history h
 LEFT JOIN model_identity_overrides i USING (provider, model)
 WHERE h.valid_to IS NULL AND h.effective_from > CAST(now() AS DATE);

@@ -2,29 +2,37 @@
 -- the page's rounding. The page shows rounded figures (Gemini 2.5 Pro cached input $0.13;
 -- the catalog has 0.125); current_prices already prefers the catalog's exact figure. The
 -- tolerance is half a unit of the page figure's last shown digit, and at least half a cent
--- ("$1.50" may be any of 1.495 .. 1.505).
+-- ("$1.50" may be any of 1.495 .. 1.505). Tiered catalog rates compare by their base rate,
+-- the first tier that charges, as in prices_as_of.
 CREATE OR REPLACE VIEW vertex_price_discrepancies AS
 WITH in_force AS (
-    -- per source and key, the published price in effect today
+    -- per source, key and tier: the published price in effect today
     SELECT *, row_number() OVER (
         PARTITION BY source, model, route, component, service_tier, context_threshold, unit,
-                     currency
+                     currency, usage_tier_start
         ORDER BY effective_from DESC NULLS LAST) AS pick
     FROM price_history
     WHERE provider = 'vertex' AND source IN ('vertex.pricing', 'vertex.skus')
       AND valid_to IS NULL
       AND (effective_from IS NULL OR effective_from <= CAST(now() AS DATE))
+), base AS (
+    SELECT *, usage_tier_start = coalesce(min(usage_tier_start) FILTER (price > 0) OVER w,
+                                          min(usage_tier_start) OVER w) AS base_rate
+    FROM in_force
+    WHERE pick = 1
+    WINDOW w AS (PARTITION BY source, model, route, component, service_tier,
+                              context_threshold, unit, currency)
 ), paired AS (
     SELECT p.model, p.route, p.component, p.service_tier, p.context_threshold, p.unit,
            p.price AS page_price, c.price AS catalog_price,
            -- digits after the point as shown (a DECIMAL's text is fixed-point)
            greatest(length(split_part(rtrim(CAST(p.price AS VARCHAR), '0'), '.', 2)), 2)
                AS page_decimals
-    FROM in_force p
-    JOIN in_force c USING (model, route, component, service_tier, context_threshold, unit,
-                           currency)
-    WHERE p.source = 'vertex.pricing' AND c.source = 'vertex.skus' AND p.pick = 1
-      AND c.pick = 1
+    FROM base p
+    JOIN base c USING (model, route, component, service_tier, context_threshold, unit,
+                       currency)
+    WHERE p.source = 'vertex.pricing' AND c.source = 'vertex.skus' AND p.base_rate
+      AND c.base_rate
 )
 SELECT model, route, component, service_tier, context_threshold, unit, page_price,
        catalog_price, catalog_price - page_price AS difference,

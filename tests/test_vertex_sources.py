@@ -121,7 +121,8 @@ PAGE_2 = {"skus": [
 def sku_prices(payload: dict) -> dict[tuple, Decimal]:
     out = parse_skus(json.dumps(payload).encode(), NOW)
     return {(r.model, r.route, r.component, r.service_tier, r.context_threshold,
-             r.effective_from): r.price for r in out.records if isinstance(r, PriceRecord)}
+             r.effective_from): r.price for r in out.records if isinstance(r, PriceRecord)
+            and r.usage_tier_start == 0}
 
 
 def test_sku_descriptions_map_by_readable_rules() -> None:
@@ -150,12 +151,13 @@ def test_sku_pages_prices_per_million_tokens() -> None:
     assert second[("gemini-3.5-flash", "non-global", "output", "standard", 0, None)] \
         == Decimal("9.9")
     assert second[("gemini-2.5-pro", "", "output", "batch", 0, None)] == Decimal("5")
-    # The first tier is a free allowance: the stored rate is the one that charges.
-    assert second[("llama-3.1-405b", "", "input", "standard", 0, None)] == Decimal("5")
     assert second[("gemini-2.5-pro", "", "output", "standard", 0,
                    datetime(2027, 1, 1).date())] == Decimal("10")
-    notes = parse_skus(json.dumps(PAGE_2).encode(), NOW).warnings
-    assert any("from 0: 0, from 1000000: 0.000005" in n for n in notes)
+    # Every tier is kept with its start: a free allowance, then $5 per 1M from 1M tokens.
+    tiers = [(r.usage_tier_start, r.price) for r in parse_skus(json.dumps(PAGE_2).encode(),
+                                                               NOW).records
+             if isinstance(r, PriceRecord) and r.model == "llama-3.1-405b"]
+    assert tiers == [(0, Decimal(0)), (1000000, Decimal(5))]
 
 
 @pytest.fixture
@@ -234,6 +236,13 @@ def test_collect_with_a_key_prefers_the_catalog_and_reports_differences(
                          "'gemini-2.5-pro' AND component = 'cache_read' AND context_threshold "
                          "= 0 AND service_tier = 'standard'")
     assert rows == [(Decimal("0.125"), "vertex.skus")]
+    # Tiered rates: current_prices shows the first tier that charges, the tiers view all.
+    assert query(config, "SELECT price, usage_tier_start, source FROM current_prices WHERE "
+                         "model = 'llama-3.1-405b' AND component = 'input'") == [
+        (Decimal(5), 1000000, "vertex.skus")]
+    assert query(config, "SELECT usage_tier_start, price FROM current_price_tiers WHERE "
+                         "model = 'llama-3.1-405b' ORDER BY 1") == [
+        (0, Decimal(0)), (1000000, Decimal(5))]
     # 0.13 on the page vs 0.125 is within the page's rounding; $10 vs 10.5 is not.
     assert query(config, "SELECT model, component, context_threshold, page_price, "
                          "catalog_price, tolerance FROM vertex_price_discrepancies") == [
