@@ -106,6 +106,10 @@ _MAAS_ID = re.compile(r"\b[a-z][a-z0-9.-]*-maas\b")
 _FAMILY = re.compile(r"^#*\s*([A-Z][A-Za-z]+ \d+(?:\.\d+)?)\s*$")
 
 
+_OTHER_LABEL = re.compile(r"\btype\b|\btipo\b|region|endpoint|location|attribute|atributo|"
+                          r"modality", re.IGNORECASE)
+
+
 class _Unreadable(ValueError):
     """A row or entry whose meaning is not certain; reported, never guessed."""
 
@@ -320,8 +324,13 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
     labels = [i for i in range(width) if i not in prices]
     if not prices or not labels:
         raise _Unreadable("no price column" if not prices else "no model column")
-    model_col = next((i for i in labels if re.match(r"\s*model\b", headers[i], re.I)
-                      and not _MONEY.search(headers[i])), labels[0])
+    # The model column says so ("Model", or the typo'd "ModelPrice ..."), else it is the
+    # first label column that is not a known other one: a table that lost it is not read.
+    model_col = next((i for i in labels if re.match(r"\s*model", headers[i], re.I)), None)
+    if model_col is None:
+        model_col = next((i for i in labels if not _OTHER_LABEL.search(headers[i])), None)
+    if model_col is None:
+        raise _Unreadable("no model column")
     type_col = next((i for i in labels if i != model_col
                      and re.search(r"\btype\b|\btipo\b", headers[i], re.I)), None)
     region_col = next((i for i in labels if re.search(r"region|endpoint|location", headers[i],

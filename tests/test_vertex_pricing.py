@@ -4,6 +4,7 @@ layouts the page has been seen in. Exact prices; what cannot be read is named, n
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -291,3 +292,11 @@ def test_image_grounding_and_embedding_rows_in_their_units() -> None:
 def test_a_page_without_prices_or_previews_is_an_error_not_an_empty_snapshot() -> None:
     with pytest.raises(ParseError, match="no price table and no statement"):
         parse_pricing(b"<html><body><h1>Llama</h1><p>Use Llama 4.</p></body></html>", NOW)
+
+
+def test_a_table_that_lost_its_model_column_is_not_read() -> None:
+    page = re.sub(r"(<tr[^>]*>\s*)<t[dh][^>]*>.*?</t[dh]>", r"\1", july_2026_page(),
+                  flags=re.DOTALL)
+    out = parse_pricing(page.encode(), NOW)
+    assert out.records == [] and out.suspect is not None
+    assert "no model column" in out.warnings[0]
