@@ -61,6 +61,11 @@ class FakeProvider:
     def fail_always(self, path: str, fault: Fault) -> None:
         self.always[path] = fault
 
+    def heal(self, path: str) -> None:
+        """Stop every fault on a path: it serves its body again."""
+        self.always.pop(path, None)
+        self.faults.pop(path, None)
+
     def hits(self, path: str) -> int:
         return sum(1 for _, p, _ in self.requests if p == path)
 
@@ -186,6 +191,33 @@ def oversized(size: int, declare: bool = True) -> Fault:
             pass
         h.close_connection = True
     return fault
+
+
+def slow_body(body: bytes, seconds: float) -> Fault:
+    """Headers at once, then the body a byte at a time over `seconds` (and more)."""
+    def fault(h: _Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            for index in range(len(body)):
+                h.wfile.write(body[index:index + 1])
+                h.wfile.flush()
+                time.sleep(seconds / 10)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        h.close_connection = True
+    return fault
+
+
+def serve_as(body: bytes, content_type: str = "application/json") -> Fault:
+    """A 200 with this body: invalid UTF-8, an empty body, a wrong content type."""
+    return lambda h: h.reply(200, body, content_type)
+
+
+def redirect_loop() -> Fault:
+    return lambda h: h.reply(302, b"", headers={"Location": h.path})
 
 
 class WebhookReceiver:

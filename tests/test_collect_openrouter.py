@@ -248,3 +248,17 @@ def test_a_run_that_cannot_write_keeps_its_body_and_lands_later(config: Path, se
     assert "archived late" in statuses[1][1]
     assert query(config, "SELECT count(*) FROM fetch_log WHERE source = "
                          "'openrouter.providers' AND content_sha256 IS NOT NULL") == [(3,)]
+
+
+def test_a_304_resolves_to_the_body_its_etag_came_with(config: Path, server) -> None:
+    assert collect(config, "openrouter.providers")[1]["openrouter.providers"]["status"] == "ok"
+    # One bad 200 without an ETag is archived after the good body...
+    server.fail(f"{API}/providers", fp.serve_as(b'{"data": "maintenance"}'))
+    assert collect(config, "openrouter.providers")[1]["openrouter.providers"]["status"] \
+        == "failed"
+    # ...so the next request is unconditional and gets the good body, not a 304 that would
+    # stand for the bad one.
+    code, runs = collect(config, "openrouter.providers")
+    assert code == 0 and runs["openrouter.providers"]["status"] == "unchanged"
+    assert [h.get("If-None-Match") for _, p, h in server.requests
+            if p == f"{API}/providers"][-1] is None

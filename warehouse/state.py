@@ -22,12 +22,14 @@ class Validators:
     content_sha256: str
 
 
+# One whole row per URL: validators and body of the same fetch. (arg_max per column skips
+# NULLs, so a later body sent without an ETag got the ETag of an earlier, different body,
+# and the server's 304 was then resolved to the wrong body: found by the fault matrix.)
 VALIDATORS_SQL = """
-SELECT url, arg_max(etag, fetch_id), arg_max(last_modified, fetch_id),
-       arg_max(content_sha256, fetch_id)
+SELECT url, etag, last_modified, content_sha256
 FROM fetch_log
 WHERE source = ? AND content_sha256 IS NOT NULL AND status_code IN (200, 304)
-GROUP BY url
+QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetch_id DESC) = 1
 """
 
 
