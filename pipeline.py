@@ -22,7 +22,6 @@ from collectors.base import (
     PlanContext,
     Source,
     get_parser,
-    models_of,
     parse_bodies,
     sources_for,
 )
@@ -343,9 +342,9 @@ def _with_fetch_errors(source: Source, parsed: ParseResult,
     if source.sweep:
         return replace(parsed, partial=True, warnings=notes + parsed.warnings)
     if source.next_page is not None or get_parser(source.name).merge_pages is not None:
-        # pages of one snapshot: what is missing may be on the page that failed
-        scope = models_of(parsed.records or ())
-        return replace(parsed, partial=True, scope_models=(parsed.scope_models or set()) | scope,
+        # pages of one snapshot: any model's prices may continue on the page that failed,
+        # so the run closes nothing (the fault matrix caught SKU pages cut short)
+        return replace(parsed, partial=True, scope_models=set(),
                        warnings=notes + parsed.warnings)
     return replace(parsed, warnings=parsed.warnings + notes)
 

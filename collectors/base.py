@@ -186,11 +186,6 @@ def _try_parse(parser: Parser, url: str, body: bytes, observed_at: datetime,
         return None
 
 
-def models_of(records: Iterable[AnyRecord]) -> set[tuple[str, str]]:
-    """The (provider, model) pairs records speak for: a partial run's scope."""
-    return {(r.provider, r.model) for r in records if hasattr(r, "model")}
-
-
 def merge_by_key(records: Iterable[AnyRecord], key: Callable[[AnyRecord], Hashable],
                  value: Callable[[AnyRecord], Hashable],
                  prefer: Callable[[AnyRecord], bool] | None = None,
@@ -236,8 +231,9 @@ def parse_bodies(name: str, bodies: Sequence[tuple[str, bytes]],
 
 def _parse_pages(parser: Parser, bodies: Sequence[tuple[str, bytes]],
                  observed_at: datetime) -> ParseResult:
-    """Every page parsed, records merged. A page that fails makes the run partial: only
-    the models the other pages priced are in its scope, so nothing else is closed."""
+    """Every page parsed, records merged. A page that fails makes the run partial with an
+    empty scope: it may add and change, but closes nothing, since any model's prices may
+    continue on the page that is missing."""
     assert parser.merge_pages is not None
     records: list[AnyRecord] = []
     warnings: list[str] = []
@@ -254,7 +250,7 @@ def _parse_pages(parser: Parser, bodies: Sequence[tuple[str, bytes]],
     if failures and not records:
         return ParseResult(None, error="; ".join(failures))
     merged, conflicts = parser.merge_pages(records)
-    return ParseResult(merged, scope_models=models_of(merged) if failures else None,
+    return ParseResult(merged, scope_models=set() if failures else None,
                        partial=bool(failures),
                        warnings=failures + warnings + conflicts,
                        suspect="; ".join(suspects) or None)

@@ -223,8 +223,9 @@ def plan_hf_router(settings: Settings, context: PlanContext) -> list[Request]:
 
 def plan_limits(settings: Settings, context: PlanContext) -> list[Request]:
     page = settings.nscale.limits_page_url
-    return [Request(LIMITS, page.rstrip("/") + ".md", _allowed(settings), retry_429=False),
-            Request(LIMITS, page, _allowed(settings), retry_429=False)]
+    # The docs site's 429 is throttling; only the inference API's means "no credit".
+    return [Request(LIMITS, page.rstrip("/") + ".md", _allowed(settings)),
+            Request(LIMITS, page, _allowed(settings))]
 
 
 register(Parser(MODELS, parse_models, "nscale model list with prices, GET /v1/models (token)"))

@@ -242,9 +242,9 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
     if not records or (good is not None and not parsed.partial
                        and len(records) < suspect_ratio * good):
         outcome.status = "suspect"
-        outcome.message = (f"{len(records)} records, far fewer than the {good} of run "
-                           f"{around.last_good_run}: history left unchanged" if good else
-                           "no records: history left unchanged")
+        outcome.message = (f"{source}: {len(records)} records, far fewer than the {good} "
+                           f"of run {around.last_good_run}: history left unchanged" if good
+                           else f"{source}: no records: history left unchanged")
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
