@@ -216,6 +216,14 @@ def serve_as(body: bytes, content_type: str = "application/json") -> Fault:
     return lambda h: h.reply(200, body, content_type)
 
 
+def content_type(value: str) -> Fault:
+    """The path's own body (its query variant too), under a wrong content type."""
+    def fault(h: _Handler) -> None:
+        route = h.fake.routes.get(h.path) or h.fake.routes[urlsplit(h.path).path]
+        h.reply(200, route.body, value)
+    return fault
+
+
 def redirect_loop() -> Fault:
     return lambda h: h.reply(302, b"", headers={"Location": h.path})
 

@@ -1,0 +1,260 @@
+"""Every collector against every fault, on a local server that serves all three providers.
+
+For each (source, fault): a healthy baseline is collected first; then the fault is injected
+on every path the source requested, the source is collected, and the run must either have
+recovered (retried and succeeded) or have failed (or be suspect) with a message naming the
+source and the fault. In every case no history interval is opened or closed by the fault,
+no price alert appears, and the next healthy run continues the same history with no gap.
+The matrix of outcomes is printed (`pytest -s tests/test_fault_matrix.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_collect_openrouter import API, CHOSEN, LIMITS_PAGE, load
+from test_vertex_sources import PAGE_1, PAGE_2
+
+import fake_provider as fp
+import pipeline
+from conftest import fixture_path, write_config
+from settings import Settings, load_settings
+from vertex_pages import july_2026_page
+from warehouse.db import open_db
+
+DATA = Path(__file__).parent / "data"
+SKUS = "/v1/services/C7E2-9256-1C43/skus"
+SECRETS = {"OPENROUTER_API_KEY": "sk-or-v1-matrix-0000", "NSCALE_SERVICE_TOKEN": "ns-matrix",
+           "GOOGLE_CLOUD_API_KEY": "AIza-matrix"}
+SOURCES = ("openrouter.models", "openrouter.endpoints", "openrouter.providers",
+           "openrouter.limits", "openrouter.key", "nscale.models", "nscale.hf-router",
+           "nscale.limits", "vertex.pricing", "vertex.skus", "vertex.quotas")
+MAX_BODY = 3_000_000
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    make: Callable[[bytes], fp.Fault]  # from the path's healthy body
+    once: bool  # one request only: the retry should succeed
+    expect: str  # "recovers", "fails" (with `words` in the message), or "no change"
+    words: str = ""
+
+
+def _http_date(seconds: float) -> str:
+    return email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=seconds),
+                                       usegmt=True)
+
+
+def changed_layout(body: bytes) -> bytes:
+    """A JSON with renamed fields, a page whose tables lost a column, or a page whose content
+    moved elsewhere (only its first lines left)."""
+    if body.lstrip().startswith((b"{", b"[")):
+        return (body.replace(b'"id"', b'"identifier"').replace(b'"data"', b'"items"')
+                .replace(b'"skus"', b'"items"'))
+    if b"<table" in body:
+        return re.sub(rb"(<tr[^>]*>\s*)<t[dh][^>]*>.*?</t[dh]>", rb"\1", body, flags=re.DOTALL)
+    return body[:300]
+
+
+FAULTS = (
+    Fault("503 once", lambda b: fp.status(503), True, "recovers"),
+    Fault("429 Retry-After s", lambda b: fp.retry_after("1"), True, "recovers"),
+    Fault("429 Retry-After date", lambda b: fp.retry_after(_http_date(1)), True, "recovers"),
+    Fault("503 always", lambda b: fp.status(503), False, "fails", "HTTP 503"),
+    Fault("slow headers", lambda b: fp.sleep_then_serve(1.0), False, "fails", "timeout"),
+    Fault("slow body", lambda b: fp.slow_body(b or b"{}", 3.0), False, "fails", "timeout"),
+    Fault("reset", lambda b: fp.reset(), False, "fails", "protocol|connect"),
+    Fault("truncated", lambda b: fp.truncated(b), False, "fails", "protocol"),
+    Fault("invalid UTF-8", lambda b: fp.serve_as(b"\xff\xfe" + b[:200]), False, "fails",
+          "UTF-8"),
+    Fault("wrong content type", lambda b: fp.content_type("text/html"), False, "recovers"),
+    Fault("HTML error 200", lambda b: fp.html_page(200), False, "fails"),
+    Fault("empty 200", lambda b: fp.serve_as(b""), False, "fails"),
+    Fault("redirect loop", lambda b: fp.redirect_loop(), False, "fails", "redirect_loop"),
+    Fault("foreign redirect", lambda b: fp.redirect("http://example.invalid/x"), False,
+          "fails", "redirect_refused"),
+    Fault("oversized", lambda b: fp.oversized(MAX_BODY + 500_000), False, "fails",
+          "too_large"),
+    Fault("layout change", lambda b: fp.serve_as(changed_layout(b)), False, "no change"),
+)
+
+
+def serve_everything(fake: fp.FakeProvider) -> None:
+    catalogue = load("models-2026-05-07.json")
+    bundle = {item["modelId"]: item["response"]
+              for item in load("endpoints-bundle-356-models-2026-05-18.json")["data"]}
+    models = [m for m in catalogue["data"] if m["id"] in CHOSEN and m["id"] in bundle]
+    fake.serve(f"{API}/models", json.dumps({"data": models}).encode())
+    for model in models:
+        fake.serve(f"{API}/models/{model['id']}/endpoints",
+                   json.dumps(bundle[model["id"]]).encode())
+    fake.serve(f"{API}/providers", fixture_path("openrouter", "providers-2026-05-07.json")
+               .read_bytes())
+    fake.serve(LIMITS_PAGE + ".md", fixture_path("openrouter", "limits-page-2026-10-07.md")
+               .read_bytes(), "text/markdown")
+    fake.serve(LIMITS_PAGE, (DATA / "openrouter-limits-page.html").read_bytes(), "text/html")
+    fake.serve(f"{API}/key", json.dumps({"data": {
+        "label": "sk-or-v1-mat...000", "limit": 25, "limit_reset": "monthly", "usage": 1.5,
+        "free_model_daily_requests": {"used": 3, "limit": 1000, "remaining": 997}}}).encode())
+    fake.serve("/nscale/v1/models", (DATA / "nscale-models-built.json").read_bytes())
+    fake.serve("/hf/v1/models", fixture_path("nscale", "hf-router-models-2026-06-19.json")
+               .read_bytes())
+    fake.serve("/nscale/docs/rate-limits.md",
+               fixture_path("nscale", "rate-limits-undated.txt").read_bytes(), "text/markdown")
+    fake.serve("/vertex/pricing", july_2026_page().encode(), "text/html")
+    fake.serve("/vertex/llama", fixture_path("vertex", "llama-partner-page.excerpt.txt")
+               .read_bytes(), "text/plain")
+    for name in ("quotas-2025-05-12.md", "standard-paygo-2026-04-10.txt",
+                 "mistral-partner-page-2026.md"):
+        fake.serve(f"/vertex/quotas/{name}", fixture_path("vertex", name).read_bytes(),
+                   "text/plain")
+    fake.serve(f"{SKUS}?pageSize=5000", json.dumps(PAGE_1).encode())
+    fake.serve(f"{SKUS}?pageSize=5000&pageToken=page-2", json.dumps(PAGE_2).encode())
+
+
+def configure(tmp_path: Path, fake: fp.FakeProvider) -> Settings:
+    quotas = ", ".join(f'"{fake.url("/vertex/quotas/" + n)}"' for n in (
+        "quotas-2025-05-12.md", "standard-paygo-2026-04-10.txt", "mistral-partner-page-2026.md"))
+    path = write_config(tmp_path, f"""
+[openrouter]
+api_base = "{fake.url(API)}"
+limits_page_url = "{fake.url(LIMITS_PAGE)}"
+allowed_hosts = ["127.0.0.1"]
+[nscale]
+api_base = "{fake.url('/nscale/v1')}"
+hf_router_url = "{fake.url('/hf/v1/models')}"
+limits_page_url = "{fake.url('/nscale/docs/rate-limits')}"
+allowed_hosts = ["127.0.0.1"]
+[vertex]
+pricing_page_url = "{fake.url('/vertex/pricing')}"
+partner_page_urls = ["{fake.url('/vertex/llama')}"]
+quota_page_urls = [{quotas}]
+skus_url = "{fake.url(SKUS)}"
+allowed_hosts = ["127.0.0.1"]
+""", attempts=2, read_timeout_s=0.3, total_timeout_s=1.5, connect_timeout_s=1,
+        max_body_bytes=MAX_BODY, retry_after_max_s=5)
+    return load_settings(path)
+
+
+def collect(settings: Settings, source: str) -> pipeline.RunOutcome:
+    (outcome,) = asyncio.run(pipeline.collect(settings, [source]))
+    return outcome
+
+
+def state(settings: Settings) -> tuple[list[tuple], int, int]:
+    """Open intervals of every history table, the count of closed ones, and of alerts."""
+    with open_db(settings.db_path, read_only=True) as con:
+        open_rows = con.execute("""
+            SELECT 'price', key_hash, value_hash, valid_from FROM price_history
+            WHERE valid_to IS NULL UNION ALL
+            SELECT 'offer', key_hash, value_hash, valid_from FROM offer_history
+            WHERE valid_to IS NULL UNION ALL
+            SELECT 'limit', key_hash, value_hash, valid_from FROM rate_limit_history
+            WHERE valid_to IS NULL UNION ALL
+            SELECT 'provider', key_hash, value_hash, valid_from FROM provider_directory_history
+            WHERE valid_to IS NULL ORDER BY ALL""").fetchall()
+        closed = con.execute("""
+            SELECT (SELECT count(*) FROM price_history WHERE valid_to IS NOT NULL)
+                 + (SELECT count(*) FROM offer_history WHERE valid_to IS NOT NULL)
+                 + (SELECT count(*) FROM rate_limit_history WHERE valid_to IS NOT NULL)
+            """).fetchall()[0][0]
+        alerts = con.execute("SELECT count(*) FROM price_alerts").fetchall()[0][0]
+    return open_rows, closed, alerts
+
+
+def check(source: str, fault: Fault, outcome: pipeline.RunOutcome) -> str | None:
+    """What is wrong with a faulted run's outcome, or None."""
+    status, message = outcome.status, outcome.message or ""
+    expect = fault.expect
+    if source == "nscale.models" and fault.name.startswith("429"):
+        expect, words = "fails", "insufficient_credit"  # nscale's 429: out of credit
+    else:
+        words = fault.words
+    if expect == "recovers":
+        return None if status in ("ok", "unchanged") else f"{status}: {message}"
+    if expect == "no change" and status in ("ok", "unchanged"):
+        return None  # the changed layout still parsed to the same records: checked by state
+    if status not in ("failed", "suspect"):
+        return f"expected failed or suspect, got {status}: {message}"
+    if source not in message:
+        return f"message does not name {source}: {message}"
+    if words and not re.search(words, message):
+        return f"message does not name the fault ({words}): {message}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> tuple[fp.FakeProvider, Settings]:
+    fake = fp.FakeProvider()
+    serve_everything(fake)
+    yield fake, configure(tmp_path_factory.mktemp("matrix"), fake)
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def secrets(monkeypatch) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_fault_matrix(world) -> None:
+    fake, settings = world
+    matrix: dict[str, dict[str, str]] = {}
+    problems = []
+    for source in SOURCES:
+        seen = len(fake.requests)
+        baseline = collect(settings, source)
+        assert baseline.status == "ok", (source, baseline.message)
+        bodies = {p: body for p in sorted({p for _, p, _ in fake.requests[seen:]})
+                  if (body := served(fake, p)) is not None}
+        paths = list(bodies)
+        before = state(settings)
+        row = matrix.setdefault(source, {})
+        for fault in FAULTS:
+            for path in paths:
+                injected = fault.make(bodies[path])
+                fake.fail(path, injected) if fault.once else fake.fail_always(path, injected)
+            outcome = collect(settings, source)
+            for path in paths:
+                fake.heal(path)
+            row[fault.name] = outcome.status
+            wrong = check(source, fault, outcome)
+            if state(settings) != before:
+                wrong = f"history or alerts changed after a {outcome.status} run"
+            healthy = collect(settings, source)
+            if healthy.status not in ("ok", "unchanged") or state(settings) != before:
+                wrong = wrong or f"no clean recovery: {healthy.status} {healthy.message}"
+            if wrong:
+                problems.append(f"{source} x {fault.name}: {wrong}")
+    print_matrix(matrix)
+    assert problems == [], "\n".join(problems)
+    assert sum(len(r) for r in matrix.values()) == len(SOURCES) * len(FAULTS)
+
+
+def served(fake: fp.FakeProvider, path: str) -> bytes | None:
+    """The healthy body of a path (or of its first query variant); None if not served."""
+    route = fake.routes.get(path) or next(
+        (r for k, r in fake.routes.items() if k.startswith(path + "?")), None)
+    return route.body if route else None
+
+
+def print_matrix(matrix: dict[str, dict[str, str]]) -> None:
+    names = [f.name for f in FAULTS]
+    width = max(len(s) for s in matrix) + 1
+    print("\nfault matrix (run status per source and fault)")
+    for index, name in enumerate(names):
+        print(f"  F{index + 1:<2} {name}")
+    print(" " * width + " ".join(f"F{i + 1:<9}" for i in range(len(names))))
+    for source, row in matrix.items():
+        print(source.ljust(width) + " ".join(row[n][:10].ljust(10) for n in names))
+    print(f"{len(matrix)} sources x {len(names)} faults = "
+          f"{sum(len(r) for r in matrix.values())} faulted runs")
