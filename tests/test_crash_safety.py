@@ -1,0 +1,121 @@
+"""SIGKILL during ingest, many times: the database must open, keep its invariants, hold
+each run wholly or not at all, and end equal to a database built without kills.
+
+Quick by default (PRICEWATCH_KILLS=12 kills); `PRICEWATCH_KILLS=200 pytest
+tests/test_crash_safety.py -s` is the long mode. The figures are printed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+CHILD = Path(__file__).parent / "crash_child.py"
+RUNS, RECORDS = 40, 3000
+KILLS = int(os.environ.get("PRICEWATCH_KILLS", "12"))
+
+HISTORY_SQL = """
+SELECT source, provider, model, route, component, service_tier, context_threshold, unit,
+       currency, effective_from, usage_tier_start, price, dynamic, valid_from, valid_to
+FROM price_history ORDER BY ALL
+"""
+
+
+def start(db: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(CHILD), str(db), str(RUNS), str(RECORDS)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def violations(db: Path) -> list[str]:
+    """Invariants after a crash: no run half-written, interval counts match their runs, no
+    two intervals of one key overlap, at most one open interval per key."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = []
+        running = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
+        if running and running[0]:
+            found.append(f"{running[0]} runs left 'running'")
+        mismatched = con.execute("""
+            SELECT r.run_id FROM runs r
+            WHERE r.intervals_opened <> (SELECT count(*) FROM price_history h
+                                         WHERE h.opened_by_run = r.run_id)
+               OR r.intervals_closed <> (SELECT count(*) FROM price_history h
+                                         WHERE h.closed_by_run = r.run_id)""").fetchall()
+        if mismatched:
+            found.append(f"runs whose intervals are not all there: {mismatched[:5]}")
+        orphans = con.execute("""
+            SELECT count(*) FROM price_history h
+            WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = h.opened_by_run)
+            """).fetchone()
+        if orphans and orphans[0]:
+            found.append(f"{orphans[0]} intervals opened by a run that does not exist")
+        overlaps = con.execute("""
+            SELECT count(*) FROM price_history a JOIN price_history b
+              ON a.key_hash = b.key_hash AND a.valid_from < b.valid_from
+             AND (a.valid_to IS NULL OR a.valid_to > b.valid_from)""").fetchone()
+        if overlaps and overlaps[0]:
+            found.append(f"{overlaps[0]} overlapping intervals")
+        return found
+    finally:
+        con.close()
+
+
+def ok_runs(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def history(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(HISTORY_SQL).fetchall()
+    finally:
+        con.close()
+
+
+def test_sigkill_during_ingest_loses_no_run_and_invents_no_change(tmp_path: Path) -> None:
+    reference = tmp_path / "reference.duckdb"
+    assert start(reference).wait(timeout=120) == 0
+    db = tmp_path / "killed.duckdb"
+    rng = random.Random(20261128)
+    kills = survived = 0
+    problems: list[str] = []
+    committed: list[int] = []  # runs already in the database at each kill
+    while kills < KILLS:
+        child = start(db)
+        time.sleep(rng.uniform(0.3, 3.0))
+        if child.poll() is not None:  # finished before the kill: start over on a new file
+            assert child.returncode == 0, child.stderr.read() if child.stderr else ""
+            for path in tmp_path.glob("killed.duckdb*"):
+                path.unlink()
+            continue
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        kills += 1
+        committed.append(ok_runs(db))
+        found = violations(db)
+        if found:
+            problems.append(f"after kill {kills}: {found}")
+        else:
+            survived += 1
+    finisher = start(db)
+    assert finisher.wait(timeout=120) == 0, finisher.stderr.read() if finisher.stderr else ""
+    assert violations(db) == []
+    lost = RUNS - ok_runs(db)
+    same = history(db) == history(reference)
+    midway = sum(1 for n in committed if 0 < n < RUNS)
+    print(f"\ncrash safety: {kills} SIGKILLs ({midway} between the first and the last of "
+          f"{RUNS} runs), {survived} left a consistent database, {lost} runs lost, history "
+          f"equal to the unkilled reference: {same}")
+    assert problems == []
+    assert lost == 0 and same
