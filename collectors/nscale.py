@@ -28,7 +28,7 @@ from collectors.base import (
     to_decimal,
 )
 from collectors.fetch import Request
-from records import AnyRecord, RecordError, validate_record
+from records import MAX_PRICE, AnyRecord, RecordError, validate_record
 from settings import Settings
 
 MODELS = "nscale.models"
@@ -52,6 +52,8 @@ def money(value: Any, source: str, where: str) -> Decimal:
     number = to_decimal(value, source, where)
     if number < 0:
         raise ParseError(source, f"{where}: negative price {value!r}")
+    if number >= MAX_PRICE:  # quantize would overflow the context: no real price is this
+        raise ParseError(source, f"{where}: price {value!r} is out of range")
     return number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
 
 
@@ -143,8 +145,12 @@ def parse_hf_router(body: bytes, observed_at: datetime,
     `huggingface`. A missing price or context length is unknown, never zero."""
     records: list[AnyRecord] = []
     for entry in model_list(body, HF_ROUTER):
-        for offer in entry.get("providers") or ():
-            if not isinstance(offer, dict) or offer.get("provider") not in providers:
+        offers = entry.get("providers") or []
+        if not isinstance(offers, list):
+            raise ParseError(HF_ROUTER, f"model {entry['id']}: `providers` is not a list")
+        for offer in offers:
+            if not isinstance(offer, dict) or not isinstance(offer.get("provider"), str) \
+                    or offer["provider"] not in providers:
                 continue
             context = offer.get("context_length")
             capabilities = {name for flag, name in (("supports_tools", "tools"),

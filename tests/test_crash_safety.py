@@ -36,8 +36,12 @@ def start(db: Path) -> subprocess.Popen:
 def violations(db: Path) -> list[str]:
     """Invariants after a crash: no run half-written, interval counts match their runs, no
     two intervals of one key overlap, at most one open interval per key."""
+    if not db.exists():
+        return []  # killed before the file was created: nothing written, nothing to break
     con = duckdb.connect(str(db), read_only=True)
     try:
+        if not _has_runs(con):
+            return []  # killed before the first migration committed: an empty database
         found = []
         running = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
         if running and running[0]:
@@ -67,9 +71,18 @@ def violations(db: Path) -> list[str]:
         con.close()
 
 
+def _has_runs(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs'")
+                .fetchone()[0])
+
+
 def ok_runs(db: Path) -> int:
+    if not db.exists():
+        return 0
     con = duckdb.connect(str(db), read_only=True)
     try:
+        if not _has_runs(con):
+            return 0
         return con.execute("SELECT count(*) FROM runs WHERE status = 'ok'").fetchone()[0]
     finally:
         con.close()

@@ -1,0 +1,169 @@
+"""Every parser against mutated real captures (hypothesis): cut, shuffled, fields removed,
+numbers turned into strings, huge or negative numbers, odd unicode. Only the parser's typed
+errors (ParseError, RecordError) may escape, and no record carries a negative or
+non-finite price. 40 examples per case by default, 400 with HYPOTHESIS_PROFILE=long.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from collectors.base import ParseError, get_parser, run_parser
+from conftest import fixture_path
+from records import PriceRecord, RateLimitRecord, RecordError
+from test_vertex_sources import PAGE_1
+from vertex_pages import july_2026_page
+
+NOW_TEXT = "2026-08-01T00:00:00+00:00"
+DATA = Path(__file__).parent / "data"
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data).encode()
+
+
+def _first(name: str, key: str, count: int = 3) -> bytes:
+    payload = json.loads(fixture_path(*name.split("/")).read_text())
+    return _json({**payload, key: payload[key][:count]})
+
+
+def seeds() -> dict[str, bytes]:
+    """A small real body per parser (small keeps each example fast)."""
+    bundle = json.loads(fixture_path("openrouter", "endpoints-bundle-356-models-2026-05-18.json")
+                        .read_text())["data"]
+    nscale = json.loads((DATA / "nscale-models-built.json").read_text())
+    return {
+        "openrouter.models": _first("openrouter/models-2026-05-07.json", "data"),
+        "openrouter.endpoints": _json(bundle[0]["response"]),
+        "openrouter.providers": _first("openrouter/providers-2026-05-07.json", "data"),
+        "openrouter.limits": fixture_path("openrouter", "limits-page-2026-10-07.md")
+        .read_bytes()[:6000],
+        "openrouter.key": _json({"data": {"label": "sk-or-v1-abc...def", "limit": 25,
+                                          "usage": 1.5, "limit_reset": "monthly",
+                                          "free_model_daily_requests": {"limit": 1000}}}),
+        "nscale.models": _json({**nscale, "data": nscale["data"][:4]}),
+        "nscale.hf-router": _first("nscale/hf-router-models-2026-06-19.json", "data", 4),
+        "nscale.limits": fixture_path("nscale", "rate-limits-undated.txt").read_bytes(),
+        "vertex.pricing": july_2026_page().encode(),
+        "vertex.skus": _json({"skus": PAGE_1["skus"][:4]}),
+        "vertex.quotas": fixture_path("vertex", "mistral-partner-page-2026.md").read_bytes(),
+        "records": b'{"kind": "price", "provider": "openrouter", "model": "a/b", '
+                   b'"component": "input", "unit": "per_1m_tokens", "price": "0.06"}\n',
+    }
+
+
+SEEDS = seeds()
+ODD_TEXT = st.sampled_from(["", "\u202e\u0000", "<script>alert(1)</script>", "\ud7ff\U0001f4a5",
+                            "NaN", "Infinity", "-1", "1e400", "$-5", "$1e999", "１２３",
+                            "\n\n|---|---|\n", "</td></tr></table>", "N/A", "\x7f\x1b[31m"])
+ODD_VALUE = st.sampled_from([None, True, [], {}, "", "-1", "abc", "1e400", "NaN", -5, 10 ** 40,
+                             "-0.5", "0." + "1" * 60, "\u202e", 1.5])
+
+
+def _paths(data: Any, prefix: tuple = ()) -> list[tuple]:
+    found = [prefix]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+def _mutate(data: Any, path: tuple, action: str, value: Any) -> Any:
+    if not path:
+        return value if action == "replace" else data
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict) and head in data:
+        copy = dict(data)
+        if not rest and action == "delete":
+            del copy[head]
+        elif not rest and action == "stringify":
+            copy[head] = str(copy[head])
+        else:
+            copy[head] = _mutate(data[head], rest, action, value)
+        return copy
+    if isinstance(data, list) and isinstance(head, int) and head < len(data):
+        copy = list(data)
+        if not rest and action == "delete":
+            copy.pop(head)
+        else:
+            copy[head] = _mutate(data[head], rest, action, value)
+        return copy
+    return data
+
+
+@st.composite
+def mutated_json(draw: st.DrawFn, seed: bytes) -> bytes:
+    data = json.loads(seed)
+    paths = _paths(data)
+    for _ in range(draw(st.integers(1, 6))):
+        path = draw(st.sampled_from(paths))
+        action = draw(st.sampled_from(["delete", "replace", "stringify"]))
+        data = _mutate(data, path, action, draw(ODD_VALUE))
+    return json.dumps(data).encode()
+
+
+@st.composite
+def mutated_text(draw: st.DrawFn, seed: bytes) -> bytes:
+    body = seed
+    for _ in range(draw(st.integers(1, 5))):
+        action = draw(st.sampled_from(["cut", "shuffle", "insert", "number", "bytes"]))
+        at = draw(st.integers(0, max(0, len(body) - 1)))
+        if action == "cut":
+            body = body[:at]
+        elif action == "shuffle":
+            lines = body.split(b"\n")
+            body = b"\n".join(draw(st.permutations(lines)))
+        elif action == "insert":
+            body = body[:at] + draw(ODD_TEXT).encode("utf-8", "surrogatepass") + body[at:]
+        elif action == "number":
+            body = body.replace(b"$", draw(st.sampled_from([b"$-", b"$9" * 30, b"$1e9"])), 1)
+        else:
+            body = body[:at] + draw(st.binary(max_size=8)) + body[at:]
+    return body
+
+
+def check(source: str, body: bytes) -> None:
+    from datetime import datetime
+
+    try:
+        output = run_parser(get_parser(source), body, datetime.fromisoformat(NOW_TEXT))
+    except (ParseError, RecordError):
+        return
+    for record in output.records:
+        value = record.price if isinstance(record, PriceRecord) else (
+            record.value if isinstance(record, RateLimitRecord) else None)
+        if value is not None:
+            assert isinstance(value, Decimal) and value.is_finite() and value >= 0, record
+
+
+JSON_SOURCES = [s for s, body in SEEDS.items() if body.lstrip().startswith(b"{")]
+TEXT_SOURCES = list(SEEDS)
+
+
+@pytest.mark.parametrize("source", JSON_SOURCES)
+@given(data=st.data())
+def test_mutated_json_fails_only_with_typed_errors(source: str, data: st.DataObject) -> None:
+    check(source, data.draw(mutated_json(SEEDS[source])))
+
+
+@pytest.mark.parametrize("source", TEXT_SOURCES)
+@given(data=st.data())
+def test_mutated_bytes_fail_only_with_typed_errors(source: str, data: st.DataObject) -> None:
+    check(source, data.draw(mutated_text(SEEDS[source])))
+
+
+def test_every_parser_has_a_seed() -> None:
+    from collectors.base import PARSERS
+
+    get_parser("records")
+    assert set(PARSERS) == set(SEEDS)
