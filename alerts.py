@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,21 +19,15 @@ import httpx
 
 import queries
 from collectors.fetch import tls_context
-from records import plain
+from records import plain, printable
 from settings import ChannelSettings, Settings, secret_from_env
 from warehouse.db import open_warehouse
 from warehouse.outbox import Attempt, channel_added_at, enqueue, record_attempts
 
 log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 ALERTS_SQL = queries.command_sql("alerts_to_enqueue")
-
-
-def clean(text: str, limit: int = 1000) -> str:
-    """Provider-supplied names go into messages: no control characters, bounded length."""
-    return _CONTROL.sub("", text)[:limit]
 
 
 def wanted(channel: ChannelSettings, alert: dict[str, Any]) -> bool:
@@ -68,8 +61,8 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
         for channel in settings.channels:
             since = channel_added_at(con, channel.name, now)
             _, rows = queries.rows(con, ALERTS_SQL, {"since": since})
-            chosen = [dict(a, message=clean(a["message"]), payload=payload(
-                dict(a, message=clean(a["message"])))) for a in rows if wanted(channel, a)]
+            chosen = [dict(a, message=printable(a["message"]), payload=payload(
+                dict(a, message=printable(a["message"])))) for a in rows if wanted(channel, a)]
             queued += enqueue(con, channel.name, chosen, now)
     return queued
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -296,6 +297,15 @@ def parse_jsonl(body: bytes, source: str = "records") -> list[AnyRecord]:
     return records
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = 1000) -> str:
+    """Provider-supplied text for people (alerts, tables): no control characters, no
+    bidirectional overrides, bounded length. Markup is the renderer's to escape."""
+    return _UNPRINTABLE.sub("", text)[:limit]
+
+
 def decimal_text(value: Decimal | None) -> str | None:
     """`0.06`, never `6E-8` or `0.060000`: the contract's text form of a decimal."""
     if value is None:
@@ -419,6 +429,7 @@ __all__ = [
     "parse_jsonl",
     "parse_timestamp",
     "plain",
+    "printable",
     "to_json_dict",
     "to_jsonl",
     "validate_record",

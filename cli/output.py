@@ -15,19 +15,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from records import plain
+from records import plain, printable
 
 console = Console()
 errors = Console(stderr=True)
 
 
 def text(value: Any) -> str:
+    """A table cell: provider text is shown as written, never as rich markup or terminal
+    control sequences (a model named "[red]x" or "\x1b[31m" stays inert)."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+        return escape(printable(", ".join(str(item) for item in value), 10_000))
+    return escape(printable(str(value), 10_000))
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
@@ -38,7 +40,7 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
                                     ensure_ascii=False) + "\n")
         return
     columns = table_columns or columns
-    table = Table(title=title, show_lines=False)
+    table = Table(title=text(title) if title else None, show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -49,8 +51,8 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(printable(message, 10_000))}", highlight=False)
 
 
 def warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+    errors.print(f"[yellow]warning:[/] {escape(printable(message, 10_000))}", highlight=False)

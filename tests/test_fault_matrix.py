@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -258,3 +259,23 @@ def print_matrix(matrix: dict[str, dict[str, str]]) -> None:
         print(source.ljust(width) + " ".join(row[n][:10].ljust(10) for n in names))
     print(f"{len(matrix)} sources x {len(names)} faults = "
           f"{sum(len(r) for r in matrix.values())} faulted runs")
+
+
+def test_secrets_are_never_logged_or_archived(world, caplog) -> None:
+    """Every source collected with all three secrets set and DEBUG logging: no secret in the
+    log, the database file, its write-ahead log or the archived URLs."""
+    fake, settings = world
+    with caplog.at_level(logging.DEBUG):
+        for source in SOURCES:
+            assert collect(settings, source).status in ("ok", "unchanged"), source
+    sent = {name: [h for _, p, h in fake.requests if value in " ".join(h.values())]
+            for name, value in SECRETS.items()}
+    assert all(sent.values()), "each secret was sent, as a header"
+    files = [p for p in settings.db_path.parent.iterdir() if p.is_file()]
+    with open_db(settings.db_path, read_only=True) as con:
+        urls = " ".join(r[0] for r in con.execute("SELECT url FROM fetch_log").fetchall())
+    for value in SECRETS.values():
+        assert value not in caplog.text
+        assert value not in urls
+        for path in files:
+            assert value.encode() not in path.read_bytes(), path
