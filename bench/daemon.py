@@ -39,6 +39,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--warmup", type=float, default=30)
+    parser.add_argument("--change-every", type=int, default=1, help=(
+        "Seconds between catalogue price changes; 0 never changes a price (separates a "
+        "leak from the growth of history and alerts)."))
     args = parser.parse_args()
     catalogue = json.loads((FIXTURES / "openrouter" / "models-2026-05-07.json").read_text())
     server, hook = fp.FakeProvider(), fp.WebhookReceiver()
@@ -89,10 +92,11 @@ webhook_url = "{hook.url}"
         started = time.monotonic()
         try:
             while (elapsed := time.monotonic() - started) < args.seconds:
-                model = rng.choice(catalogue["data"])
-                if model["pricing"]["prompt"] not in ("-1", "0"):
-                    model["pricing"]["prompt"] = str(rng.randint(1, 5000) / 1e9)
-                server.serve("/api/v1/models", json.dumps(catalogue).encode())
+                if args.change_every and int(elapsed) % args.change_every == 0:
+                    model = rng.choice(catalogue["data"])
+                    if model["pricing"]["prompt"] not in ("-1", "0"):
+                        model["pricing"]["prompt"] = str(rng.randint(1, 5000) / 1e9)
+                    server.serve("/api/v1/models", json.dumps(catalogue).encode())
                 if daemon.poll() is not None:
                     log_file.seek(0)
                     raise SystemExit(f"the daemon exited: {log_file.read()[-3000:]}")
@@ -127,7 +131,8 @@ webhook_url = "{hook.url}"
                       "rss_start_mb": round(start_mb, 1), "rss_end_mb": round(end_mb, 1),
                       "rss_peak_mb": round(max(after_warmup), 1),
                       "growth_pct": round(growth, 1), "exit_code": code,
-                      "alerts_delivered": len(hook.received), "pid": os.getpid()}))
+                      "alerts_delivered": len(hook.received), "pid": os.getpid(),
+                      "change_every_s": args.change_every}))
 
 
 if __name__ == "__main__":
