@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from warehouse.bodies import body_path
 
 CHILD = Path(__file__).parent / "crash_child.py"
 RUNS, RECORDS = 40, 3000
@@ -35,7 +38,8 @@ def start(db: Path) -> subprocess.Popen:
 
 def violations(db: Path) -> list[str]:
     """Invariants after a crash: no run half-written, interval counts match their runs, no
-    two intervals of one key overlap, at most one open interval per key."""
+    two intervals of one key overlap, at most one open interval per key, every recorded
+    body has its archive file."""
     if not db.exists():
         return []  # killed before the file was created: nothing written, nothing to break
     con = duckdb.connect(str(db), read_only=True)
@@ -66,6 +70,11 @@ def violations(db: Path) -> list[str]:
              AND (a.valid_to IS NULL OR a.valid_to > b.valid_from)""").fetchone()
         if overlaps and overlaps[0]:
             found.append(f"{overlaps[0]} overlapping intervals")
+        folder = db.with_name(db.name + ".archive")
+        missing = [sha for (sha,) in con.execute("SELECT content_sha256 FROM raw_bodies")
+                   .fetchall() if not body_path(folder, sha).is_file()]
+        if missing:
+            found.append(f"{len(missing)} recorded bodies without their archive file")
         return found
     finally:
         con.close()
@@ -110,7 +119,7 @@ def test_sigkill_during_ingest_loses_no_run_and_invents_no_change(tmp_path: Path
         if child.poll() is not None:  # finished before the kill: start over on a new file
             assert child.returncode == 0, child.stderr.read() if child.stderr else ""
             for path in tmp_path.glob("killed.duckdb*"):
-                path.unlink()
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
             continue
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gzip
 import json
 import logging
 import re
@@ -263,7 +264,7 @@ def print_matrix(matrix: dict[str, dict[str, str]]) -> None:
 
 def test_secrets_are_never_logged_or_archived(world, caplog) -> None:
     """Every source collected with all three secrets set and DEBUG logging: no secret in the
-    log, the database file, its write-ahead log or the archived URLs."""
+    log, the database file, its write-ahead log, the archived bodies or URLs."""
     fake, settings = world
     with caplog.at_level(logging.DEBUG):
         for source in SOURCES:
@@ -271,11 +272,14 @@ def test_secrets_are_never_logged_or_archived(world, caplog) -> None:
     sent = {name: [h for _, p, h in fake.requests if value in " ".join(h.values())]
             for name, value in SECRETS.items()}
     assert all(sent.values()), "each secret was sent, as a header"
-    files = [p for p in settings.db_path.parent.iterdir() if p.is_file()]
+    files = [p for p in settings.db_path.parent.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".gz" for p in files), "the bodies are archived as files"
     with open_db(settings.db_path, read_only=True) as con:
         urls = " ".join(r[0] for r in con.execute("SELECT url FROM fetch_log").fetchall())
     for value in SECRETS.values():
         assert value not in caplog.text
         assert value not in urls
         for path in files:
-            assert value.encode() not in path.read_bytes(), path
+            data = path.read_bytes()
+            assert value.encode() not in (gzip.decompress(data) if path.suffix == ".gz"
+                                          else data), path

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import shutil
+import zlib
 from datetime import UTC, datetime
 
+import duckdb
+import pyarrow as pa
+import pytest
+
 from conftest import jsonl, price_line
-from pipeline import ingest_body
+from pipeline import ingest_body, reparse
 from settings import Settings
-from warehouse.db import open_warehouse
+from warehouse.bodies import archive_dir, body_path, read_body
+from warehouse.db import SCHEMA_VERSION, open_warehouse
 from warehouse.history import PRICES, _key_digest
+from warehouse.ingest import IngestError
 
 T1 = datetime(2026, 5, 1, tzinfo=UTC)
 T2 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _as_schema_5(settings: Settings) -> None:
+    """Undo migration 6 the way a schema-5 database looked: every body zlib-compressed in
+    `raw_bodies`, no archive folder. (Each open migrates: one open per downgrade.)"""
+    with open_warehouse(settings) as con:
+        _undo_6(con)
+
+
+def _undo_6(con: duckdb.DuckDBPyConnection) -> None:
+    folder = archive_dir(con)
+    shas, sizes, seen = zip(*con.execute(
+        "SELECT content_sha256, bytes, first_seen_at FROM raw_bodies").fetchall(), strict=True)
+    con.register("inline", pa.table({
+        "content_sha256": list(shas),
+        "body_zlib": [zlib.compress(read_body(folder, sha)) for sha in shas],
+        "bytes": list(sizes), "first_seen_at": list(seen)}))
+    con.execute("DROP TABLE raw_bodies")
+    con.execute("DROP TABLE raw_bodies_inline")
+    con.execute("CREATE TABLE raw_bodies (content_sha256 VARCHAR PRIMARY KEY, body_zlib "
+                "BLOB NOT NULL, bytes BIGINT NOT NULL, first_seen_at TIMESTAMPTZ NOT NULL)")
+    con.execute("INSERT INTO raw_bodies SELECT * FROM inline")
+    con.unregister("inline")
+    con.execute("DELETE FROM schema_migrations WHERE version = 6")
+    shutil.rmtree(folder)
 
 
 def _as_schema_4(settings: Settings) -> None:
@@ -19,6 +52,7 @@ def _as_schema_4(settings: Settings) -> None:
     key_hash over the old key."""
     old_key = tuple(c for c in PRICES.key if c != "usage_tier_start")
     with open_warehouse(settings) as con:
+        _undo_6(con)
         con.execute("ALTER TABLE price_history DROP COLUMN usage_tier_start")
         con.execute(f"UPDATE price_history SET key_hash = {_key_digest(old_key)}")
         con.execute("DELETE FROM schema_migrations WHERE version = 5")
@@ -38,4 +72,39 @@ def test_usage_tier_migration_keeps_every_series(settings: Settings) -> None:
         assert con.execute("SELECT count(*), count(*) FILTER (usage_tier_start = 0), "
                            f"count(*) FILTER (key_hash = {_key_digest(PRICES.key)}) "
                            "FROM price_history").fetchall() == [(4, 4, 4)]
-        assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(5,)]
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == \
+            [(SCHEMA_VERSION,)]
+
+
+def test_bodies_move_to_files_and_old_ones_stay_readable(settings: Settings) -> None:
+    ingest_body(settings, "records", jsonl(price_line("a/one", "1.25")), T1, "file:t1")
+    _as_schema_5(settings)
+    ingest_body(settings, "records", jsonl(price_line("a/one", "1.5")), T2, "file:t2")
+    with open_warehouse(settings, read_only=True) as con:
+        folder = archive_dir(con)
+        inline = con.execute("SELECT content_sha256 FROM raw_bodies_inline").fetchall()
+        stored = con.execute("SELECT content_sha256 FROM raw_bodies ORDER BY first_seen_at"
+                             ).fetchall()
+    # The schema-5 body stays inline; the new one is a file; both are listed.
+    assert len(inline) == 1 and stored[0][0] == inline[0][0]
+    assert len(stored) == 2 and body_path(folder, stored[1][0]).is_file()
+    assert not body_path(folder, stored[0][0]).exists()
+    # reparse reads both kinds and rebuilds the same history.
+    report = reparse(settings, ["records"])[0]
+    assert (report.runs_replayed, report.intervals_added, report.intervals_removed) == (2, 0, 0)
+
+
+def test_missing_or_damaged_body_file_is_named(settings: Settings) -> None:
+    ingest_body(settings, "records", jsonl(price_line("a/one", "1.25")), T1, "file:t1")
+    with open_warehouse(settings, read_only=True) as con:
+        folder = archive_dir(con)
+        sha = con.execute("SELECT content_sha256 FROM raw_bodies").fetchall()[0][0]
+    path = body_path(folder, sha)
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.write_bytes(path.read_bytes()[:-9] + b"\x00" * 9)  # damaged gzip trailer
+    with pytest.raises(IngestError, match=f"archived body {path}"):
+        reparse(settings, ["records"])
+    path.unlink()
+    with pytest.raises(IngestError, match=f"body {sha} is recorded but its file {path} is "
+                                          "missing"):
+        reparse(settings, ["records"])

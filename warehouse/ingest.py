@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
+from warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
 from warehouse.db import fetch_one
 from warehouse.history import (
     SPECS,
@@ -92,10 +93,11 @@ def archive(con: duckdb.DuckDBPyConnection, source: str, parser: str,
                 "(SELECT unnest($shas))", {"shas": list(new_bodies)}).fetchall()}
             fresh = [(sha, b) for sha, b in new_bodies.items() if sha not in known]
             if fresh:
+                folder = archive_dir(con)
+                for sha, body in fresh:  # files first: a committed row always has its file
+                    write_body(folder, sha, body.content or b"")
                 con.register("new_bodies", pa.table({
                     "content_sha256": [sha for sha, _ in fresh],
-                    "body_zlib": pa.array([zlib.compress(b.content or b"", 6)
-                                           for _, b in fresh], pa.binary()),
                     "bytes": [len(b.content or b"") for _, b in fresh],
                     "first_seen_at": pa.array([b.fetched_at for _, b in fresh],
                                               pa.timestamp("us", tz="UTC")),
@@ -126,10 +128,24 @@ def archive(con: duckdb.DuckDBPyConnection, source: str, parser: str,
 
 
 def load_body(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
-    row = fetch_one(con, "SELECT body_zlib FROM raw_bodies WHERE content_sha256 = ?", [sha256])
-    if row is None:
-        raise IngestError(f"body {sha256} is not in the archive")
-    return zlib.decompress(row[0])
+    """An archived body: its file, or for bodies stored before migration 0006 the inline
+    copy."""
+    folder = archive_dir(con)
+    try:
+        content = read_body(folder, sha256)
+    except ArchiveError as error:
+        raise IngestError(str(error)) from None
+    if content is not None:
+        return content
+    row = fetch_one(con, "SELECT body_zlib FROM raw_bodies_inline WHERE content_sha256 = ?",
+                    [sha256])
+    if row is not None:
+        return zlib.decompress(row[0])
+    if fetch_one(con, "SELECT 1 FROM raw_bodies WHERE content_sha256 = ?", [sha256]):
+        raise IngestError(f"body {sha256} is recorded but its file "
+                          f"{body_path(folder, sha256)} is missing (was the archive folder "
+                          "left behind when the database was copied?)")
+    raise IngestError(f"body {sha256} is not in the archive")
 
 
 def find_duplicate(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime,
