@@ -22,7 +22,7 @@ from collectors.fetch import tls_context
 from records import plain, printable
 from settings import ChannelSettings, Settings, secret_from_env
 from warehouse.db import open_warehouse
-from warehouse.outbox import Attempt, channel_added_at, enqueue, record_attempts
+from warehouse.outbox import Attempt, channel_window, enqueue, record_attempts
 
 log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"
@@ -59,11 +59,14 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
     queries.ensure_installed(settings)
     with open_warehouse(settings) as con:
         for channel in settings.channels:
-            since = channel_added_at(con, channel.name, now)
-            _, rows = queries.rows(con, ALERTS_SQL, {"since": since})
+            window = channel_window(con, channel.name, now)
+            if window is None:
+                continue  # no run since the last pass: no alert can be new
+            _, rows = queries.rows(con, ALERTS_SQL, {"since": window.since,
+                                                     "cheapest_since": window.added_at})
             chosen = [dict(a, message=printable(a["message"]), payload=payload(
                 dict(a, message=printable(a["message"])))) for a in rows if wanted(channel, a)]
-            queued += enqueue(con, channel.name, chosen, now)
+            queued += enqueue(con, channel.name, chosen, now, window.through_run)
     return queued
 
 

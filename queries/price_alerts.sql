@@ -9,8 +9,10 @@
 --   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
 -- Changes found on a source's first run are its initial load, not news.
 -- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
--- the price_alerts view is every alert ever.
-CREATE OR REPLACE MACRO price_alerts_since(since) AS TABLE
+-- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
+-- separate bound for new_cheapest, whose time is when the winner's price began: an offer
+-- can become the cheapest long after that, when a cheaper one rises or goes away.
+CREATE OR REPLACE MACRO price_alerts_window(since, cheapest_since) AS TABLE
 WITH first_runs AS (
     SELECT source, min(observed_at) AS first_at FROM runs
     WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
@@ -92,7 +94,10 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
        END AS message,
        run_id, unit
 FROM everything
-WHERE detected_at >= since;
+WHERE detected_at >= CASE WHEN kind = 'new_cheapest' THEN cheapest_since ELSE since END;
+
+CREATE OR REPLACE MACRO price_alerts_since(since) AS TABLE
+SELECT * FROM price_alerts_window(since, since);
 
 CREATE OR REPLACE VIEW price_alerts AS
 SELECT * FROM price_alerts_since(TIMESTAMPTZ '-infinity');

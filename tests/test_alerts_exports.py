@@ -131,3 +131,57 @@ def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
         "provider,model,canonical_model,route")
     assert datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None
     assert datetime.now(UTC) >= datetime.fromisoformat(manifest["exported_at"])
+
+
+def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(tmp_path, receiver,
+                                                                     monkeypatch) -> None:
+    """The outbox remembers the newest run each channel has seen: a pass reads only later
+    runs' changes, from the earliest observation among them, so a run that lands late (a
+    spooled run, a backfill) still gives its alerts."""
+    from warehouse.db import open_warehouse
+    from warehouse.outbox import channel_window
+
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver, kinds=["price_drop"])
+    ingest(settings, "2026-01-01", price_line("m", "10"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0
+    ingest(settings, "2026-01-05", price_line("m", "10"), price_line("n", "1"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-05")) == 0
+    with open_warehouse(settings) as con:  # nothing landed since: no pass at all
+        assert channel_window(con, "hook", at("2026-01-06")) is None
+    ingest(settings, "2026-01-03", price_line("m", "7"))  # lands late, between the two
+    with open_warehouse(settings) as con:
+        window = channel_window(con, "hook", at("2026-01-06"))
+    assert window is not None and (window.since, window.through_run) == (at("2026-01-03"), 3)
+    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    assert alerts.deliver_pending(settings) == (1, 0)
+    (body, _), = receiver.received
+    sent = json.loads(body)
+    assert (sent["old_price"], sent["new_price"], sent["detected_at"]) == \
+        ("10", "7", "2026-01-03T00:00:00Z")
+
+
+def offered(model: str, price: str) -> list[str]:
+    """A text model with one price for input and output, as cheapest_per_capability needs."""
+    return [price_line(model, price), price_line(model, price, "output"),
+            json.dumps({"kind": "offer", "source": "records", "provider": "openrouter",
+                        "model": model, "output_modalities": ["text"]})]
+
+
+def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
+        tmp_path, receiver, monkeypatch) -> None:
+    """new_cheapest is dated when the winner's price began, which can be before the runs
+    a pass reads: it is looked for since the channel was added."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver, kinds=["new_cheapest"])
+    ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-02", *offered("m", "10"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-02")) == 0  # m is still cheapest
+    ingest(settings, "2026-01-03", *offered("m", "20"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 1
+    assert alerts.deliver_pending(settings) == (1, 0)
+    (body, _), = receiver.received
+    sent = json.loads(body)
+    assert (sent["kind"], sent["model"], sent["component"], sent["new_price"],
+            sent["detected_at"]) == ("new_cheapest", "n", "text", "11", "2026-01-02T00:00:00Z")

@@ -29,7 +29,13 @@ def _as_schema_5(settings: Settings) -> None:
         _undo_6(con)
 
 
+def _undo_7(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE alert_channels DROP COLUMN seen_through_run")
+    con.execute("DELETE FROM schema_migrations WHERE version = 7")
+
+
 def _undo_6(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_7(con)
     folder = archive_dir(con)
     shas, sizes, seen = zip(*con.execute(
         "SELECT content_sha256, bytes, first_seen_at FROM raw_bodies").fetchall(), strict=True)

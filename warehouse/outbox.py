@@ -19,27 +19,50 @@ from warehouse.ingest import transaction
 RETRY_MAX_S = 3600
 
 
-def channel_added_at(con: duckdb.DuckDBPyConnection, channel: str, now: datetime) -> datetime:
-    """When a channel first appeared; alerts older than that are not sent on it."""
-    row = con.execute("SELECT added_at FROM alert_channels WHERE channel = ?",
-                      [channel]).fetchall()
+@dataclass(frozen=True)
+class ChannelWindow:
+    """What one enqueue pass reads for a channel: the changes of the runs it has not seen,
+    so the work per pass stays the size of those runs, not of the history."""
+
+    added_at: datetime  # nothing older is sent on the channel
+    since: datetime     # the earliest time among the runs not seen yet
+    through_run: int    # the newest run this pass covers
+
+
+def channel_window(con: duckdb.DuckDBPyConnection, channel: str,
+                   now: datetime) -> ChannelWindow | None:
+    """The window of the next pass; None when no run landed since the last one.
+
+    Run ids grow in commit order (one writer at a time), so `run_id > seen` are exactly the
+    runs committed since; a run spooled while the file was locked lands later with its
+    original observation time, which the window then reaches back to."""
+    row = con.execute("SELECT added_at, seen_through_run FROM alert_channels "
+                      "WHERE channel = ?", [channel]).fetchall()
     if row:
-        return row[0][0]
-    con.execute("INSERT INTO alert_channels VALUES (?, ?)", [channel, now])
-    return now
+        added_at, seen = row[0]
+    else:
+        con.execute("INSERT INTO alert_channels (channel, added_at) VALUES (?, ?)",
+                    [channel, now])
+        added_at, seen = now, None
+    earliest, newest = con.execute(
+        "SELECT min(least(observed_at, started_at)), max(run_id) FROM runs "
+        "WHERE run_id > ?", [-1 if seen is None else seen]).fetchall()[0]
+    if newest is None:
+        return None
+    since = added_at if seen is None else max(added_at, earliest)
+    return ChannelWindow(added_at, since, int(newest))
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[str, Any]],
-            now: datetime) -> int:
-    """Add alerts not yet in this channel's outbox. Returns how many were new."""
-    if not alerts:
-        return 0
+            now: datetime, through_run: int) -> int:
+    """Add alerts not yet in this channel's outbox and mark the runs seen, together.
+    Returns how many were new."""
     con.register("new_alerts", pa.table({
-        "alert_id": [a["alert_id"] for a in alerts],
-        "kind": [a["kind"] for a in alerts],
-        "provider": [a["provider"] for a in alerts],
-        "message": [a["message"] for a in alerts],
-        "payload": [a["payload"] for a in alerts],
+        "alert_id": pa.array([a["alert_id"] for a in alerts], pa.string()),
+        "kind": pa.array([a["kind"] for a in alerts], pa.string()),
+        "provider": pa.array([a["provider"] for a in alerts], pa.string()),
+        "message": pa.array([a["message"] for a in alerts], pa.string()),
+        "payload": pa.array([a["payload"] for a in alerts], pa.string()),
         "detected_at": pa.array([a["detected_at"] for a in alerts],
                                 pa.timestamp("us", tz="UTC")),
     }))
@@ -51,7 +74,9 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
                 "SELECT alert_id, $channel, kind, provider, message, payload, detected_at, $now, "
                 "'pending', $now FROM new_alerts n WHERE NOT EXISTS (SELECT 1 FROM alert_outbox "
                 "o WHERE o.alert_id = n.alert_id AND o.channel = $channel)",
-                {"channel": channel, "now": now}).fetchall()
+                {"channel": channel, "now": now}).fetchall() if alerts else [(0,)]
+            con.execute("UPDATE alert_channels SET seen_through_run = ? WHERE channel = ?",
+                        [through_run, channel])
     finally:
         con.unregister("new_alerts")
     return int(rows[0][0]) if rows else 0

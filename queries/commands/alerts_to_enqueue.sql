@@ -1,3 +1,5 @@
--- Alert delivery: alerts since a time, with the URL the detecting run fetched.
+-- Alert delivery: the alerts of the runs a channel has not seen yet ($since is the earliest
+-- of them; new_cheapest from $cheapest_since, when the channel was added), with the URL the
+-- detecting run fetched.
 SELECT a.*, (SELECT min(url) FROM fetch_log f WHERE f.run_id = a.run_id) AS source_url
-FROM price_alerts_since($since) a ORDER BY detected_at, alert_id
+FROM price_alerts_window($since, $cheapest_since) a ORDER BY detected_at, alert_id
