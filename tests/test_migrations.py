@@ -107,6 +107,7 @@ def test_missing_or_damaged_body_file_is_named(settings: Settings) -> None:
         sha = con.execute("SELECT content_sha256 FROM raw_bodies").fetchall()[0][0]
     path = body_path(folder, sha)
     assert path.stat().st_mode & 0o777 == 0o600
+    assert {p.stat().st_mode & 0o777 for p in (folder, path.parent)} == {0o700}
     path.write_bytes(path.read_bytes()[:-9] + b"\x00" * 9)  # damaged gzip trailer
     with pytest.raises(IngestError, match=f"archived body {path}"):
         reparse(settings, ["records"])

@@ -57,7 +57,8 @@ def write_body(folder: Path, sha256: str, content: bytes) -> Path:
     if final.exists():
         return final
     mode = _database_mode(folder)
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.mkdir(exist_ok=True, mode=0o700)  # mkdir(parents=True) ignores mode for parents
+    final.parent.mkdir(exist_ok=True, mode=0o700)
     temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     # mtime=0: the same body always gives the same file
     data = gzip.compress(content, compresslevel=6, mtime=0)
