@@ -74,7 +74,7 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
                 "SELECT alert_id, $channel, kind, provider, message, payload, detected_at, $now, "
                 "'pending', $now FROM new_alerts n WHERE NOT EXISTS (SELECT 1 FROM alert_outbox "
                 "o WHERE o.alert_id = n.alert_id AND o.channel = $channel)",
-                {"channel": channel, "now": now}).fetchall() if alerts else [(0,)]
+                {"channel": channel, "now": now}).fetchall()
             con.execute("UPDATE alert_channels SET seen_through_run = ? WHERE channel = ?",
                         [through_run, channel])
     finally:
