@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 
-import queries
-from collectors.fetch import tls_context
-from records import plain, printable
-from settings import ChannelSettings, Settings, secret_from_env
-from warehouse.db import open_warehouse
-from warehouse.outbox import Attempt, channel_window, enqueue, record_attempts
+from pricewatch import queries
+from pricewatch.collectors.fetch import tls_context
+from pricewatch.records import plain, printable
+from pricewatch.settings import ChannelSettings, Settings, secret_from_env
+from pricewatch.warehouse.db import open_warehouse
+from pricewatch.warehouse.outbox import Attempt, channel_window, enqueue, record_attempts
 
 log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import queries
-from settings import Settings
+from pricewatch import queries
+from pricewatch.settings import Settings
 
 TABLES = ("price_history", "offer_history", "rate_limit_history", "provider_directory_history",
           "runs")

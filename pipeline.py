@@ -16,8 +16,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import queries
-from collectors.base import (
+from pricewatch import queries
+from pricewatch.collectors.base import (
     ParseError,
     PlanContext,
     Source,
@@ -25,12 +25,12 @@ from collectors.base import (
     parse_bodies,
     sources_for,
 )
-from collectors.fetch import Fetcher, FetchError, Request
-from records import FetchedBody, ParseResult
-from settings import Settings, secret_from_env
-from warehouse import state
-from warehouse.db import DatabaseLocked, open_warehouse
-from warehouse.ingest import (
+from pricewatch.collectors.fetch import Fetcher, FetchError, Request
+from pricewatch.records import FetchedBody, ParseResult
+from pricewatch.settings import Settings, secret_from_env
+from pricewatch.warehouse import state
+from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
+from pricewatch.warehouse.ingest import (
     RebuildReport,
     RunOutcome,
     archive,
@@ -60,7 +60,7 @@ def run_source_name(parser: str, parsed: ParseResult) -> str:
 
 def configure(settings: Settings) -> None:
     """Apply settings that choose what a parser keeps (the Hugging Face providers)."""
-    from collectors import nscale
+    from pricewatch.collectors import nscale
 
     nscale.configure(settings)
 

@@ -26,12 +26,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-import alerts
-import exports
-import pipeline
-from collectors.base import Source, sources_for
-from settings import Settings
-from warehouse.db import WarehouseError
+from pricewatch import alerts, exports, pipeline
+from pricewatch.collectors.base import Source, sources_for
+from pricewatch.settings import Settings
+from pricewatch.warehouse.db import WarehouseError
 
 log = logging.getLogger("pricewatch.daemon")
 HEARTBEAT_S = 2.0  # how often the main loop rewrites the heartbeat file

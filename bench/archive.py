@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -32,11 +31,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from records import FetchedBody
-from warehouse.db import open_db
-from warehouse.ingest import archive
+from pricewatch.records import FetchedBody
+from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.ingest import archive
 
 INLINE_DDL = ("CREATE TABLE raw_bodies (content_sha256 VARCHAR PRIMARY KEY, body_zlib BLOB "
               "NOT NULL, bytes BIGINT NOT NULL, first_seen_at TIMESTAMPTZ NOT NULL)")

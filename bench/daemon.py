@@ -26,11 +26,10 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from pricewatch.warehouse.db import open_db
+from tests import fake_provider as fp
 
-import fake_provider as fp  # noqa: E402
-from warehouse.db import open_db  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 
@@ -83,7 +82,7 @@ webhook_url = "{hook.url}"
 """)
         log_file = (Path(tmp) / "daemon.log").open("w+")  # a pipe nobody reads would fill
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "cli", "run", "--now", "openrouter.models",
+            [sys.executable, "-m", "pricewatch", "run", "--now", "openrouter.models",
              "openrouter.providers", "openrouter.limits", "nscale.hf-router",
              "--config", str(config)], cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=log_file, text=True)

@@ -17,7 +17,6 @@ import argparse
 import json
 import random
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,12 +25,10 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from records import ParseResult, PriceRecord
-from warehouse.db import open_db
-from warehouse.history import PRICES
-from warehouse.ingest import record_run
+from pricewatch.records import ParseResult, PriceRecord
+from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.history import PRICES
+from pricewatch.warehouse.ingest import record_run
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 COMPONENTS = ("input", "output", "cache_read", "cache_write", "reasoning")

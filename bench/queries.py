@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from pricewatch import queries
+from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_db
 
-import queries  # noqa: E402
-from settings import load_settings  # noqa: E402
-from warehouse.db import open_db  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 START = NOW - timedelta(days=730)

@@ -15,18 +15,16 @@ import argparse
 import asyncio
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from pricewatch import pipeline
+from pricewatch.collectors.fetch import Fetcher
+from pricewatch.settings import FetchSettings, load_settings
+from tests import fake_provider as fp
 
-import fake_provider as fp  # noqa: E402
-import pipeline  # noqa: E402
-from collectors.fetch import Fetcher  # noqa: E402
-from settings import FetchSettings, load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "openrouter"
 

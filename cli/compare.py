@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-import queries
-from cli.main import ConfigOption, DbOption, _errors_to_exit, _settings, app
-from cli.output import emit, text
-from cli.views import _check_models, monthly_cost, parse_tokens
-from records import plain
+from pricewatch import queries
+from pricewatch.cli.main import ConfigOption, DbOption, _errors_to_exit, _settings, app
+from pricewatch.cli.output import emit, text
+from pricewatch.cli.views import _check_models, monthly_cost, parse_tokens
+from pricewatch.records import plain
 
 COMPARE_SQL = queries.command_sql("compare")
 

@@ -26,14 +26,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-import pipeline
-import queries
-from cli.output import emit, errors, fail, warn
-from collectors.base import PARSERS, ParseError, get_parser, run_parser
-from records import RecordError, parse_timestamp, to_jsonl
-from settings import Settings, SettingsError, load_settings
-from warehouse.db import WarehouseError, open_warehouse
-from warehouse.ingest import IngestError
+from pricewatch import pipeline, queries
+from pricewatch.cli.output import emit, errors, fail, warn
+from pricewatch.collectors.base import PARSERS, ParseError, get_parser, run_parser
+from pricewatch.records import RecordError, parse_timestamp, to_jsonl
+from pricewatch.settings import Settings, SettingsError, load_settings
+from pricewatch.warehouse.db import WarehouseError, open_warehouse
+from pricewatch.warehouse.ingest import IngestError
 
 app = typer.Typer(
     name="pricewatch",
@@ -295,8 +294,7 @@ def run(
     db: DbOption = None, config: ConfigOption = None,
 ) -> None:
     """The daemon: collect on a schedule, deliver alerts, export; SIGTERM ends it (exit 0)."""
-    import scheduler
-
+    from pricewatch import scheduler
     with _errors_to_exit():
         settings = _settings(db, config)
         if settings.daemon.log_format == "json":
@@ -323,8 +321,7 @@ def export(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Write the history tables and the views for dashboards, atomically, with a manifest."""
-    import exports
-
+    from pricewatch import exports
     with _errors_to_exit():
         manifest = exports.export(_settings(db, config), out, output_format)
         emit([{"file": f"{name}.{output_format}", "rows": rows}
@@ -340,6 +337,6 @@ def sources(as_json: JsonOption = False) -> None:
          ["source", "description"], as_json=as_json)
 
 
-from cli import compare, views  # noqa: E402,F401  (register their commands on `app`)
+from pricewatch.cli import compare, views  # noqa: E402,F401  (register their commands on `app`)
 
 __all__ = ["app"]

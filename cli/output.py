@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from records import plain, printable
+from pricewatch.records import plain, printable
 
 console = Console()
 errors = Console(stderr=True)

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-import queries
-from cli.main import ConfigOption, DbOption, JsonOption, _errors_to_exit, _settings, app
-from cli.output import emit
-from records import ONE_MILLION, parse_timestamp
+from pricewatch import queries
+from pricewatch.cli.main import ConfigOption, DbOption, JsonOption, _errors_to_exit, _settings, app
+from pricewatch.cli.output import emit
+from pricewatch.records import ONE_MILLION, parse_timestamp
 
 CAPABILITIES = ("text", "reasoning", "coding", "vision", "audio", "tool_use",
                 "structured_output", "long_context", "image_generation", "embeddings", "free")
@@ -153,8 +153,7 @@ def alerts_test(
     db: DbOption = None, config: ConfigOption = None,
 ) -> None:
     """Send a test message through one configured channel."""
-    import alerts as delivery
-
+    from pricewatch import alerts as delivery
     with _errors_to_exit():
         try:
             delivery.send_test(_settings(db, config), channel)

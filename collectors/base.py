@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from pydantic import SecretStr
 
-from collectors.fetch import Request
-from records import AnyRecord, ParseResult, RecordError, parse_jsonl
+from pricewatch.collectors.fetch import Request
+from pricewatch.records import AnyRecord, ParseResult, RecordError, parse_jsonl
 
 
 class ParseError(ValueError):
@@ -142,7 +142,7 @@ def register_source(source: Source) -> Source:
 
 def sources_for(selection: Sequence[str]) -> list[Source]:
     """Sources by provider (`openrouter`) or by name (`openrouter.models`), in order."""
-    from collectors import sources  # noqa: F401  (registers every source)
+    from pricewatch.collectors import sources  # noqa: F401  (registers every source)
 
     if not selection:
         return list(SOURCES.values())
@@ -161,7 +161,7 @@ def register(parser: Parser) -> Parser:
 
 
 def get_parser(name: str) -> Parser:
-    from collectors import sources  # noqa: F401  (registers every parser)
+    from pricewatch.collectors import sources  # noqa: F401  (registers every parser)
 
     try:
         return PARSERS[name]

@@ -24,8 +24,8 @@ import certifi
 import httpx
 import stamina
 
-from records import FetchedBody
-from settings import FetchSettings
+from pricewatch.records import FetchedBody
+from pricewatch.settings import FetchSettings
 
 log = logging.getLogger("pricewatch.fetch")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from collectors.base import (
+from pricewatch.collectors.base import (
     ParseError,
     Parser,
     PlanContext,
@@ -27,9 +27,9 @@ from collectors.base import (
     register_source,
     to_decimal,
 )
-from collectors.fetch import Request
-from records import MAX_PRICE, AnyRecord, RecordError, validate_record
-from settings import Settings
+from pricewatch.collectors.fetch import Request
+from pricewatch.records import MAX_PRICE, AnyRecord, RecordError, validate_record
+from pricewatch.settings import Settings
 
 MODELS = "nscale.models"
 HF_ROUTER = "nscale.hf-router"

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from collectors.base import (
+from pricewatch.collectors.base import (
     ParseError,
     ParseOutput,
     Parser,
@@ -27,9 +27,9 @@ from collectors.base import (
     register_source,
     to_decimal,
 )
-from collectors.fetch import Request
-from records import ONE_MILLION, AnyRecord, PriceRecord, RecordError, validate_record
-from settings import Settings
+from pricewatch.collectors.fetch import Request
+from pricewatch.records import ONE_MILLION, AnyRecord, PriceRecord, RecordError, validate_record
+from pricewatch.settings import Settings
 
 MODELS = "openrouter.models"
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from bs4 import BeautifulSoup
 
-from collectors.base import (
+from pricewatch.collectors.base import (
     ParseError,
     ParseOutput,
     Parser,
@@ -25,9 +25,9 @@ from collectors.base import (
     register,
     register_source,
 )
-from collectors.fetch import Request
-from records import AnyRecord, validate_record
-from settings import Settings
+from pricewatch.collectors.fetch import Request
+from pricewatch.records import AnyRecord, validate_record
+from pricewatch.settings import Settings
 
 LIMITS = "openrouter.limits"
 SCOPE = ":free models"

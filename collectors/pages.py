@@ -12,7 +12,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
-from collectors.base import ParseError
+from pricewatch.collectors.base import ParseError
 
 _MARKUP = re.compile(r"<(?:html|body|table|tr|td|th|p|div|li|br|h[1-6]|ul|section)\b",
                      re.IGNORECASE)

@@ -1,3 +1,3 @@
 """Imports every provider module so that their parsers and sources are registered."""
 
-from collectors import base, nscale, openrouter, openrouter_limits, vertex  # noqa: F401
+from pricewatch.collectors import base, nscale, openrouter, openrouter_limits, vertex  # noqa: F401

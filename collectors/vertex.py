@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from collectors import vertex_pricing, vertex_quotas, vertex_skus
-from collectors.base import PlanContext, Source, register_source
-from collectors.fetch import Request
-from settings import Settings
+from pricewatch.collectors import vertex_pricing, vertex_quotas, vertex_skus
+from pricewatch.collectors.base import PlanContext, Source, register_source
+from pricewatch.collectors.fetch import Request
+from pricewatch.settings import Settings
 
 KEY_ENV = "GOOGLE_CLOUD_API_KEY"
 PAGE_SIZE = 5000

@@ -29,9 +29,9 @@ from decimal import Decimal, InvalidOperation
 
 from bs4 import Tag
 
-from collectors import pages
-from collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
-from collectors.vertex_names import (
+from pricewatch.collectors import pages
+from pricewatch.collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
+from pricewatch.collectors.vertex_names import (
     DATE,
     PROVIDER,
     display_name,
@@ -40,7 +40,7 @@ from collectors.vertex_names import (
     parse_date,
     tokens,
 )
-from records import AnyRecord, OfferRecord, PriceRecord, validate_record
+from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, validate_record
 
 PRICING = "vertex.pricing"
 

@@ -18,10 +18,10 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from collectors import pages
-from collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
-from collectors.vertex_names import PROVIDER, model_slug
-from records import AnyRecord, validate_record
+from pricewatch.collectors import pages
+from pricewatch.collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
+from pricewatch.collectors.vertex_names import PROVIDER, model_slug
+from pricewatch.records import AnyRecord, validate_record
 
 QUOTAS = "vertex.quotas"
 DSQ_NOTE = "dynamic shared quota, no fixed per-model quota"

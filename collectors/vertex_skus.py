@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from collectors.base import (
+from pricewatch.collectors.base import (
     ParseError,
     ParseOutput,
     Parser,
@@ -30,8 +30,8 @@ from collectors.base import (
     register,
     to_decimal,
 )
-from collectors.vertex_names import PROVIDER, model_slug
-from records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
+from pricewatch.collectors.vertex_names import PROVIDER, model_slug
+from pricewatch.records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
 
 SKUS = "vertex.skus"
 SERVICE_ID = "C7E2-9256-1C43"

@@ -18,8 +18,8 @@ from typing import Any
 
 import duckdb
 
-from settings import Settings
-from warehouse.db import fetch_one, open_warehouse
+from pricewatch.settings import Settings
+from pricewatch.warehouse.db import fetch_one, open_warehouse
 
 # Creation order: each file may use the ones before it.
 VIEWS = (
@@ -34,12 +34,12 @@ VIEWS = (
 
 def command_sql(name: str) -> str:
     """A query one command runs (queries/commands/NAME.sql): read-only, not a view."""
-    return resources.files("queries").joinpath("commands", f"{name}.sql").read_text(
+    return resources.files("pricewatch.queries").joinpath("commands", f"{name}.sql").read_text(
         encoding="utf-8")
 
 
 def view_sql(name: str) -> str:
-    return resources.files("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return resources.files("pricewatch.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
 def view_settings(settings: Settings) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from settings import Settings, load_settings
+from pricewatch.settings import Settings, load_settings
 
 # Quick by default; `HYPOTHESIS_PROFILE=long pytest` runs ten times the examples.
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}

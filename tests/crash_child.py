@@ -13,8 +13,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline import ingest_body
-from settings import load_settings
+from pricewatch.pipeline import ingest_body
+from pricewatch.settings import load_settings
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,15 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import fake_provider as fp
 import pytest
+from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
-import alerts
-import fake_provider as fp
-import pipeline
-from cli.main import app
-from conftest import fixture_path, jsonl, price_line
-from settings import load_settings
+from pricewatch import alerts, pipeline
+from pricewatch.cli.main import app
+from pricewatch.settings import load_settings
 
 runner = CliRunner()
 SECRET = "whsec-unit-test"
@@ -138,8 +137,8 @@ def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(tmp_path, r
     """The outbox remembers the newest run each channel has seen: a pass reads only later
     runs' changes, from the earliest observation among them, so a run that lands late (a
     spooled run, a backfill) still gives its alerts."""
-    from warehouse.db import open_warehouse
-    from warehouse.outbox import channel_window
+    from pricewatch.warehouse.db import open_warehouse
+    from pricewatch.warehouse.outbox import channel_window
 
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
     settings = settings_for(tmp_path, receiver, kinds=["price_drop"])

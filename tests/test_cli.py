@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
-from cli.main import app
-from conftest import fixture_path, jsonl, price_line
+from pricewatch.cli.main import app
 
 runner = CliRunner()
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()

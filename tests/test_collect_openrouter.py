@@ -7,13 +7,13 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
+import fake_provider as fp
 import pytest
+from conftest import fixture_path, write_config
 from typer.testing import CliRunner
 
-import fake_provider as fp
-from cli.main import app
-from conftest import fixture_path, write_config
-from warehouse.db import open_db
+from pricewatch.cli.main import app
+from pricewatch.warehouse.db import open_db
 
 runner = CliRunner()
 API = "/api/v1"

@@ -10,8 +10,8 @@ from pathlib import Path
 WRITER = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime, timedelta
-    import pipeline
-    from settings import load_settings
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
     settings = load_settings(db_path=sys.argv[1], lock_timeout_s=30)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(int(sys.argv[2])):
@@ -27,7 +27,7 @@ WRITER = textwrap.dedent("""
 
 READER = textwrap.dedent("""
     import sys, time
-    from warehouse.db import open_db
+    from pricewatch.warehouse.db import open_db
     deadline = time.monotonic() + float(sys.argv[2])
     queries = 0
     while time.monotonic() < deadline:
@@ -56,7 +56,7 @@ def test_writer_and_reader_processes_both_finish(tmp_path: Path) -> None:
     assert reader.returncode == 0, r_err
     assert "writer done" in w_out
     assert int(r_out.split()[-1]) > 10
-    from warehouse.db import open_db
+    from pricewatch.warehouse.db import open_db
 
     with open_db(db, read_only=True) as con:
         assert con.execute("SELECT count(*), count(DISTINCT observed_at) FROM runs"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.bodies import body_path
+from pricewatch.warehouse.bodies import body_path
 
 CHILD = Path(__file__).parent / "crash_child.py"
 RUNS, RECORDS = 40, 3000

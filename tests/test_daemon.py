@@ -14,11 +14,11 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 import fake_provider as fp
+import pytest
 from conftest import fixture_path, write_config
-from warehouse.db import open_db
+
+from pricewatch.warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
 HF = "hf-router-models-2026-06-19.json"
@@ -38,7 +38,7 @@ def hf_body(factor: str | None = None) -> bytes:
 READER = textwrap.dedent("""
     import sys, time, glob
     import duckdb
-    from warehouse.db import open_db
+    from pricewatch.warehouse.db import open_db
     db, exports, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     deadline, queries, files = time.monotonic() + seconds, 0, 0
     while time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def test_daemon_end_to_end(setup) -> None:
     env = dict(os.environ, PW_TEST_WEBHOOK_SECRET=SECRET)
     log = (tmp_path / "daemon.log").open("w")  # a pipe nobody reads would fill and block
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "cli", "run", "--now", "nscale.hf-router",
+        [sys.executable, "-m", "pricewatch", "run", "--now", "nscale.hf-router",
          "--config", str(config)], cwd=root, env=env, stdout=log, stderr=log, text=True)
     reader = None
     try:

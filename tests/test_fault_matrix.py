@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import fake_provider as fp
 import pytest
+from conftest import fixture_path, write_config
 from test_collect_openrouter import API, CHOSEN, LIMITS_PAGE, load
 from test_vertex_sources import PAGE_1, PAGE_2
-
-import fake_provider as fp
-import pipeline
-from conftest import fixture_path, write_config
-from settings import Settings, load_settings
 from vertex_pages import july_2026_page
-from warehouse.db import open_db
+
+from pricewatch import pipeline
+from pricewatch.settings import Settings, load_settings
+from pricewatch.warehouse.db import open_db
 
 DATA = Path(__file__).parent / "data"
 SKUS = "/v1/services/C7E2-9256-1C43/skus"

@@ -8,11 +8,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import fake_provider as fp
 import pytest
 
-import fake_provider as fp
-from collectors.fetch import Fetcher, FetchError, Request, redact, retry_after_seconds
-from settings import FetchSettings
+from pricewatch.collectors.fetch import Fetcher, FetchError, Request, redact, retry_after_seconds
+from pricewatch.settings import FetchSettings
 
 BODY = b'{"data": [1, 2, 3]}'
 

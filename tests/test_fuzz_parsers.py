@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import fixture_path
 from hypothesis import given
 from hypothesis import strategies as st
 from test_vertex_sources import PAGE_1
-
-from collectors.base import ParseError, get_parser, run_parser
-from conftest import fixture_path
-from records import PriceRecord, RateLimitRecord, RecordError
 from vertex_pages import july_2026_page
+
+from pricewatch.collectors.base import ParseError, get_parser, run_parser
+from pricewatch.records import PriceRecord, RateLimitRecord, RecordError
 
 NOW_TEXT = "2026-08-01T00:00:00+00:00"
 DATA = Path(__file__).parent / "data"
@@ -163,7 +163,7 @@ def test_mutated_bytes_fail_only_with_typed_errors(source: str, data: st.DataObj
 
 
 def test_every_parser_has_a_seed() -> None:
-    from collectors.base import PARSERS
+    from pricewatch.collectors.base import PARSERS
 
     get_parser("records")
     assert set(PARSERS) == set(SEEDS)

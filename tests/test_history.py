@@ -8,15 +8,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import day, jsonl, price_line
 from hypothesis import given
 from hypothesis import strategies as st
 
-import pipeline
-from conftest import day, jsonl, price_line
-from settings import load_settings
-from warehouse import history
-from warehouse.db import open_db
-from warehouse.ingest import IngestError
+from pricewatch import pipeline
+from pricewatch.settings import load_settings
+from pricewatch.warehouse import history
+from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.ingest import IngestError
 
 MODELS = ("m0", "m1", "m2", "m3")
 COMPONENTS = ("input", "output")
@@ -146,8 +146,8 @@ def test_far_fewer_records_is_suspect_and_closes_nothing(settings) -> None:
 
 
 def test_partial_scope_only_closes_the_models_it_fetched(settings) -> None:
-    from records import ParseResult, parse_jsonl
-    from warehouse.ingest import record_run
+    from pricewatch.records import ParseResult, parse_jsonl
+    from pricewatch.warehouse.ingest import record_run
 
     with open_db(settings.db_path) as con:
         first = parse_jsonl(jsonl(price_line("a", "1"), price_line("b", "1")))
@@ -191,10 +191,10 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
             raise RuntimeError("injected failure")
         return changes
 
-    monkeypatch.setattr("warehouse.ingest.apply_snapshot", explode_on_second_table)
+    monkeypatch.setattr("pricewatch.warehouse.ingest.apply_snapshot", explode_on_second_table)
     with open_db(settings.db_path) as con, pytest.raises(RuntimeError, match="injected"):
-        from records import ParseResult, parse_jsonl
-        from warehouse.ingest import record_run
+        from pricewatch.records import ParseResult, parse_jsonl
+        from pricewatch.warehouse.ingest import record_run
 
         record_run(con, source="records", parser="records", observed_at=day(1),
                    parsed=ParseResult(parse_jsonl(jsonl(price_line("a", "2"), offer))))
@@ -208,7 +208,7 @@ def test_database_file_is_owner_only(settings) -> None:
 
 
 def test_migrations_are_recorded_and_applied_once(tmp_path) -> None:
-    from warehouse.db import SCHEMA_VERSION
+    from pricewatch.warehouse.db import SCHEMA_VERSION
 
     db = tmp_path / "m.duckdb"
     for _ in range(2):
@@ -218,7 +218,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path) -> None:
 
 
 def test_a_newer_schema_is_refused(tmp_path) -> None:
-    from warehouse.db import WarehouseError
+    from pricewatch.warehouse.db import WarehouseError
 
     db = tmp_path / "n.duckdb"
     with open_db(db) as con:
@@ -231,7 +231,7 @@ def test_lock_held_past_the_wait_fails_with_a_clear_message(tmp_path) -> None:
     import subprocess
     import sys
 
-    from warehouse.db import DatabaseLocked
+    from pricewatch.warehouse.db import DatabaseLocked
 
     db = tmp_path / "l.duckdb"
     with open_db(db):

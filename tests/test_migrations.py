@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 import pytest
-
 from conftest import jsonl, price_line
-from pipeline import ingest_body, reparse
-from settings import Settings
-from warehouse.bodies import archive_dir, body_path, read_body
-from warehouse.db import SCHEMA_VERSION, open_warehouse
-from warehouse.history import PRICES, _key_digest
-from warehouse.ingest import IngestError
+
+from pricewatch.pipeline import ingest_body, reparse
+from pricewatch.settings import Settings
+from pricewatch.warehouse.bodies import archive_dir, body_path, read_body
+from pricewatch.warehouse.db import SCHEMA_VERSION, open_warehouse
+from pricewatch.warehouse.history import PRICES, _key_digest
+from pricewatch.warehouse.ingest import IngestError
 
 T1 = datetime(2026, 5, 1, tzinfo=UTC)
 T2 = datetime(2026, 6, 1, tzinfo=UTC)

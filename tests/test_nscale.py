@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import fake_provider as fp
 import pytest
+from conftest import fixture_path, write_config
 from typer.testing import CliRunner
 
-import fake_provider as fp
-from cli.main import app
-from collectors.base import ParseError
-from collectors.nscale import money, parse_hf_router, parse_limits, parse_models
-from conftest import fixture_path, write_config
-from records import MeasurementRecord, OfferRecord, PriceRecord
-from warehouse.db import open_db
+from pricewatch.cli.main import app
+from pricewatch.collectors.base import ParseError
+from pricewatch.collectors.nscale import money, parse_hf_router, parse_limits, parse_models
+from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord
+from pricewatch.warehouse.db import open_db
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
 BUILT = Path(__file__).parent / "data" / "nscale-models-built.json"

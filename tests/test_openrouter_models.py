@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-
-import pipeline
-from collectors.base import ParseError
-from collectors.openrouter import parse_models
 from conftest import fixture_path, jsonl
-from records import OfferRecord, PriceRecord
-from settings import load_settings
-from warehouse.db import open_db
+
+from pricewatch import pipeline
+from pricewatch.collectors.base import ParseError
+from pricewatch.collectors.openrouter import parse_models
+from pricewatch.records import OfferRecord, PriceRecord
+from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_db
 
 CAPTURES = {
     "models-2024-02-18.json": 100,

@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from collectors.base import ParseError, parse_bodies
-from collectors.openrouter import parse_endpoints as parse_endpoints_output
-from collectors.openrouter import parse_key, parse_providers
-from collectors.openrouter_limits import parse_limits
 from conftest import fixture_path
-from records import MeasurementRecord, OfferRecord, PriceRecord, RateLimitRecord
+
+from pricewatch.collectors.base import ParseError, parse_bodies
+from pricewatch.collectors.openrouter import parse_endpoints as parse_endpoints_output
+from pricewatch.collectors.openrouter import parse_key, parse_providers
+from pricewatch.collectors.openrouter_limits import parse_limits
+from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord, RateLimitRecord
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -1,9 +1,16 @@
 from decimal import Decimal
 
 import pytest
-
 from conftest import jsonl, price_line
-from records import PriceRecord, RecordError, decimal_text, parse_jsonl, parse_timestamp, to_jsonl
+
+from pricewatch.records import (
+    PriceRecord,
+    RecordError,
+    decimal_text,
+    parse_jsonl,
+    parse_timestamp,
+    to_jsonl,
+)
 
 
 def test_decimal_text_never_uses_exponents() -> None:

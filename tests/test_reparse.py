@@ -7,13 +7,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-import pipeline
-from collectors.base import PARSERS, get_parser
 from conftest import fixture_path
-from records import PriceRecord
-from settings import load_settings
-from warehouse.db import open_db
+
+from pricewatch import pipeline
+from pricewatch.collectors.base import PARSERS, get_parser
+from pricewatch.records import PriceRecord
+from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_db
 
 CAPTURES = [("models-2025-05-23.json", "2025-05-23"), ("models-2025-12-18.json", "2025-12-18"),
             ("models-2026-01-29.json", "2026-01-29")]

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import jsonl, price_line, write_config
 from rich.console import Console
 from typer.testing import CliRunner
 
-import pipeline
-from cli import output
-from cli.main import app
-from conftest import jsonl, price_line, write_config
-from settings import SettingsError, load_settings
+from pricewatch import pipeline
+from pricewatch.cli import output
+from pricewatch.cli.main import app
+from pricewatch.settings import SettingsError, load_settings
 
 runner = CliRunner()
 EVIL = "evil/[bold]mo\x07del[/bold]\x1b[31m\u202e<script>x</script>,\"=cmd|' /C calc'!A0"

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
-from collectors.base import ParseError, parse_bodies
-from collectors.vertex_pricing import parse_pricing
 from conftest import fixture_path
-from records import OfferRecord, PriceRecord
 from vertex_pages import july_2026_page
+
+from pricewatch.collectors.base import ParseError, parse_bodies
+from pricewatch.collectors.vertex_pricing import parse_pricing
+from pricewatch.records import OfferRecord, PriceRecord
 
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 PriceKey = tuple[str, str, str, str, int]  # model, route, component, tier, threshold

@@ -8,17 +8,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
 import fake_provider as fp
-from cli.main import app
-from collectors.vertex_quotas import parse_quotas
-from collectors.vertex_skus import describe, parse_skus
+import pytest
 from conftest import fixture_path, write_config
-from records import PriceRecord
+from typer.testing import CliRunner
 from vertex_pages import july_2026_page
-from warehouse.db import open_db
+
+from pricewatch.cli.main import app
+from pricewatch.collectors.vertex_quotas import parse_quotas
+from pricewatch.collectors.vertex_skus import describe, parse_skus
+from pricewatch.records import PriceRecord
+from pricewatch.warehouse.db import open_db
 
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
 KEY = "AIza-test-key-0c9d8e7f"
@@ -279,7 +279,7 @@ def test_a_failed_partner_page_makes_a_partial_run(config: Path, server) -> None
 
 
 def test_sku_pages_that_contradict_each_other_leave_the_key_out() -> None:
-    from collectors.base import parse_bodies
+    from pricewatch.collectors.base import parse_bodies
 
     other = {"skus": [sku("Gemini 2.5 Pro Text Input - Predictions", (0, "0", 1300))]}
     result = parse_bodies("vertex.skus", [("p1", json.dumps(PAGE_1).encode()),

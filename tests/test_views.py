@@ -9,13 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
-import pipeline
-import queries
-from cli.main import app
-from conftest import fixture_path, jsonl, price_line
-from settings import load_settings
+from pricewatch import pipeline, queries
+from pricewatch.cli.main import app
+from pricewatch.settings import load_settings
 
 runner = CliRunner()
 CAPTURES = [("models-2025-12-18.json", "2025-12-18"), ("models-2026-01-29.json", "2026-01-29")]
@@ -224,9 +223,9 @@ def test_a_drop_gives_one_alert_with_a_stable_id(tmp_path: Path) -> None:
 
 
 def test_failing_collector_alert(tmp_path: Path) -> None:
-    from records import ParseResult
-    from warehouse.db import open_db
-    from warehouse.ingest import record_run
+    from pricewatch.records import ParseResult
+    from pricewatch.warehouse.db import open_db
+    from pricewatch.warehouse.ingest import record_run
 
     db = tmp_path / "c.duckdb"
     ids = []

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import stamina
 
-from settings import Settings
+from pricewatch.settings import Settings
 
 
 class WarehouseError(RuntimeError):
@@ -39,7 +39,7 @@ class _LockConflict(Exception):
 def _migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every `migrations/NNNN_name.sql`, in order."""
     found = []
-    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+    for entry in resources.files("pricewatch.warehouse").joinpath("migrations").iterdir():
         match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))

@@ -19,8 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from records import AnyRecord, OfferRecord, PriceRecord, ProviderRecord, RateLimitRecord
-from warehouse.db import fetch_one
+from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, ProviderRecord, RateLimitRecord
+from pricewatch.warehouse.db import fetch_one
 
 PRICE_TYPE = pa.decimal128(38, 18)
 

@@ -18,10 +18,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
-from warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
-from warehouse.db import fetch_one
-from warehouse.history import (
+from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
+from pricewatch.warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
+from pricewatch.warehouse.db import fetch_one
+from pricewatch.warehouse.history import (
     SPECS,
     Boundary,
     Changes,

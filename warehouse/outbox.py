@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.ingest import transaction
+from pricewatch.warehouse.ingest import transaction
 
 RETRY_MAX_S = 3600
 
