@@ -19,6 +19,7 @@ import httpx
 
 from pricewatch import queries
 from pricewatch.collectors.fetch import tls_context
+from pricewatch.errors import InputError
 from pricewatch.records import plain, printable
 from pricewatch.settings import ChannelSettings, Settings, secret_from_env
 from pricewatch.warehouse.db import open_warehouse
@@ -134,7 +135,7 @@ def send_test(settings: Settings, name: str) -> None:
     channel = next((c for c in settings.channels if c.name == name), None)
     if channel is None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
-        raise ValueError(f"unknown channel {name!r}; channels: {known}")
+        raise InputError(f"unknown channel {name!r}; channels: {known}")
     now = datetime.now(UTC)
     alert = {"alert_id": "test", "kind": "test", "provider": "pricewatch", "model": "",
              "route": "", "detected_at": now,

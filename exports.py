@@ -11,25 +11,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pricewatch import queries
-from pricewatch.settings import Settings
+import duckdb
 
-TABLES = ("price_history", "offer_history", "rate_limit_history", "provider_directory_history",
-          "runs")
-VIEWS = ("current_prices", "current_price_tiers", "upcoming_prices", "current_offers",
-         "offer_capabilities", "vertex_price_discrepancies",
-         "cheapest_per_capability", "price_changes", "offer_changes", "rate_limit_changes",
-         "price_alerts", "collector_health", "model_identity")
+from pricewatch import queries
+from pricewatch.errors import InputError
+from pricewatch.settings import Settings
+from pricewatch.warehouse.history import SPECS
+
+# The history tables and the runs that bound them; the views come from the database itself.
+TABLES = (*(spec.table for spec in SPECS), "runs")
+
+
+def views_in(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every view installed in the warehouse (a new SQL file in queries/ is exported too)."""
+    return [row[0] for row in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = "
+        "current_database() AND schema_name = 'main' ORDER BY view_name").fetchall()]
 
 
 def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
     """Write every table and view; returns the manifest."""
     if fmt not in ("parquet", "csv"):
-        raise ValueError(f"export format {fmt!r}: use parquet or csv")
+        raise InputError(f"export format {fmt!r}: use parquet or csv")
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with queries.open_gold(settings) as con:
-        for name in TABLES + VIEWS:
+        for name in (*TABLES, *views_in(con)):
             final = out_dir / f"{name}.{fmt}"
             temporary = out_dir / f".{name}.{fmt}.{os.getpid()}.tmp"
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else \

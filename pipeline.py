@@ -6,29 +6,20 @@ cannot be seen doing.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pricewatch import queries
-from pricewatch.collectors.base import (
-    ParseError,
-    PlanContext,
-    Source,
-    get_parser,
-    parse_bodies,
-    sources_for,
-)
+from pricewatch.collectors import get_source, sources_for
+from pricewatch.collectors.base import ParseError, PlanContext, Source, parse_bodies
 from pricewatch.collectors.fetch import Fetcher, FetchError, Request
+from pricewatch.errors import InputError
 from pricewatch.records import FetchedBody, ParseResult
 from pricewatch.settings import Settings, secret_from_env
-from pricewatch.warehouse import state
+from pricewatch.warehouse import spool, state
 from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
 from pricewatch.warehouse.ingest import (
     RebuildReport,
@@ -47,6 +38,13 @@ MAX_PAGES = 500  # a paginated listing longer than this is cut off and the run i
 Progress = Callable[[str, int, int], None]  # (source, done, total)
 
 
+def parse_run(settings: Settings, name: str, bodies: Sequence[tuple[str, bytes]],
+              observed_at: datetime) -> ParseResult:
+    """A run's bodies through its source's parser, with that source's options."""
+    source = get_source(name)
+    return parse_bodies(source, bodies, observed_at, source.options(settings))
+
+
 def run_source_name(parser: str, parsed: ParseResult) -> str:
     """The source a run belongs to: the parser's name, or for `records` the records' own."""
     names = {record.source for record in parsed.records or ()}
@@ -58,13 +56,6 @@ def run_source_name(parser: str, parsed: ParseResult) -> str:
     return names.pop()
 
 
-def configure(settings: Settings) -> None:
-    """Apply settings that choose what a parser keeps (the Hugging Face providers)."""
-    from pricewatch.collectors import nscale
-
-    nscale.configure(settings)
-
-
 def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datetime,
                 url: str) -> RunOutcome:
     """Load a captured body as if it had been collected at `observed_at` (backfill).
@@ -72,10 +63,8 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
     The body is parsed first: a file that does not parse is rejected whole and nothing of
     it is written. A body already ingested at the same time is a no-op (`duplicate`).
     """
-    configure(settings)
-    get_parser(parser)
     observed_at = observed_at.astimezone(UTC)
-    parsed = parse_bodies(parser, [(url, body)], observed_at)
+    parsed = parse_run(settings, parser, [(url, body)], observed_at)
     if parsed.error is not None:
         raise ParseError(parser, parsed.error.removeprefix(f"{parser}: "))
     source = run_source_name(parser, parsed)
@@ -98,16 +87,18 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
 def reparse(settings: Settings, sources: Sequence[str] = (),
             since: datetime | None = None) -> list[RebuildReport]:
     """Rebuild history from the archive with today's parsers, one transaction per source."""
-    configure(settings)
     with open_warehouse(settings) as con:
         known = [row[0] for row in con.execute(
             "SELECT DISTINCT source FROM runs ORDER BY source").fetchall()]
         chosen = list(sources) or known
         unknown = sorted(set(chosen) - set(known))
         if unknown:
-            raise ValueError(f"no archived runs for {', '.join(unknown)}; "
+            raise InputError(f"no archived runs for {', '.join(unknown)}; "
                              f"sources with runs: {', '.join(known) or 'none'}")
-        return [rebuild_source(con, source, parse_bodies, since, settings.suspect_ratio)
+        def parse(name: str, bodies: list[tuple[str, bytes]], at: datetime) -> ParseResult:
+            return parse_run(settings, name, bodies, at)
+
+        return [rebuild_source(con, source, parse, since, settings.suspect_ratio)
                 for source in chosen]
 
 
@@ -115,7 +106,6 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
                   progress: Progress | None = None,
                   fetcher: Fetcher | None = None) -> list[RunOutcome]:
     """One sweep now: every chosen source fetched, archived, parsed and ingested in turn."""
-    configure(settings)
     chosen = sources_for(selection)
     for late in drain_spool(settings):
         _logged(late, time.monotonic())
@@ -149,21 +139,22 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
     try:
         with open_warehouse(settings, read_only=True) as con:
             known = state.validators(con, source.name)
-            catalogue = tuple(state.current_models(con, source.needs_catalogue)
-                              if source.needs_catalogue else ())
+            catalogue = tuple(state.current_models(con, source.needs)
+                              if source.needs else ())
     except DatabaseLocked as error:  # fetch anyway, unconditionally; the bodies are spooled
         known, catalogue, locked = {}, (), str(error)
     else:
         locked = ""
-    if source.needs_catalogue and not catalogue:
+    if source.needs and not catalogue:
         outcome = RunOutcome(source=source.name, status="failed", observed_at=observed_at,
                              message=locked or f"no current catalogue from "
-                                               f"{source.needs_catalogue} to sweep: collect "
-                                               "it first")
+                                               f"{source.needs} to sweep: collect it first")
         return _logged(outcome, started)
-    plan = source.plan(settings, PlanContext(catalogue=catalogue, secrets=secrets))
+    assert source.plan is not None
+    options = source.options(settings)
+    plan = source.plan(options, PlanContext(catalogue=catalogue, secrets=secrets))
     if source.next_page is not None:  # each page names the next: one at a time, unconditional
-        results = await _fetch_pages(settings, fetcher, source, plan, progress)
+        results = await _fetch_pages(options, fetcher, source, plan, progress)
     else:
         results = await _fetch_all(fetcher, source.name, [_conditional(r, known) for r in plan],
                                    progress)
@@ -196,7 +187,7 @@ async def _fetch_all(fetcher: Fetcher, name: str, requests: list[Request],
     return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
-async def _fetch_pages(settings: Settings, fetcher: Fetcher, source: Source,
+async def _fetch_pages(options: object, fetcher: Fetcher, source: Source,
                        first: list[Request], progress: Progress | None
                        ) -> list[FetchedBody | FetchError]:
     """A paginated listing: every page until the last, at most MAX_PAGES; a failed page
@@ -220,7 +211,7 @@ async def _fetch_pages(settings: Settings, fetcher: Fetcher, source: Source,
         results.append(body)
         if progress:
             progress(source.name, len(results), len(results) + 1)
-        following = source.next_page(settings, request, body.content or b"")
+        following = source.next_page(options, request, body.content or b"")
         if following is not None:
             queue.append(following)
     if queue:
@@ -239,7 +230,7 @@ def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
     try:
         return _write_run(settings, source, observed_at, fetched, failed, known)
     except DatabaseLocked as error:
-        where = spool(settings, source.name, observed_at, fetched + failed)
+        where = spool.keep(settings, source.name, observed_at, fetched + failed)
         return RunOutcome(source=source.name, status="failed", observed_at=observed_at,
                           message=f"{error}; the bodies wait in {where} and are archived "
                                   "and ingested by the next run that gets the file")
@@ -259,8 +250,8 @@ def _write_run(settings: Settings, source: Source, observed_at: datetime,
         elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
             parsed = ParseResult([])  # unchanged: nothing to parse
         else:
-            parsed = parse_bodies(source.name, [(b.url, b.content or b"") for b in bodies],
-                                  observed_at)
+            parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
+                                  observed_at, source.options(settings))
             parsed = _with_fetch_errors(source, parsed, errors)
         if note:
             parsed = replace(parsed, warnings=[note, *parsed.warnings])
@@ -269,54 +260,23 @@ def _write_run(settings: Settings, source: Source, observed_at: datetime,
                           content_sha256=digest, suspect_ratio=settings.suspect_ratio)
 
 
-def spool_dir(settings: Settings) -> Path:
-    return settings.db_path.with_name(settings.db_path.name + ".spool")
-
-
-def spool(settings: Settings, source: str, observed_at: datetime,
-          bodies: list[FetchedBody]) -> Path:
-    """Keep a run's bodies on disk when the database stayed locked: nothing is lost."""
-    folder = spool_dir(settings) / f"{observed_at:%Y%m%dT%H%M%S%f}-{source}"
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for index, body in enumerate(bodies):
-        entry = {k: v for k, v in vars(body).items() if k != "content"}
-        entry["fetched_at"] = body.fetched_at.isoformat()
-        if body.content is not None:
-            entry["file"] = f"{index}.body"
-            (folder / entry["file"]).write_bytes(body.content)
-            os.chmod(folder / entry["file"], settings.file_mode)
-        entries.append(entry)
-    meta = folder / "run.json"
-    meta.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
-                                "bodies": entries}))
-    os.chmod(meta, settings.file_mode)
-    return folder
-
-
 def drain_spool(settings: Settings) -> list[RunOutcome]:
-    """Archive and ingest runs that were spooled while the database was locked."""
+    """Archive and ingest runs that were spooled while the database was locked, at their
+    original observation times; stops at the first that still meets the lock."""
     outcomes = []
-    root = spool_dir(settings)
-    for folder in sorted(root.glob("*/run.json")) if root.is_dir() else ():
-        meta = json.loads(folder.read_text())
-        bodies = [FetchedBody(**{k: v for k, v in entry.items() if k != "file"}
-                              | {"fetched_at": datetime.fromisoformat(entry["fetched_at"]),
-                                 "content": (folder.parent / entry["file"]).read_bytes()
-                                 if "file" in entry else None})
-                  for entry in meta["bodies"]]
-        (source,) = sources_for([meta["source"]])
+    for entry in spool.pending(settings):
+        (source,) = sources_for([entry.source])
         try:
             with open_warehouse(settings, read_only=True) as con:
                 known = state.validators(con, source.name)
-            outcome = _write_run(settings, source, datetime.fromisoformat(meta["observed_at"]),
-                                 [b for b in bodies if b.error is None],
-                                 [b for b in bodies if b.error is not None], known,
+            outcome = _write_run(settings, source, entry.observed_at,
+                                 [b for b in entry.bodies if b.error is None],
+                                 [b for b in entry.bodies if b.error is not None], known,
                                  note="archived late from the spool (the database was locked)")
         except DatabaseLocked:
             break  # still locked: the spool waits for the next run
         outcomes.append(outcome)
-        shutil.rmtree(folder.parent)
+        spool.remove(entry)
     return outcomes
 
 
@@ -341,7 +301,7 @@ def _with_fetch_errors(source: Source, parsed: ParseResult,
         notes.append(f"... and {len(errors) - 20} more failed requests")
     if source.sweep:
         return replace(parsed, partial=True, warnings=notes + parsed.warnings)
-    if source.next_page is not None or get_parser(source.name).merge_pages is not None:
+    if source.next_page is not None or source.merge_pages is not None:
         # pages of one snapshot: any model's prices may continue on the page that failed,
         # so the run closes nothing (the fault matrix caught SKU pages cut short)
         return replace(parsed, partial=True, scope_models=set(),

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from pricewatch.errors import InputError, PricewatchError
+
 # The providers pricewatch collects; configuration may add Hugging Face router providers,
 # so the field accepts any lowercase slug.
 PROVIDERS = ("openrouter", "vertex", "nscale")
@@ -73,7 +75,7 @@ PRICE_SCALE = 18
 MAX_PRICE = Decimal(10) ** (38 - PRICE_SCALE)
 
 
-class RecordError(ValueError):
+class RecordError(PricewatchError):
     """Input that is not a valid record. Names the source, the line and the field."""
 
     def __init__(self, source: str, message: str, *, line: int | None = None,
@@ -360,10 +362,10 @@ def parse_timestamp(text: str, what: str = "timestamp") -> datetime:
         else:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not an ISO 8601 time "
+        raise InputError(f"{what} {text!r} is not an ISO 8601 time "
                          "(e.g. 2026-01-29 or 2026-01-29T12:00:00Z)") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{what} {text!r} has no timezone: add Z or +00:00")
+        raise InputError(f"{what} {text!r} has no timezone: add Z or +00:00")
     return parsed.astimezone(UTC)
 
 

@@ -27,8 +27,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pricewatch import alerts, exports, pipeline
-from pricewatch.collectors.base import Source, sources_for
-from pricewatch.settings import Settings
+from pricewatch.collectors import SOURCES, sources_for
+from pricewatch.collectors.base import Source
+from pricewatch.settings import Settings, SettingsError
 from pricewatch.warehouse.db import WarehouseError
 
 log = logging.getLogger("pricewatch.daemon")
@@ -73,6 +74,10 @@ class Daemon:
     _next_runs: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
+        if unknown:
+            raise SettingsError(f"daemon.schedule names unknown sources {', '.join(unknown)}; "
+                                f"sources: {', '.join(s.name for s in SOURCES)}")
         self.sources = [s for s in sources_for(self.selection)
                         if s.secret_env is None or os.environ.get(s.secret_env)]
         self.scheduler = BackgroundScheduler(
@@ -160,7 +165,7 @@ class Daemon:
     def start(self, now: bool = False) -> None:
         _limit_malloc_arenas()
         for source in self.sources:
-            spec = self.settings.daemon.interval_for(source.name)
+            spec = self.settings.daemon.schedule.get(source.name, source.schedule)
             kwargs: dict[str, Any] = {}
             if now:
                 kwargs["next_run_time"] = datetime.now(UTC)

@@ -19,10 +19,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pricewatch.errors import PricewatchError
+
 DEFAULT_CONFIG_FILE = Path("pricewatch.toml")
 
 
-class SettingsError(ValueError):
+class SettingsError(PricewatchError):
     """A configuration value that cannot be used; names the key and the expected form."""
 
 
@@ -162,22 +164,6 @@ class ViewSettings(BaseModel):
         return self
 
 
-# How often each source runs: seconds, or a cron expression ("0 */6 * * *").
-DEFAULT_SCHEDULE: dict[str, int | str] = {
-    "openrouter.models": 3600,            # the catalogue: hourly
-    "openrouter.endpoints": 6 * 3600,     # ~350 paced requests: every 6 hours
-    "openrouter.providers": 24 * 3600,    # a directory: daily
-    "openrouter.limits": 24 * 3600,       # a docs page: daily
-    "openrouter.key": 3600,
-    "nscale.models": 3600,
-    "nscale.hf-router": 3600,
-    "nscale.limits": 24 * 3600,
-    "vertex.pricing": 6 * 3600,
-    "vertex.skus": 6 * 3600,
-    "vertex.quotas": 24 * 3600,
-}
-
-
 class ChannelSettings(BaseModel):
     """Where alerts go: an Apprise URL or a signed JSON webhook, with filters."""
 
@@ -208,7 +194,8 @@ class DaemonSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schedule: dict[str, int | str] = Field(default_factory=dict, description=(
-        "Per source: seconds between runs, or a cron expression; merged over the defaults."))
+        "Per source: seconds between runs, or a cron expression; overrides the source's own "
+        "default (`pricewatch sources` lists them)."))
     jitter_s: int = Field(60, ge=0, description="Random delay added to each run, so sources "
                                                 "do not fire in lockstep.")
     misfire_grace_s: int = Field(600, ge=1, description="A run missed by less than this (the "
@@ -224,9 +211,6 @@ class DaemonSettings(BaseModel):
     alert_retry_base_s: float = Field(30, gt=0, description="Wait before the first retry of a "
                                                             "failed delivery; doubles each "
                                                             "time, at most an hour.")
-
-    def interval_for(self, source: str) -> int | str:
-        return self.schedule.get(source, DEFAULT_SCHEDULE.get(source, 3600))
 
 
 class Settings(BaseSettings):

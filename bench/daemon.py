@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 
 from pricewatch.warehouse.db import open_db
-from tests import fake_provider as fp
+from tests.helpers import fake_provider as fp
 
 ROOT = Path(__file__).resolve().parents[1]
 

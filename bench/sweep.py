@@ -22,7 +22,7 @@ from pathlib import Path
 from pricewatch import pipeline
 from pricewatch.collectors.fetch import Fetcher
 from pricewatch.settings import FetchSettings, load_settings
-from tests import fake_provider as fp
+from tests.helpers import fake_provider as fp
 
 ROOT = Path(__file__).resolve().parents[1]
 

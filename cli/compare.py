@@ -12,10 +12,14 @@ from typing import Annotated, Any
 import typer
 
 from pricewatch import queries
-from pricewatch.cli.main import ConfigOption, DbOption, _errors_to_exit, _settings, app
+from pricewatch.cli.app import ConfigOption, DbOption, check_models, load, new_app
 from pricewatch.cli.output import emit, text
-from pricewatch.cli.views import _check_models, monthly_cost, parse_tokens
+from pricewatch.cli.prices import parse_tokens
+from pricewatch.errors import InputError
+from pricewatch.money import cents, monthly_cost
 from pricewatch.records import plain
+
+app = new_app()
 
 COMPARE_SQL = queries.command_sql("compare")
 
@@ -58,23 +62,22 @@ def compare(
 ) -> None:
     """Side by side: price, context, capabilities, limits, availability and monthly cost of
     every offer of the named models, each figure with its source and observation time."""
-    with _errors_to_exit():
-        if output_format not in ("table", "md", "json", "csv"):
-            raise ValueError(f"--format {output_format!r}: use table, md, json or csv")
-        tokens_in, _, tokens_out = workload.partition(":")
-        amount_in = parse_tokens(tokens_in, "--workload")
-        amount_out = parse_tokens(tokens_out or "0", "--workload")
-        settings = _settings(db, config)
-        with queries.open_gold(settings) as con:
-            _, rows = queries.rows(con, COMPARE_SQL, {"models": models})
-            _check_models(con, models, [r for r in rows if r["input_price"] is not None]
-                          or rows)
-        for row in rows:
-            cost = monthly_cost(row, amount_in, amount_out, Decimal(0)) \
-                if row["input_price"] is not None else None
-            row["monthly_cost"] = None if cost is None else format(cost, "f")
-        suggest_roles(rows)
-        _print(rows, output_format, f"workload {workload} tokens a month")
+    if output_format not in ("table", "md", "json", "csv"):
+        raise InputError(f"--format {output_format!r}: use table, md, json or csv")
+    tokens_in, _, tokens_out = workload.partition(":")
+    amount_in = parse_tokens(tokens_in, "--workload")
+    amount_out = parse_tokens(tokens_out or "0", "--workload")
+    settings = load(db, config)
+    with queries.open_gold(settings) as con:
+        _, rows = queries.rows(con, COMPARE_SQL, {"models": models})
+        check_models(con, models, [r for r in rows if r["input_price"] is not None]
+                      or rows)
+    for row in rows:
+        cost = monthly_cost(row["input_price"], row["output_price"],
+                            row["cache_read_price"], amount_in, amount_out)
+        row["monthly_cost"] = None if cost is None else format(cents(cost), "f")
+    suggest_roles(rows)
+    _print(rows, output_format, f"workload {workload} tokens a month")
 
 
 def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
@@ -120,36 +123,35 @@ def router_config(
 ) -> None:
     """A claude-code-router `Router` section: for each role the cheapest available paid offer
     that has what the role needs, and why."""
-    with _errors_to_exit():
-        settings = _settings(db, config)
-        with queries.open_gold(settings) as con:
-            _, rows = queries.rows(con, ROUTER_SQL)
-        by_offer: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for row in rows:
-            offer = by_offer.setdefault((row["provider"], row["model"], row["route"]),
-                                        {**row, "capabilities": set()})
-            offer["capabilities"].add(row["capability"])
-        router: dict[str, Any] = {}
-        explained = []
-        for role, (needs, purpose) in ROLES.items():
-            candidates = [o for o in by_offer.values() if set(needs) <= o["capabilities"]
-                          and (role != "webSearch" or "web_search_options"
-                               in (o["supported_parameters"] or []))
-                          and (o["route"] == "" or o["provider"] != "openrouter")]
-            pick = min(candidates, key=lambda o: (o["blended_price"], o["provider"],
-                                                  o["model"], o["route"]), default=None)
-            router[role] = _router_name(pick) if pick else None
-            explained.append({
-                "role": role, "choice": router[role], "needs": ", ".join(needs),
-                "why": (f"{purpose}; cheapest of {len(candidates)} offers at "
-                        f"{plain(pick['blended_price'])} per 1M blended "
-                        f"({plain(pick['input_price'])} in / {plain(pick['output_price'])} out)"
-                        if pick else f"{purpose}; no offer has {', '.join(needs)}")})
-        router["longContextThreshold"] = settings.views.long_context_tokens
-        if output_format == "json":
-            sys.stdout.write(json.dumps({"Router": router}, indent=2) + "\n")
-        elif output_format == "table":
-            emit(explained, ["role", "choice", "needs", "why"], as_json=False,
-                 title="claude-code-router Router (use --format json for the config)")
-        else:
-            raise ValueError(f"--format {output_format!r}: use table or json")
+    settings = load(db, config)
+    with queries.open_gold(settings) as con:
+        _, rows = queries.rows(con, ROUTER_SQL)
+    by_offer: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        offer = by_offer.setdefault((row["provider"], row["model"], row["route"]),
+                                    {**row, "capabilities": set()})
+        offer["capabilities"].add(row["capability"])
+    router: dict[str, Any] = {}
+    explained = []
+    for role, (needs, purpose) in ROLES.items():
+        candidates = [o for o in by_offer.values() if set(needs) <= o["capabilities"]
+                      and (role != "webSearch" or "web_search_options"
+                           in (o["supported_parameters"] or []))
+                      and (o["route"] == "" or o["provider"] != "openrouter")]
+        pick = min(candidates, key=lambda o: (o["blended_price"], o["provider"],
+                                              o["model"], o["route"]), default=None)
+        router[role] = _router_name(pick) if pick else None
+        explained.append({
+            "role": role, "choice": router[role], "needs": ", ".join(needs),
+            "why": (f"{purpose}; cheapest of {len(candidates)} offers at "
+                    f"{plain(pick['blended_price'])} per 1M blended "
+                    f"({plain(pick['input_price'])} in / {plain(pick['output_price'])} out)"
+                    if pick else f"{purpose}; no offer has {', '.join(needs)}")})
+    router["longContextThreshold"] = settings.views.long_context_tokens
+    if output_format == "json":
+        sys.stdout.write(json.dumps({"Router": router}, indent=2) + "\n")
+    elif output_format == "table":
+        emit(explained, ["role", "choice", "needs", "why"], as_json=False,
+             title="claude-code-router Router (use --format json for the config)")
+    else:
+        raise InputError(f"--format {output_format!r}: use table or json")

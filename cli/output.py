@@ -51,8 +51,10 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {escape(printable(message, 10_000))}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(printable(message, 10_000))}", highlight=False,
+                 soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/] {escape(printable(message, 10_000))}", highlight=False)
+    errors.print(f"[yellow]warning:[/] {escape(printable(message, 10_000))}", highlight=False,
+                 soft_wrap=True)

@@ -1,9 +1,11 @@
-"""Documentation pages as text lines, whatever their rendering: HTML, markdown, or markdown
-with HTML tables inside (how docs crawlers store Google's pages).
+"""Documentation pages as text, whatever their rendering: HTML, markdown, or markdown with
+HTML tables inside (how docs crawlers store Google's pages). Every docs-page parser reads
+pages through here, so a body is decoded (with a typed error) and turned into text one way.
 
-Parsers of prose pages read these lines instead of markup, so one parser covers the live
-HTML page and its markdown or plain-text rendering. Table cells become lines of their own,
-list items keep a "- " prefix and headings a "# " prefix, so a parser can still tell them apart.
+Parsers of prose pages read text instead of markup, so one parser covers the live HTML page
+and its markdown or plain-text rendering. Table cells become lines of their own (or, for a
+parser that reads tables as markdown, `| a | b |` rows), list items keep a "- " prefix and
+headings a "# " prefix, so a parser can still tell them apart.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ BREAK = "\x00"  # stands for <br> while whitespace is collapsed
 
 
 def decode(body: bytes, source: str) -> str:
+    """A body as UTF-8 text, or a ParseError naming the source and the offending byte."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -49,11 +52,17 @@ def cell_lines(cell: Tag) -> list[str]:
     return [line.strip() for line in text.split(BREAK) if line.strip()]
 
 
-def document_lines(body: bytes, source: str) -> list[str]:
-    """Every non-empty line of a page in reading order (see the module docstring)."""
+def page_text(body: bytes, source: str, *, markdown_rows: bool = False) -> str:
+    """A page's visible text in reading order: markup rendered (see the module docstring),
+    markdown and plain text as they are. `markdown_rows` renders each table row as one
+    `| a | b |` line, for parsers that read tables the way they read markdown."""
     text = decode(body, source)
-    if is_markup(text):
-        text = _markup_text(text)
+    return _markup_text(text, markdown_rows) if is_markup(text) else text
+
+
+def document_lines(body: bytes, source: str) -> list[str]:
+    """Every non-empty line of a page in reading order, each table cell a line of its own."""
+    text = page_text(body, source)
     lines = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -66,10 +75,14 @@ def document_lines(body: bytes, source: str) -> list[str]:
     return lines
 
 
-def _markup_text(text: str) -> str:
+def _markup_text(text: str, markdown_rows: bool = False) -> str:
     page = soup(text)
-    for dropped in page.find_all(["script", "style", "noscript", "template"]):
+    for dropped in page.find_all(["script", "style", "noscript", "template", "svg"]):
         dropped.decompose()
+    if markdown_rows:
+        for row in page.find_all("tr"):
+            cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+            row.replace_with(page.new_string("\n| " + " | ".join(cells) + " |\n"))
     for br in page.find_all("br"):
         br.replace_with("\n")
     for heading in page.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):

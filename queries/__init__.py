@@ -1,14 +1,18 @@
 """The gold layer: one SQL view (or macro) per file, created in the DuckDB file so that the
 DuckDB CLI, a notebook or a dashboard sees exactly what `pricewatch` shows.
 
-Views are reinstalled when these files or the view settings change (a checksum row in
+Adding a view is adding its SQL file: the install order is read from the files themselves
+(a file that uses an object another file creates is installed after it). Views are
+reinstalled when these files or the view settings change (a checksum row in
 `views_installed`); installing needs the write lock, reading them does not.
 """
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,18 +22,55 @@ from typing import Any
 
 import duckdb
 
-from pricewatch.settings import Settings
+from pricewatch.settings import Settings, SettingsError, ViewSettings
 from pricewatch.warehouse.db import fetch_one, open_warehouse
 
-# Creation order: each file may use the ones before it.
-VIEWS = (
-    "view_setting", "canonical_model", "is_coding_model", "model_identity", "unmatched_models",
-    "prices_as_of", "current_prices", "current_price_tiers", "upcoming_prices", "offers_as_of",
-    "current_offers",
-    "offer_capabilities", "cheapest_as_of", "cheapest_per_capability", "price_changes",
-    "offer_changes", "rate_limit_changes", "collector_health", "price_alerts",
-    "vertex_price_discrepancies",
-)
+_CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:VIEW|MACRO)\s+(\w+)",
+                      re.IGNORECASE | re.MULTILINE)
+_COMMENT = re.compile(r"--[^\n]*")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def _files() -> dict[str, str]:
+    """queries/*.sql by name (not commands/: those are read-only queries of commands)."""
+    folder = resources.files("pricewatch.queries")
+    return {entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
+            for entry in folder.iterdir() if entry.name.endswith(".sql")}
+
+
+def creates(sql: str) -> list[str]:
+    """The views and macros one file creates."""
+    return _CREATES.findall(sql)
+
+
+def install_order() -> list[str]:
+    """Every SQL file, each after the files whose views or macros it uses."""
+    files = dict(sorted(_files().items()))
+    made_by = {name: file for file, sql in files.items() for name in creates(sql)}
+    graph: dict[str, set[str]] = {}
+    for file, sql in files.items():
+        code = _STRING.sub("''", _COMMENT.sub("", sql))
+        used = set(re.findall(r"\b\w+\b", code)) - set(creates(sql))
+        graph[file] = {made_by[name] for name in used if name in made_by} - {file}
+    sorter = graphlib.TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as error:
+        raise RuntimeError(f"queries/*.sql use each other in a circle: {error.args[1]}") from None
+    order: list[str] = []
+    while sorter.is_active():  # alphabetical among the ready ones: the same order everywhere
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return order
+
+
+VIEWS = tuple(install_order())
+
+
+def capabilities() -> tuple[str, ...]:
+    """The capability names offer_capabilities.sql derives, in the order it lists them."""
+    return tuple(re.findall(r"THEN\s+'([a-z_]+)'\s+END", _files()["offer_capabilities"]))
 
 
 def command_sql(name: str) -> str:
@@ -42,12 +83,14 @@ def view_sql(name: str) -> str:
     return resources.files("pricewatch.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
+# Settings that are not figures for view_setting(): how the views are set up, not read.
+_NOT_FIGURES = {"identity_overrides"}
+
+
 def view_settings(settings: Settings) -> dict[str, str]:
-    v = settings.views
-    return {"mix_input": str(v.mix_input), "mix_output": str(v.mix_output),
-            "cache_share": str(v.cache_share), "long_context_tokens": str(v.long_context_tokens),
-            "drop_pct": str(v.drop_pct), "rise_pct": str(v.rise_pct),
-            "failing_runs": str(v.failing_runs)}
+    """Every numeric [views] setting by name, as view_setting() reads them."""
+    return {name: str(getattr(settings.views, name)) for name in ViewSettings.model_fields
+            if name not in _NOT_FIGURES}
 
 
 def load_overrides(path: Path | None) -> list[tuple[str, str, str]]:
@@ -59,14 +102,14 @@ def load_overrides(path: Path | None) -> list[tuple[str, str, str]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ValueError(f"model identity overrides {path}: {error}") from None
+        raise SettingsError(f"model identity overrides {path}: {error}") from None
     rows = []
     for index, item in enumerate(data.get("override", [])):
         try:
             rows.append((str(item["provider"]), str(item["model"]),
                          str(item["canonical_model"])))
         except (KeyError, TypeError):
-            raise ValueError(f"model identity overrides {path}: override #{index + 1} needs "
+            raise SettingsError(f"model identity overrides {path}: override #{index + 1} needs "
                              "provider, model and canonical_model") from None
     return rows
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, jsonl, price_line
 from pricewatch import alerts, pipeline
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings

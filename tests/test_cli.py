@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
+from helpers import fixture_path, jsonl, price_line
 from pricewatch.cli.main import app
 
 runner = CliRunner()

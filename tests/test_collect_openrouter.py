@@ -7,27 +7,17 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, write_config
 from typer.testing import CliRunner
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, write_config
+from helpers.captures import API, CHOSEN, LIMITS_PAGE, load
 from pricewatch.cli.main import app
 from pricewatch.warehouse.db import open_db
 
 runner = CliRunner()
-API = "/api/v1"
-LIMITS_PAGE = "/docs/api-reference/limits"
-# Catalogue models whose endpoints the 2026-05-18 bundle holds (one with none).
-CHOSEN = ["meta-llama/llama-3.3-70b-instruct", "deepseek/deepseek-chat-v3-0324",
-          "qwen/qwen-2.5-72b-instruct", "openai/gpt-4o-mini", "google/gemini-2.5-flash",
-          "anthropic/claude-sonnet-4", "mistralai/mistral-small-3.2-24b-instruct",
-          "~anthropic/claude-sonnet-latest"]
 SECRET = "sk-or-v1-test-secret-0123456789abcdef"
-
-
-def load(name: str) -> dict:
-    return json.loads(fixture_path("openrouter", name).read_text())
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from helpers import history_violations
 from pricewatch.warehouse.bodies import body_path
 
-CHILD = Path(__file__).parent / "crash_child.py"
+CHILD = Path(__file__).parent / "helpers" / "crash_child.py"
 RUNS, RECORDS = 40, 3000
 KILLS = int(os.environ.get("PRICEWATCH_KILLS", "12"))
 
@@ -37,19 +39,15 @@ def start(db: Path) -> subprocess.Popen:
 
 
 def violations(db: Path) -> list[str]:
-    """Invariants after a crash: no run half-written, interval counts match their runs, no
-    two intervals of one key overlap, at most one open interval per key, every recorded
-    body has its archive file."""
+    """Invariants after a crash: the SCD2 invariants (helpers.history_violations), interval
+    counts match their runs, every recorded body has its archive file."""
     if not db.exists():
         return []  # killed before the file was created: nothing written, nothing to break
     con = duckdb.connect(str(db), read_only=True)
     try:
         if not _has_runs(con):
             return []  # killed before the first migration committed: an empty database
-        found = []
-        running = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
-        if running and running[0]:
-            found.append(f"{running[0]} runs left 'running'")
+        found = history_violations(con)
         mismatched = con.execute("""
             SELECT r.run_id FROM runs r
             WHERE r.intervals_opened <> (SELECT count(*) FROM price_history h
@@ -64,12 +62,6 @@ def violations(db: Path) -> list[str]:
             """).fetchone()
         if orphans and orphans[0]:
             found.append(f"{orphans[0]} intervals opened by a run that does not exist")
-        overlaps = con.execute("""
-            SELECT count(*) FROM price_history a JOIN price_history b
-              ON a.key_hash = b.key_hash AND a.valid_from < b.valid_from
-             AND (a.valid_to IS NULL OR a.valid_to > b.valid_from)""").fetchone()
-        if overlaps and overlaps[0]:
-            found.append(f"{overlaps[0]} overlapping intervals")
         folder = db.with_name(db.name + ".archive")
         missing = [sha for (sha,) in con.execute("SELECT content_sha256 FROM raw_bodies")
                    .fetchall() if not body_path(folder, sha).is_file()]
@@ -105,6 +97,7 @@ def history(db: Path) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow
 def test_sigkill_during_ingest_loses_no_run_and_invents_no_change(tmp_path: Path) -> None:
     reference = tmp_path / "reference.duckdb"
     assert start(reference).wait(timeout=120) == 0

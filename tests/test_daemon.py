@@ -14,10 +14,10 @@ import textwrap
 import time
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, write_config
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, history_violations, write_config
 from pricewatch.warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
@@ -98,6 +98,7 @@ kinds = ["price_drop"]
     receiver.close()
 
 
+@pytest.mark.slow
 def test_daemon_end_to_end(setup) -> None:
     tmp_path, config, provider, receiver = setup
     db = tmp_path / "pw.duckdb"
@@ -166,13 +167,4 @@ def _pending(db: Path) -> int:
 
 def _check_invariants(db: Path) -> None:
     with open_db(db, read_only=True) as con:
-        overlaps = con.execute(
-            "SELECT count(*) FROM price_history a JOIN price_history b ON a.key_hash = "
-            "b.key_hash AND a.valid_from < b.valid_from AND (a.valid_to IS NULL OR "
-            "a.valid_to > b.valid_from)").fetchall()[0][0]
-        open_twice = con.execute(
-            "SELECT count(*) FROM (SELECT key_hash FROM price_history WHERE valid_to IS NULL "
-            "GROUP BY key_hash HAVING count(*) > 1)").fetchall()[0][0]
-        unfinished = con.execute("SELECT count(*) FROM runs WHERE status = 'running'"
-                                 ).fetchall()[0][0]
-    assert (overlaps, open_twice, unfinished) == (0, 0, 0)
+        assert history_violations(con) == []

@@ -16,19 +16,19 @@ import gzip
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, write_config
-from test_collect_openrouter import API, CHOSEN, LIMITS_PAGE, load
-from test_vertex_sources import PAGE_1, PAGE_2
-from vertex_pages import july_2026_page
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, write_config
+from helpers.captures import API, CHOSEN, LIMITS_PAGE, PAGE_1, PAGE_2, load
+from helpers.vertex_pages import july_2026_page
 from pricewatch import pipeline
+from pricewatch.collectors import get_source
 from pricewatch.settings import Settings, load_settings
 from pricewatch.warehouse.db import open_db
 
@@ -208,38 +208,58 @@ def secrets(monkeypatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def test_fault_matrix(world) -> None:
-    fake, settings = world
-    matrix: dict[str, dict[str, str]] = {}
-    problems = []
-    for source in SOURCES:
+@pytest.fixture(scope="module")
+def matrix() -> Iterator[dict[str, dict[str, str]]]:
+    """Each case's run status; printed as a table when the module ends (`pytest -s`)."""
+    found: dict[str, dict[str, str]] = {}
+    yield found
+    if found:
+        print_matrix(found)
+
+
+@pytest.fixture(scope="module")
+def baselines() -> dict[str, dict[str, bytes]]:
+    return {}
+
+
+def healthy_paths(world, baselines: dict[str, dict[str, bytes]], source: str) -> dict[str, bytes]:
+    """The paths one healthy run of `source` requests, with their bodies; the first call per
+    source collects it (after the source it needs), so any one case runs alone with -k."""
+    if source not in baselines:
+        needs = get_source(source).needs
+        if needs:
+            healthy_paths(world, baselines, needs)
+        fake, settings = world
         seen = len(fake.requests)
         baseline = collect(settings, source)
         assert baseline.status == "ok", (source, baseline.message)
-        bodies = {p: body for p in sorted({p for _, p, _ in fake.requests[seen:]})
-                  if (body := served(fake, p)) is not None}
-        paths = list(bodies)
-        before = state(settings)
-        row = matrix.setdefault(source, {})
-        for fault in FAULTS:
-            for path in paths:
-                injected = fault.make(bodies[path])
-                fake.fail(path, injected) if fault.once else fake.fail_always(path, injected)
-            outcome = collect(settings, source)
-            for path in paths:
-                fake.heal(path)
-            row[fault.name] = outcome.status
-            wrong = check(source, fault, outcome)
-            if state(settings) != before:
-                wrong = f"history or alerts changed after a {outcome.status} run"
-            healthy = collect(settings, source)
-            if healthy.status not in ("ok", "unchanged") or state(settings) != before:
-                wrong = wrong or f"no clean recovery: {healthy.status} {healthy.message}"
-            if wrong:
-                problems.append(f"{source} x {fault.name}: {wrong}")
-    print_matrix(matrix)
-    assert problems == [], "\n".join(problems)
-    assert sum(len(r) for r in matrix.values()) == len(SOURCES) * len(FAULTS)
+        baselines[source] = {p: body for p in sorted({p for _, p, _ in fake.requests[seen:]})
+                             if (body := served(fake, p)) is not None}
+    return baselines[source]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda fault: fault.name)
+@pytest.mark.parametrize("source", SOURCES)
+def test_fault(world, baselines, matrix, source: str, fault: Fault) -> None:
+    """One source, one fault on every path it requests: the run fails or recovers as
+    expected, changes no history and no alert, and the healthy run after it continues the
+    same history."""
+    fake, settings = world
+    bodies = healthy_paths(world, baselines, source)
+    before = state(settings)
+    for path, body in bodies.items():
+        injected = fault.make(body)
+        fake.fail(path, injected) if fault.once else fake.fail_always(path, injected)
+    outcome = collect(settings, source)
+    for path in bodies:
+        fake.heal(path)
+    matrix.setdefault(source, {})[fault.name] = outcome.status
+    assert check(source, fault, outcome) is None, check(source, fault, outcome)
+    assert state(settings) == before, f"history or alerts changed after a {outcome.status} run"
+    healthy = collect(settings, source)
+    assert healthy.status in ("ok", "unchanged"), f"no clean recovery: {healthy.message}"
+    assert state(settings) == before, "the healthy run after the fault changed history"
 
 
 def served(fake: fp.FakeProvider, path: str) -> bytes | None:
@@ -257,7 +277,7 @@ def print_matrix(matrix: dict[str, dict[str, str]]) -> None:
         print(f"  F{index + 1:<2} {name}")
     print(" " * width + " ".join(f"F{i + 1:<9}" for i in range(len(names))))
     for source, row in matrix.items():
-        print(source.ljust(width) + " ".join(row[n][:10].ljust(10) for n in names))
+        print(source.ljust(width) + " ".join(row.get(n, "-")[:10].ljust(10) for n in names))
     print(f"{len(matrix)} sources x {len(names)} faults = "
           f"{sum(len(r) for r in matrix.values())} faulted runs")
 

@@ -8,9 +8,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import fake_provider as fp
 import pytest
 
+from helpers import fake_provider as fp
 from pricewatch.collectors.fetch import Fetcher, FetchError, Request, redact, retry_after_seconds
 from pricewatch.settings import FetchSettings
 

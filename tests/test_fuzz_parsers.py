@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import fixture_path
 from hypothesis import given
 from hypothesis import strategies as st
-from test_vertex_sources import PAGE_1
-from vertex_pages import july_2026_page
 
-from pricewatch.collectors.base import ParseError, get_parser, run_parser
+from helpers import fixture_path
+from helpers.captures import PAGE_1
+from helpers.vertex_pages import july_2026_page
+from pricewatch.collectors import get_source
+from pricewatch.collectors.base import ParseError
 from pricewatch.records import PriceRecord, RateLimitRecord, RecordError
+from pricewatch.settings import Settings
 
 NOW_TEXT = "2026-08-01T00:00:00+00:00"
 DATA = Path(__file__).parent / "data"
@@ -136,7 +138,9 @@ def check(source: str, body: bytes) -> None:
     from datetime import datetime
 
     try:
-        output = run_parser(get_parser(source), body, datetime.fromisoformat(NOW_TEXT))
+        chosen = get_source(source)
+        output = chosen.run_parser(body, datetime.fromisoformat(NOW_TEXT),
+                                   chosen.options(Settings()))
     except (ParseError, RecordError):
         return
     for record in output.records:
@@ -163,7 +167,6 @@ def test_mutated_bytes_fail_only_with_typed_errors(source: str, data: st.DataObj
 
 
 def test_every_parser_has_a_seed() -> None:
-    from pricewatch.collectors.base import PARSERS
+    from pricewatch.collectors import PARSERS
 
-    get_parser("records")
     assert set(PARSERS) == set(SEEDS)

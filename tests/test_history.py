@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import day, jsonl, price_line
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import day, jsonl, price_line
 from pricewatch import pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import history
@@ -62,6 +62,7 @@ def normalised(intervals: set[tuple]) -> set[tuple]:
     return {(m, c, p.normalize(), f, t) for m, c, p, f, t in intervals}
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_random_histories_with_backfill_match_the_reference(tmp_path_factory, data) -> None:
     count = data.draw(st.integers(min_value=1, max_value=7), label="snapshots")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 import pytest
-from conftest import jsonl, price_line
 
+from helpers import jsonl, price_line
 from pricewatch.pipeline import ingest_body, reparse
 from pricewatch.settings import Settings
 from pricewatch.warehouse.bodies import archive_dir, body_path, read_body

@@ -8,15 +8,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, write_config
 from typer.testing import CliRunner
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, write_config
 from pricewatch.cli.main import app
 from pricewatch.collectors.base import ParseError
-from pricewatch.collectors.nscale import money, parse_hf_router, parse_limits, parse_models
+from pricewatch.collectors.nscale.hf_router import parse_hf_router
+from pricewatch.collectors.nscale.limits import parse_limits
+from pricewatch.collectors.nscale.models import parse_models
+from pricewatch.collectors.nscale.offers import money
 from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord
+from pricewatch.settings import NscaleSettings
 from pricewatch.warehouse.db import open_db
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
@@ -57,7 +61,7 @@ def test_hf_router_capture_exact_figures() -> None:
 
 def test_hf_router_other_providers_by_configuration() -> None:
     records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW,
-                              frozenset({"nscale", "novita"}))
+                              NscaleSettings(hf_providers=["nscale", "novita"]))
     assert {r.provider for r in records} == {"nscale", "novita"}
 
 

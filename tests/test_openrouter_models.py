@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import fixture_path, jsonl
 
+from helpers import fixture_path, jsonl
 from pricewatch import pipeline
 from pricewatch.collectors.base import ParseError
-from pricewatch.collectors.openrouter import parse_models
+from pricewatch.collectors.openrouter.models import parse_models
 from pricewatch.records import OfferRecord, PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db

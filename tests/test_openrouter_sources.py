@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path
 
+from helpers import fixture_path
+from pricewatch.collectors import get_source
 from pricewatch.collectors.base import ParseError, parse_bodies
-from pricewatch.collectors.openrouter import parse_endpoints as parse_endpoints_output
-from pricewatch.collectors.openrouter import parse_key, parse_providers
-from pricewatch.collectors.openrouter_limits import parse_limits
+from pricewatch.collectors.openrouter.endpoints import parse_endpoints as parse_endpoints_output
+from pricewatch.collectors.openrouter.key import parse_key
+from pricewatch.collectors.openrouter.limits import parse_limits
+from pricewatch.collectors.openrouter.providers import parse_providers
 from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord, RateLimitRecord
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -116,7 +118,7 @@ def test_2026_bundle_tags_overrides_and_measurements() -> None:
 def test_sweep_of_two_urls_for_one_model_keeps_the_first() -> None:
     body = fixture_path("openrouter",
                         "endpoints-google-gemini-2.5-pro-preview-2025-05-23.json").read_bytes()
-    parsed = parse_bodies("openrouter.endpoints", [("a", body), ("b", body)], NOW)
+    parsed = parse_bodies(get_source("openrouter.endpoints"), [("a", body), ("b", body)], NOW, None)
     assert parsed.scope_models == {("openrouter", "google/gemini-2.5-pro-preview")}
     assert "repeats model" in parsed.warnings[0]
     assert len([r for r in parsed.records if isinstance(r, OfferRecord)]) == 2
@@ -125,7 +127,8 @@ def test_sweep_of_two_urls_for_one_model_keeps_the_first() -> None:
 def test_sweep_with_a_bad_body_is_partial_and_scoped() -> None:
     good = fixture_path("openrouter",
                         "endpoints-google-gemini-2.5-pro-preview-2025-05-23.json").read_bytes()
-    parsed = parse_bodies("openrouter.endpoints", [("u1", good), ("u2", b"<html>")], NOW)
+    parsed = parse_bodies(get_source("openrouter.endpoints"), [("u1", good), ("u2", b"<html>")],
+                          NOW, None)
     assert parsed.partial and parsed.scope_models == {
         ("openrouter", "google/gemini-2.5-pro-preview")}
     assert "u2" in parsed.warnings[0]

@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 import pytest
-from conftest import jsonl, price_line
 
+from helpers import jsonl, price_line
+from pricewatch.errors import InputError
 from pricewatch.records import (
     PriceRecord,
     RecordError,
@@ -73,7 +74,7 @@ def test_dynamic_price_cannot_carry_a_figure() -> None:
 def test_timestamps_must_be_aware_and_become_utc() -> None:
     assert parse_timestamp("2026-01-29").isoformat() == "2026-01-29T00:00:00+00:00"
     assert parse_timestamp("2026-01-29T02:00:00+02:00").hour == 0
-    with pytest.raises(ValueError, match="no timezone"):
+    with pytest.raises(InputError, match="no timezone"):
         parse_timestamp("2026-01-29T02:00:00")
 
 

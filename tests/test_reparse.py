@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path
 
+from helpers import fixture_path
 from pricewatch import pipeline
-from pricewatch.collectors.base import PARSERS, get_parser
+from pricewatch.collectors import PARSERS, get_source
+from pricewatch.errors import InputError
 from pricewatch.records import PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
@@ -41,7 +42,7 @@ def ingest_all(db: Path) -> None:
 @pytest.fixture
 def broken_parser(monkeypatch):
     """Installs a deliberate parser bug; returns the real (fixed) parser."""
-    real = get_parser("openrouter.models")
+    real = get_source("openrouter.models")
     monkeypatch.setitem(PARSERS, "openrouter.models", _buggy_copy(real))
     return real
 
@@ -88,9 +89,9 @@ def test_reparse_since_keeps_earlier_history(tmp_path: Path, broken_parser, monk
 def _buggy_copy(real):
     """The bug: output prices doubled and cache reads dropped."""
 
-    def buggy(body: bytes, observed_at: datetime):
+    def buggy(body: bytes, observed_at: datetime, options=None):
         out = []
-        for record in real.parse(body, observed_at):
+        for record in real.parse(body, observed_at, options):
             if isinstance(record, PriceRecord) and record.component == "cache_read":
                 continue
             if isinstance(record, PriceRecord) and record.component == "output" and record.price:
@@ -102,5 +103,5 @@ def _buggy_copy(real):
 
 def test_reparse_of_unknown_source_is_an_error(tmp_path: Path) -> None:
     ingest_all(tmp_path / "x.duckdb")
-    with pytest.raises(ValueError, match=r"no archived runs for nscale\.models"):
+    with pytest.raises(InputError, match=r"no archived runs for nscale\.models"):
         pipeline.reparse(load_settings(db_path=tmp_path / "x.duckdb"), ["nscale.models"])

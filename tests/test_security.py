@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import jsonl, price_line, write_config
 from rich.console import Console
 from typer.testing import CliRunner
 
+from helpers import jsonl, price_line, write_config
 from pricewatch import pipeline
 from pricewatch.cli import output
 from pricewatch.cli.main import app

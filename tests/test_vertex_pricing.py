@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import fixture_path
-from vertex_pages import july_2026_page
 
+from helpers import fixture_path
+from helpers.vertex_pages import july_2026_page
+from pricewatch.collectors import get_source
 from pricewatch.collectors.base import ParseError, parse_bodies
-from pricewatch.collectors.vertex_pricing import parse_pricing
+from pricewatch.collectors.vertex.pricing import parse_pricing
 from pricewatch.records import OfferRecord, PriceRecord
 
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
@@ -129,8 +130,8 @@ def test_may_2026_tier_tables() -> None:
 
 def test_llama_3_2_is_free_in_preview_from_the_partner_page() -> None:
     partner = fixture_path("vertex", "llama-partner-page.excerpt.txt").read_bytes()
-    result = parse_bodies("vertex.pricing", [("https://x/pricing", july_2026_page().encode()),
-                                             ("https://x/llama", partner)], NOW)
+    bodies = [("https://x/pricing", july_2026_page().encode()), ("https://x/llama", partner)]
+    result = parse_bodies(get_source("vertex.pricing"), bodies, NOW, None)
     assert result.error is None and not result.partial
     records = result.records or []
     llama = [r for r in records if getattr(r, "model", "") == "llama-3.2-90b-vision"]

@@ -8,15 +8,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import fake_provider as fp
 import pytest
-from conftest import fixture_path, write_config
 from typer.testing import CliRunner
-from vertex_pages import july_2026_page
 
+from helpers import fake_provider as fp
+from helpers import fixture_path, write_config
+from helpers.captures import PAGE_1, PAGE_2, sku
+from helpers.vertex_pages import july_2026_page
 from pricewatch.cli.main import app
-from pricewatch.collectors.vertex_quotas import parse_quotas
-from pricewatch.collectors.vertex_skus import describe, parse_skus
+from pricewatch.collectors import get_source
+from pricewatch.collectors.base import parse_bodies
+from pricewatch.collectors.vertex.quotas import parse_quotas
+from pricewatch.collectors.vertex.skus import describe, parse_skus
 from pricewatch.records import PriceRecord
 from pricewatch.warehouse.db import open_db
 
@@ -74,48 +77,6 @@ def test_partner_pages_per_region_quotas() -> None:
 ])
 def test_fixed_quota_not_supported(name: str, model: str) -> None:
     assert limits(name) == {(model, "fixed_quota", ""): (None, False)}
-
-
-def sku(description: str, *rates: tuple[int, str, int], regions: tuple[str, ...] = ("global",),
-        unit: str = "count", effective: str = "2026-05-01T00:00:00Z") -> dict:
-    """One SKU in the Cloud Billing Catalog API's shape (v1 services.skus.list)."""
-    return {
-        "name": f"services/C7E2-9256-1C43/skus/{abs(hash(description)) % 10**12:012d}",
-        "description": description,
-        "category": {"serviceDisplayName": "Vertex AI", "resourceFamily": "ApplicationServices",
-                     "resourceGroup": "Gemini", "usageType": "OnDemand"},
-        "serviceRegions": list(regions),
-        "pricingInfo": [{"effectiveTime": effective, "pricingExpression": {
-            "usageUnit": unit, "usageUnitDescription": unit, "baseUnit": unit,
-            "baseUnitDescription": unit, "baseUnitConversionFactor": 1,
-            "displayQuantity": 1000000,
-            "tieredRates": [{"startUsageAmount": start,
-                             "unitPrice": {"currencyCode": "USD", "units": units,
-                                           "nanos": nanos}} for start, units, nanos in rates]},
-            "currencyConversionRate": 1}],
-        "serviceProviderName": "Google"}
-
-
-# Built, not captured (no raw Catalog response for this service is public): descriptions as
-# public code quotes them, prices as the catalog-derived fixture lists them (USD per token).
-PAGE_1 = {"skus": [
-    sku("Gemini 2.5 Pro Text Input - Predictions", (0, "0", 1250)),
-    sku("Gemini 2.5 Pro Text Input Caching", (0, "0", 125)),
-    sku("Gemini 2.5 Pro Text Input Caching (Long)", (0, "0", 250)),
-    sku("Gemini 2.5 Flash Lite Text Input - Predictions", (0, "0", 100)),
-    sku("Gemini 2.5 Flash GA Text Input - Predictions", (0, "0", 300)),
-    sku("Vertex AI Online Prediction Caching Storage", (0, "0", 1000000), unit="h"),
-], "nextPageToken": "page-2"}
-PAGE_2 = {"skus": [
-    sku("Gemini 3.5 Flash Regional Text Output - Predictions", (0, "0", 9900)),
-    sku("Gemini 2.5 Pro Batch Text Output - Predictions", (0, "0", 5000)),
-    sku("Cloud Vertex AI Model Garden Model as a Service Llama 3.1 405B Input Token",
-        (0, "0", 0), (1000000, "0", 5000)),
-    sku("Gemini 2.5 Pro Text Output - Predictions", (0, "0", 10000),
-        effective="2027-01-01T00:00:00Z"),
-    # Differs from the page's $10 by more than its rounding: must be reported.
-    sku("Gemini 2.5 Pro Text Output - Predictions", (0, "0", 10500)),
-]}
 
 
 def sku_prices(payload: dict) -> dict[tuple, Decimal]:
@@ -279,11 +240,10 @@ def test_a_failed_partner_page_makes_a_partial_run(config: Path, server) -> None
 
 
 def test_sku_pages_that_contradict_each_other_leave_the_key_out() -> None:
-    from pricewatch.collectors.base import parse_bodies
 
     other = {"skus": [sku("Gemini 2.5 Pro Text Input - Predictions", (0, "0", 1300))]}
-    result = parse_bodies("vertex.skus", [("p1", json.dumps(PAGE_1).encode()),
-                                          ("p2", json.dumps(other).encode())], NOW)
+    result = parse_bodies(get_source("vertex.skus"), [("p1", json.dumps(PAGE_1).encode()),
+                                          ("p2", json.dumps(other).encode())], NOW, None)
     inputs = [r for r in result.records or [] if isinstance(r, PriceRecord)
               and r.model == "gemini-2.5-pro" and r.component == "input"]
     assert inputs == []

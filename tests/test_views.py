@@ -9,9 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path, jsonl, price_line
 from typer.testing import CliRunner
 
+from helpers import fixture_path, jsonl, price_line
 from pricewatch import pipeline, queries
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings

@@ -21,11 +21,14 @@ from typing import Any
 import duckdb
 import stamina
 
+from pricewatch.errors import PricewatchError
 from pricewatch.settings import Settings
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(PricewatchError):
     """A problem with the database file itself (locked, newer schema, unreadable)."""
+
+    exit_code = 3
 
 
 class DatabaseLocked(WarehouseError):

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pricewatch.errors import PricewatchError
 from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
 from pricewatch.warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
 from pricewatch.warehouse.db import fetch_one
@@ -35,7 +36,7 @@ from pricewatch.warehouse.history import (
 BOUNDARY_STATUSES = ("ok", "partial", "unchanged")
 
 
-class IngestError(ValueError):
+class IngestError(PricewatchError):
     """A run that cannot be written as given (conflicting or mislabelled records)."""
 
 

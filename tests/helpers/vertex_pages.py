@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import fixture_path
+from . import fixture_path
 
 EXCERPT = "vertex/pricing-2026-07-31.excerpt.html"
 GEMINI_HEADER = """<thead><tr><th>Model</th><th>Type</th>

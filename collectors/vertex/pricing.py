@@ -30,8 +30,9 @@ from decimal import Decimal, InvalidOperation
 from bs4 import Tag
 
 from pricewatch.collectors import pages
-from pricewatch.collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
-from pricewatch.collectors.vertex_names import (
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.vertex.names import (
     DATE,
     PROVIDER,
     display_name,
@@ -41,6 +42,7 @@ from pricewatch.collectors.vertex_names import (
     tokens,
 )
 from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, validate_record
+from pricewatch.settings import VertexSettings
 
 PRICING = "vertex.pricing"
 
@@ -211,7 +213,8 @@ def _span(td: Tag, name: str) -> int:
 # --- the page ---------------------------------------------------------------------------
 
 
-def parse_pricing(body: bytes, observed_at: datetime) -> ParseOutput:
+def parse_pricing(body: bytes, observed_at: datetime,
+                  options: VertexSettings | None = None) -> ParseOutput:
     """Price records from the pricing page, or preview facts from a partner model page."""
     text = pages.decode(body, PRICING)
     if not pages.is_markup(text):
@@ -653,6 +656,14 @@ def _with_offers(records: list[AnyRecord], names: dict[str, str]) -> list[AnyRec
     return [*offers.values(), *prices]
 
 
-register(Parser(PRICING, parse_pricing,
-                "Vertex AI generative-AI pricing page (HTML tables), or a partner model page "
-                "that says which preview models are free", merge_pages=merge))
+def plan_pricing(options: VertexSettings, context: PlanContext) -> list[Request]:
+    """The pricing page and the partner pages: pages of one snapshot. The page's 2026 move
+    (to .../gemini-enterprise-agent-platform/...) is followed as a redirect within
+    allowed_hosts."""
+    return [Request(PRICING, url, frozenset(options.allowed_hosts))
+            for url in (options.pricing_page_url, *options.partner_page_urls)]
+
+
+SOURCE = Source(PRICING, "vertex", "generative-AI pricing page (HTML tables), and the partner "
+                "model pages that say which preview models are free", parse_pricing,
+                plan_pricing, schedule=6 * 3600, merge_pages=merge)

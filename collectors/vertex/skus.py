@@ -20,20 +20,18 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pricewatch.collectors.base import (
-    ParseError,
-    ParseOutput,
-    Parser,
-    load_json,
-    merge_by_key,
-    register,
-    to_decimal,
-)
-from pricewatch.collectors.vertex_names import PROVIDER, model_slug
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.values import load_json, to_decimal
+from pricewatch.collectors.vertex.names import PROVIDER, model_slug
 from pricewatch.records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
+from pricewatch.settings import VertexSettings
 
 SKUS = "vertex.skus"
+KEY_ENV = "GOOGLE_CLOUD_API_KEY"
+PAGE_SIZE = 5000
 SERVICE_ID = "C7E2-9256-1C43"
 NANO = Decimal("0.000000001")
 
@@ -71,7 +69,8 @@ _NOT_PRICES = re.compile(r"\b(?:storage|tuning|tuned|training|grounding|provisio
                          r"hours?)\b", re.IGNORECASE)
 
 
-def parse_skus(body: bytes, observed_at: datetime) -> ParseOutput:
+def parse_skus(body: bytes, observed_at: datetime,
+               options: VertexSettings | None = None) -> ParseOutput:
     """One page of the SKU list."""
     payload = load_json(body, SKUS)
     if not isinstance(payload, dict) or not isinstance(payload.get("skus", []), list):
@@ -233,5 +232,29 @@ def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
     return kept, notes
 
 
-register(Parser(SKUS, parse_skus, "Cloud Billing Catalog SKUs of Vertex AI (one page of "
-                                  f"services/{SERVICE_ID}/skus)", merge_pages=merge))
+def plan_skus(options: VertexSettings, context: PlanContext) -> list[Request]:
+    key = context.secrets[KEY_ENV].get_secret_value()
+    url = _with_query(options.skus_url, pageSize=str(PAGE_SIZE))
+    # The key travels as a header: query parameters end up in logs and the archive.
+    return [Request(SKUS, url, frozenset(options.allowed_hosts),
+                    headers={"X-Goog-Api-Key": key})]
+
+
+def next_sku_page(options: VertexSettings, request: Request, body: bytes) -> Request | None:
+    token = next_page(body)
+    if token is None:
+        return None
+    return Request(request.source, _with_query(request.url, pageToken=token),
+                   request.allowed_hosts, headers=request.headers)
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+SOURCE = Source(SKUS, "vertex", f"Cloud Billing Catalog SKUs of Vertex AI (services/{SERVICE_ID}"
+                "/skus, every page; needs an API key)", parse_skus, plan_skus,
+                schedule=6 * 3600, secret_env=KEY_ENV, merge_pages=merge, next_page=next_sku_page)

@@ -14,20 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bs4 import BeautifulSoup
-
-from pricewatch.collectors.base import (
-    ParseError,
-    ParseOutput,
-    Parser,
-    PlanContext,
-    Source,
-    register,
-    register_source,
-)
+from pricewatch.collectors import pages
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
 from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.openrouter.api import allowed
 from pricewatch.records import AnyRecord, validate_record
-from pricewatch.settings import Settings
+from pricewatch.settings import OpenRouterSettings
 
 LIMITS = "openrouter.limits"
 SCOPE = ":free models"
@@ -52,29 +44,6 @@ class _Limit:
     metric: str
     figure: str  # digits, or an unresolved placeholder
     condition: str
-
-
-def _text_of(body: bytes) -> str:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ParseError(LIMITS, f"body is not UTF-8 ({error.reason})") from None
-    if re.search(r"<(html|body|main|article)\b", text[:5000], re.IGNORECASE):
-        return _html_to_text(text)
-    return text
-
-
-def _html_to_text(html: str) -> str:
-    """Visible text, with table rows as `| a | b |` lines so tables read like markdown."""
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(["script", "style", "noscript", "svg"]):
-        tag.decompose()
-    for row in soup.find_all("tr"):
-        cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
-        row.replace_with(soup.new_string("\n| " + " | ".join(cells) + " |\n"))
-    for tag in soup.find_all(["p", "li", "h1", "h2", "h3", "h4", "br", "div"]):
-        tag.insert_after(soup.new_string("\n"))
-    return soup.get_text()
 
 
 def _substitute(text: str) -> tuple[str, list[str]]:
@@ -169,8 +138,9 @@ def _collapse(limits: list[_Limit]) -> list[_Limit]:
     return out
 
 
-def parse_limits(body: bytes, observed_at: datetime) -> ParseOutput:
-    text, unresolved = _substitute(_text_of(body))
+def parse_limits(body: bytes, observed_at: datetime,
+                 options: OpenRouterSettings | None = None) -> ParseOutput:
+    text, unresolved = _substitute(pages.page_text(body, LIMITS, markdown_rows=True))
     for section in _free_sections(text):
         limits = _collapse(_from_table(section) or _from_prose(section))
         if limits:
@@ -192,14 +162,13 @@ def parse_limits(body: bytes, observed_at: datetime) -> ParseOutput:
     return ParseOutput(records, warnings)
 
 
-def plan_limits(settings: Settings, context: PlanContext) -> list[Request]:
+def plan_limits(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
     """The markdown rendering first (plainer), then the HTML page: first good one wins."""
-    page = settings.openrouter.limits_page_url
-    allowed = frozenset(settings.openrouter.allowed_hosts)
-    return [Request(LIMITS, page.rstrip("/") + ".md", allowed), Request(LIMITS, page, allowed)]
+    page = options.limits_page_url
+    return [Request(LIMITS, page.rstrip("/") + ".md", allowed(options)),
+            Request(LIMITS, page, allowed(options))]
 
 
-register(Parser(LIMITS, parse_limits,
-                "OpenRouter Limits docs page, HTML or its markdown rendering (page URL + .md)"))
-register_source(Source(LIMITS, "openrouter", ":free model rate limits (docs page)",
-                       plan_limits))
+SOURCE = Source(LIMITS, "openrouter", ":free model rate limits, the Limits docs page (HTML or "
+                "its markdown rendering, page URL + .md)", parse_limits, plan_limits,
+                schedule=24 * 3600)

@@ -19,9 +19,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from pricewatch.collectors import pages
-from pricewatch.collectors.base import ParseError, ParseOutput, Parser, merge_by_key, register
-from pricewatch.collectors.vertex_names import PROVIDER, model_slug
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.vertex.names import PROVIDER, model_slug
 from pricewatch.records import AnyRecord, validate_record
+from pricewatch.settings import VertexSettings
 
 QUOTAS = "vertex.quotas"
 DSQ_NOTE = "dynamic shared quota, no fixed per-model quota"
@@ -58,7 +60,8 @@ def _record(scope: str, metric: str, value: Decimal | None, condition: str = "",
         "enforced": enforced}, QUOTAS)
 
 
-def parse_quotas(body: bytes, observed_at: datetime) -> ParseOutput:
+def parse_quotas(body: bytes, observed_at: datetime,
+                 options: VertexSettings | None = None) -> ParseOutput:
     lines = pages.document_lines(body, QUOTAS)
     records = (dsq_records(lines) + paygo_records(lines) + region_quota_records(lines)
                + fixed_quota_records(lines))
@@ -201,6 +204,11 @@ def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
                   "left out" for g in conflicts]
 
 
-register(Parser(QUOTAS, parse_quotas,
-                "Vertex AI quota pages: dynamic shared quota, Standard PayGo usage tiers, "
-                "partner and open model quota tables (HTML or markdown)", merge_pages=merge))
+def plan_quotas(options: VertexSettings, context: PlanContext) -> list[Request]:
+    return [Request(QUOTAS, url, frozenset(options.allowed_hosts))
+            for url in options.quota_page_urls]
+
+
+SOURCE = Source(QUOTAS, "vertex", "quota pages: dynamic shared quota, Standard PayGo usage "
+                "tiers, partner and open model quota tables (HTML or markdown)", parse_quotas,
+                plan_quotas, schedule=24 * 3600, merge_pages=merge)

@@ -1,0 +1,62 @@
+"""`alerts`: the alerts with their stable ids, the outbox, and a test through a channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from pricewatch import alerts as delivery
+from pricewatch import queries
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.output import emit
+from pricewatch.errors import InputError
+from pricewatch.records import parse_timestamp
+
+app = new_app(help="Alerts with stable ids; `alerts test CHANNEL` sends a test.")
+
+
+@app.callback(invoke_without_command=True)
+def alerts(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Detected from this time (ISO 8601; default: 7 days ago).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="The outbox instead: alerts not yet delivered, per channel.")] = False,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Price drops and rises, new and unlisted offers, new cheapest offers, rate-limit
+    changes and failing collectors, each with a stable alert_id."""
+    if ctx.invoked_subcommand:
+        return
+    settings = load(db, config)
+    start = parse_timestamp(since, "--since") if since else \
+        datetime.now(UTC) - timedelta(days=7)
+    with queries.open_gold(settings) as con:
+        if pending:
+            columns, rows = queries.rows(con, (
+                "SELECT channel, alert_id, kind, status, attempts, next_attempt_at, "
+                "last_error, message FROM alert_outbox WHERE status <> 'delivered' "
+                "ORDER BY channel, detected_at"))
+        else:
+            columns, rows = queries.rows(con, (
+                "SELECT * FROM price_alerts_since($since) WHERE ($kind IS NULL OR "
+                "kind = $kind) ORDER BY detected_at, kind, alert_id"),
+                {"since": start, "kind": kind})
+    emit(rows, columns, as_json=as_json, title="pending alerts" if pending else "alerts",
+         table_columns=None if pending else ["detected_at", "kind", "message"])
+
+
+@app.command("test")
+def alerts_test(
+    channel: Annotated[str, typer.Argument(help="A channel name from the configuration.")],
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """Send a test message through one configured channel."""
+    try:
+        delivery.send_test(load(db, config), channel)
+    except RuntimeError as error:
+        raise InputError(f"channel {channel!r}: {error}") from None
+    typer.echo(f"test message sent to {channel}")

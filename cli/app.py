@@ -1,0 +1,108 @@
+"""What every `pricewatch` command shares: the Typer app factory, the common options, the
+settings they load, and the one mapping from errors to exit codes.
+
+Exit codes: 0 success; 1 bad input or a failed run (a `PricewatchError`, one line on
+stderr); 2 usage error; 3 database unavailable (locked past the wait, unreadable, newer);
+70 a bug: any other exception, printed with its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from typer.core import TyperGroup
+
+from pricewatch import queries
+from pricewatch.cli.output import fail
+from pricewatch.errors import InputError, PricewatchError
+from pricewatch.records import parse_timestamp
+from pricewatch.settings import Settings, load_settings
+
+EXIT_INPUT, EXIT_USAGE, EXIT_DB, EXIT_BUG = 1, 2, 3, 70
+
+
+class ErrorMappingGroup(TyperGroup):
+    """Runs every command (sub-groups included) under the exit-code mapping above."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # typer's own: --help, usage errors (exit 2), explicit exits
+        except PricewatchError as error:
+            fail(str(error))
+            raise typer.Exit(error.exit_code) from None
+        except duckdb.IOException as error:  # a file DuckDB cannot open or read
+            fail(str(error))
+            raise typer.Exit(EXIT_DB) from None
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            fail("internal error (a bug in pricewatch, not your input); the traceback "
+                 "above says where")
+            raise typer.Exit(EXIT_BUG) from None
+
+
+def new_app(**kwargs: Any) -> typer.Typer:
+    """A Typer app with the project's defaults; command modules each make their own and
+    cli/main.py composes them."""
+    return typer.Typer(add_completion=False, pretty_exceptions_enable=False, **kwargs)
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stamina").setLevel(logging.ERROR)  # retries are logged by fetch
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB file (default: setting db_path, pricewatch.duckdb).")]
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
+
+
+def load(db: Path | None, config: Path | None) -> Settings:
+    """The settings a command runs with: options over environment over TOML over defaults."""
+    return load_settings(config, db_path=db)
+
+
+def observed_at_option(text: str | None) -> datetime | None:
+    return None if text is None else parse_timestamp(text, "--observed-at")
+
+
+def read_input(file: str) -> tuple[bytes, str]:
+    """A body from a file or stdin (`-`), and the URL it is archived under."""
+    if file == "-":
+        return sys.stdin.buffer.read(), "stdin:"
+    path = Path(file)
+    if not path.is_file():
+        raise InputError(f"file {file} does not exist")
+    return path.read_bytes(), path.resolve().as_uri()
+
+
+def close_matches(word: str, known: list[str] | tuple[str, ...]) -> str:
+    found = difflib.get_close_matches(word, known, n=5, cutoff=0.5)
+    return f"; close matches: {', '.join(found)}" if found else f"; known: {', '.join(known)}"
+
+
+def check_models(con: duckdb.DuckDBPyConnection, models: list[str],
+                 rows: list[dict[str, Any]]) -> None:
+    """Every named model matched an offer (by id in any case, or canonical id), else an
+    InputError with the close matches."""
+    found = {r["model"].lower() for r in rows} | {r["canonical_model"] for r in rows}
+    _, known = queries.rows(con, "SELECT DISTINCT model, canonical_model FROM current_offers")
+    names = sorted({k["model"] for k in known})
+    for model in models:
+        canonical = queries.rows(con, "SELECT canonical_model_rules(?) AS c", [model])[1][0]["c"]
+        if model.lower() not in found and canonical not in found:
+            raise InputError(f"no current prices for model {model!r}"
+                             + close_matches(model, names))

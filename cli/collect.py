@@ -1,0 +1,91 @@
+"""Commands that fetch: `collect` (one sweep now) and `run` (the daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from pricewatch import pipeline
+from pricewatch.cli.app import EXIT_INPUT, ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.output import emit, errors
+
+app = new_app()
+
+
+@app.command()
+def collect(
+    selection: Annotated[list[str] | None, typer.Argument(
+        help="Providers (openrouter) or sources (openrouter.models); default: all.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run one sweep now (live): fetch, archive, parse, ingest; print a summary per source."""
+    settings = load(db, config)
+    with _sweep_progress(enabled=not as_json) as progress:
+        outcomes = asyncio.run(pipeline.collect(settings, selection or (), progress))
+    emit([vars(o) | {"changes": o.changes} for o in outcomes],
+         ["source", "status", "run_id", "records", "changes", "duration_s", "message"],
+         as_json=as_json, title="collect")
+    if any(o.status in ("failed", "suspect") for o in outcomes):
+        raise typer.Exit(EXIT_INPUT)
+
+
+@contextmanager
+def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
+    """A progress bar for sources that make more than a handful of requests."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(source: str, done: int, total: int) -> None:
+            if total < 5:
+                return
+            if source not in tasks:
+                tasks[source] = bar.add_task(source, total=total)
+            bar.update(tasks[source], completed=done)
+
+        yield update
+
+
+@app.command()
+def run(
+    now: Annotated[bool, typer.Option("--now", help="Sweep every source once at start.")]
+    = False,
+    selection: Annotated[list[str] | None, typer.Argument(
+        help="Providers or sources (default: all).")] = None,
+    db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """The daemon: collect on a schedule, deliver alerts, export; SIGTERM ends it (exit 0)."""
+    from pricewatch import scheduler
+    settings = load(db, config)
+    if settings.daemon.log_format == "json":
+        _json_logging()
+    daemon = scheduler.Daemon(settings, tuple(selection or ()))
+    raise typer.Exit(daemon.serve(now=now))
+
+
+def _json_logging() -> None:
+    """One JSON object per log line, for log shippers."""
+    class JsonFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return json.dumps({"time": self.formatTime(record), "level": record.levelname,
+                               "logger": record.name, "message": record.getMessage()})
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonFormatter())

@@ -1,0 +1,163 @@
+"""Commands that answer from the price views: `cheapest`, `changes`, `budget`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+
+from pricewatch import queries
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    check_models,
+    close_matches,
+    load,
+    new_app,
+)
+from pricewatch.cli.output import emit
+from pricewatch.errors import InputError
+from pricewatch.money import cents, monthly_cost
+from pricewatch.records import parse_timestamp
+
+app = new_app()
+CAPABILITIES = queries.capabilities()
+_SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+
+
+def check_capability(capability: str | None) -> None:
+    if capability is not None and capability not in CAPABILITIES:
+        raise InputError(f"unknown capability {capability!r}"
+                         + close_matches(capability, CAPABILITIES))
+
+
+def parse_mix(text: str) -> tuple[Decimal, Decimal]:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", text)
+    if not match or Decimal(match[1]) + Decimal(match[2]) == 0:
+        raise InputError(f"--mix {text!r} is not INPUT:OUTPUT weights such as 3:1")
+    return Decimal(match[1]), Decimal(match[2])
+
+
+def parse_tokens(text: str, option: str) -> Decimal:
+    """`10M`, `500k`, `1.5B`, `2000000` -> a number of tokens."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMbB]?)\s*", text)
+    if not match:
+        raise InputError(f"{option} {text!r} is not a token amount such as 10M, 500k or "
+                         "2000000")
+    return Decimal(match[1]) * _SUFFIXES[match[2].lower()]
+
+
+def _when(at: str | None) -> datetime:
+    return parse_timestamp(at, "--at") if at else datetime.now(UTC)
+
+
+@app.command()
+def cheapest(
+    capability: Annotated[str | None, typer.Option(
+        "--capability", "-c", help=f"One of: {', '.join(CAPABILITIES)}.")] = None,
+    mix: Annotated[str | None, typer.Option(
+        "--mix", help="Input:output token weights (default: setting views.mix_*, 3:1).")] = None,
+    cache_share: Annotated[float | None, typer.Option(
+        "--cache-share", min=0, max=1, help="Share of input read from cache.")] = None,
+    include_free: Annotated[bool, typer.Option(
+        "--include-free", help="Also list free offers (ranked apart).")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+                                       help="Offers per capability.")] = 5,
+    at: Annotated[str | None, typer.Option("--at", help="As of this time (ISO 8601).")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Available offers per capability, cheapest first, by blended price per 1M tokens."""
+    check_capability(capability)
+    settings = load(db, config)
+    mix_in, mix_out = parse_mix(mix) if mix else (Decimal(str(settings.views.mix_input)),
+                                                  Decimal(str(settings.views.mix_output)))
+    share = Decimal(str(cache_share if cache_share is not None
+                        else settings.views.cache_share))
+    with queries.open_gold(settings) as con:
+        columns, rows = queries.rows(con, (
+            "SELECT * FROM cheapest_as_of($at, $mi, $mo, $share) "
+            "WHERE ($capability IS NULL OR capability = $capability) "
+            "AND ($free OR NOT is_free) AND rank <= $limit "
+            "ORDER BY capability, is_free, price_unit, rank"),
+            {"at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
+             "capability": capability, "free": include_free, "limit": limit})
+    emit(rows, columns, as_json=as_json, title="cheapest per capability",
+         table_columns=["capability", "rank", "provider", "model", "route", "input_price",
+                        "output_price", "blended_price", "is_free", "observed_at"])
+
+
+@app.command()
+def changes(
+    since: Annotated[str | None, typer.Option(
+        "--since", help="From this time (ISO 8601; default: 7 days ago).")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Every price change, first listing and unlisting since a time."""
+    settings = load(db, config)
+    start = parse_timestamp(since, "--since") if since else \
+        datetime.now(UTC) - timedelta(days=7)
+    with queries.open_gold(settings) as con:
+        columns, rows = queries.rows(con, (
+            "SELECT * FROM price_changes_since($since) "
+            "WHERE ($provider IS NULL OR provider = $provider) "
+            "ORDER BY changed_at, provider, model, route, component"),
+            {"since": start, "provider": provider})
+    emit(rows, columns, as_json=as_json, title="price changes",
+         table_columns=["changed_at", "kind", "provider", "model", "route", "component",
+                        "unit", "old_price", "new_price", "change_pct"])
+
+
+BUDGET_SQL = queries.command_sql("budget")
+
+
+def offer_cost(row: dict[str, Any], tokens_in: Decimal, tokens_out: Decimal,
+               share: Decimal) -> Decimal | None:
+    """The workload's monthly cost at one offer row (input, output, cache-read prices)."""
+    cost = monthly_cost(row["input_price"], row["output_price"], row["cache_read_price"],
+                        tokens_in, tokens_out, share)
+    return None if cost is None else cents(cost)
+
+
+@app.command()
+def budget(
+    models: Annotated[list[str] | None, typer.Argument(
+        help="Model ids or canonical ids (default: the cheapest offers).")] = None,
+    tokens_in: Annotated[str, typer.Option("--input", help="Input tokens a month, e.g. 10M.")]
+    = "10M",
+    tokens_out: Annotated[str, typer.Option("--output", help="Output tokens a month.")] = "5M",
+    cached_share: Annotated[float, typer.Option(
+        "--cached-share", min=0, max=1, help="Share of input read from cache.")] = 0.0,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+                                       help="Offers shown without MODEL.")] = 10,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Monthly cost of a workload for each offer of the named models, exact decimals, with
+    the prices used."""
+    settings = load(db, config)
+    amount_in, amount_out = parse_tokens(tokens_in, "--input"), \
+        parse_tokens(tokens_out, "--output")
+    share = Decimal(str(cached_share))
+    with queries.open_gold(settings) as con:
+        _, rows = queries.rows(con, BUDGET_SQL, {"models": list(models or [])})
+        if models:
+            check_models(con, models, rows)
+    for row in rows:
+        row["monthly_cost"] = offer_cost(row, amount_in, amount_out, share)
+        row["currency"] = "USD"
+    rows = sorted((r for r in rows if r["monthly_cost"] is not None),
+                  key=lambda r: (r["monthly_cost"], r["provider"], r["model"], r["route"]))
+    if not models:
+        rows = rows[:limit]
+    for row in rows:  # money to the cent as written: "1.60", not "1.6"
+        row["monthly_cost"] = format(row["monthly_cost"], "f")
+    emit(rows, ["provider", "model", "canonical_model", "route", "status", "input_price",
+                "output_price", "cache_read_price", "monthly_cost", "currency",
+                "price_since"], as_json=as_json,
+         title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens",
+         table_columns=["provider", "model", "route", "status", "input_price",
+                        "output_price", "monthly_cost"])

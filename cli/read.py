@@ -1,0 +1,116 @@
+"""Commands that read the warehouse: `sql`, `status`, `history`, `export`."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+from pricewatch import queries
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.output import emit
+from pricewatch.errors import InputError
+from pricewatch.settings import Settings
+from pricewatch.warehouse.db import open_warehouse
+
+app = new_app()
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Run a read-only SQL query against the warehouse."""
+    settings = load(db, config)
+    with queries.open_gold(settings) as con:
+        try:
+            result = con.execute(query)
+        except duckdb.Error as error:
+            raise InputError(f"query failed: {error}") from None
+        columns = [d[0] for d in result.description or ()]
+        rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    emit(rows, columns, as_json=as_json)
+
+
+STATUS_SQL = queries.command_sql("status")
+
+
+CHANNELS_SQL = queries.command_sql("alert_channels")
+
+
+def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The daemon's heartbeat file, if one is running (next run times)."""
+    path = settings.daemon.heartbeat_file
+    try:
+        return json.loads(path.read_text())["jobs"] if path else {}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+@app.command()
+def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Per source: last run, its status and counts, and how old the last good data is."""
+    settings = load(db, config)
+    with queries.open_gold(settings) as con:
+        _, rows = queries.rows(con, STATUS_SQL)
+        _, channels = queries.rows(con, CHANNELS_SQL)
+    now = datetime.now(UTC)
+    beat = _heartbeat(settings)
+    for row in rows:
+        good = row["last_good_at"]
+        row["age_s"] = None if good is None else round((now - good).total_seconds())
+        row["next_run_at"] = beat.get(row["source"], {}).get("next_run_at")
+    emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
+                "failing_runs", "last_good_at", "age_s", "next_run_at", "runs", "message"],
+         as_json=as_json, title="collectors",
+         table_columns=["source", "last_status", "records", "changes", "failing_runs",
+                        "age_s", "next_run_at", "message"])
+    if channels and not as_json:
+        emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
+             as_json=False, title="alert channels")
+
+
+HISTORY_SQL = queries.command_sql("price_history_of_model")
+
+
+@app.command()
+def history(
+    model: Annotated[str, typer.Argument(help="The provider's model id, e.g. openai/gpt-4o.")],
+    provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Every interval of every price of one model (valid_to empty = current)."""
+    settings = load(db, config)
+    with open_warehouse(settings, read_only=True) as con:
+        result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
+        columns = [d[0] for d in result.description or ()]
+        rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        if not rows:
+            known = [r[0] for r in con.execute(
+                "SELECT DISTINCT model FROM price_history").fetchall()]
+            close = difflib.get_close_matches(model, known, n=5, cutoff=0.5)
+            hint = f"; close matches: {', '.join(close)}" if close else ""
+            raise InputError(f"no prices recorded for model {model!r}{hint}")
+    emit(rows, columns, as_json=as_json, title=f"price history of {model}",
+         table_columns=["provider", "route", "component", "service_tier",
+                        "context_threshold", "unit", "price", "valid_from", "valid_to"])
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the files.")],
+    output_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Write the history tables and the views for dashboards, atomically, with a manifest."""
+    from pricewatch import exports
+    manifest = exports.export(load(db, config), out, output_format)
+    emit([{"file": f"{name}.{output_format}", "rows": rows}
+          for name, rows in manifest["row_counts"].items()], ["file", "rows"],
+         as_json=as_json, title=f"exported to {out} at {manifest['exported_at']}")

@@ -1,0 +1,41 @@
+"""`nscale.models`: nscale's own API, `GET /v1/models` with a Bearer service token: ids are
+Hugging Face repo ids kept as given, prices in USD per 1M tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pricewatch.collectors.base import PlanContext, Source
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.nscale.offers import offer_and_prices
+from pricewatch.collectors.values import model_list
+from pricewatch.records import AnyRecord
+from pricewatch.settings import NscaleSettings
+
+MODELS = "nscale.models"
+TOKEN_ENV = "NSCALE_SERVICE_TOKEN"
+
+
+def parse_models(body: bytes, observed_at: datetime,
+                 options: NscaleSettings | None = None) -> list[AnyRecord]:
+    """`GET /v1/models` of nscale's own API: ids are Hugging Face repo ids, kept as given."""
+    records: list[AnyRecord] = []
+    for entry in model_list(body, MODELS):
+        context = entry.get("context_length")
+        records += offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
+                                     entry.get("pricing"), {
+            "context_length": context if isinstance(context, int) and context >= 0 else None})
+    return records
+
+
+def plan_models(options: NscaleSettings, context: PlanContext) -> list[Request]:
+    token = context.secrets[TOKEN_ENV].get_secret_value()
+    # A 429 from the inference API means "insufficient credit": not retried.
+    return [Request(MODELS, options.api_base.rstrip("/") + "/models",
+                    frozenset(options.allowed_hosts),
+                    headers={"Authorization": f"Bearer {token}"}, retry_429=False)]
+
+
+SOURCE = Source(MODELS, "nscale", "models and prices from nscale's API, GET /v1/models "
+                "(needs a service token)", parse_models, plan_models, schedule=3600,
+                secret_env=TOKEN_ENV)

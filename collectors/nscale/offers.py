@@ -1,0 +1,110 @@
+"""An nscale model entry as an offer and its prices, shared by nscale's own API and the
+Hugging Face router.
+
+Prices are USD per 1M tokens as JSON numbers or strings. JSON numbers can carry binary
+float noise (`0.030000000000000002`); they are read through their decimal text and rounded
+to PRICE_DECIMALS places, which no published per-1M price needs more than. Image models
+price output per megapixel; embedding models have an input price only (no output price,
+not a zero one). A 429 from nscale means "insufficient credit", never throttling.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from pricewatch.collectors.base import ParseError
+from pricewatch.collectors.values import to_decimal
+from pricewatch.records import MAX_PRICE, AnyRecord, RecordError, validate_record
+
+PRICE_DECIMALS = 9  # a billionth of a dollar per 1M tokens: below any real price step
+_QUANTUM = Decimal(1).scaleb(-PRICE_DECIMALS)
+
+# How an entry says what it is; the name rule is the fallback for entries that say nothing.
+IMAGE_TYPES = {"image", "image-generation", "text-to-image"}
+EMBEDDING_TYPES = {"embedding", "embeddings", "feature-extraction"}
+IMAGE_NAME = re.compile(r"flux|stable-diffusion|sdxl|\bsd-?3", re.IGNORECASE)
+EMBEDDING_NAME = re.compile(r"embed", re.IGNORECASE)
+
+
+def money(value: Any, source: str, where: str) -> Decimal:
+    """A price from a JSON number or string, float noise rounded away."""
+    number = to_decimal(value, source, where)
+    if number < 0:
+        raise ParseError(source, f"{where}: negative price {value!r}")
+    if number >= MAX_PRICE:  # quantize would overflow the context: no real price is this
+        raise ParseError(source, f"{where}: price {value!r} is out of range")
+    return number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
+
+
+def model_kind(entry: dict[str, Any]) -> str:
+    """chat, image or embedding: from the entry's own type or modalities, else its name."""
+    for key in ("type", "model_type", "task"):
+        value = entry.get(key)
+        if isinstance(value, str):
+            if value.lower() in IMAGE_TYPES:
+                return "image"
+            if value.lower() in EMBEDDING_TYPES:
+                return "embedding"
+            return "chat"
+    outputs = (entry.get("architecture") or {}).get("output_modalities") \
+        if isinstance(entry.get("architecture"), dict) else None
+    if isinstance(outputs, list) and "image" in outputs:
+        return "image"
+    if isinstance(outputs, list) and "embeddings" in outputs:
+        return "embedding"
+    model = str(entry.get("id", ""))
+    if IMAGE_NAME.search(model):
+        return "image"
+    return "embedding" if EMBEDDING_NAME.search(model) else "chat"
+
+
+def _retiring_on(entry: dict[str, Any]) -> date | None:
+    for key in ("retirement_date", "retiring_on", "deprecation_date", "expiration_date"):
+        value = entry.get(key)
+        if isinstance(value, str) and len(value) >= 10:
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                continue
+    return None
+
+
+def offer_and_prices(source: str, provider: str, model: str, route: str,
+                      entry: dict[str, Any], pricing: Any,
+                      extra: dict[str, Any]) -> list[AnyRecord]:
+    kind = model_kind(entry)
+    capabilities = set(extra.pop("capabilities", ()))
+    capabilities |= {"image_output"} if kind == "image" else set()
+    capabilities |= {"embeddings"} if kind == "embedding" else set()
+    retiring = _retiring_on(entry)
+    records: list[dict[str, Any]] = [{
+        "kind": "offer", "model": model, "route": route,
+        "status": extra.pop("status", None) or ("retiring" if retiring else "available"),
+        "retiring_on": retiring,
+        "input_modalities": ["text"],
+        "output_modalities": ["image"] if kind == "image" else
+        ["embeddings"] if kind == "embedding" else ["text"],
+        "capabilities": sorted(capabilities), **extra}]
+    if isinstance(pricing, dict):
+        output_unit = "per_megapixel" if kind == "image" else "per_1m_tokens"
+        for key, component, unit in (("input", "input", "per_1m_tokens"),
+                                     ("output", "output", output_unit)):
+            value = pricing.get(key)
+            if value is None or (kind == "embedding" and component == "output"):
+                continue  # not published: absent, not zero
+            if kind == "image" and component == "input" and money(value, source, key) == 0:
+                continue  # image input is not charged per token
+            records.append({"kind": "price", "model": model, "route": route,
+                            "component": component, "unit": unit,
+                            "price": money(value, source, f"model {model!r} pricing.{key}")})
+    elif pricing is not None:
+        raise ParseError(source, f"model {model!r}: pricing is not an object")
+    try:
+        return [validate_record({"source": source, "provider": provider, **r}, source)
+                for r in records]
+    except RecordError as error:
+        raise ParseError(source, f"model {model!r}: {error.reason}"
+                         f"{' (' + error.field + ')' if error.field else ''}") from None

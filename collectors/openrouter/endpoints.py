@@ -1,0 +1,181 @@
+"""`openrouter.endpoints`: `GET /api/v1/models/{author}/{slug}/endpoints` for every catalogue
+model, one offer per serving endpoint (route = the endpoint's tag), long-context tiers as
+prices with a threshold, and uptime, latency and throughput as measurements."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.models import MODELS
+from pricewatch.collectors.openrouter.pricing import (
+    capabilities,
+    component_name,
+    int_or_none,
+    modalities,
+    prices,
+)
+from pricewatch.collectors.values import load_json
+from pricewatch.records import AnyRecord, RecordError, validate_record
+from pricewatch.settings import OpenRouterSettings
+
+ENDPOINTS = "openrouter.endpoints"
+
+# Volatile endpoint readings, kept as measurements (a time series), never as SCD2 values.
+UPTIME_FIELDS = {"uptime_last_5m": "uptime_pct_5m", "uptime_last_30m": "uptime_pct_30m",
+                 "uptime_last_1d": "uptime_pct_1d"}
+PERCENTILE_FIELDS = {"latency_last_30m": "latency_ms", "throughput_last_30m": "throughput_tps"}
+
+
+def _endpoints_payload(body: bytes) -> dict[str, Any]:
+    payload = load_json(body, ENDPOINTS)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        raise ParseError(ENDPOINTS, "expected an object with `data.id` and `data.endpoints`")
+    if not isinstance(data.get("endpoints"), list):
+        raise ParseError(ENDPOINTS, f"model {data['id']!r}: `data.endpoints` is not a list")
+    return data
+
+
+def endpoints_model(body: bytes, url: str) -> tuple[str, str]:
+    """The model a sweep body speaks for: its offers outside this body are left alone."""
+    return ("openrouter", _endpoints_payload(body)["id"])
+
+
+def parse_endpoints(body: bytes, observed_at: datetime,
+                    options: OpenRouterSettings | None = None) -> ParseOutput:
+    """`GET /api/v1/models/{author}/{slug}/endpoints`: one offer per serving endpoint."""
+    data = _endpoints_payload(body)
+    model = data["id"]
+    architecture = data.get("architecture") if isinstance(data.get("architecture"), dict) else {}
+    inputs, outputs = modalities(architecture, "input"), modalities(architecture, "output")
+    for index, endpoint in enumerate(data["endpoints"]):
+        if not isinstance(endpoint, dict):
+            raise ParseError(ENDPOINTS, f"model {model!r}: endpoints[{index}] is not an object")
+    routes, warnings = _routes(model, data["endpoints"])
+    records: list[AnyRecord] = []
+    for route, endpoint in zip(routes, data["endpoints"], strict=True):
+        records.extend(_endpoint_records(model, route, endpoint, inputs, outputs))
+    return ParseOutput(records, warnings)
+
+
+def _routes(model: str, endpoints: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Each endpoint's route. A tag that repeats within one model (seen in May 2026: two
+    `google-vertex/us-south1` endpoints with different prices) becomes `tag#1`, `tag#2`,
+    numbered by ascending input then output price, so each stays its own offer."""
+    tags = [_route(endpoint, model) for endpoint in endpoints]
+    warnings = []
+    for tag in sorted({t for t in tags if tags.count(t) > 1}):
+        twins = sorted((i for i, t in enumerate(tags) if t == tag),
+                       key=lambda i: _sort_key(endpoints[i]))
+        for rank, index in enumerate(twins, start=1):
+            tags[index] = f"{tag}#{rank}"
+        warnings.append(f"{ENDPOINTS}: model {model!r} lists tag {tag!r} {len(twins)} times; "
+                        f"stored as {tag}#1..#{len(twins)} by ascending price")
+    return tags, warnings
+
+
+def _sort_key(endpoint: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
+    pricing = endpoint.get("pricing") or {}
+
+    def price(key: str) -> Decimal:
+        try:
+            return Decimal(str(pricing.get(key)))
+        except InvalidOperation:
+            return Decimal("Infinity")
+
+    return price("prompt"), price("completion"), json.dumps(endpoint, sort_keys=True,
+                                                            default=str)
+
+
+def _route(endpoint: dict[str, Any], model: str) -> str:
+    """Routes are keyed on the tag: provider names change over time, tags do not."""
+    tag = endpoint.get("tag")
+    if isinstance(tag, str) and tag:
+        return tag
+    name = endpoint.get("provider_name")
+    if isinstance(name, str) and name:
+        return component_name(name).replace("_", "-")
+    raise ParseError(ENDPOINTS, f"model {model!r}: an endpoint has neither tag nor provider_name")
+
+
+def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
+                      inputs: list[str] | None, outputs: list[str] | None) -> list[AnyRecord]:
+    pricing = endpoint.get("pricing")
+    if not isinstance(pricing, dict):
+        raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: no pricing object")
+    price_records = prices(pricing, source=ENDPOINTS, model=model, route=route)
+    for tier in pricing.get("overrides") or ():
+        threshold = int_or_none(tier.get("min_prompt_tokens")) if isinstance(tier, dict) else None
+        if threshold is None:
+            raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: a pricing override "
+                                        "has no min_prompt_tokens")
+        tier_prices = {k: v for k, v in tier.items() if k != "min_prompt_tokens"}
+        price_records += prices(tier_prices, source=ENDPOINTS, model=model, route=route,
+                                threshold=threshold)
+    by_component = {p.component: p.price for p in price_records if p.context_threshold == 0}
+    free = by_component.get("input") == 0 and by_component.get("output") == 0
+    parameters = endpoint.get("supported_parameters")
+    parameters = [str(p) for p in parameters] if isinstance(parameters, list) else None
+    quantization = endpoint.get("quantization")
+    offer = {
+        "kind": "offer", "source": ENDPOINTS, "provider": "openrouter", "model": model,
+        "route": route, "status": "available",
+        "display_name": endpoint.get("provider_name") if isinstance(
+            endpoint.get("provider_name"), str) else None,
+        "context_length": int_or_none(endpoint.get("context_length")),
+        "max_output_tokens": int_or_none(endpoint.get("max_completion_tokens")),
+        "max_prompt_tokens": int_or_none(endpoint.get("max_prompt_tokens")),
+        "input_modalities": inputs, "output_modalities": outputs,
+        "supported_parameters": parameters,
+        "capabilities": capabilities(inputs, outputs, parameters, free),
+        "quantization": quantization if isinstance(quantization, str) else None,
+    }
+    try:
+        records: list[AnyRecord] = [validate_record(offer, ENDPOINTS), *price_records]
+    except RecordError as error:
+        raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: {error.reason}") from None
+    return records + _measurements(model, route, endpoint)
+
+
+def _measurements(model: str, route: str, endpoint: dict[str, Any]) -> list[AnyRecord]:
+    readings: dict[str, Any] = {"endpoint_status": endpoint.get("status")}
+    pricing = endpoint.get("pricing") or {}
+    readings["pricing_discount"] = pricing.get("discount")
+    for name, metric in UPTIME_FIELDS.items():
+        readings[metric] = endpoint.get(name)
+    for name, prefix in PERCENTILE_FIELDS.items():
+        value = endpoint.get(name)
+        if isinstance(value, dict):
+            for percentile, reading in value.items():
+                readings[f"{prefix}_{percentile}_30m"] = reading
+        else:  # older captures: one number
+            readings[f"{prefix}_30m"] = value
+    records: list[AnyRecord] = []
+    for metric, value in readings.items():
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            continue
+        if not Decimal(value).is_finite():
+            continue
+        records.append(validate_record({
+            "kind": "measurement", "source": ENDPOINTS, "provider": "openrouter",
+            "model": model, "route": route, "metric": metric, "value": value}, ENDPOINTS))
+    return records
+
+
+def plan_endpoints(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
+    """One request per catalogue model; `author/slug` (and `:free`) stay in the path."""
+    return [Request(ENDPOINTS, api_url(options, f"/models/{quote(model, safe='/:~')}/endpoints"),
+                    allowed(options)) for model in context.catalogue]
+
+
+SOURCE = Source(ENDPOINTS, "openrouter",
+                "per-model endpoints, GET /api/v1/models/{author}/{slug}/endpoints "
+                "(one request per catalogue model)", parse_endpoints, plan_endpoints,
+                schedule=6 * 3600, needs=MODELS, scope=endpoints_model)

@@ -1,0 +1,58 @@
+"""`openrouter.key`: this account's own limits, `GET /api/v1/key` (older `/api/v1/auth/key`);
+needs OPENROUTER_API_KEY, sent only as a header."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pricewatch.collectors.base import ParseError, PlanContext, Source
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.values import load_json, to_decimal
+from pricewatch.records import AnyRecord, validate_record
+from pricewatch.settings import OpenRouterSettings
+
+KEY = "openrouter.key"
+KEY_ENV = "OPENROUTER_API_KEY"
+
+
+def parse_key(body: bytes, observed_at: datetime,
+              options: OpenRouterSettings | None = None) -> list[AnyRecord]:
+    """`GET /api/v1/key` (older `/api/v1/auth/key`): this account's own limits.
+
+    Usage counters are not limits and are not stored, nor is the key's label; the
+    deprecated `rate_limit` object ("safe to ignore", say the docs) is skipped.
+    """
+    payload = load_json(body, KEY)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or "limit" not in data:
+        raise ParseError(KEY, "expected an object with `data.limit`")
+    records: list[dict[str, Any]] = []
+    limit = data.get("limit")
+    credit = {"scope": "api key", "metric": "credits", "condition": ""}
+    if limit is None:
+        records.append({**credit, "value": None, "enforced": False, "note": "no credit limit"})
+    else:
+        reset = data.get("limit_reset")
+        records.append({**credit, "value": to_decimal(limit, KEY, "data.limit"),
+                        "condition": f"resets {reset}" if isinstance(reset, str) else ""})
+    daily = data.get("free_model_daily_requests")
+    if isinstance(daily, dict) and daily.get("limit") is not None:
+        records.append({"scope": ":free models", "metric": "requests_per_day",
+                        "value": to_decimal(daily["limit"], KEY, "free_model_daily_requests"),
+                        "condition": "this account"})
+    return [validate_record({"kind": "rate_limit", "source": KEY, "provider": "openrouter",
+                             **item}, KEY) for item in records]
+
+
+def plan_key(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
+    """The current `/key`, then the older `/auth/key`: whichever answers is the snapshot."""
+    secret = context.secrets[KEY_ENV].get_secret_value()
+    headers = {"Authorization": f"Bearer {secret}"}
+    return [Request(KEY, api_url(options, path), allowed(options), headers=headers)
+            for path in ("/key", "/auth/key")]
+
+
+SOURCE = Source(KEY, "openrouter", "this account's limits, GET /api/v1/key (needs a key)",
+                parse_key, plan_key, schedule=3600, secret_env=KEY_ENV)

@@ -1,0 +1,73 @@
+"""`openrouter.models`: the catalogue, `GET /api/v1/models`: one default-route offer (route
+`""`, OpenRouter's own price when it picks the endpoint) and its prices per model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pricewatch.collectors.base import ParseError, PlanContext, Source
+from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.pricing import (
+    capabilities,
+    int_or_none,
+    iso_date,
+    modalities,
+    prices,
+)
+from pricewatch.collectors.values import model_list
+from pricewatch.records import AnyRecord, RecordError, validate_record
+from pricewatch.settings import OpenRouterSettings
+
+MODELS = "openrouter.models"
+
+
+def parse_models(body: bytes, observed_at: datetime,
+                 options: OpenRouterSettings | None = None) -> list[AnyRecord]:
+    """`GET /api/v1/models`: one default-route offer and its prices per model."""
+    records: list[AnyRecord] = []
+    for item in model_list(body, MODELS):
+        records.extend(_model_records(item))
+    return records
+
+
+def _model_records(item: dict[str, Any]) -> list[AnyRecord]:
+    model = item["id"]
+    pricing = item.get("pricing")
+    if not isinstance(pricing, dict):
+        raise ParseError(MODELS, f"model {model!r} has no pricing object")
+    price_records = prices(pricing, source=MODELS, model=model)
+    by_component = {p.component: p.price for p in price_records}
+    free = by_component.get("input") == 0 and by_component.get("output") == 0
+    architecture = item.get("architecture") if isinstance(item.get("architecture"), dict) else {}
+    top = item.get("top_provider") if isinstance(item.get("top_provider"), dict) else {}
+    inputs, outputs = modalities(architecture, "input"), modalities(architecture, "output")
+    parameters = item.get("supported_parameters")
+    parameters = [str(p) for p in parameters] if isinstance(parameters, list) else None
+    retiring_on = iso_date(item.get("expiration_date"))
+    offer = {
+        "kind": "offer", "source": MODELS, "provider": "openrouter", "model": model,
+        "route": "", "status": "retiring" if retiring_on else "available",
+        "retiring_on": retiring_on,
+        "display_name": item.get("name") if isinstance(item.get("name"), str) else None,
+        "context_length": int_or_none(item.get("context_length"))
+        or int_or_none(top.get("context_length")),
+        "max_output_tokens": int_or_none(top.get("max_completion_tokens")),
+        "input_modalities": inputs, "output_modalities": outputs,
+        "supported_parameters": parameters,
+        "capabilities": capabilities(inputs, outputs, parameters, free),
+    }
+    try:
+        return [validate_record(offer, MODELS), *price_records]
+    except RecordError as error:
+        raise ParseError(MODELS, f"model {model!r}: {error.reason}"
+                         f"{' (' + error.field + ')' if error.field else ''}") from None
+
+
+def plan_models(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
+    return [Request(MODELS, api_url(options, "/models"), allowed(options))]
+
+
+SOURCE = Source(MODELS, "openrouter", "model catalogue, GET /api/v1/models", parse_models,
+                plan_models, schedule=3600)

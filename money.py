@@ -1,0 +1,38 @@
+"""Money maths on prices per 1M tokens, exact in Decimal: the monthly cost of a workload at
+an offer. `budget` and `compare` use it; the views' blended price is the same formula in SQL
+(queries/cheapest_as_of.sql)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pricewatch.records import ONE_MILLION
+
+
+def effective_input_price(input_price: Decimal, cache_read_price: Decimal | None,
+                          cache_share: Decimal) -> Decimal:
+    """The input price when `cache_share` of input tokens are read from cache (at the
+    cache-read price where one is published, else at the input price)."""
+    return (1 - cache_share) * input_price + cache_share * (
+        cache_read_price if cache_read_price is not None else input_price)
+
+
+def monthly_cost(input_price: Decimal | None, output_price: Decimal | None,
+                 cache_read_price: Decimal | None, tokens_in: Decimal, tokens_out: Decimal,
+                 cache_share: Decimal = Decimal(0)) -> Decimal | None:
+    """Exact cost of `tokens_in` + `tokens_out` at one offer's prices (USD per 1M tokens);
+    None when the offer lacks a price the workload needs. Not rounded."""
+    if input_price is None or (output_price is None and tokens_out):
+        return None
+    cost = tokens_in / ONE_MILLION * effective_input_price(input_price, cache_read_price,
+                                                           cache_share)
+    if tokens_out:
+        assert output_price is not None
+        cost += tokens_out / ONE_MILLION * output_price
+    return cost
+
+
+def cents(cost: Decimal) -> Decimal:
+    """A cost as people read it: to the cent from one cent up, exact below a cent (a free
+    offer's 0 stays 0)."""
+    return cost.quantize(Decimal("0.01")) if cost >= Decimal("0.01") or cost == 0 else cost

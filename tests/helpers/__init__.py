@@ -1,0 +1,76 @@
+"""Helpers the tests share (and bench/ reuses): fixture paths, record lines, a config writer,
+the SCD2 invariants, and, in submodules, the local fake provider (`fake_provider`), the
+Vertex test page built from real fragments (`vertex_pages`) and shared captures (`captures`).
+
+Real captures are read from ../shared/fixtures, never copied into this repository.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+HISTORY_TABLES = ("price_history", "offer_history", "rate_limit_history",
+                  "provider_directory_history")
+
+
+def fixture_path(*parts: str) -> Path:
+    path = FIXTURES.joinpath(*parts)
+    assert path.is_file(), f"shared fixture missing: {path} (CI lays ../shared beside the repo)"
+    return path
+
+
+def day(n: int) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+def price_line(model: str, price: str | None, component: str = "input", *,
+               source: str = "records", provider: str = "openrouter", **extra: object) -> str:
+    data = {"kind": "price", "source": source, "provider": provider, "model": model,
+            "route": "", "component": component, "service_tier": "standard",
+            "context_threshold": 0, "unit": "per_1m_tokens", "price": price, "currency": "USD"}
+    data.update(extra)
+    return json.dumps(data)
+
+
+def jsonl(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def write_config(tmp_path: Path, sections: str, **fetch: object) -> Path:
+    """A pricewatch.toml for end-to-end tests: the database in tmp_path, fast retries and
+    no pacing (the local server needs no politeness), then the given sections."""
+    options = {"backoff_initial_s": 0.01, "backoff_max_s": 0.05, "min_request_interval_s": 0,
+               **fetch}
+    fetch_lines = "\n".join(f"{key} = {value!r}" for key, value in options.items())
+    path = tmp_path / "pricewatch.toml"
+    path.write_text(f'db_path = "{tmp_path / "pw.duckdb"}"\n[fetch]\n{fetch_lines}\n'
+                    + sections)
+    return path
+
+
+def history_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The SCD2 invariants, over every history table: no two intervals of one key overlap,
+    at most one open interval per key, and no run is left `running`."""
+    found = []
+    for table in HISTORY_TABLES:
+        overlaps = con.execute(
+            f"SELECT count(*) FROM {table} a JOIN {table} b ON a.key_hash = b.key_hash "
+            "AND a.valid_from < b.valid_from AND (a.valid_to IS NULL OR a.valid_to > "
+            "b.valid_from)").fetchall()[0][0]
+        if overlaps:
+            found.append(f"{table}: {overlaps} overlapping intervals")
+        open_twice = con.execute(
+            f"SELECT count(*) FROM (SELECT key_hash FROM {table} WHERE valid_to IS NULL "
+            "GROUP BY key_hash HAVING count(*) > 1)").fetchall()[0][0]
+        if open_twice:
+            found.append(f"{table}: {open_twice} keys open twice")
+    running = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchall()[0][0]
+    if running:
+        found.append(f"{running} runs left 'running'")
+    return found

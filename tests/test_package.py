@@ -1,0 +1,227 @@
+"""The shape of the project: one installed package, no import circles, no sys.path edits,
+lists derived from their one source, and exit codes that tell bugs from bad input."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+import pricewatch
+from helpers import fixture_path
+from pricewatch import collectors, queries
+from pricewatch.cli.main import app
+from pricewatch.settings import Settings, load_settings
+from pricewatch.warehouse.db import open_warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(pricewatch.__file__).parent
+runner = CliRunner()
+
+
+def test_the_wheel_installs_one_top_level_name(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top == {"pricewatch"}
+    # the design card's folders are in it, tests/ bench/ and setup.py are not
+    assert {"pricewatch/scheduler.py", "pricewatch/__main__.py",
+            "pricewatch/collectors/openrouter/models.py", "pricewatch/queries/current_prices.sql",
+            "pricewatch/warehouse/migrations/0001_initial.sql"} <= set(names)
+    assert not [n for n in names if n.startswith(("pricewatch/tests/", "pricewatch/bench/"))
+                or n == "pricewatch/setup.py"]
+
+
+def test_python_dash_m_pricewatch_runs_outside_the_checkout(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pricewatch", "sql", "select 42 AS x",
+                             "--json", "--db", str(tmp_path / "w.duckdb")], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"x": 42}]
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] in ("tests", "bench", ".venv", "build") or relative.name == "setup.py":
+            continue
+        parts = ["pricewatch", *relative.with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Modules `name` imports at module level (imports inside functions are deliberate
+    deferrals, not part of the import graph)."""
+    edges = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            base = node.module  # the package imports absolutely (pricewatch....)
+            for alias in node.names:
+                target = f"{base}.{alias.name}"
+                edges.add(target if target in known else base)
+        elif isinstance(node, ast.Import):
+            edges.update(alias.name for alias in node.names)
+    return {edge for edge in edges if edge in known and edge != name}
+
+
+def test_no_import_circles() -> None:
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    circles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        if node in trail:
+            circles.append([*trail[trail.index(node):], node])
+            return
+        if node in done:
+            return
+        for edge in sorted(graph[node]):
+            visit(edge, [*trail, node])
+        done.add(node)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert circles == []
+
+
+def test_no_sys_path_edits_anywhere() -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+                 if ".venv" not in p.parts and "build" not in p.parts
+                 and p.name != "test_package.py" and "sys.path" in p.read_text()]
+    assert offenders == []
+
+
+def test_every_source_module_is_in_its_providers_sources() -> None:
+    """A module under collectors/<provider>/ that defines a SOURCE but is left out of its
+    package's SOURCES would never run: the lists are checked against the modules."""
+    for provider in collectors.PROVIDERS:
+        folder = Path(provider.__file__).parent
+        defined = {p.stem for p in folder.glob("*.py") if "\nSOURCE = Source(" in p.read_text()}
+        listed = {s.name for s in provider.SOURCES}
+        modules = {getattr(provider, stem).SOURCE.name for stem in defined}
+        assert modules == listed, provider.__name__
+    assert [s.name for s in collectors.SOURCES] == [
+        s.name for p in collectors.PROVIDERS for s in p.SOURCES]
+    # each provider's options are the settings section named like it
+    assert all(s.provider in Settings.model_fields for s in collectors.SOURCES)
+
+
+def test_every_sql_file_is_installed(tmp_path: Path) -> None:
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    queries.ensure_installed(settings)
+    with open_warehouse(settings, read_only=True) as con:
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+        macros = {r[0] for r in con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro%'"
+        ).fetchall()}
+    folder = resources.files("pricewatch.queries")
+    files = [entry for entry in folder.iterdir() if entry.name.endswith(".sql")]
+    assert len(files) == len(queries.VIEWS) >= 20
+    for entry in files:
+        made = queries.creates(entry.read_text())
+        assert made, f"{entry.name} creates no view or macro"
+        missing = [name for name in made if name not in views | macros]
+        assert missing == [], f"{entry.name}: {missing} not installed"
+
+
+def test_capabilities_come_from_the_sql(tmp_path: Path) -> None:
+    assert queries.capabilities() == (
+        "text", "reasoning", "coding", "vision", "audio", "tool_use", "structured_output",
+        "long_context", "image_generation", "embeddings", "free")
+
+
+def test_view_settings_come_from_the_settings_model(tmp_path: Path) -> None:
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    assert set(queries.view_settings(settings)) == {
+        "mix_input", "mix_output", "cache_share", "long_context_tokens", "drop_pct",
+        "rise_pct", "failing_runs"}
+
+
+def test_parse_takes_options_from_config(tmp_path: Path) -> None:
+    """`parse nscale.hf-router --config` keeps the providers the config names, as ingest does."""
+    config = tmp_path / "c.toml"
+    config.write_text('[nscale]\nhf_providers = ["nscale", "novita"]\n')
+    capture = str(fixture_path("nscale", "hf-router-models-2026-06-19.json"))
+    default = runner.invoke(app, ["parse", "nscale.hf-router", capture])
+    chosen = runner.invoke(app, ["parse", "nscale.hf-router", capture, "--config", str(config)])
+    assert default.exit_code == 0 and chosen.exit_code == 0, chosen.stderr
+    providers = {json.loads(line)["provider"] for line in chosen.stdout.splitlines()}
+    assert providers == {"nscale", "novita"}
+    assert {json.loads(line)["provider"] for line in default.stdout.splitlines()} == {"nscale"}
+
+
+def test_sources_takes_config_and_shows_schedules(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[daemon]\nschedule = { "nscale.hf-router" = 1800 }\n')
+    result = runner.invoke(app, ["sources", "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {r["source"]: r for r in json.loads(result.stdout)}
+    assert rows["nscale.hf-router"]["schedule"] == 1800
+    assert rows["openrouter.endpoints"]["schedule"] == 21600
+    assert rows["openrouter.endpoints"]["needs"] == "openrouter.models"
+    assert rows["records"]["schedule"] is None
+
+
+def test_an_internal_error_exits_70_with_its_traceback(tmp_path: Path, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not bad input")
+
+    monkeypatch.setattr("pricewatch.pipeline.ingest_body", broken)
+    capture = str(fixture_path("openrouter", "models-2026-01-29.json"))
+    result = runner.invoke(app, ["ingest", "openrouter.models", capture, "--observed-at",
+                                 "2026-01-29T00:00:00Z", "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 70
+    assert "Traceback" in result.stderr and "RuntimeError: a bug, not bad input" in result.stderr
+
+
+def test_bad_input_still_exits_1_with_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", "openrouter.models", str(tmp_path / "missing.json"),
+                                 "--observed-at", "2026-01-29T00:00:00Z",
+                                 "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_observed_at_is_a_usage_error(tmp_path: Path) -> None:
+    capture = str(fixture_path("openrouter", "models-2026-01-29.json"))
+    result = runner.invoke(app, ["ingest", "openrouter.models", capture,
+                                 "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2 and "--observed-at is required" in result.stderr
+
+
+def test_an_unknown_schedule_key_is_rejected(tmp_path: Path) -> None:
+    from pricewatch.scheduler import Daemon
+    from pricewatch.settings import SettingsError
+
+    settings = load_settings(db_path=tmp_path / "w.duckdb",
+                             daemon={"schedule": {"openrouter.model": 60}})
+    with pytest.raises(SettingsError, match=r"unknown sources openrouter\.model"):
+        Daemon(settings)
+
+
+def test_exports_take_every_installed_view(tmp_path: Path) -> None:
+    from pricewatch import exports
+
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    queries.ensure_installed(settings)
+    with open_warehouse(settings, read_only=True) as con:
+        views = exports.views_in(con)
+        assert isinstance(con, duckdb.DuckDBPyConnection)
+    assert {"current_prices", "price_alerts", "cheapest_per_capability"} <= set(views)
+    assert "prices_as_of" not in views  # a macro, not a view

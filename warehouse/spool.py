@@ -1,0 +1,73 @@
+"""The spool: a run's fetched bodies kept in files beside the database while another process
+holds the file past `lock_timeout_s`, so nothing fetched is lost. The next run that gets the
+file archives and ingests them at their original observation time (pipeline.drain_spool).
+
+`pricewatch.duckdb.spool/<observed_at>-<source>/` holds `run.json` (the fetch metadata) and
+one `N.body` per body, created with the database's file mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pricewatch.records import FetchedBody
+from pricewatch.settings import Settings
+
+
+@dataclass(frozen=True)
+class SpooledRun:
+    folder: Path
+    source: str
+    observed_at: datetime
+    bodies: list[FetchedBody]
+
+
+def spool_dir(settings: Settings) -> Path:
+    return settings.db_path.with_name(settings.db_path.name + ".spool")
+
+
+def keep(settings: Settings, source: str, observed_at: datetime,
+         bodies: list[FetchedBody]) -> Path:
+    """Keep a run's bodies on disk when the database stayed locked: nothing is lost."""
+    folder = spool_dir(settings) / f"{observed_at:%Y%m%dT%H%M%S%f}-{source}"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for index, body in enumerate(bodies):
+        entry = {k: v for k, v in vars(body).items() if k != "content"}
+        entry["fetched_at"] = body.fetched_at.isoformat()
+        if body.content is not None:
+            entry["file"] = f"{index}.body"
+            (folder / entry["file"]).write_bytes(body.content)
+            os.chmod(folder / entry["file"], settings.file_mode)
+        entries.append(entry)
+    meta = folder / "run.json"
+    meta.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
+                                "bodies": entries}))
+    os.chmod(meta, settings.file_mode)
+    return folder
+
+
+def pending(settings: Settings) -> Iterator[SpooledRun]:
+    """The spooled runs, oldest observation first."""
+    root = spool_dir(settings)
+    for meta_path in sorted(root.glob("*/run.json")) if root.is_dir() else ():
+        meta = json.loads(meta_path.read_text())
+        folder = meta_path.parent
+        bodies = [FetchedBody(**{k: v for k, v in entry.items() if k != "file"}
+                              | {"fetched_at": datetime.fromisoformat(entry["fetched_at"]),
+                                 "content": (folder / entry["file"]).read_bytes()
+                                 if "file" in entry else None})
+                  for entry in meta["bodies"]]
+        yield SpooledRun(folder, meta["source"], datetime.fromisoformat(meta["observed_at"]),
+                         bodies)
+
+
+def remove(run: SpooledRun) -> None:
+    """Drop a spooled run once it is in the database."""
+    shutil.rmtree(run.folder)
