@@ -4,7 +4,7 @@ an offer. `budget` and `compare` use it; the views' blended price is the same fo
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from pricewatch.records import ONE_MILLION
 
@@ -32,7 +32,12 @@ def monthly_cost(input_price: Decimal | None, output_price: Decimal | None,
     return cost
 
 
+ROUNDING_RULE = "USD, rounded half-even to the cent (exact below a cent)"
+
+
 def cents(cost: Decimal) -> Decimal:
-    """A cost as people read it: to the cent from one cent up, exact below a cent (a free
-    offer's 0 stays 0)."""
-    return cost.quantize(Decimal("0.01")) if cost >= Decimal("0.01") or cost == 0 else cost
+    """A cost for display (ROUNDING_RULE): to the cent from one cent up, exact below a cent.
+    Only tables round; `--json` carries the exact figure."""
+    if cost >= Decimal("0.01") or cost == 0:
+        return cost.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return cost

@@ -402,6 +402,8 @@ class ParseResult:
     holds the (provider, model) pairs actually fetched, and only their absent keys close.
     `error` set means the run failed and writes no history; `suspect` set means the parser
     judged the body wrong (a changed layout): the run is suspect and writes no history.
+    `zero_when_absent`: offers (provider, model, route) whose feed omits zero prices, so a
+    component they had and no longer send is stored as 0 (OpenRouter since January 2026).
     """
 
     records: list[AnyRecord] | None
@@ -410,6 +412,7 @@ class ParseResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     suspect: str | None = None
+    zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def messages(self) -> list[str]:

@@ -16,7 +16,7 @@ from pricewatch.cli.app import ConfigOption, DbOption, check_models, load, new_a
 from pricewatch.cli.output import emit, text
 from pricewatch.cli.prices import parse_tokens
 from pricewatch.errors import InputError
-from pricewatch.money import cents, monthly_cost
+from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
 from pricewatch.records import plain
 
 app = new_app()
@@ -32,7 +32,7 @@ def suggest_roles(rows: list[dict[str, Any]]) -> None:
     """A role for the offers that stand out among those compared, and why."""
     def cheapest(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         priced = [r for r in candidates if r.get("monthly_cost") is not None]
-        return min(priced, key=lambda r: (Decimal(r["monthly_cost"]), r["provider"],
+        return min(priced, key=lambda r: (r["monthly_cost"], r["provider"],
                                           r["model"], r["route"]), default=None)
 
     def has(row: dict[str, Any], capability: str) -> bool:
@@ -45,7 +45,7 @@ def suggest_roles(rows: list[dict[str, Any]]) -> None:
         "image (cheapest with vision)": cheapest([r for r in rows if has(r, "vision")]),
         "long context (largest window)": max(
             (r for r in rows if r.get("context_length")),
-            key=lambda r: (r["context_length"], -Decimal(r["monthly_cost"] or 0)), default=None),
+            key=lambda r: (r["context_length"], -(r["monthly_cost"] or Decimal(0))), default=None),
     }
     for row in rows:
         row["role"] = "; ".join(role for role, pick in picks.items() if pick is row) or None
@@ -75,12 +75,17 @@ def compare(
     for row in rows:
         cost = monthly_cost(row["input_price"], row["output_price"],
                             row["cache_read_price"], amount_in, amount_out)
-        row["monthly_cost"] = None if cost is None else format(cents(cost), "f")
+        row["monthly_cost"] = cost
     suggest_roles(rows)
     _print(rows, output_format, f"workload {workload} tokens a month")
 
 
 def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
+    if output_format != "json":  # people's formats round for display; JSON is exact
+        title += f" (monthly_cost: {ROUNDING_RULE})"
+        for row in rows:
+            if row["monthly_cost"] is not None:
+                row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     if output_format in ("table", "json"):
         emit(rows, COLUMNS, as_json=output_format == "json", title=title)
     elif output_format == "csv":

@@ -63,8 +63,8 @@ def parse(
     settings = load(None, config)
     body, _ = read_input(file)
     when = observed_at_option(observed_at)
-    records, warnings, suspect = chosen.run_parser(body, when or datetime.now(UTC),
-                                                   chosen.options(settings))
+    output = chosen.run_parser(body, when or datetime.now(UTC), chosen.options(settings))
+    records, warnings, suspect = output.records, output.warnings, output.suspect
     for warning in warnings:
         warn(warning)
     if suspect:

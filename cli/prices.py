@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,7 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
-from pricewatch.money import cents, monthly_cost
+from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
 from pricewatch.records import parse_timestamp
 
 app = new_app()
@@ -115,14 +115,6 @@ def changes(
 BUDGET_SQL = queries.command_sql("budget")
 
 
-def offer_cost(row: dict[str, Any], tokens_in: Decimal, tokens_out: Decimal,
-               share: Decimal) -> Decimal | None:
-    """The workload's monthly cost at one offer row (input, output, cache-read prices)."""
-    cost = monthly_cost(row["input_price"], row["output_price"], row["cache_read_price"],
-                        tokens_in, tokens_out, share)
-    return None if cost is None else cents(cost)
-
-
 @app.command()
 def budget(
     models: Annotated[list[str] | None, typer.Argument(
@@ -136,8 +128,8 @@ def budget(
                                        help="Offers shown without MODEL.")] = 10,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Monthly cost of a workload for each offer of the named models, exact decimals, with
-    the prices used."""
+    """Monthly cost of a workload for each offer of the named models, with the prices used
+    (exact in --json; the table rounds to the cent)."""
     settings = load(db, config)
     amount_in, amount_out = parse_tokens(tokens_in, "--input"), \
         parse_tokens(tokens_out, "--output")
@@ -147,17 +139,20 @@ def budget(
         if models:
             check_models(con, models, rows)
     for row in rows:
-        row["monthly_cost"] = offer_cost(row, amount_in, amount_out, share)
+        row["monthly_cost"] = monthly_cost(row["input_price"], row["output_price"],
+                                           row["cache_read_price"], amount_in, amount_out, share)
         row["currency"] = "USD"
     rows = sorted((r for r in rows if r["monthly_cost"] is not None),
                   key=lambda r: (r["monthly_cost"], r["provider"], r["model"], r["route"]))
     if not models:
         rows = rows[:limit]
-    for row in rows:  # money to the cent as written: "1.60", not "1.6"
-        row["monthly_cost"] = format(row["monthly_cost"], "f")
+    if not as_json:  # tables round for display, with the rule in the title; JSON is exact
+        for row in rows:
+            row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     emit(rows, ["provider", "model", "canonical_model", "route", "status", "input_price",
                 "output_price", "cache_read_price", "monthly_cost", "currency",
                 "price_since"], as_json=as_json,
-         title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens",
+         title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens"
+               + ("" if as_json else f" ({ROUNDING_RULE}; --json: exact)"),
          table_columns=["provider", "model", "route", "status", "input_price",
                         "output_price", "monthly_cost"])

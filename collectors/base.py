@@ -35,11 +35,14 @@ class ParseOutput(NamedTuple):
     """Records plus warnings a reader should see (e.g. an unrendered placeholder).
 
     `suspect` is the parser's own verdict that the body is not what it should be (most of a
-    page's tables unreadable): the run is archived and reported and writes no history."""
+    page's tables unreadable): the run is archived and reported and writes no history.
+    `zero_when_absent` names the offers (provider, model, route) whose feed omits zero
+    prices: a component they were priced for and no longer send is now 0, not unlisted."""
 
     records: list[AnyRecord]
     warnings: list[str]
     suspect: str | None = None
+    zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def parse_bodies(source: Source, bodies: Sequence[tuple[str, bytes]],
         output = _try_parse(source, url, body, observed_at, options, failures)
         if output is not None:
             return ParseResult(output.records, warnings=output.warnings + failures,
-                               suspect=output.suspect)
+                               suspect=output.suspect, zero_when_absent=output.zero_when_absent)
     return ParseResult(None, error="; ".join(failures))
 
 
@@ -203,6 +206,7 @@ def _parse_sweep(source: Source, bodies: Sequence[tuple[str, bytes]],
     scope: set[tuple[str, str]] = set()
     failures: list[str] = []
     warnings: list[str] = []
+    zero_when_absent: set[tuple[str, str, str]] = set()
     for url, body in bodies:
         try:
             model = source.scope(body, url)
@@ -217,13 +221,14 @@ def _parse_sweep(source: Source, bodies: Sequence[tuple[str, bytes]],
             continue
         records.extend(output.records)
         warnings.extend(output.warnings)
+        zero_when_absent |= output.zero_when_absent
         if model is not None:
             scope.add(model)
     if not scope and failures:
         return ParseResult(None, error=f"{source.name}: every body failed; first: {failures[0]}")
     shown = failures[:20] + ([f"... and {len(failures) - 20} more"] if len(failures) > 20 else [])
     return ParseResult(records, scope_models=scope, partial=bool(failures),
-                       warnings=shown + warnings)
+                       warnings=shown + warnings, zero_when_absent=frozenset(zero_when_absent))
 
 
 def _with_url(message: str, url: str) -> str:

@@ -137,7 +137,8 @@ def test_daemon_end_to_end(setup) -> None:
         receiver.up = True
         wait_for(lambda: len(receiver.received) == 2, 20, "the retried alert")
         assert json.loads(receiver.received[1][0])["new_price"] == "0.0384"
-        assert _pending(db) == 0
+        # the delivery is recorded after the receiver answered: wait for the record
+        wait_for(lambda: _pending(db) == 0, 20, "the delivery recorded")
         reader_out, reader_err = reader.communicate(timeout=60)
         assert reader.returncode == 0, reader_err
         queries_done, files_read = map(int, reader_out.split())

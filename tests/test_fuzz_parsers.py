@@ -7,6 +7,8 @@ non-finite price. 40 examples per case by default, 400 with HYPOTHESIS_PROFILE=l
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import fixture_path
+from helpers import FIXTURES, fixture_path
 from helpers.captures import PAGE_1
 from helpers.vertex_pages import july_2026_page
 from pricewatch.collectors import get_source
@@ -24,6 +26,7 @@ from pricewatch.records import PriceRecord, RateLimitRecord, RecordError
 from pricewatch.settings import Settings
 
 NOW_TEXT = "2026-08-01T00:00:00+00:00"
+NOW = datetime.fromisoformat(NOW_TEXT)
 DATA = Path(__file__).parent / "data"
 
 
@@ -134,6 +137,55 @@ def mutated_text(draw: st.DrawFn, seed: bytes) -> bytes:
     return body
 
 
+_MONTH = ("january|february|march|april|may|june|july|august|september|october|november|"
+          "december")
+# A model id is a name: never a footnote mark or a period word, and for ids read from page
+# text (Vertex), never a date. Provider-given ids (OpenRouter, nscale) may carry a dated
+# snapshot such as gpt-4o-2024-08-06: that is the provider's id, kept as given.
+_NOT_IN_ANY_ID = re.compile(r"[*\u2020\u2021]|(?:^|[-\s])(?:through|starting|until|effective)"
+                            r"(?:[-\s]|$)", re.IGNORECASE)
+_NOT_IN_PAGE_ID = re.compile(rf"(?:{_MONTH})-?\d|\d{{4}}-\d{{2}}-\d{{2}}|-(?:19|20)\d{{2}}$",
+                             re.IGNORECASE)
+
+
+def assert_plain_model_ids(records: list) -> None:
+    for record in records:
+        model = getattr(record, "model", None)
+        if model is None:
+            continue
+        assert not _NOT_IN_ANY_ID.search(model), f"model id {model!r}"
+        if record.provider == "vertex":
+            assert not _NOT_IN_PAGE_ID.search(model), f"model id {model!r}"
+
+
+def _every_capture() -> list[tuple[str, Path]]:
+    """Every shared capture and test page with the source that reads its format."""
+    found = [(source, path) for source, paths in (
+        ("openrouter.models", FIXTURES.glob("openrouter/models-*.json")),
+        ("openrouter.providers", FIXTURES.glob("openrouter/providers-*.json")),
+        ("nscale.hf-router", FIXTURES.glob("nscale/hf-router-*.json")),
+        ("nscale.limits", FIXTURES.glob("nscale/rate-limits*.txt")),
+        ("vertex.pricing", [*FIXTURES.glob("vertex/*.html"), *FIXTURES.glob("vertex/*.md"),
+                            *FIXTURES.glob("vertex/*.txt"), *DATA.glob("vertex-*.html")]),
+        ("vertex.quotas", [*FIXTURES.glob("vertex/quotas-*"), *FIXTURES.glob("vertex/*.md")]),
+    ) for path in sorted(paths)]
+    assert len(found) > 30
+    return found
+
+
+@pytest.mark.parametrize(("source", "path"), _every_capture(), ids=lambda v: getattr(v, "name", v))
+def test_no_model_id_holds_a_date_or_a_footnote_mark(source: str, path: Path) -> None:
+    chosen = get_source(source)
+    try:
+        output = chosen.run_parser(path.read_bytes(), datetime.fromisoformat(NOW_TEXT),
+                                   chosen.options(Settings()))
+    except (ParseError, RecordError):
+        return  # not this parser's format: the fuzz tests cover failures
+    assert_plain_model_ids(output.records)
+    page = july_2026_page().encode()
+    assert_plain_model_ids(get_source("vertex.pricing").run_parser(page, NOW, None).records)
+
+
 def check(source: str, body: bytes) -> None:
     from datetime import datetime
 
@@ -143,6 +195,7 @@ def check(source: str, body: bytes) -> None:
                                    chosen.options(Settings()))
     except (ParseError, RecordError):
         return
+    assert_plain_model_ids(output.records)
     for record in output.records:
         value = record.price if isinstance(record, PriceRecord) else (
             record.value if isinstance(record, RateLimitRecord) else None)

@@ -207,3 +207,13 @@ def test_api_faults_fail_cleanly_and_close_nothing(config: Path, server, monkeyp
     assert history(config) == before
     if "insufficient" in message:
         assert server.hits("/v1/models") == 2  # one per sweep: a 429 here is not retried
+
+
+def test_hf_router_modalities_come_from_the_file() -> None:
+    """Llama 4 Scout takes images (architecture.input_modalities): vision, not text only."""
+    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW)
+    offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
+    scout = offers["meta-llama/Llama-4-Scout-17B-16E-Instruct"]
+    assert scout.input_modalities == ["image", "text"] and "image_input" in scout.capabilities
+    text_only = [r for r in offers.values() if r.input_modalities == ["text"]]
+    assert text_only and all("image_input" not in (r.capabilities or []) for r in text_only)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from helpers import fixture_path, jsonl
 from pricewatch import pipeline
 from pricewatch.collectors.base import ParseError
 from pricewatch.collectors.openrouter.models import parse_models
+from pricewatch.collectors.openrouter.pricing import omits_zeros
 from pricewatch.records import OfferRecord, PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
@@ -26,13 +28,17 @@ CAPTURES = {
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
+
+def catalogue(name: str) -> list:
+    return parse_models(fixture_path("openrouter", name).read_bytes(), NOW).records
+
 def raw_models(name: str) -> list[dict]:
     return json.loads(fixture_path("openrouter", name).read_text())["data"]
 
 
 @pytest.mark.parametrize("name", sorted(CAPTURES))
 def test_every_capture_parses_with_exact_per_million_prices(name: str) -> None:
-    records = parse_models(fixture_path("openrouter", name).read_bytes(), NOW)
+    records = catalogue(name)
     offers = [r for r in records if isinstance(r, OfferRecord)]
     prices = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
     assert len(offers) == CAPTURES[name] == len({o.model for o in offers})
@@ -50,7 +56,7 @@ def test_every_capture_parses_with_exact_per_million_prices(name: str) -> None:
 
 
 def test_dynamic_routers_and_free_variants_2026_05() -> None:
-    records = parse_models(fixture_path("openrouter", "models-2026-05-07.json").read_bytes(), NOW)
+    records = catalogue("models-2026-05-07.json")
     dynamic = sorted({r.model for r in records if isinstance(r, PriceRecord) and r.dynamic})
     assert dynamic == ["openrouter/auto", "openrouter/bodybuilder", "openrouter/pareto-code"]
     free_ids = {m["id"] for m in raw_models("models-2026-05-07.json") if m["id"].endswith(":free")}
@@ -62,7 +68,7 @@ def test_dynamic_routers_and_free_variants_2026_05() -> None:
 
 
 def test_2024_schema_modalities_and_context() -> None:
-    records = parse_models(fixture_path("openrouter", "models-2024-02-18.json").read_bytes(), NOW)
+    records = catalogue("models-2024-02-18.json")
     offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
     raw = {m["id"]: m for m in raw_models("models-2024-02-18.json")}
     multimodal = [m for m, item in raw.items() if item["architecture"]["modality"] == "multimodal"]
@@ -75,7 +81,7 @@ def test_2024_schema_modalities_and_context() -> None:
 
 
 def test_known_figures_from_the_2025_12_capture() -> None:
-    records = parse_models(fixture_path("openrouter", "models-2025-12-18.json").read_bytes(), NOW)
+    records = catalogue("models-2025-12-18.json")
     by_key = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
     assert by_key[("google/gemma-3-4b-it", "input")].price == Decimal("0.01703012")
     sonnet = {c: r for (m, c), r in by_key.items() if m == "anthropic/claude-3.7-sonnet"}
@@ -85,14 +91,20 @@ def test_known_figures_from_the_2025_12_capture() -> None:
     assert sonnet["image_input"].unit == "per_image"
 
 
-def test_omitted_zero_fields_in_2026_01_are_not_price_changes(tmp_path) -> None:
-    """Zero optional components vanished from the payload in January 2026: no change."""
-    settings = load_settings(db_path=tmp_path / "or.duckdb")
+def december_then_january(db: Path):
+    """The December 2025 and January 2026 catalogues ingested at their dates."""
+    settings = load_settings(db_path=db)
     for name, day in (("models-2025-12-18.json", "2025-12-18"),
                       ("models-2026-01-29.json", "2026-01-29")):
         pipeline.ingest_body(settings, "openrouter.models",
                              fixture_path("openrouter", name).read_bytes(),
                              datetime.fromisoformat(day + "T00:00:00+00:00"), name)
+    return settings
+
+
+def test_omitted_zero_fields_in_2026_01_are_not_price_changes(tmp_path) -> None:
+    """Zero optional components vanished from the payload in January 2026: no change."""
+    settings = december_then_january(tmp_path / "or.duckdb")
     old = {m["id"]: m["pricing"] for m in raw_models("models-2025-12-18.json")}
     new = {m["id"]: m["pricing"] for m in raw_models("models-2026-01-29.json")}
 
@@ -137,7 +149,39 @@ def test_bad_catalogue_bodies_raise_a_typed_error_naming_the_source(body, messag
 def test_unknown_price_components_are_kept_under_their_name() -> None:
     body = jsonl('{"data": [{"id": "a/b", "pricing": {"prompt": "0.000001", "completion": '
                  '"0.000002", "video_frame": "0.0000005", "discount": 0.25}}]}')
-    prices = {r.component: r for r in parse_models(body, NOW) if isinstance(r, PriceRecord)}
+    prices = {r.component: r for r in parse_models(body, NOW).records if isinstance(r, PriceRecord)}
     assert prices["video_frame"].price == Decimal("0.5")
     assert prices["video_frame"].unit == "per_1m_tokens"
     assert "discount" not in prices
+
+
+def test_a_component_the_feed_stops_sending_is_zero_not_unlisted(tmp_path: Path) -> None:
+    """Since January 2026 OpenRouter leaves zero prices out. claude-opus-4.1 had image 0.024
+    per image in December 2025 and no `image` field in January 2026 (still listed): that
+    is a change to 0, not an unlisting. A component never priced (`request`: "0") gets no
+    zero record; a model still sending explicit zeros keeps "absent = not published"."""
+    settings = december_then_january(tmp_path / "z.duckdb")
+    with open_db(settings.db_path, read_only=True) as con:
+        image = con.execute(
+            "SELECT price, valid_from, valid_to FROM price_history WHERE model = "
+            "'anthropic/claude-opus-4.1' AND component = 'image_input' ORDER BY valid_from"
+        ).fetchall()
+        request = con.execute("SELECT count(*) FROM price_history WHERE model = "
+                              "'anthropic/claude-opus-4.1' AND component = 'request'"
+                              ).fetchall()[0][0]
+    jan = datetime(2026, 1, 29, tzinfo=UTC)
+    assert [(p, f.date().isoformat(), t) for p, f, t in image] == [
+        (Decimal("0.024"), "2025-12-18", jan), (Decimal(0), "2026-01-29", None)]
+    assert request == 0
+    # Every still-listed model whose January pricing omits zeros: no unlisted price.
+    raw = {m["id"]: m["pricing"] for m in raw_models("models-2026-01-29.json")}
+    omitting = {model for model, pricing in raw.items() if omits_zeros(pricing)}
+    with open_db(settings.db_path, read_only=True) as con:
+        unlisted = {row[0] for row in con.execute(
+            "SELECT DISTINCT model FROM price_changes WHERE kind = 'unlisted' "
+            "AND changed_at = ?", [jan]).fetchall()}
+    assert omitting and not unlisted & omitting
+    # A model that still sends explicit zeros is not named: its absent fields stay absent.
+    named = parse_models(fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
+                         NOW).zero_when_absent
+    assert {m for _, m, _ in named} == omitting and len(omitting) < len(raw)

@@ -84,7 +84,7 @@ def test_endpoint_bundles_every_offer_and_price(name: str, models: int, endpoint
 def test_a_tag_listed_twice_for_one_model_becomes_two_routes() -> None:
     body = bundle_bodies("endpoints-bundle-356-models-2026-05-18.json")[
         "qwen/qwen3-235b-a22b-2507"]
-    records, warnings, _ = parse_endpoints_output(body, NOW)
+    records, warnings, _ = parse_endpoints_output(body, NOW)[:3]
     prices = {(r.route, r.component): r.price for r in records if isinstance(r, PriceRecord)}
     assert prices[("google-vertex/us-south1#1", "input")] == Decimal("0.22")
     assert prices[("google-vertex/us-south1#1", "output")] == Decimal("0.88")
@@ -154,7 +154,7 @@ def test_providers_directory() -> None:
                                    ("requests_per_day", "credits purchased >= 10", 1000)}),
 ])
 def test_limits_pages(name: str, expected: set) -> None:
-    records, warnings, _ = parse_limits(fixture_path("openrouter", name).read_bytes(), NOW)
+    records, warnings, _ = parse_limits(fixture_path("openrouter", name).read_bytes(), NOW)[:3]
     assert {(r.metric, r.condition, r.value) for r in records} == expected
     assert all(r.scope == ":free models" and r.enforced for r in records)
     assert warnings == []
@@ -162,7 +162,7 @@ def test_limits_pages(name: str, expected: set) -> None:
 
 def test_limits_html_page_of_our_own() -> None:
     body = (Path(__file__).parent / "data" / "openrouter-limits-page.html").read_bytes()
-    records, _, _ = parse_limits(body, NOW)
+    records, _, _ = parse_limits(body, NOW)[:3]
     assert {(r.metric, r.condition, r.value) for r in records} == {
         ("requests_per_minute", "", 20), ("requests_per_day", "credits purchased < 10", 50),
         ("requests_per_day", "credits purchased >= 10", 1000)}
@@ -170,7 +170,7 @@ def test_limits_html_page_of_our_own() -> None:
 
 def test_unrendered_placeholders_are_no_figure_with_a_warning() -> None:
     body = fixture_path("openrouter", "docs-llms-full-2025-11-08.lines-1-17999.txt").read_bytes()
-    records, warnings, _ = parse_limits(body, NOW)
+    records, warnings, _ = parse_limits(body, NOW)[:3]
     assert all(isinstance(r, RateLimitRecord) and r.value is None for r in records)
     assert {r.metric for r in records} == {"requests_per_minute", "requests_per_day"}
     assert any("{FREE_MODEL_RATE_LIMIT_RPM}" in w and "no figure" in w for w in warnings)

@@ -91,7 +91,7 @@ def _buggy_copy(real):
 
     def buggy(body: bytes, observed_at: datetime, options=None):
         out = []
-        for record in real.parse(body, observed_at, options):
+        for record in real.run_parser(body, observed_at, options).records:
             if isinstance(record, PriceRecord) and record.component == "cache_read":
                 continue
             if isinstance(record, PriceRecord) and record.component == "output" and record.price:

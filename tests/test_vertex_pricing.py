@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -134,11 +135,14 @@ def test_llama_3_2_is_free_in_preview_from_the_partner_page() -> None:
     result = parse_bodies(get_source("vertex.pricing"), bodies, NOW, None)
     assert result.error is None and not result.partial
     records = result.records or []
-    llama = [r for r in records if getattr(r, "model", "") == "llama-3.2-90b-vision"]
+    llama = [r for r in records if getattr(r, "model", "") == "llama-3.2-90b-vision-instruct-maas"]
     assert {(r.kind, getattr(r, "status", None), getattr(r, "component", None),
              getattr(r, "price", None)) for r in llama} == {
         ("offer", "preview", None, None), ("price", None, "input", Decimal(0)),
         ("price", None, "output", Decimal(0))}
+    # The page's own id, and it takes images ("if you include an image in your prompt").
+    (offer,) = [r for r in llama if isinstance(r, OfferRecord)]
+    assert offer.input_modalities == ["image", "text"] and offer.capabilities == ["image_input"]
     # Llama 3.1 405B is "Generally Available": it keeps its own price, not a preview zero.
     assert {r.price for r in records if isinstance(r, PriceRecord)
             and r.model == "llama-3.1-405b"} == {Decimal("5.00"), Decimal("16.00")}
@@ -301,3 +305,114 @@ def test_a_table_that_lost_its_model_column_is_not_read() -> None:
     out = parse_pricing(page.encode(), NOW)
     assert out.records == [] and out.suspect is not None
     assert "no model column" in out.warnings[0]
+
+
+def test_a_partner_page_that_states_no_free_preview_is_read_fine() -> None:
+    """The 2026 Llama page no longer names a free preview: not a failure (every run was
+    partial); an unreadable page still is."""
+    page = fixture_path("vertex", "llama-partner-page-2026.md").read_bytes()
+    assert parse_pricing(page, NOW)[:3] == ([], [], None)
+    html = b"<html><body><h1>Llama</h1><p>Llama models are available as managed APIs on " \
+           b"Vertex AI.</p></body></html>"
+    assert parse_pricing(html, NOW).records == []
+    bodies = [("https://x/pricing", july_2026_page().encode()), ("https://x/llama", page)]
+    result = parse_bodies(get_source("vertex.pricing"), bodies, NOW, None)
+    assert result.error is None and not result.partial and result.records
+    with pytest.raises(ParseError):
+        parse_pricing(b"<html><body><h1>Service unavailable</h1></body></html>", NOW)
+
+
+TABS_PAGE = Path(__file__).parent / "data" / "vertex-pricing-tabs.html"
+D = Decimal
+
+
+def test_devsite_tabs_give_tiers_routes_and_dated_prices() -> None:
+    """Tier tabs, route tabs over one partner model (two routes, never a conflict), a Region
+    column, a cell with both route figures, dated model rows and a dated note: exact keys."""
+    output = parse_pricing(TABS_PAGE.read_bytes(), NOW)
+    assert not [w for w in output.warnings if "conflicting" in w or "not recognised" in w]
+    assert output.suspect is None
+    prices = {(r.model, r.route, r.component, r.service_tier, r.context_threshold,
+               r.effective_from): r.price for r in output.records if isinstance(r, PriceRecord)}
+    pro, lite, claude = "gemini-9.9-pro", "gemini-9.9-flash-lite", "claude-sonnet-9"
+    april, january = date(2027, 4, 1), date(2027, 1, 1)
+    expected = {
+        # Standard tab, Region column, "* through March 31, 2027": current prices
+        (pro, "global", "input", "standard", 0, None): D("0.40"),
+        (pro, "global", "input", "standard", 200_000, None): D("0.80"),
+        (pro, "non-global", "input", "standard", 0, None): D("0.44"),
+        (pro, "non-global", "input", "standard", 200_000, None): D("0.88"),
+        (pro, "global", "output", "standard", 0, None): D("2.40"),
+        (pro, "global", "output", "standard", 200_000, None): D("3.60"),
+        (pro, "non-global", "output", "standard", 0, None): D("2.64"),
+        (pro, "non-global", "output", "standard", 200_000, None): D("3.96"),
+        # "Starting April 1, 2027": the same model's future prices
+        (pro, "global", "input", "standard", 0, april): D("0.80"),
+        (pro, "global", "input", "standard", 200_000, april): D("1.60"),
+        (pro, "global", "output", "standard", 0, april): D("4.80"),
+        (pro, "global", "output", "standard", 200_000, april): D("7.20"),
+        # one band, both routes in one cell; a dated note above the next table
+        (lite, "global", "input", "standard", 0, None): D("0.10"),
+        (lite, "non-global", "input", "standard", 0, None): D("0.11"),
+        (lite, "global", "output", "standard", 0, None): D("0.40"),
+        (lite, "non-global", "output", "standard", 0, None): D("0.44"),
+        (lite, "global", "input", "standard", 0, january): D("0.12"),
+        # Priority tab; Flex/Batch tab is one table for both tiers
+        (pro, "global", "input", "priority", 0, None): D("0.72"),
+        (pro, "global", "input", "priority", 200_000, None): D("1.44"),
+        (pro, "global", "output", "priority", 0, None): D("4.32"),
+        (pro, "global", "output", "priority", 200_000, None): D("6.48"),
+        **{(pro, "global", component, tier, threshold, None): D(price)
+           for tier in ("flex", "batch")
+           for component, threshold, price in (("input", 0, "0.20"), ("input", 200_000, "0.40"),
+                                               ("output", 0, "1.20"),
+                                               ("output", 200_000, "1.80"))},
+        # Global and us-east5 tabs: two routes of one offer; 5-minute and 1-hour cache
+        # writes apart (cache_write is the 5-minute write); batch rows in the batch tier
+        **{(claude, route, component, tier, 0, None): D(price)
+           for route, figures in (("global", ("3.00", "15.00", "3.75", "6.00", "0.30", "1.50",
+                                              "7.50", "1.875", "0.15")),
+                                  ("us-east5", ("3.30", "16.50", "4.125", "6.60", "0.33",
+                                                "1.65", "8.25", "2.0625", "0.165")))
+           for (component, tier), price in zip(
+               (("input", "standard"), ("output", "standard"), ("cache_write", "standard"),
+                ("cache_write_1h", "standard"), ("cache_read", "standard"), ("input", "batch"),
+                ("output", "batch"), ("cache_write", "batch"), ("cache_read", "batch")),
+               figures, strict=True)},
+    }
+    assert prices == expected
+    offers = {(r.model, r.route) for r in output.records if isinstance(r, OfferRecord)}
+    assert offers == {(pro, "global"), (pro, "non-global"), (lite, "global"),
+                      (lite, "non-global"), (claude, "global"), (claude, "us-east5")}
+
+
+def test_the_tab_page_reads_the_same_reordered_and_reformatted() -> None:
+    """Panels in another order, tabs declared after their panels, other whitespace."""
+    text = TABS_PAGE.read_text()
+    start, end = text.index('<div role="tabpanel" aria-labelledby="tab-std">'), \
+        text.index('<h2 id="partner">')
+    panels = text[start:end].split("</div>\n\n")
+    reordered = text[:start] + "\n\n".join(reversed(
+        [p if p.rstrip().endswith("</div>") else p + "</div>" for p in panels if p.strip()])) \
+        + "\n\n" + text[end:]
+    squeezed = " ".join(reordered.split())
+
+    def keys(body: str) -> set:
+        return {(r.model, r.route, r.component, r.service_tier, r.context_threshold,
+                 r.effective_from, r.price) for r in parse_pricing(body.encode(), NOW).records
+                if isinstance(r, PriceRecord)}
+
+    assert keys(squeezed) == keys(text) and len(keys(text)) == 47
+
+
+@pytest.mark.parametrize(("cell", "name", "dated", "starts"), [
+    ("Gemini 9.9 Pro* through March 31, 2027", "Gemini 9.9 Pro", True, None),
+    ("Gemini 9.9 Pro Starting April 1, 2027", "Gemini 9.9 Pro", True, date(2027, 4, 1)),
+    ("Gemini 3 Flash** until 2026-12-31", "Gemini 3 Flash", True, None),
+    ("Gemini 3 Flash, from January 5, 2027", "Gemini 3 Flash", True, date(2027, 1, 5)),
+    ("Gemini 2.5 Pro", "Gemini 2.5 Pro", False, None),
+])
+def test_model_cells_with_periods(cell: str, name: str, dated: bool, starts) -> None:
+    from pricewatch.collectors.vertex.pricing import model_period
+
+    assert model_period(cell) == (name, dated, starts)

@@ -179,7 +179,7 @@ def test_collect_without_a_key(config: Path, server) -> None:
     assert rows == [("global", Decimal("1.5"), None),
                     ("non-global", Decimal("1.65"), datetime(2026, 7, 1).date())]
     assert query(config, "SELECT status FROM current_offers WHERE model = "
-                         "'llama-3.2-90b-vision'") == [("preview",)]
+                         "'llama-3.2-90b-vision-instruct-maas'") == [("preview",)]
     assert query(config, "SELECT value FROM rate_limit_history WHERE scope = "
                          "'mistral-medium-3' AND metric = 'tokens_per_minute' AND condition = "
                          "'region us-central1'") == [(Decimal(315000),)]
@@ -236,7 +236,7 @@ def test_a_failed_partner_page_makes_a_partial_run(config: Path, server) -> None
     assert code == 0 and runs["vertex.pricing"]["status"] == "partial"
     # The preview model the failed page spoke for is not closed.
     assert query(config, "SELECT status FROM current_offers WHERE model = "
-                         "'llama-3.2-90b-vision'") == [("preview",)]
+                         "'llama-3.2-90b-vision-instruct-maas'") == [("preview",)]
 
 
 def test_sku_pages_that_contradict_each_other_leave_the_key_out() -> None:

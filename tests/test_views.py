@@ -122,7 +122,24 @@ def test_budget_figures(warehouse: Path) -> None:
     assert result.exit_code == 0, result.stderr
     costs = {(r["provider"], r["model"]): r["monthly_cost"] for r in json.loads(result.stdout)}
     assert costs[("nscale", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")] == "0.75"
-    assert costs[("nscale", "Qwen/Qwen2.5-Coder-32B-Instruct")] == "1.60"
+    assert costs[("nscale", "Qwen/Qwen2.5-Coder-32B-Instruct")] == "1.6"  # exact, not "1.60"
+
+
+def test_budget_json_is_exact_and_the_table_says_how_it_rounds(tmp_path: Path) -> None:
+    """4.125 is 4.125 in --json (it printed 4.12 while saying "exact decimals"); the table
+    rounds half-even to the cent and says so."""
+    db = tmp_path / "b.duckdb"
+    lines = [price_line("acme/m", "0.4125", "input"), price_line("acme/m", "1", "output"),
+             json.dumps({"kind": "offer", "provider": "openrouter", "model": "acme/m"})]
+    pipeline.ingest_body(load_settings(db_path=db), "records", jsonl(*lines), at("2026-07-31"),
+                         "budget-records")
+    result = runner.invoke(app, ["budget", "acme/m", "--input", "10M", "--output", "0",
+                                 "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["monthly_cost"] == "4.125"
+    table = runner.invoke(app, ["budget", "acme/m", "--input", "10M", "--output", "0",
+                                "--db", str(db)], env={"COLUMNS": "200"})
+    assert "4.12 " in table.stdout and "rounded half-even to the cent" in table.stdout
 
 
 def test_budget_with_vertex_prices_and_a_free_preview(tmp_path: Path) -> None:
@@ -145,9 +162,9 @@ def test_budget_with_vertex_prices_and_a_free_preview(tmp_path: Path) -> None:
                                  "Llama 3.2 90B Vision", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.stderr
     rows = {r["model"]: r for r in json.loads(result.stdout)}
-    assert rows["llama-3.1-405b-instruct-maas"]["monthly_cost"] == "130.00"
+    assert rows["llama-3.1-405b-instruct-maas"]["monthly_cost"] == "130"
     preview = rows["llama-3.2-90b-vision-instruct-maas"]
-    assert (preview["monthly_cost"], preview["status"]) == ("0.00", "preview")
+    assert (preview["monthly_cost"], preview["status"]) == ("0", "preview")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -265,7 +282,7 @@ def test_compare_side_by_side(warehouse: Path) -> None:
     rows = {(r["provider"], r["route"], r["model"]): r for r in json.loads(result.stdout)}
     qwen_nscale = rows[("nscale", "huggingface", "Qwen/Qwen2.5-Coder-32B-Instruct")]
     assert (qwen_nscale["input_price"], qwen_nscale["output_price"],
-            qwen_nscale["monthly_cost"]) == ("0.06", "0.2", "1.60")
+            qwen_nscale["monthly_cost"]) == ("0.06", "0.2", "1.6")
     assert "coding" in qwen_nscale["capabilities"]
     assert qwen_nscale["source"] == "nscale.hf-router"
     assert qwen_nscale["observed_at"] == "2026-06-19T00:00:00Z"
@@ -293,3 +310,41 @@ def test_router_config_picks_the_cheapest_offer_with_what_each_role_needs(
                             "provider <> 'openrouter') ORDER BY blended_price")
     text_pick = next(r for r in ranked if r["capability"] == "text")
     assert router["background"] == f"{text_pick['provider']},{text_pick['model']}"
+
+
+def test_rate_limits_attach_to_the_offers_their_scope_covers(tmp_path: Path) -> None:
+    """A paid OpenRouter model does not show the `:free` limits; Vertex's Llama does not show
+    Gemini's dynamic shared quota; account-wide limits cover every offer of the provider."""
+    db = tmp_path / "l.duckdb"
+
+    def offer(provider: str, model: str) -> str:
+        return json.dumps({"kind": "offer", "provider": provider, "model": model})
+
+    def limit(provider: str, scope: str, metric: str, value: str | None, **extra) -> str:
+        return json.dumps({"kind": "rate_limit", "provider": provider, "scope": scope,
+                           "metric": metric, "value": value, **extra})
+
+    lines = [offer("openrouter", "acme/m"), offer("openrouter", "acme/m:free"),
+             price_line("acme/m", "1", "input"), price_line("acme/m", "2", "output"),
+             price_line("acme/m:free", "0", "input"), price_line("acme/m:free", "0", "output"),
+             limit("openrouter", ":free models", "requests_per_minute", "20"),
+             limit("openrouter", "api key", "credits", "50"),
+             offer("vertex", "gemini-2.5-pro"), offer("vertex", "llama-3.1-405b"),
+             price_line("gemini-2.5-pro", "1.25", "input", provider="vertex"),
+             price_line("llama-3.1-405b", "5", "input", provider="vertex"),
+             limit("vertex", "gemini-2.5-pro", "fixed_quota", None, enforced=False,
+                   note="dynamic shared quota"),
+             limit("vertex", "Gemini Pro models", "tokens_per_minute", "500000",
+                   condition="standard paygo usage tier 1")]
+    pipeline.ingest_body(load_settings(db_path=db), "records", jsonl(*lines), at("2026-07-31"),
+                         "limits-records")
+    result = runner.invoke(app, ["compare", "acme/m", "acme/m:free", "gemini-2.5-pro",
+                                 "llama-3.1-405b", "--format", "json", "--db", str(db)])
+    assert result.exit_code == 0, result.stderr
+    limits = {r["model"]: r["rate_limits"] for r in json.loads(result.stdout)}
+    assert limits["acme/m"] == ["api key credits 50"]
+    assert limits["acme/m:free"] == [":free models requests_per_minute 20", "api key credits 50"]
+    assert limits["gemini-2.5-pro"] == [
+        "Gemini Pro models tokens_per_minute 500000 (standard paygo usage tier 1)",
+        "gemini-2.5-pro fixed_quota not enforced"]
+    assert limits["llama-3.1-405b"] is None

@@ -226,6 +226,26 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Bounda
     return changes
 
 
+def stage_omitted_zeros(con: duckdb.DuckDBPyConnection, at: Boundary) -> int:
+    """Add price 0 to the staged snapshot for every component an offer of `zero_offers`
+    (offers whose feed leaves zero prices out) was priced for at `t0` and no longer sends:
+    the feed dropped it because it is 0 now, so the change reads 0.00516 -> 0, not an
+    unlisting. Components never priced get no zero; required ones are always sent."""
+    zero = "CAST(0 AS DECIMAL(38, 18))"
+    key = ", ".join(PRICES.key)
+    return _count(con, (
+        f"INSERT INTO stage_{PRICES.table} ({key}, price, dynamic, key_hash, value_hash) "
+        f"SELECT {', '.join('h.' + c for c in PRICES.key)}, {zero}, false, h.key_hash, "
+        f"hash({zero}, false) FROM {PRICES.table} h "
+        "JOIN zero_offers z ON z.provider = h.provider AND z.model = h.model "
+        "AND z.route = h.route "
+        "WHERE h.source = $src AND h.valid_from <= $t0 AND (h.valid_to IS NULL "
+        "OR h.valid_to > $t0) AND NOT h.dynamic AND h.price > 0 "
+        "AND h.component NOT IN ('input', 'output') "
+        f"AND NOT EXISTS (SELECT 1 FROM stage_{PRICES.table} s WHERE s.key_hash = h.key_hash)"
+    ), {"src": at.source, "t0": at.observed_at})
+
+
 def scope_filter(spec: HistorySpec, scope: str) -> str:
     """SQL for which absent keys a snapshot closes: all, none, or the staged models."""
     if scope == "all":

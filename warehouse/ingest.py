@@ -19,10 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from pricewatch.errors import PricewatchError
-from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
+from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, OfferRecord, ParseResult
 from pricewatch.warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
 from pricewatch.warehouse.db import fetch_one
 from pricewatch.warehouse.history import (
+    PRICES,
     SPECS,
     Boundary,
     Changes,
@@ -30,6 +31,7 @@ from pricewatch.warehouse.history import (
     apply_snapshot,
     scope_filter,
     stage,
+    stage_omitted_zeros,
 )
 
 # Runs whose snapshot is part of the history: they bound intervals.
@@ -265,7 +267,7 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
-    changes = apply_records(con, at, records, parsed.scope_models)
+    changes = apply_records(con, at, records, parsed.scope_models, parsed.zero_when_absent)
     outcome.opened, outcome.closed = changes.opened, changes.closed
     outcome.status = "partial" if parsed.partial else "ok"
     outcome.message = "; ".join(parsed.messages)
@@ -273,8 +275,18 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
 
 
 def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequence[AnyRecord],
-                  scope_models: set[tuple[str, str]] | None) -> Changes:
-    """Stage one snapshot per history table, apply it, and append its measurements."""
+                  scope_models: set[tuple[str, str]] | None,
+                  zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()) -> Changes:
+    """Stage one snapshot per history table, apply it, and append its measurements.
+
+    For the offers in `zero_when_absent` still listed in the snapshot, a component priced
+    before and absent now is staged as 0 (history.stage_omitted_zeros)."""
+    listed = {(r.provider, r.model, r.route) for r in records if isinstance(r, OfferRecord)}
+    zero_offers = sorted(zero_when_absent & listed)
+    con.register("zero_offers", pa.table(
+        {name: [offer[i] for offer in zero_offers]
+         for i, name in enumerate(("provider", "model", "route"))},
+        schema=pa.schema([(n, pa.string()) for n in ("provider", "model", "route")])))
     scope = "all"
     if scope_models is not None:
         scope = "models"
@@ -295,9 +307,13 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
             if not rows and not _has_open_intervals(con, spec.table, at.source):
                 continue  # nothing to open and nothing that could close
             stage(con, spec, spec.to_arrow(rows))
+            if spec is PRICES and zero_offers:
+                stage_omitted_zeros(con, at)
             changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
     except ConflictingRecords as error:
         raise IngestError(f"{at.source}: {error}") from None
+    finally:
+        con.unregister("zero_offers")
     _append_measurements(con, at, by_type.get(MeasurementRecord, []))
     return changes
 

@@ -72,21 +72,33 @@ def _retiring_on(entry: dict[str, Any]) -> date | None:
     return None
 
 
+def modalities(entry: dict[str, Any], kind: str) -> tuple[list[str], list[str]]:
+    """Input and output modalities as the entry states them (`architecture.*_modalities`,
+    e.g. Llama 4 Scout takes text and images); where it states none, what its kind implies."""
+    architecture = entry.get("architecture") if isinstance(entry.get("architecture"), dict) \
+        else {}
+    stated = [architecture.get(f"{side}_modalities") for side in ("input", "output")]
+    implied = (["text"], ["image"] if kind == "image" else
+               ["embeddings"] if kind == "embedding" else ["text"])
+    return tuple(  # type: ignore[return-value]
+        [str(m) for m in value] if isinstance(value, list) and value else default
+        for value, default in zip(stated, implied, strict=True))
+
+
 def offer_and_prices(source: str, provider: str, model: str, route: str,
                       entry: dict[str, Any], pricing: Any,
                       extra: dict[str, Any]) -> list[AnyRecord]:
     kind = model_kind(entry)
+    inputs, outputs = modalities(entry, kind)
     capabilities = set(extra.pop("capabilities", ()))
+    capabilities |= {f"{m}_input" for m in inputs if m != "text"}  # image_input: vision
     capabilities |= {"image_output"} if kind == "image" else set()
     capabilities |= {"embeddings"} if kind == "embedding" else set()
     retiring = _retiring_on(entry)
     records: list[dict[str, Any]] = [{
         "kind": "offer", "model": model, "route": route,
         "status": extra.pop("status", None) or ("retiring" if retiring else "available"),
-        "retiring_on": retiring,
-        "input_modalities": ["text"],
-        "output_modalities": ["image"] if kind == "image" else
-        ["embeddings"] if kind == "embedding" else ["text"],
+        "retiring_on": retiring, "input_modalities": inputs, "output_modalities": outputs,
         "capabilities": sorted(capabilities), **extra}]
     if isinstance(pricing, dict):
         output_unit = "per_megapixel" if kind == "image" else "per_1m_tokens"

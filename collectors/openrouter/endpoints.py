@@ -19,6 +19,7 @@ from pricewatch.collectors.openrouter.pricing import (
     component_name,
     int_or_none,
     modalities,
+    omits_zeros,
     prices,
 )
 from pricewatch.collectors.values import load_json
@@ -60,9 +61,12 @@ def parse_endpoints(body: bytes, observed_at: datetime,
             raise ParseError(ENDPOINTS, f"model {model!r}: endpoints[{index}] is not an object")
     routes, warnings = _routes(model, data["endpoints"])
     records: list[AnyRecord] = []
+    zero_when_absent = set()
     for route, endpoint in zip(routes, data["endpoints"], strict=True):
         records.extend(_endpoint_records(model, route, endpoint, inputs, outputs))
-    return ParseOutput(records, warnings)
+        if isinstance(endpoint.get("pricing"), dict) and omits_zeros(endpoint["pricing"]):
+            zero_when_absent.add(("openrouter", model, route))
+    return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
 
 
 def _routes(model: str, endpoints: list[dict[str, Any]]) -> tuple[list[str], list[str]]:

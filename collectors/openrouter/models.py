@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pricewatch.collectors.base import ParseError, PlanContext, Source
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.pricing import (
@@ -14,6 +14,7 @@ from pricewatch.collectors.openrouter.pricing import (
     int_or_none,
     iso_date,
     modalities,
+    omits_zeros,
     prices,
 )
 from pricewatch.collectors.values import model_list
@@ -24,12 +25,16 @@ MODELS = "openrouter.models"
 
 
 def parse_models(body: bytes, observed_at: datetime,
-                 options: OpenRouterSettings | None = None) -> list[AnyRecord]:
-    """`GET /api/v1/models`: one default-route offer and its prices per model."""
+                 options: OpenRouterSettings | None = None) -> ParseOutput:
+    """`GET /api/v1/models`: one default-route offer and its prices per model; the models
+    whose pricing omits zero components (since January 2026) are named for ingest."""
     records: list[AnyRecord] = []
+    zero_when_absent = set()
     for item in model_list(body, MODELS):
         records.extend(_model_records(item))
-    return records
+        if isinstance(item.get("pricing"), dict) and omits_zeros(item["pricing"]):
+            zero_when_absent.add(("openrouter", item["id"], ""))
+    return ParseOutput(records, [], None, frozenset(zero_when_absent))
 
 
 def _model_records(item: dict[str, Any]) -> list[AnyRecord]:

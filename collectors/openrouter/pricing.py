@@ -74,6 +74,16 @@ def capabilities(inputs: Iterable[str] | None, outputs: Iterable[str] | None,
     return sorted(found)
 
 
+def omits_zeros(pricing: dict[str, Any]) -> bool:
+    """Whether a pricing object follows OpenRouter's January 2026 rule of leaving zero-valued
+    optional components out: it sends no optional component as zero. Then a component the
+    offer was priced for and no longer sends is 0; before the rule (explicit "0" fields),
+    an absent component is simply not published."""
+    return not any(key not in REQUIRED and key not in NOT_PRICES and isinstance(raw, str | int)
+                   and not isinstance(raw, bool) and str(raw).strip() in ("0", "0.0")
+                   for key, raw in pricing.items())
+
+
 def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
            threshold: int = 0) -> list[PriceRecord]:
     """Price records of one pricing object; `-1` is dynamic, zero optional ones are omitted."""

@@ -217,11 +217,11 @@ def parse_pricing(body: bytes, observed_at: datetime,
                   options: VertexSettings | None = None) -> ParseOutput:
     """Price records from the pricing page, or preview facts from a partner model page."""
     text = pages.decode(body, PRICING)
+    lines = pages.document_lines(body, PRICING)
     if not pages.is_markup(text):
-        records = preview_records(pages.document_lines(body, PRICING))
-        if not records:
-            raise ParseError(PRICING, "neither an HTML pricing page nor a page that states "
-                                      "preview models are free")
+        records = preview_records(lines)
+        if not records and not is_partner_page(lines):
+            raise ParseError(PRICING, "neither an HTML pricing page nor a partner model page")
         return ParseOutput(records, [])
     document = pages.soup(text)
     page = _page_facts(document)
@@ -229,8 +229,10 @@ def parse_pricing(body: bytes, observed_at: datetime,
     entries: list[AnyRecord] = []
     for number, table in enumerate(document.find_all("table"), start=1):
         entries.extend(_read_table(table, number, page, report))
-    entries.extend(preview_records(pages.document_lines(body, PRICING)))
+    entries.extend(preview_records(lines))
     if not entries and not report.unrecognised:
+        if is_partner_page(lines):  # read fine; it just names no free preview (2026 pages)
+            return ParseOutput([], [])
         raise ParseError(PRICING, "no price table and no statement that preview models are "
                                   "free: not a pricing or partner model page")
     records, conflicts = _deduplicated(entries)
@@ -279,6 +281,92 @@ def _tiers(text: str) -> tuple[str, ...]:
     return tuple(t for t in ("batch", "flex", "priority") if re.search(rf"\b{t}\b", lowered))
 
 
+# --- devsite tabs, preambles and dated model names ---------------------------------------
+
+_REGION_ID = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+$")  # us-east5, europe-west1, asia-southeast1
+_TIER_LABEL = re.compile(r"^(?:standard(?: model)?|priority|flex|batch|flex\s*/\s*batch|"
+                         r"batch\s*/\s*flex|provisioned throughput)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Tab:
+    """What the devsite tabs around a table say of every price in it."""
+
+    tiers: tuple[str, ...] = ()  # from a tier tab (Standard, Priority, Flex/Batch, Batch)
+    route: str = ""              # from a route tab (Global, Non-global, us-east5)
+    labels: tuple[str, ...] = ()
+
+
+def tab_context(table: Tag) -> Tab:
+    """The labels of the tab panels that hold the table, outermost first. A panel is a
+    `role="tabpanel"` element whose `aria-labelledby` names its tab button; the label is
+    the button's `track-metadata-eventdetail` or its text. A tier label sets the service
+    tier, a region-class or region label the route; other labels only name the table."""
+    tiers: tuple[str, ...] = ()
+    route = ""
+    labels = []
+    for panel in reversed(list(table.find_parents(attrs={"role": "tabpanel"}))):
+        label = _tab_label(panel)
+        if not label:
+            continue
+        labels.append(label)
+        if _TIER_LABEL.match(label):
+            tiers = _tiers(label) or ("standard",)
+        elif re.match(r"^(?:global|non[- ]?global|regional)\b", label, re.IGNORECASE) \
+                or _REGION_ID.match(label.lower()):
+            route = _route_name(label)
+    return Tab(tiers, route, tuple(labels))
+
+
+def _tab_label(panel: Tag) -> str:
+    root = panel
+    while root.parent is not None:
+        root = root.parent
+    for label_id in str(panel.get("aria-labelledby") or "").split():
+        button = root.find(attrs={"id": label_id})
+        if button is not None:
+            text = button.get("track-metadata-eventdetail") or button.get_text(" ")
+            return " ".join(str(text).split())
+    return " ".join(str(panel.get("aria-label") or "").split())
+
+
+def _preamble(table: Tag) -> str:
+    """The text between the table and the heading before it (a note such as "Starting
+    January 1, 2027, these prices apply"): it dates the table like a heading does."""
+    parts = []
+    for node in table.find_all_previous(string=True):
+        parent = node.parent
+        if parent is not None and parent.name in ("h1", "h2", "h3", "h4", "h5"):
+            break
+        if parent is not None and parent.find_parent("table") is not None:
+            break  # the text of an earlier table is not a note on this one
+        parts.append(str(node))
+        if sum(map(len, parts)) > 600:
+            break
+    return " ".join(" ".join(reversed(parts)).split())
+
+
+_CURRENT_WORDS = ("through", "until", "till", "to", "before", "ending")
+_PERIOD_WORD = re.compile(r"\b(through|until|till|to|before|ending|starting|from|effective|"
+                          r"beginning|begins|after|as of)\s*(?:on\s*)?[,:]?\s*$", re.IGNORECASE)
+
+
+def model_period(text: str) -> tuple[str, bool, date | None]:
+    """A model cell's name and the period it states: "Gemini X* through March 31, 2027" is
+    (Gemini X, dated, None: current until then); "Gemini X Starting April 1, 2027" is
+    (Gemini X, dated, 2027-04-01: a future price). A cell without a period is (text, False,
+    None). The name never keeps the date, the period word or a footnote mark."""
+    for match in DATE.finditer(text):
+        word = _PERIOD_WORD.search(text[:match.start()])
+        if word is None:
+            continue
+        name = text[:word.start()].strip(" ,:*\u2020\u2021-\u2013\u2014")
+        when = parse_date(match)
+        current = word.group(1).lower() in _CURRENT_WORDS
+        return name, True, None if current else when
+    return text, False, None
+
+
 # --- one table --------------------------------------------------------------------------
 
 
@@ -287,9 +375,13 @@ def _read_table(table: Tag, number: int, page: Page, report: Report) -> list[Any
     if not any(_MONEY.search(cell.text) for row in grid for cell in row):
         return []  # not a price table
     heading = _heading(table)
-    name = f"table {number}" + (f" ('{heading}')" if heading else "")
+    tab = tab_context(table)
+    label = " / ".join(tab.labels)
+    name = f"table {number}" + (f" ('{heading}'" + (f", tab {label}" if label else "") + ")"
+                                 if heading or label else "")
     try:
-        records = _table_records(grid, heading, name, page, report)
+        records = _table_records(grid, heading, name, page, report, tab,
+                                 _effective(_preamble(table)))
     except _Unreadable as error:
         report.unrecognised.append(f"{name}: {error}")
         return []
@@ -315,7 +407,8 @@ def _header_rows(grid: list[list[Cell]]) -> int:
 
 
 def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
-                   report: Report) -> list[AnyRecord]:
+                   report: Report, tab: Tab | None = None,
+                   preamble_date: date | None = None) -> list[AnyRecord]:
     head = _header_rows(grid)
     if head == 0:
         raise _Unreadable("no header row")
@@ -338,23 +431,31 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
                      and re.search(r"\btype\b|\btipo\b", headers[i], re.I)), None)
     region_col = next((i for i in labels if re.search(r"region|endpoint|location", headers[i],
                                                       re.I)), None)
-    table_tiers = _tiers(heading) if len(heading) < 40 else ()
-    table_date = _effective(heading)
+    tab = tab or Tab()
+    table_tiers = tab.tiers or (_tiers(heading) if len(heading) < 40 else ())
+    table_date = _effective(heading) or preamble_date
     columns = [_column(i, headers[i], page) for i in prices]
     table_unit = next((c.unit for c in columns if c.unit), None)
     records: list[AnyRecord] = []
     model = kind = ""
+    row_date = table_date
     for row in body:
-        model = display_name(_cell(row, model_col)) or model
+        named = _cell(row, model_col)
+        if named:  # a new model (or a rowspan copy): its period, if it states one
+            name_only, dated, starts = model_period(named)
+            model = display_name(name_only) or model
+            row_date = starts if dated else table_date
         kind_lines = _lines(row, type_col)
         kind = " ".join(kind_lines) or kind
         if not any(_MONEY.search(_cell(row, c.index)) for c in columns):
             continue  # a rowspan'd name row, or a row of N/A
         where = f"{name} row '{model}" + (f" / {kind}'" if kind else "'")
         report.names.setdefault(model_slug(model), model)
+        region = _region(row, region_col)
         found, problems = _row_records(row, columns, model, kind_lines or [kind],
-                                       _region(row, region_col), table_tiers or ("standard",),
-                                       table_date, table_unit or page.default_unit, page)
+                                       region if region[0] else (tab.route, region[1]),
+                                       table_tiers or ("standard",), row_date,
+                                       table_unit or page.default_unit, page)
         records += found
         report.rows += [f"{where} not recognised: {problem}" for problem in problems]
     return records
@@ -583,14 +684,28 @@ def _entry_records(entry: Entry, column: Column, model: str, kind: str,
 # --- partner pages: free previews -------------------------------------------------------
 
 
+_PARTNER_PAGE = re.compile(r"\bmanaged\b.{0,40}\bAPIs?\b|\bmodel garden\b|\bpartner models?\b",
+                           re.IGNORECASE)
+
+
+def is_partner_page(lines: list[str]) -> bool:
+    """A partner model page (Llama, Claude, ... "as managed APIs", "Model Garden"), whether or
+    not it states free previews: one that states none is read fine, not a failure."""
+    return any(_PARTNER_PAGE.search(line) for line in lines)
+
+
 def preview_records(lines: list[str]) -> list[AnyRecord]:
     """Models a partner page says are free in preview: price 0, status preview.
 
     The statement sits under a family heading ("Llama 3.2"); its models are the `-maas`
-    ids of that family on the page, less those the page calls generally available.
+    ids of that family on the page, less those the page calls generally available. Each keeps
+    the page's own id (`llama-3.2-90b-vision-instruct-maas`), and takes images when the page
+    says so next to the id ("if you include an image in your prompt").
     """
     ids = sorted({m for line in lines for m in _MAAS_ID.findall(line)})
     general = {model_slug(m.group(1)) for line in lines for m in [_GA.search(line)] if m}
+    images = {m for line in lines if re.search(r"\bimages?\b", line, re.IGNORECASE)
+              for m in _MAAS_ID.findall(line)}
     family = ""
     free: set[str] = set()
     for line in lines:
@@ -598,13 +713,15 @@ def preview_records(lines: list[str]) -> list[AnyRecord]:
         if heading:
             family = model_slug(heading.group(1))
         elif family and _PREVIEW_FREE.search(line):
-            free |= {model_slug(i) for i in ids if model_slug(i).startswith(family + "-")
+            free |= {i for i in ids if model_slug(i).startswith(family + "-")
                      and not any(model_slug(i).startswith(g) for g in general)}
     records: list[AnyRecord] = []
     for model in sorted(free):
+        inputs = ["image", "text"] if model in images else None
         records.append(validate_record({
             "kind": "offer", "source": PRICING, "provider": PROVIDER, "model": model,
-            "status": "preview"}, PRICING))
+            "status": "preview", "input_modalities": inputs,
+            "capabilities": ["image_input"] if inputs else None}, PRICING))
         records += [validate_record({
             "kind": "price", "source": PRICING, "provider": PROVIDER, "model": model,
             "component": component, "unit": "per_1m_tokens", "price": Decimal(0)}, PRICING)

@@ -1,5 +1,5 @@
 -- `pricewatch compare`: every current offer of the named models (ids or canonical ids)
--- with prices, capabilities, the provider's current limits and when they were seen.
+-- with prices, capabilities, the limits that cover each offer and when they were seen.
 WITH chosen AS (
     SELECT * FROM current_offers
     WHERE lower(model) IN (SELECT lower(unnest($models)))
@@ -20,13 +20,14 @@ caps AS (
     SELECT provider, model, route, list_sort(list(capability)) AS capabilities
     FROM offer_capabilities GROUP BY ALL
 ),
-limits AS (
-    SELECT provider, list(scope || ' ' || metric || ' '
-                          || CASE WHEN enforced THEN coalesce(price_text(value), 'no figure')
-                                  ELSE 'not enforced' END
-                          || CASE WHEN condition <> '' THEN ' (' || condition || ')' ELSE '' END
-                          ORDER BY scope, metric, condition) AS rate_limits
-    FROM rate_limit_history WHERE valid_to IS NULL GROUP BY provider
+limits AS (  -- the limits whose scope covers the offer (offer_rate_limits)
+    SELECT provider, model, route,
+           list(scope || ' ' || metric || ' '
+                || CASE WHEN enforced THEN coalesce(price_text(value), 'no figure')
+                        ELSE 'not enforced' END
+                || CASE WHEN condition <> '' THEN ' (' || condition || ')' ELSE '' END
+                ORDER BY scope, metric, condition) AS rate_limits
+    FROM offer_rate_limits GROUP BY provider, model, route
 ),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
@@ -38,6 +39,6 @@ SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
 FROM chosen c
 LEFT JOIN prices p USING (provider, model, route)
 LEFT JOIN caps k USING (provider, model, route)
-LEFT JOIN limits l ON l.provider = c.provider
+LEFT JOIN limits l USING (provider, model, route)
 LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
 ORDER BY c.canonical_model, c.provider, c.route
