@@ -38,11 +38,25 @@ MAX_PAGES = 500  # a paginated listing longer than this is cut off and the run i
 Progress = Callable[[str, int, int], None]  # (source, done, total)
 
 
+def parse_options(settings: Settings, source: Source, con: object | None = None) -> object:
+    """The parser's options: its provider's settings, and for a source keyed by a provider
+    directory, that directory as the warehouse holds it (read from `con`, or from the
+    database file when it exists; none on a machine without one)."""
+    if source.directory is None:
+        return source.options(settings)
+    if con is not None:
+        return source.options(settings, state.provider_slugs(con, source.directory))
+    if not settings.db_path.exists():
+        return source.options(settings)
+    with open_warehouse(settings, read_only=True) as reader:
+        return source.options(settings, state.provider_slugs(reader, source.directory))
+
+
 def parse_run(settings: Settings, name: str, bodies: Sequence[tuple[str, bytes]],
-              observed_at: datetime) -> ParseResult:
+              observed_at: datetime, con: object | None = None) -> ParseResult:
     """A run's bodies through its source's parser, with that source's options."""
     source = get_source(name)
-    return parse_bodies(source, bodies, observed_at, source.options(settings))
+    return parse_bodies(source, bodies, observed_at, parse_options(settings, source, con))
 
 
 def run_source_name(parser: str, parsed: ParseResult) -> str:
@@ -96,7 +110,7 @@ def reparse(settings: Settings, sources: Sequence[str] = (),
             raise InputError(f"no archived runs for {', '.join(unknown)}; "
                              f"sources with runs: {', '.join(known) or 'none'}")
         def parse(name: str, bodies: list[tuple[str, bytes]], at: datetime) -> ParseResult:
-            return parse_run(settings, name, bodies, at)
+            return parse_run(settings, name, bodies, at, con)
 
         return [rebuild_source(con, source, parse, since, settings.suspect_ratio)
                 for source in chosen]
@@ -151,7 +165,7 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
                                                f"{source.needs} to sweep: collect it first")
         return _logged(outcome, started)
     assert source.plan is not None
-    options = source.options(settings)
+    options = source.section(settings)
     plan = source.plan(options, PlanContext(catalogue=catalogue, secrets=secrets))
     if source.next_page is not None:  # each page names the next: one at a time, unconditional
         results = await _fetch_pages(options, fetcher, source, plan, progress)
@@ -251,7 +265,7 @@ def _write_run(settings: Settings, source: Source, observed_at: datetime,
             parsed = ParseResult([])  # unchanged: nothing to parse
         else:
             parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
-                                  observed_at, source.options(settings))
+                                  observed_at, parse_options(settings, source, con))
             parsed = _with_fetch_errors(source, parsed, errors)
         if note:
             parsed = replace(parsed, warnings=[note, *parsed.warnings])

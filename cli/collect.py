@@ -72,7 +72,8 @@ def run(
     db: DbOption = None, config: ConfigOption = None,
 ) -> None:
     """The daemon: collect on a schedule, deliver alerts, export; SIGTERM ends it (exit 0)."""
-    from pricewatch import scheduler
+    from pricewatch import scheduler  # APScheduler and the daemon load only for `run`
+
     settings = load(db, config)
     if settings.daemon.log_format == "json":
         _json_logging()

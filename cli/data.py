@@ -56,14 +56,15 @@ def parse(
     file: Annotated[str, typer.Argument(help="Captured body; - reads stdin.")],
     observed_at: Annotated[str | None, typer.Option(
         "--observed-at", help="Stamp records with this time (ISO 8601 with zone).")] = None,
-    config: ConfigOption = None,
+    db: DbOption = None, config: ConfigOption = None,
 ) -> None:
     """Print a captured body's normalised records as JSON lines (the record contract)."""
     chosen = get_source(source)
-    settings = load(None, config)
+    settings = load(db, config)
     body, _ = read_input(file)
     when = observed_at_option(observed_at)
-    output = chosen.run_parser(body, when or datetime.now(UTC), chosen.options(settings))
+    output = chosen.run_parser(body, when or datetime.now(UTC),
+                               pipeline.parse_options(settings, chosen))
     records, warnings, suspect = output.records, output.warnings, output.suspect
     for warning in warnings:
         warn(warning)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from pricewatch import queries
+from pricewatch import exports, queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
@@ -109,7 +109,6 @@ def export(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Write the history tables and the views for dashboards, atomically, with a manifest."""
-    from pricewatch import exports
     manifest = exports.export(load(db, config), out, output_format)
     emit([{"file": f"{name}.{output_format}", "rows": rows}
           for name, rows in manifest["row_counts"].items()], ["file", "rows"],

@@ -53,6 +53,16 @@ class PlanContext:
     secrets: Mapping[str, SecretStr] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DirectoryOptions:
+    """A parser's options when its routes are keyed on an aggregator's provider directory:
+    the provider's settings section and the directory's display names (lower case) -> slugs,
+    as the warehouse holds them (the pipeline reads them before parsing)."""
+
+    settings: Any
+    slugs: Mapping[str, str] = field(default_factory=dict)
+
+
 ParseFn = Callable[[bytes, datetime, Any], "list[AnyRecord] | ParseOutput"]
 PlanFn = Callable[[Any, PlanContext], list[Request]]
 ScopeFn = Callable[[bytes, str], tuple[str, str] | None]
@@ -76,6 +86,8 @@ class Source:
       the run partial.
     - `merge_pages` marks bodies that are different pages of one snapshot, merged into one
       record per key; `next_page` marks a paginated listing.
+    - `directory` names a source whose provider directory keys this parser's routes (its
+      options are then `DirectoryOptions`).
     Otherwise a run's bodies are alternatives of one snapshot: the first that parses wins.
     """
 
@@ -90,6 +102,7 @@ class Source:
     scope: ScopeFn | None = None
     merge_pages: MergeFn | None = None
     next_page: NextPageFn | None = None
+    directory: str | None = None
 
     @property
     def sweep(self) -> bool:
@@ -99,9 +112,16 @@ class Source:
     def collectable(self) -> bool:
         return self.plan is not None
 
-    def options(self, settings: Any) -> Any:
-        """What this source's parser and plan read from the settings: its provider's section."""
+    def section(self, settings: Any) -> Any:
+        """What this source's plan reads from the settings: its provider's section."""
         return getattr(settings, self.provider, None) if self.provider else None
+
+    def options(self, settings: Any, slugs: Mapping[str, str] | None = None) -> Any:
+        """What the parser reads: the provider's section, and for a source keyed by a
+        provider directory (`directory`), that directory's display name -> slug too."""
+        if self.directory is None:
+            return self.section(settings)
+        return DirectoryOptions(self.section(settings), dict(slugs or {}))
 
     def run_parser(self, body: bytes, observed_at: datetime, options: Any) -> ParseOutput:
         """Call the parser; every parser's result becomes (records, warnings, suspect)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import fixture_path
+from pricewatch import pipeline
 from pricewatch.collectors import get_source
 from pricewatch.collectors.base import ParseError, parse_bodies
 from pricewatch.collectors.openrouter.endpoints import parse_endpoints as parse_endpoints_output
@@ -17,6 +18,8 @@ from pricewatch.collectors.openrouter.key import parse_key
 from pricewatch.collectors.openrouter.limits import parse_limits
 from pricewatch.collectors.openrouter.providers import parse_providers
 from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord, RateLimitRecord
+from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_db
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -186,3 +189,47 @@ def test_key_without_a_limit_is_not_enforced() -> None:
     (record,) = parse_key(b'{"data": {"label": "x", "usage": 0, "limit": null, '
                           b'"is_free_tier": true}}', NOW)
     assert (record.metric, record.value, record.enforced) == ("credits", None, False)
+
+
+def _endpoints_history(db: Path) -> list[tuple]:
+    with open_db(db, read_only=True) as con:
+        return con.execute(
+            "SELECT 'price', model, route, component, price, valid_from, valid_to FROM "
+            "price_history WHERE source = 'openrouter.endpoints' UNION ALL "
+            "SELECT 'offer', model, route, status, NULL, valid_from, valid_to FROM "
+            "offer_history WHERE source = 'openrouter.endpoints' ORDER BY ALL").fetchall()
+
+
+def test_endpoints_keep_their_route_when_the_tag_arrives(tmp_path: Path) -> None:
+    """2025 endpoints carry no tag, only the provider's name ("Google"); later ones the tag
+    ("google-vertex"). Through the provider directory both are one route: two captures of
+    the same endpoints at the same prices list nothing and unlist nothing. A database built
+    before the directory was collected gets the same keys by `reparse`."""
+    tagged = fixture_path("openrouter", "endpoints-google-gemini-2.5-pro-preview-2025-05-23.json")
+    payload = json.loads(tagged.read_text())
+    assert {e["tag"] for e in payload["data"]["endpoints"]} == {"google-vertex",
+                                                                "google-ai-studio"}
+    for endpoint in payload["data"]["endpoints"]:
+        del endpoint["tag"]
+    tagless = json.dumps(payload).encode()
+    directory = fixture_path("openrouter", "providers-2026-05-07.json").read_bytes()
+    t0, t1, t2 = (datetime(2025, 5, d, tzinfo=UTC) for d in (1, 23, 24))
+
+    def ingest(settings, source: str, body: bytes, at: datetime) -> None:
+        pipeline.ingest_body(settings, source, body, at, f"{source}@{at:%d}")
+
+    good = load_settings(db_path=tmp_path / "good.duckdb")
+    ingest(good, "openrouter.providers", directory, t0)
+    ingest(good, "openrouter.endpoints", tagless, t1)
+    ingest(good, "openrouter.endpoints", tagged.read_bytes(), t2)
+    history = _endpoints_history(good.db_path)
+    assert {row[2] for row in history} == {"google-vertex", "google-ai-studio"}
+    assert all(row[5] == t1 and row[6] is None for row in history)  # nothing changed at t2
+
+    late = load_settings(db_path=tmp_path / "late.duckdb")
+    ingest(late, "openrouter.endpoints", tagless, t1)  # before the directory: route "google"
+    ingest(late, "openrouter.providers", directory, t0)
+    ingest(late, "openrouter.endpoints", tagged.read_bytes(), t2)
+    assert "google" in {row[2] for row in _endpoints_history(late.db_path)}
+    pipeline.reparse(late, ["openrouter.endpoints"])
+    assert _endpoints_history(late.db_path) == history

@@ -42,3 +42,11 @@ def current_models(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     return [row[0] for row in con.execute(
         "SELECT DISTINCT model FROM offer_history WHERE source = ? AND valid_to IS NULL "
         "ORDER BY model", [source]).fetchall()]
+
+
+def provider_slugs(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """An aggregator's provider directory as display name (lower case) -> slug, every name
+    it has used (the latest slug per name), so a renamed provider still maps."""
+    return {row[0]: row[1] for row in con.execute(
+        "SELECT lower(name), arg_max(slug, valid_from) FROM provider_directory_history "
+        "WHERE source = ? AND name IS NOT NULL GROUP BY lower(name)", [source]).fetchall()}

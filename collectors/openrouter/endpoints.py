@@ -5,12 +5,19 @@ prices with a threshold, and uptime, latency and throughput as measurements."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
+from pricewatch.collectors.base import (
+    DirectoryOptions,
+    ParseError,
+    ParseOutput,
+    PlanContext,
+    Source,
+)
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.models import MODELS
@@ -50,8 +57,10 @@ def endpoints_model(body: bytes, url: str) -> tuple[str, str]:
 
 
 def parse_endpoints(body: bytes, observed_at: datetime,
-                    options: OpenRouterSettings | None = None) -> ParseOutput:
-    """`GET /api/v1/models/{author}/{slug}/endpoints`: one offer per serving endpoint."""
+                    options: DirectoryOptions | None = None) -> ParseOutput:
+    """`GET /api/v1/models/{author}/{slug}/endpoints`: one offer per serving endpoint. The
+    options' directory (OpenRouter's providers, name -> slug) keys endpoints without a tag."""
+    slugs = options.slugs if options is not None else {}
     data = _endpoints_payload(body)
     model = data["id"]
     architecture = data.get("architecture") if isinstance(data.get("architecture"), dict) else {}
@@ -59,7 +68,7 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     for index, endpoint in enumerate(data["endpoints"]):
         if not isinstance(endpoint, dict):
             raise ParseError(ENDPOINTS, f"model {model!r}: endpoints[{index}] is not an object")
-    routes, warnings = _routes(model, data["endpoints"])
+    routes, warnings = _routes(model, data["endpoints"], slugs)
     records: list[AnyRecord] = []
     zero_when_absent = set()
     for route, endpoint in zip(routes, data["endpoints"], strict=True):
@@ -69,11 +78,12 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
 
 
-def _routes(model: str, endpoints: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def _routes(model: str, endpoints: list[dict[str, Any]],
+            slugs: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """Each endpoint's route. A tag that repeats within one model (seen in May 2026: two
     `google-vertex/us-south1` endpoints with different prices) becomes `tag#1`, `tag#2`,
     numbered by ascending input then output price, so each stays its own offer."""
-    tags = [_route(endpoint, model) for endpoint in endpoints]
+    tags = [_route(endpoint, model, slugs) for endpoint in endpoints]
     warnings = []
     for tag in sorted({t for t in tags if tags.count(t) > 1}):
         twins = sorted((i for i, t in enumerate(tags) if t == tag),
@@ -98,14 +108,17 @@ def _sort_key(endpoint: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
                                                             default=str)
 
 
-def _route(endpoint: dict[str, Any], model: str) -> str:
-    """Routes are keyed on the tag: provider names change over time, tags do not."""
+def _route(endpoint: dict[str, Any], model: str, slugs: Mapping[str, str]) -> str:
+    """Routes are keyed on the tag: provider names change over time, tags do not. Captures
+    before tags existed (2025) name only the provider ("Google"); its directory slug is what
+    the tag later says ("google-vertex"), so the endpoint keeps its history across the tag's
+    arrival. A name the directory lacks falls back to the name as a slug."""
     tag = endpoint.get("tag")
     if isinstance(tag, str) and tag:
         return tag
     name = endpoint.get("provider_name")
-    if isinstance(name, str) and name:
-        return component_name(name).replace("_", "-")
+    if isinstance(name, str) and name.strip():
+        return slugs.get(name.strip().lower()) or component_name(name).replace("_", "-")
     raise ParseError(ENDPOINTS, f"model {model!r}: an endpoint has neither tag nor provider_name")
 
 
@@ -182,4 +195,5 @@ def plan_endpoints(options: OpenRouterSettings, context: PlanContext) -> list[Re
 SOURCE = Source(ENDPOINTS, "openrouter",
                 "per-model endpoints, GET /api/v1/models/{author}/{slug}/endpoints "
                 "(one request per catalogue model)", parse_endpoints, plan_endpoints,
-                schedule=6 * 3600, needs=MODELS, scope=endpoints_model)
+                schedule=6 * 3600, needs=MODELS, scope=endpoints_model,
+                directory="openrouter.providers")
