@@ -31,7 +31,7 @@ def get_source(name: str) -> Source:
 
 def sources_for(selection: Sequence[str]) -> list[Source]:
     """Collectable sources by provider (`openrouter`) or by name (`openrouter.models`), in
-    order, each after the sources it needs."""
+    SOURCES order (each provider lists a source after the ones it `needs`)."""
     if not selection:
         return list(SOURCES)
     providers = {s.provider for s in SOURCES}

@@ -230,7 +230,8 @@ def stage_omitted_zeros(con: duckdb.DuckDBPyConnection, at: Boundary) -> int:
     """Add price 0 to the staged snapshot for every component an offer of `zero_offers`
     (offers whose feed leaves zero prices out) was priced for at `t0` and no longer sends:
     the feed dropped it because it is 0 now, so the change reads 0.00516 -> 0, not an
-    unlisting. Components never priced get no zero; required ones are always sent."""
+    unlisting. Components never priced get no zero; required ones are always sent; a
+    long-context tier that is gone as a whole closes (only base prices fill)."""
     zero = "CAST(0 AS DECIMAL(38, 18))"
     key = ", ".join(PRICES.key)
     return _count(con, (
@@ -241,7 +242,7 @@ def stage_omitted_zeros(con: duckdb.DuckDBPyConnection, at: Boundary) -> int:
         "AND z.route = h.route "
         "WHERE h.source = $src AND h.valid_from <= $t0 AND (h.valid_to IS NULL "
         "OR h.valid_to > $t0) AND NOT h.dynamic AND h.price > 0 "
-        "AND h.component NOT IN ('input', 'output') "
+        "AND h.component NOT IN ('input', 'output') AND h.context_threshold = 0 "
         f"AND NOT EXISTS (SELECT 1 FROM stage_{PRICES.table} s WHERE s.key_hash = h.key_hash)"
     ), {"src": at.source, "t0": at.observed_at})
 
