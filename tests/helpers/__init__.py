@@ -56,9 +56,13 @@ def write_config(tmp_path: Path, sections: str, **fetch: object) -> Path:
 
 def history_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The SCD2 invariants, over every history table: no two intervals of one key overlap,
-    at most one open interval per key, and no run is left `running`."""
+    at most one open interval per key, and no run is left `running`. A table the schema
+    does not have yet (a process killed between two migrations) holds nothing to check."""
     found = []
-    for table in HISTORY_TABLES:
+    present = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()}
+    for table in (t for t in HISTORY_TABLES if t in present):
         overlaps = con.execute(
             f"SELECT count(*) FROM {table} a JOIN {table} b ON a.key_hash = b.key_hash "
             "AND a.valid_from < b.valid_from AND (a.valid_to IS NULL OR a.valid_to > "
