@@ -58,7 +58,10 @@ def parse(
         "--observed-at", help="Stamp records with this time (ISO 8601 with zone).")] = None,
     db: DbOption = None, config: ConfigOption = None,
 ) -> None:
-    """Print a captured body's normalised records as JSON lines (the record contract)."""
+    """Print a captured body's normalised records as JSON lines (the record contract).
+
+    Reads the warehouse (--db) only for the provider directory that keys OpenRouter
+    endpoints without a tag, and only when the file exists."""
     chosen = get_source(source)
     settings = load(db, config)
     body, _ = read_input(file)

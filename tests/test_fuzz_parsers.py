@@ -182,6 +182,9 @@ def test_no_model_id_holds_a_date_or_a_footnote_mark(source: str, path: Path) ->
     except (ParseError, RecordError):
         return  # not this parser's format: the fuzz tests cover failures
     assert_plain_model_ids(output.records)
+
+
+def test_no_model_id_on_the_july_2026_page_holds_a_date() -> None:
     page = july_2026_page().encode()
     assert_plain_model_ids(get_source("vertex.pricing").run_parser(page, NOW, None).records)
 

@@ -185,3 +185,9 @@ def test_a_component_the_feed_stops_sending_is_zero_not_unlisted(tmp_path: Path)
     named = parse_models(fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
                          NOW).zero_when_absent
     assert {m for _, m, _ in named} == omitting and len(omitting) < len(raw)
+
+
+def test_an_explicit_zero_is_seen_as_string_or_number() -> None:
+    assert not omits_zeros({"prompt": "1", "completion": "2", "image": "0"})
+    assert not omits_zeros({"prompt": "1", "completion": "2", "image": Decimal("0.0")})
+    assert omits_zeros({"prompt": "0", "completion": "0", "image": "0.001"})

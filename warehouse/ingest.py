@@ -283,10 +283,10 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
     before and absent now is staged as 0 (history.stage_omitted_zeros)."""
     listed = {(r.provider, r.model, r.route) for r in records if isinstance(r, OfferRecord)}
     zero_offers = sorted(zero_when_absent & listed)
-    con.register("zero_offers", pa.table(
-        {name: [offer[i] for offer in zero_offers]
-         for i, name in enumerate(("provider", "model", "route"))},
-        schema=pa.schema([(n, pa.string()) for n in ("provider", "model", "route")])))
+    if zero_offers:  # most runs have none: nothing to register
+        con.register("zero_offers", pa.table(
+            {name: [offer[i] for offer in zero_offers]
+             for i, name in enumerate(("provider", "model", "route"))}))
     scope = "all"
     if scope_models is not None:
         scope = "models"
@@ -313,7 +313,8 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
     except ConflictingRecords as error:
         raise IngestError(f"{at.source}: {error}") from None
     finally:
-        con.unregister("zero_offers")
+        if zero_offers:
+            con.unregister("zero_offers")
     _append_measurements(con, at, by_type.get(MeasurementRecord, []))
     return changes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pricewatch.collectors.base import ParseError
@@ -79,9 +79,18 @@ def omits_zeros(pricing: dict[str, Any]) -> bool:
     optional components out: it sends no optional component as zero. Then a component the
     offer was priced for and no longer sends is 0; before the rule (explicit "0" fields),
     an absent component is simply not published."""
-    return not any(key not in REQUIRED and key not in NOT_PRICES and isinstance(raw, str | int)
-                   and not isinstance(raw, bool) and str(raw).strip() in ("0", "0.0")
+    return not any(key not in REQUIRED and key not in NOT_PRICES and _is_zero(raw)
                    for key, raw in pricing.items())
+
+
+def _is_zero(raw: Any) -> bool:
+    """A zero sent as a string ("0") or a JSON number (0, 0.0)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
+        return False
+    try:
+        return Decimal(str(raw).strip()) == 0
+    except InvalidOperation:
+        return False
 
 
 def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",

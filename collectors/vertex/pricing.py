@@ -285,7 +285,7 @@ def _tiers(text: str) -> tuple[str, ...]:
 
 _REGION_ID = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+$")  # us-east5, europe-west1, asia-southeast1
 _TIER_LABEL = re.compile(r"^(?:standard(?: model)?|priority|flex|batch|flex\s*/\s*batch|"
-                         r"batch\s*/\s*flex|provisioned throughput)$", re.IGNORECASE)
+                         r"batch\s*/\s*flex)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
