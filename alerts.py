@@ -1,5 +1,7 @@
 """Alert delivery: new `price_alerts` go into the outbox per channel, then out through
-Apprise or a signed JSON webhook, exactly once per alert and channel.
+Apprise or a signed JSON webhook, once per alert and channel: a pass claims the rows it
+sends before sending them, so no other pass sends them too (warehouse/outbox.py says what a
+crash between a send and its record can repeat).
 
 Webhook signature: header `X-Pricewatch-Signature: sha256=<hex>`, the HMAC-SHA256 of the
 raw request body with the channel's secret (from the environment variable it names).
@@ -12,21 +14,40 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from pricewatch import queries
-from pricewatch.collectors.fetch import tls_context
+from pricewatch.collectors.fetch import tls_context, user_agent
 from pricewatch.errors import InputError
 from pricewatch.records import plain, printable
 from pricewatch.settings import ChannelSettings, Settings, secret_from_env
-from pricewatch.warehouse.db import open_warehouse
-from pricewatch.warehouse.outbox import Attempt, channel_window, enqueue, record_attempts
+from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
+from pricewatch.warehouse.outbox import (
+    Attempt,
+    channel_window,
+    claim_due,
+    enqueue,
+    record_attempts,
+    release_unsent,
+)
 
 log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ALERT_ID_HEADER = "X-Pricewatch-Alert-Id"
+WEBHOOK_TIMEOUT_S = 10
+CLAIM_LIMIT = 50  # rows one pass claims; the rest wait for the next pass
+# A claim outlives every send it covers, so no live pass loses its rows to another.
+LEASE_S = CLAIM_LIMIT * WEBHOOK_TIMEOUT_S * 2
 
 ALERTS_SQL = queries.command_sql("alerts_to_enqueue")
 
@@ -75,18 +96,25 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def send(channel: ChannelSettings, message: str, body: str, title: str = "pricewatch") -> None:
-    """One delivery; raises on failure (the outbox keeps the alert pending)."""
+def send(settings: Settings, channel: ChannelSettings, message: str, body: str,
+         alert_id: str, title: str = "pricewatch") -> None:
+    """One delivery; raises on failure (the outbox keeps the alert pending).
+
+    A webhook gets the alert id twice over, as `Idempotency-Key` and `X-Pricewatch-Alert-Id`:
+    a process that dies between the send and its record sends that alert again once the
+    claim's lease runs out, and the receiver can drop the repeat by its id."""
     if channel.webhook_url:
         data = body.encode()
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json",
+                   "User-Agent": user_agent(settings.fetch.contact_url),
+                   IDEMPOTENCY_HEADER: alert_id, ALERT_ID_HEADER: alert_id}
         if channel.webhook_secret_env:
             secret = secret_from_env(channel.webhook_secret_env)
             if secret is None:
                 raise RuntimeError(f"{channel.webhook_secret_env} is not set")
             headers[SIGNATURE_HEADER] = sign(data, secret.get_secret_value())
-        response = httpx.post(channel.webhook_url, content=data, headers=headers, timeout=10,
-                              verify=tls_context())
+        response = httpx.post(channel.webhook_url, content=data, headers=headers,
+                              timeout=WEBHOOK_TIMEOUT_S, verify=tls_context())
         if response.status_code >= 300:
             raise RuntimeError(f"webhook answered HTTP {response.status_code}")
         return
@@ -102,31 +130,91 @@ def send(channel: ChannelSettings, message: str, body: str, title: str = "pricew
         raise RuntimeError("Apprise could not deliver the notification")
 
 
-def deliver_pending(settings: Settings, now: datetime | None = None) -> tuple[int, int]:
-    """Send what is due; the file is not held open while sending. (delivered, failed)."""
-    now = now or datetime.now(UTC)
-    by_name = {c.name: c for c in settings.channels}
-    with open_warehouse(settings, read_only=True) as con:
-        _, due = queries.rows(con, "SELECT alert_id, channel, message, payload FROM "
-                                   "alert_outbox WHERE status = 'pending' AND "
-                                   "next_attempt_at <= ? ORDER BY detected_at, alert_id", [now])
-    attempts = []
-    for row in due:
-        channel = by_name.get(row["channel"])
-        if channel is None:
-            continue  # a channel removed from the configuration keeps its rows
-        try:
-            send(channel, row["message"], row["payload"])
-            attempts.append(Attempt(row["alert_id"], row["channel"], True))
-        except Exception as error:
-            log.warning("alert %s on %s not delivered: %s", row["alert_id"], row["channel"],
-                        error)
-            attempts.append(Attempt(row["alert_id"], row["channel"], False, str(error)))
-    if attempts:
+@dataclass
+class _Unrecorded:
+    """Sends whose results could not be written yet (the file was locked): recorded by the
+    next pass of this process before it claims anything."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    attempts: list[tuple[str, Attempt]] = field(default_factory=list)  # (owner, attempt)
+
+    def take(self) -> list[tuple[str, Attempt]]:
+        with self.lock:
+            taken, self.attempts = self.attempts, []
+            return taken
+
+    def give_back(self, attempts: list[tuple[str, Attempt]]) -> None:
+        with self.lock:
+            self.attempts[:0] = attempts
+
+
+UNRECORDED = _Unrecorded()
+
+
+def _record(settings: Settings, attempts: list[tuple[str, Attempt]],
+            owner: str | None = None) -> None:
+    """Write send results and hand back what `owner` claimed but did not send; when the
+    file is locked, keep the results for the next pass."""
+    if not attempts and owner is None:
+        return
+    try:
         with open_warehouse(settings) as con:
-            record_attempts(con, attempts, datetime.now(UTC), settings.daemon.alert_retry_max,
-                            settings.daemon.alert_retry_base_s)
-    delivered = sum(a.ok for a in attempts)
+            for claimant in dict.fromkeys(o for o, _ in attempts):
+                record_attempts(con, [a for o, a in attempts if o == claimant], claimant,
+                                datetime.now(UTC), settings.daemon.alert_retry_max,
+                                settings.daemon.alert_retry_base_s)
+            if owner is not None:
+                release_unsent(con, owner)
+    except DatabaseLocked:
+        log.info("%d delivery results wait for the database file", len(attempts))
+        UNRECORDED.give_back(attempts)
+
+
+def flush_results(settings: Settings) -> None:
+    """At shutdown: record what was sent but not recorded yet, waiting for the file (an
+    unrecorded send would be repeated after its lease)."""
+    attempts = UNRECORDED.take()
+    if attempts:
+        _record(settings, attempts)
+        if UNRECORDED.attempts:
+            log.warning("%d sent alerts could not be recorded; they may be sent again "
+                        "after their lease", len(UNRECORDED.attempts))
+
+
+def pending_results() -> int:
+    """Sends of this process not yet recorded (the daemon retries them when the file frees)."""
+    return len(UNRECORDED.attempts)
+
+
+def deliver_pending(settings: Settings, now: datetime | None = None,
+                    stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+    """Claim what is due, send it with the file closed, record the results: each alert
+    once per channel, whichever thread or process passes. `stop()` true ends the sending
+    (shutdown); claimed rows not sent go back to pending. Returns (delivered, failed)."""
+    _record(settings, UNRECORDED.take())
+    if UNRECORDED.attempts:
+        return 0, 0  # still locked: claiming now could not be recorded either
+    channels = {c.name: c for c in settings.channels}
+    if not channels:
+        return 0, 0
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    with open_warehouse(settings) as con:
+        claimed = claim_due(con, owner, now or datetime.now(UTC), LEASE_S, list(channels),
+                            CLAIM_LIMIT)
+    attempts = []
+    for row in claimed:
+        if stop():
+            break
+        try:
+            send(settings, channels[row.channel], row.message, row.payload, row.alert_id)
+            attempts.append((owner, Attempt(row.alert_id, row.channel, True,
+                                            at=datetime.now(UTC))))
+        except Exception as error:
+            log.warning("alert %s on %s not delivered: %s", row.alert_id, row.channel, error)
+            attempts.append((owner, Attempt(row.alert_id, row.channel, False, str(error),
+                                            at=datetime.now(UTC))))
+    _record(settings, attempts, owner)
+    delivered = sum(a.ok for _, a in attempts)
     return delivered, len(attempts) - delivered
 
 
@@ -137,7 +225,7 @@ def send_test(settings: Settings, name: str) -> None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
         raise InputError(f"unknown channel {name!r}; channels: {known}")
     now = datetime.now(UTC)
-    alert = {"alert_id": "test", "kind": "test", "provider": "pricewatch", "model": "",
-             "route": "", "detected_at": now,
+    alert = {"alert_id": f"test-{uuid.uuid4().hex[:12]}", "kind": "test",
+             "provider": "pricewatch", "model": "", "route": "", "detected_at": now,
              "message": f"pricewatch test message to channel {name} at {now:%Y-%m-%d %H:%M}Z"}
-    send(channel, alert["message"], payload(alert))
+    send(settings, channel, alert["message"], payload(alert), alert["alert_id"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -31,11 +32,14 @@ from pricewatch.warehouse.ingest import (
     previous_digest,
     rebuild_source,
     record_run,
+    record_skipped,
 )
 
 log = logging.getLogger("pricewatch.run")
 MAX_PAGES = 500  # a paginated listing longer than this is cut off and the run is partial
 Progress = Callable[[str, int, int], None]  # (source, done, total)
+DATABASE_FILE = "the database file"  # what a skipped run waits for when the file was locked
+_DRAINING = threading.Lock()  # one thread of a process drains the spool at a time
 
 
 def parse_options(settings: Settings, source: Source, con: object | None = None) -> object:
@@ -117,12 +121,14 @@ def reparse(settings: Settings, sources: Sequence[str] = (),
 
 
 async def collect(settings: Settings, selection: Sequence[str] = (),
-                  progress: Progress | None = None,
-                  fetcher: Fetcher | None = None) -> list[RunOutcome]:
-    """One sweep now: every chosen source fetched, archived, parsed and ingested in turn."""
+                  progress: Progress | None = None, fetcher: Fetcher | None = None,
+                  drain: bool = True) -> list[RunOutcome]:
+    """One sweep now: every chosen source fetched, archived, parsed and ingested in turn.
+    Spooled runs are ingested first (`drain`; the daemon drains on its own thread)."""
     chosen = sources_for(selection)
-    for late in drain_spool(settings):
-        _logged(late, time.monotonic())
+    if drain:
+        for late in drain_spool(settings):
+            _logged(late, time.monotonic())
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
@@ -160,10 +166,7 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
     else:
         locked = ""
     if source.needs and not catalogue:
-        outcome = RunOutcome(source=source.name, status="failed", observed_at=observed_at,
-                             message=locked or f"no current catalogue from "
-                                               f"{source.needs} to sweep: collect it first")
-        return _logged(outcome, started)
+        return _logged(_waiting(settings, source, observed_at, locked), started)
     assert source.plan is not None
     options = source.section(settings)
     plan = source.plan(options, PlanContext(catalogue=catalogue, secrets=secrets))
@@ -174,6 +177,26 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
                                    progress)
     outcome = _ingest_fetched(settings, source, observed_at, results, known)
     return _logged(outcome, started)
+
+
+def _waiting(settings: Settings, source: Source, observed_at: datetime,
+             locked: str) -> RunOutcome:
+    """A sweep whose input is missing: skipped, and recorded (when the file can be had)
+    so that `status` says what it waits for; the daemon runs it again once that lands."""
+    assert source.needs is not None
+    if locked:
+        return RunOutcome(source=source.name, status="skipped", observed_at=observed_at,
+                          message=f"waiting for the database file: {locked}",
+                          waiting_for=DATABASE_FILE)
+    reason = f"no current catalogue to sweep; collect {source.needs} first"
+    try:
+        with open_warehouse(settings) as con:
+            return record_skipped(con, source=source.name, observed_at=observed_at,
+                                  waiting_for=source.needs, reason=reason)
+    except DatabaseLocked:
+        return RunOutcome(source=source.name, status="skipped", observed_at=observed_at,
+                          message=f"waiting for {source.needs}: {reason}",
+                          waiting_for=source.needs)
 
 
 def _conditional(request: Request, known: dict[str, state.Validators]) -> Request:
@@ -245,53 +268,77 @@ def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
         return _write_run(settings, source, observed_at, fetched, failed, known)
     except DatabaseLocked as error:
         where = spool.keep(settings, source.name, observed_at, fetched + failed)
-        return RunOutcome(source=source.name, status="failed", observed_at=observed_at,
+        return RunOutcome(source=source.name, status="spooled", observed_at=observed_at,
                           message=f"{error}; the bodies wait in {where} and are archived "
-                                  "and ingested by the next run that gets the file")
+                                  "and ingested, at this observation time, once the file "
+                                  "is free")
 
 
 def _write_run(settings: Settings, source: Source, observed_at: datetime,
                fetched: list[FetchedBody], failed: list[FetchedBody],
                known: dict[str, state.Validators], note: str | None = None) -> RunOutcome:
-    errors = [row.error or "" for row in failed]
     with open_warehouse(settings) as con:
-        # A 304 means "what you archived last time": use that body, so every run is whole.
-        bodies = [_resolve_not_modified(con, body, known) for body in fetched]
-        fetch_ids = archive(con, source.name, source.name, bodies + failed)
-        digest = content_digest(bodies)
-        if not bodies:
-            parsed = ParseResult(None, error="; ".join(errors[:5]))
-        elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
-            parsed = ParseResult([])  # unchanged: nothing to parse
-        else:
-            parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
-                                  observed_at, parse_options(settings, source, con))
-            parsed = _with_fetch_errors(source, parsed, errors)
-        if note:
-            parsed = replace(parsed, warnings=[note, *parsed.warnings])
-        return record_run(con, source=source.name, parser=source.name,
-                          observed_at=observed_at, parsed=parsed, fetch_ids=fetch_ids,
-                          content_sha256=digest, suspect_ratio=settings.suspect_ratio)
+        return _write_run_in(con, settings, source, observed_at, fetched, failed, known, note)
+
+
+def _write_run_in(con, settings: Settings, source: Source, observed_at: datetime,
+                  fetched: list[FetchedBody], failed: list[FetchedBody],
+                  known: dict[str, state.Validators], note: str | None = None) -> RunOutcome:
+    errors = [row.error or "" for row in failed]
+    # A 304 means "what you archived last time": use that body, so every run is whole.
+    bodies = [_resolve_not_modified(con, body, known) for body in fetched]
+    fetch_ids = archive(con, source.name, source.name, bodies + failed)
+    digest = content_digest(bodies)
+    if not bodies:
+        parsed = ParseResult(None, error="; ".join(errors[:5]))
+    elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
+        parsed = ParseResult([])  # unchanged: nothing to parse
+    else:
+        parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
+                              observed_at, parse_options(settings, source, con))
+        parsed = _with_fetch_errors(source, parsed, errors)
+    if note:
+        parsed = replace(parsed, warnings=[note, *parsed.warnings])
+    return record_run(con, source=source.name, parser=source.name,
+                      observed_at=observed_at, parsed=parsed, fetch_ids=fetch_ids,
+                      content_sha256=digest, suspect_ratio=settings.suspect_ratio)
 
 
 def drain_spool(settings: Settings) -> list[RunOutcome]:
     """Archive and ingest runs that were spooled while the database was locked, at their
-    original observation times; stops at the first that still meets the lock."""
-    outcomes = []
-    for entry in spool.pending(settings):
-        (source,) = sources_for([entry.source])
-        try:
-            with open_warehouse(settings, read_only=True) as con:
-                known = state.validators(con, source.name)
-            outcome = _write_run(settings, source, entry.observed_at,
-                                 [b for b in entry.bodies if b.error is None],
-                                 [b for b in entry.bodies if b.error is not None], known,
-                                 note="archived late from the spool (the database was locked)")
-        except DatabaseLocked:
-            break  # still locked: the spool waits for the next run
-        outcomes.append(outcome)
-        spool.remove(entry)
-    return outcomes
+    original observation times; stops at the first that still meets the lock.
+
+    One thread at a time (another thread already draining: nothing to do), and a spooled
+    run another process already ingested is dropped, not written twice."""
+    if not _DRAINING.acquire(blocking=False):
+        return []
+    try:
+        outcomes = []
+        for entry in spool.pending(settings):
+            try:
+                outcome = _drain_one(settings, entry)
+            except DatabaseLocked:
+                break  # still locked: the spool waits for the next run
+            if outcome is not None:
+                outcomes.append(outcome)
+            spool.remove(entry)
+        return outcomes
+    finally:
+        _DRAINING.release()
+
+
+def _drain_one(settings: Settings, entry: spool.SpooledRun) -> RunOutcome | None:
+    """One spooled run, checked and written under one write lock."""
+    (source,) = sources_for([entry.source])
+    with open_warehouse(settings) as con:
+        if con.execute("SELECT 1 FROM runs WHERE source = ? AND observed_at = ?",
+                       [source.name, entry.observed_at]).fetchall():
+            return None  # another process drained it first
+        return _write_run_in(con, settings, source, entry.observed_at,
+                             [b for b in entry.bodies if b.error is None],
+                             [b for b in entry.bodies if b.error is not None],
+                             state.validators(con, source.name),
+                             note="archived late from the spool (the database was locked)")
 
 
 def _resolve_not_modified(con, body: FetchedBody,
@@ -323,9 +370,19 @@ def _with_fetch_errors(source: Source, parsed: ParseResult,
     return replace(parsed, warnings=parsed.warnings + notes)
 
 
+LOG_LEVELS = {"failed": logging.ERROR, "suspect": logging.WARNING}  # the rest: INFO
+
+
 def _logged(outcome: RunOutcome, started: float) -> RunOutcome:
+    """One line per run, at ERROR only when the run failed (JSON logs get the fields)."""
     outcome.duration_s = round(time.monotonic() - started, 3)
-    log.info("run source=%s status=%s records=%d changes=%d duration=%.1fs%s",
-             outcome.source, outcome.status, outcome.records, outcome.changes,
-             outcome.duration_s, f" message={outcome.message!r}" if outcome.message else "")
+    note = f" ({outcome.message})" if outcome.message else ""
+    fields = {"event": "run", "source": outcome.source, "status": outcome.status,
+              "run_id": outcome.run_id, "records": outcome.records, "changes": outcome.changes,
+              "seconds": outcome.duration_s, "observed_at": outcome.observed_at.isoformat(),
+              "message": outcome.message}
+    log.log(LOG_LEVELS.get(outcome.status, logging.INFO),
+            "%s %s: %d records, %d changes, %.1f s%s", outcome.source, outcome.status,
+            outcome.records, outcome.changes, outcome.duration_s, note,
+            extra={"fields": fields})
     return outcome

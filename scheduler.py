@@ -1,9 +1,14 @@
 """The daemon: one APScheduler job per source, each calling the same `pipeline.collect` that
 `pricewatch collect` calls, then alert delivery, exports and a heartbeat file.
 
-Nothing here keeps the database open between jobs. SIGINT/SIGTERM stop new jobs, cancel
-fetches in flight (a run that has not reached its write records nothing), let a write that
-has started finish, and return 0.
+Nothing here keeps the database open between jobs, and nothing waits for it: a run that
+meets another process's lock spools its bodies, and a maintenance thread ingests them (at
+their observation times) as soon as the file is free, so a reader holding the file never
+delays another source's fetch. A source that needs another's data (endpoints needs the
+catalogue) runs after it on the first pass, and again after that source's next good run
+when its input was missing. SIGINT/SIGTERM stop new jobs, cancel fetches in flight (a run
+that has not reached its write records nothing), let a write that has started finish, and
+return 0.
 """
 
 from __future__ import annotations
@@ -30,10 +35,13 @@ from pricewatch import alerts, exports, pipeline
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
 from pricewatch.settings import Settings, SettingsError
-from pricewatch.warehouse.db import WarehouseError
+from pricewatch.warehouse import spool
+from pricewatch.warehouse.db import DatabaseLocked, WarehouseError
+from pricewatch.warehouse.ingest import RunOutcome
 
 log = logging.getLogger("pricewatch.daemon")
 HEARTBEAT_S = 2.0  # how often the main loop rewrites the heartbeat file
+MAINTAIN_S = 2.0  # how often the maintenance thread looks for spooled runs
 
 
 def trigger_for(spec: int | str, jitter_s: int) -> IntervalTrigger | CronTrigger:
@@ -72,18 +80,29 @@ class Daemon:
     _state: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_runs: dict[str, str | None] = field(default_factory=dict)
+    # what a skipped source waits for (a source, or the file) -> the sources waiting
+    _waiting: dict[str, set[str]] = field(default_factory=dict)
+    _due: set[str] = field(default_factory=set)  # to start now (the main loop starts them)
+    _pass_wanted: threading.Event = field(default_factory=threading.Event)  # a run ended
+    _pass_waits: bool = False  # the last alert pass met the lock: again when the file frees
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
         if unknown:
             raise SettingsError(f"daemon.schedule names unknown sources {', '.join(unknown)}; "
                                 f"sources: {', '.join(s.name for s in SOURCES)}")
-        self.sources = [s for s in sources_for(self.selection)
-                        if s.secret_env is None or os.environ.get(s.secret_env)]
+        chosen = sources_for(self.selection)
+        self.sources = [s for s in chosen if s.secret_env is None or os.environ.get(s.secret_env)]
+        self.unset = [s for s in chosen if s not in self.sources]
+        # The daemon never waits for the file: a run that meets another process's lock
+        # spools its bodies at once, and the maintenance thread ingests them when it frees.
+        self.nowait = self.settings.model_copy(update={"lock_timeout_s": 0})
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": self.settings.daemon.misfire_grace_s})
+        self._maintainer = threading.Thread(target=self._maintain_loop, daemon=True,
+                                            name="pricewatch-maintenance")
 
     # One job ------------------------------------------------------------------------
 
@@ -92,42 +111,96 @@ class Daemon:
         if self.stopping.is_set():
             return
         loop = asyncio.new_event_loop()
-        task = loop.create_task(pipeline.collect(self.settings, [source.name]))
+        task = loop.create_task(pipeline.collect(self.nowait, [source.name], drain=False))
         with self._lock:
             self._running[source.name] = (loop, task)
+        outcome: RunOutcome | None = None
         status = "failed"
         try:
             outcomes = loop.run_until_complete(task)
-            status = outcomes[0].status if outcomes else "skipped"
+            outcome = outcomes[0] if outcomes else None
+            status = outcome.status if outcome else "skipped"
         except asyncio.CancelledError:
             status = "cancelled"
-            log.info("run source=%s cancelled by shutdown", source.name)
-        except WarehouseError as error:  # locked past the wait: the next run fetches again
-            log.error("run source=%s status=failed message=%r", source.name, str(error))
+            log.info("%s cancelled by shutdown", source.name)
+        except WarehouseError as error:
+            log.error("%s failed: %s", source.name, error)
         except Exception:
-            log.exception("run source=%s status=failed (unexpected error)", source.name)
+            log.exception("%s failed (unexpected error)", source.name)
         finally:
             with self._lock:
                 self._running.pop(source.name, None)
             loop.close()
         self._remember(source.name, status)
-        if status not in ("cancelled",) and not self.stopping.is_set():
-            self._after_run()
+        if outcome is not None:
+            self._landed([outcome])
+        if status != "cancelled":
+            self._pass_wanted.set()  # the maintenance thread delivers and exports
         _return_freed_memory()
         # No scheduler calls from a job thread: during shutdown they would wait on the
-        # scheduler's lock while shutdown waits on this job. The main loop writes the beat.
+        # scheduler's lock while shutdown waits on this job. The main loop starts due jobs.
 
-    def _after_run(self) -> None:
+    def _landed(self, outcomes: list[RunOutcome]) -> None:
+        """Note what skipped runs wait for, and make due the sources whose wait is over:
+        a source's good run ends the wait on it; any run written ends a wait on the file."""
+        with self._lock:
+            for outcome in outcomes:
+                if outcome.waiting_for:
+                    self._waiting.setdefault(outcome.waiting_for, set()).add(outcome.source)
+                    continue
+                if outcome.run_id is None:
+                    continue  # spooled: nothing landed yet
+                self._due |= self._waiting.pop(pipeline.DATABASE_FILE, set())
+                if outcome.status in ("ok", "partial", "unchanged"):
+                    self._due |= self._waiting.pop(outcome.source, set())
+
+    def _alerts_and_exports(self) -> None:
+        """One alert pass (queue, deliver) and the export; several runs fold into one."""
+        settings = self.nowait
         try:
-            queued = alerts.enqueue_new(self.settings)
-            delivered, failed = alerts.deliver_pending(self.settings)
+            queued = alerts.enqueue_new(settings)
+            delivered, failed = alerts.deliver_pending(settings, stop=self.stopping.is_set)
             if queued or delivered or failed:
-                log.info("alerts queued=%d delivered=%d failed=%d", queued, delivered, failed)
-            if self.settings.daemon.export_dir:
-                exports.export(self.settings, self.settings.daemon.export_dir,
-                               self.settings.daemon.export_format)
+                log.info("alerts: %d queued, %d delivered, %d failed", queued, delivered,
+                         failed, extra={"fields": {"event": "alerts", "queued": queued,
+                                                   "delivered": delivered, "failed": failed}})
+            if settings.daemon.export_dir and not self.stopping.is_set():
+                exports.export(settings, settings.daemon.export_dir,
+                               settings.daemon.export_format)
+        except DatabaseLocked:
+            if not self._pass_waits:  # said once per wait, not at every retry
+                log.info("alerts and exports wait for the database file")
+            self._pass_waits = True
         except Exception:
             log.exception("alert delivery or export failed; will retry after the next run")
+        else:
+            self._pass_waits = False
+
+    # The maintenance thread ---------------------------------------------------------
+
+    def _maintain_loop(self) -> None:
+        while not self.stopping.is_set():
+            self._pass_wanted.wait(MAINTAIN_S)
+            if self.stopping.is_set():
+                break
+            try:
+                self.maintain()
+            except Exception:
+                log.exception("maintenance pass failed; trying again in %g s", MAINTAIN_S)
+
+    def maintain(self) -> None:
+        """Off the job threads, so no job outlasts its interval on others' work: ingest
+        spooled runs as soon as the file is free, then the alert pass and the export for
+        the runs since the last pass (or for a pass that met the lock)."""
+        drained: list[RunOutcome] = []
+        if spool.has_pending(self.settings):
+            drained = pipeline.drain_spool(self.nowait)
+            self._landed(drained)
+        wanted = self._pass_wanted.is_set()
+        self._pass_wanted.clear()
+        waiting = self._pass_waits or alerts.pending_results() > 0
+        if wanted or drained or waiting:
+            self._alerts_and_exports()
 
     def _remember(self, source: str, status: str) -> None:
         with self._lock:
@@ -136,7 +209,7 @@ class Daemon:
             state["last_run_at"] = datetime.now(UTC).isoformat()
             if status in ("failed", "suspect"):
                 state["consecutive_failures"] += 1
-            elif status != "cancelled":
+            elif status not in ("cancelled", "spooled", "skipped"):
                 state["consecutive_failures"] = 0
 
     # Heartbeat ---------------------------------------------------------------------
@@ -160,20 +233,39 @@ class Daemon:
         temporary.write_text(json.dumps(beat, indent=2) + "\n")
         os.replace(temporary, path)
 
+    def start_due(self) -> None:
+        """Start now the sources whose wait ended (main thread: scheduler calls are safe)."""
+        with self._lock:
+            due = {name for name in self._due if name not in self._running}
+            self._due -= due
+        now = datetime.now(UTC)
+        for name in sorted(due):
+            if self.scheduler.get_job(name) is not None:
+                self.scheduler.modify_job(name, next_run_time=now)
+
     # Lifecycle ---------------------------------------------------------------------
 
     def start(self, now: bool = False) -> None:
         _limit_malloc_arenas()
+        names = {s.name for s in self.sources}
+        schedule = {}
         for source in self.sources:
             spec = self.settings.daemon.schedule.get(source.name, source.schedule)
+            schedule[source.name] = spec
             kwargs: dict[str, Any] = {}
-            if now:
+            if now and source.needs in names:  # first pass: after what it needs
+                self._waiting.setdefault(source.needs, set()).add(source.name)
+            elif now:
                 kwargs["next_run_time"] = datetime.now(UTC)
             self.scheduler.add_job(self.run_job, trigger_for(spec, self.settings.daemon.jitter_s),
                                    args=[source], id=source.name, name=source.name, **kwargs)
         self.scheduler.start()
-        log.info("daemon started: %d sources (%s)", len(self.sources),
-                 ", ".join(s.name for s in self.sources))
+        self._maintainer.start()
+        log.info("%s", start_line(self.settings, schedule, self.unset, now),
+                 extra={"fields": {"event": "start", "schedule": schedule,
+                                   "database": str(self.settings.db_path.absolute()),
+                                   "channels": [c.name for c in self.settings.channels],
+                                   "not_scheduled": [s.name for s in self.unset]}})
         self.write_heartbeat()
 
     def stop(self) -> None:
@@ -185,8 +277,12 @@ class Daemon:
         for loop, task in running:
             loop.call_soon_threadsafe(task.cancel)
         self.scheduler.shutdown(wait=True)
+        self._pass_wanted.set()  # wake the maintenance thread so it sees `stopping`
+        if self._maintainer.is_alive():
+            self._maintainer.join()
+        alerts.flush_results(self.settings)  # waits for the file, up to lock_timeout_s
         self.write_heartbeat()
-        log.info("daemon stopped")
+        log.info("daemon stopped", extra={"fields": {"event": "stop"}})
 
     def serve(self, now: bool = False) -> int:
         """Run until SIGINT or SIGTERM; returns the exit code (0)."""
@@ -194,6 +290,36 @@ class Daemon:
             signal.signal(signum, lambda *_: self.stopping.set())
         self.start(now=now)
         while not self.stopping.wait(HEARTBEAT_S):
+            self.start_due()
             self.write_heartbeat()
         self.stop()
         return 0
+
+
+def every(spec: int | str) -> str:
+    """A schedule as a person reads it: `1h`, `6h`, `90s`, or the cron expression."""
+    if isinstance(spec, str) and not spec.strip().isdigit():
+        return f"cron '{spec}'"
+    seconds = int(spec)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def start_line(settings: Settings, schedule: dict[str, int | str], unset: list[Source],
+               now: bool) -> str:
+    """The daemon's first line: what runs how often, where it writes, who is told."""
+    sources = ", ".join(f"{name} every {every(spec)}" for name, spec in schedule.items())
+    channels = ", ".join(f"{c.name} ({'webhook' if c.webhook_url else 'apprise'})"
+                         for c in settings.channels) or "none"
+    parts = [f"daemon started: {len(schedule)} sources ({sources})",
+             f"database {settings.db_path.absolute()}", f"alert channels: {channels}"]
+    if settings.daemon.export_dir:
+        parts.append(f"exports to {settings.daemon.export_dir}")
+    if unset:
+        parts.append("not scheduled, secret unset: " + ", ".join(
+            f"{s.name} ({s.secret_env})" for s in unset))
+    if now:
+        parts.append("first pass now")
+    return "; ".join(parts)

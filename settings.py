@@ -226,10 +226,12 @@ class Settings(BaseSettings):
         description="DuckDB file holding the archive, the history and the views.",
     )
     lock_timeout_s: float = Field(
-        default=60.0, gt=0,
-        description="How long a write waits for another process to release the database "
-                    "file before it fails. DuckDB allows one writer; a sweep's write takes "
-                    "well under a second, so a minute covers a busy reader or a reparse.",
+        default=60.0, ge=0,
+        description="How long a command waits for another process to release the database "
+                    "file before it fails (0: one attempt). DuckDB allows one writer; a "
+                    "sweep's write takes well under a second, so a minute covers a busy "
+                    "reader or a reparse. The daemon never waits: a run that meets the lock "
+                    "keeps its bodies in the spool until the file is free.",
     )
     suspect_ratio: float = Field(
         default=0.5, gt=0, le=1,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import sys
+import time
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -57,8 +58,13 @@ def new_app(**kwargs: Any) -> typer.Typer:
 
 
 def configure_logging(verbose: bool) -> None:
+    """Warnings and errors to stderr (with -v, INFO of everything), stamped in UTC."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%dT%H:%M:%SZ")
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = time.gmtime
     logging.getLogger("stamina").setLevel(logging.ERROR)  # retries are logged by fetch
     logging.getLogger("httpx").setLevel(logging.WARNING)
 

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -39,7 +40,7 @@ def collect(
     emit([vars(o) | {"changes": o.changes} for o in outcomes],
          ["source", "status", "run_id", "records", "changes", "duration_s", "message"],
          as_json=as_json, title="collect")
-    if any(o.status in ("failed", "suspect") for o in outcomes):
+    if any(o.status in ("failed", "suspect", "spooled") for o in outcomes):
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -75,18 +76,34 @@ def run(
     from pricewatch import scheduler  # APScheduler and the daemon load only for `run`
 
     settings = load(db, config)
-    if settings.daemon.log_format == "json":
-        _json_logging()
+    _daemon_logging(settings.daemon.log_format)
     daemon = scheduler.Daemon(settings, tuple(selection or ()))
     raise typer.Exit(daemon.serve(now=now))
 
 
-def _json_logging() -> None:
-    """One JSON object per log line, for log shippers."""
-    class JsonFormatter(logging.Formatter):
-        def format(self, record: logging.LogRecord) -> str:
-            return json.dumps({"time": self.formatTime(record), "level": record.levelname,
-                               "logger": record.name, "message": record.getMessage()})
+# What the daemon says at INFO without -v: its start and stop, one line per run, one per
+# alert pass. Fetch retries and the libraries (APScheduler, httpx) speak at WARNING.
+DAEMON_LOGGERS = ("pricewatch.daemon", "pricewatch.run", "pricewatch.alerts")
 
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(JsonFormatter())
+
+def _daemon_logging(log_format: str) -> None:
+    for name in DAEMON_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+    if log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line for log shippers: the same events as the text lines, with
+    their fields (`event`: start, run, alerts, stop; a run's source, status, records...)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        line = {"time": at, "level": record.levelname,
+                "logger": record.name, "message": record.getMessage()}
+        line |= getattr(record, "fields", {})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)

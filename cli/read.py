@@ -62,6 +62,13 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
         _, channels = queries.rows(con, CHANNELS_SQL)
     now = datetime.now(UTC)
     beat = _heartbeat(settings)
+    seen = {row["source"] for row in rows}
+    # a source the daemon schedules but that has no run yet is listed too
+    rows += [{"source": name, "last_status": "not run yet", "last_observed_at": None,
+              "last_started_at": None, "records": 0, "changes": 0, "failing_runs": None,
+              "last_good_at": None, "runs": 0, "message": ""}
+             for name in sorted(set(beat) - seen)]
+    rows.sort(key=lambda row: row["source"])
     for row in rows:
         good = row["last_good_at"]
         row["age_s"] = None if good is None else round((now - good).total_seconds())

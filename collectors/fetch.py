@@ -2,8 +2,9 @@
 bounded retries of transient failures (honouring Retry-After), conditional GET, per-host
 pacing, and a host allow-list that redirects cannot leave.
 
-Secrets travel only in request headers, which nothing here logs or returns; URLs are
-stored and logged with secret query parameters (`key=`, `token=`, ...) redacted.
+Secrets travel only in request headers, which nothing here logs or returns, and which a
+redirect to another origin does not carry on; URLs are stored and logged with secret query
+parameters (`key=`, `token=`, ...) redacted.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token", "auth"})
+# Never sent on to another origin by a redirect (with every header the source itself set).
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
+                                "x-goog-api-key"})
 
 try:
     VERSION = version("llm-pricewatch")
@@ -63,6 +67,25 @@ def redact(url: str) -> str:
     query = [(k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
              for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def same_origin(url: str, target: str) -> bool:
+    """Same scheme, host and port, or the same host moving from http to https on the default
+    ports (the one change httpx and browsers keep credentials across)."""
+    a, b = urlsplit(url), urlsplit(target)
+    if a.hostname != b.hostname:
+        return False
+    if (a.scheme, a.port) == (b.scheme, b.port):
+        return True
+    return a.scheme == "http" and a.port in (None, 80) and b.scheme == "https" \
+        and b.port in (None, 443)
+
+
+def _without_credentials(headers: dict[str, str], request: Request) -> dict[str, str]:
+    """What may follow a redirect to another origin: the source's own headers carry its
+    credentials (`Authorization`, `X-Goog-Api-Key`), so none of them go, nor cookies."""
+    dropped = {name.lower() for name in request.headers} | CREDENTIAL_HEADERS
+    return {k: v for k, v in headers.items() if k.lower() not in dropped}
 
 
 def user_agent(contact_url: str | None) -> str:
@@ -172,7 +195,9 @@ class Fetcher:
                         log.info("retry %d of %s", attempt.num - 1, redact(request.url))
                     return await self._attempt(request, started)
         except FetchError as error:
-            log.error("giving up on %s: %s", error.url, error)
+            # The run's own line says whether this mattered: a `.md` page missing before the
+            # HTML one, or one model of a sweep, is not an error of the run.
+            log.info("giving up on %s: %s", error.url, error)
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -210,7 +235,10 @@ class Fetcher:
                 await pacer.wait_turn()
                 response, content = await self._send(request.source, url, headers)
             if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
-                url = urljoin(url, response.headers["location"])
+                target = urljoin(url, response.headers["location"])
+                if not same_origin(url, target):
+                    headers = _without_credentials(headers, request)
+                url = target
                 continue
             return self._to_body(request, url, response, content, started)
         raise FetchError(request.source, request.url, "redirect_loop",

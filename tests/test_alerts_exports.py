@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,6 +20,8 @@ from helpers import fixture_path, jsonl, price_line
 from pricewatch import alerts, pipeline
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
+from pricewatch.warehouse import outbox as outbox_store
+from pricewatch.warehouse.db import open_warehouse
 
 runner = CliRunner()
 SECRET = "whsec-unit-test"
@@ -57,6 +62,109 @@ def test_queue_filter_and_deliver_once(tmp_path, receiver, monkeypatch) -> None:
     assert headers["X-Pricewatch-Signature"] == \
         "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert json.loads(body)["model"] == "m"
+
+
+def five_drops(settings) -> None:
+    models = [f"m{i}" for i in range(5)]
+    ingest(settings, "2026-01-01", *(price_line(m, "10") for m in models))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-02", *(price_line(m, "8") for m in models))
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 5
+
+
+def outbox(settings) -> list[tuple]:
+    with open_warehouse(settings, read_only=True) as con:
+        return con.execute("SELECT alert_id, status, attempts, claimed_by FROM alert_outbox "
+                           "ORDER BY alert_id").fetchall()
+
+
+def test_two_passes_at_once_send_each_alert_once(tmp_path, receiver, monkeypatch) -> None:
+    """Two jobs finishing together each run a pass: the claim, committed before any send,
+    keeps the second from sending what the first is sending (it once sent all twice)."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver)
+    five_drops(settings)
+    receiver.delay_s = 0.1  # the first pass is still sending when the second looks
+    start = threading.Barrier(2)
+    results = []
+
+    def one_pass() -> None:
+        start.wait()
+        results.append(alerts.deliver_pending(settings))
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [json.loads(body)["alert_id"] for body, _ in receiver.received]
+    assert len(ids) == len(set(ids)) == 5
+    assert sum(delivered for delivered, _ in results) == 5
+    assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
+    for body, headers in receiver.received:
+        alert_id = json.loads(body)["alert_id"]
+        assert headers["Idempotency-Key"] == headers["X-Pricewatch-Alert-Id"] == alert_id
+        assert headers["User-Agent"].startswith("pricewatch/")
+
+
+def test_a_claim_is_only_taken_over_when_its_lease_ran_out(tmp_path, receiver,
+                                                           monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver)
+    five_drops(settings)
+    now = datetime.now(UTC)
+    with open_warehouse(settings) as con:  # a process that claimed, then died
+        claimed = outbox_store.claim_due(con, "dead:1", now, 60, ["hook"], limit=2)
+    assert len(claimed) == 2
+    assert alerts.deliver_pending(settings, now=now) == (3, 0)  # not the two it holds
+    assert alerts.deliver_pending(settings, now=now + timedelta(seconds=59)) == (0, 0)
+    assert alerts.deliver_pending(settings, now=now + timedelta(seconds=61)) == (2, 0)
+    assert len(receiver.received) == 5
+    # the dead claimant's late record changes nothing: the rows are someone else's now
+    with open_warehouse(settings) as con:
+        assert outbox_store.record_attempts(
+            con, [outbox_store.Attempt(claimed[0].alert_id, "hook", False, "late")],
+            "dead:1", now, retry_max=3) == 0
+    assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
+
+
+HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+time.sleep(30)
+"""
+
+
+def test_results_wait_in_memory_when_the_file_is_taken_after_the_send(
+        tmp_path, receiver, monkeypatch) -> None:
+    """A reader takes the file while the webhook answers: the results cannot be written.
+    They are kept and written by the next pass, before it claims; nothing is sent twice."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver).model_copy(update={"lock_timeout_s": 0})
+    five_drops(settings)
+    holder: list[subprocess.Popen] = []
+
+    def take_the_file() -> None:
+        if not holder:
+            holder.append(subprocess.Popen([sys.executable, "-c", HOLDER,
+                                            str(settings.db_path)], stdout=subprocess.PIPE,
+                                           text=True))
+            assert holder[0].stdout.readline().strip() == "holding"
+
+    receiver.on_post = take_the_file
+    try:
+        assert alerts.deliver_pending(settings) == (5, 0)
+        assert alerts.pending_results() == 5
+        assert {row[1] for row in outbox(settings)} == {"sending"}
+        assert alerts.deliver_pending(settings) == (0, 0)  # still held: nothing claimed
+    finally:
+        holder[0].kill()
+        holder[0].wait()
+    assert alerts.deliver_pending(settings) == (0, 0)  # the results written, nothing resent
+    assert alerts.pending_results() == 0
+    assert len(receiver.received) == 5
+    assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
 
 
 def test_failed_delivery_stays_pending_then_fails_for_good(tmp_path, receiver,

@@ -176,10 +176,24 @@ def test_a_much_smaller_catalogue_is_suspect_and_unlists_nothing(
         == [(0,)]
 
 
-def test_endpoint_sweep_without_a_catalogue_fails_clearly(config: Path) -> None:
+def test_endpoint_sweep_without_a_catalogue_is_skipped_and_recorded(config: Path,
+                                                                    server) -> None:
     code, runs = collect(config, "openrouter.endpoints")
-    assert code == 1
-    assert "no current catalogue" in runs["openrouter.endpoints"]["message"]
+    assert code == 0  # nothing failed: the sweep waits for its input
+    run = runs["openrouter.endpoints"]
+    assert run["status"] == "skipped"
+    assert run["message"] == ("waiting for openrouter.models: no current catalogue to sweep; "
+                              "collect openrouter.models first")
+    assert server.requests == []  # nothing was fetched
+    assert query(config, "SELECT run_id, status, records, message FROM runs") == [
+        (run["run_id"], "skipped", 0, run["message"])]
+    result = runner.invoke(app, ["status", "--config", str(config), "--json"])
+    (row,) = json.loads(result.stdout)
+    assert (row["source"], row["last_status"], row["failing_runs"]) == \
+        ("openrouter.endpoints", "skipped", None)
+    # Once the catalogue is in, the same command sweeps it.
+    code, runs = collect(config, "openrouter.models", "openrouter.endpoints")
+    assert code == 0 and runs["openrouter.endpoints"]["status"] == "ok"
 
 
 def test_key_source_sends_the_secret_but_never_stores_or_logs_it(

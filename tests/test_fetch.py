@@ -11,7 +11,14 @@ from email.utils import format_datetime
 import pytest
 
 from helpers import fake_provider as fp
-from pricewatch.collectors.fetch import Fetcher, FetchError, Request, redact, retry_after_seconds
+from pricewatch.collectors.fetch import (
+    Fetcher,
+    FetchError,
+    Request,
+    redact,
+    retry_after_seconds,
+    same_origin,
+)
 from pricewatch.settings import FetchSettings
 
 BODY = b'{"data": [1, 2, 3]}'
@@ -127,6 +134,58 @@ def test_redirect_within_the_host_is_followed(server) -> None:
     server.fail("/ok", fp.redirect("/new", 301))
     assert get(server).content == BODY
     assert server.hits("/new") == 1
+
+
+SECRETS = {"Authorization": "Bearer sk-test-secret", "X-Goog-Api-Key": "AIza-test-key"}
+
+
+def _headers_seen(provider: fp.FakeProvider, path: str) -> dict[str, str]:
+    (headers,) = [h for _, p, h in provider.requests if p == path]
+    return {k.lower(): v for k, v in headers.items()}
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_redirect_to_another_origin_drops_credentials(server, host: str) -> None:
+    """Another local server (another host name, or another port: another origin) gets the
+    request without the source's credentials, as httpx's own redirects and browsers do."""
+    other = fp.FakeProvider()
+    try:
+        other.serve("/moved", BODY)
+        target = other.url("/moved").replace("127.0.0.1", host)
+        server.fail("/ok", fp.redirect(target, 307))
+
+        async def run():
+            async with Fetcher(quick()) as fetcher:
+                return await fetcher.get(Request(
+                    "test.source", server.url("/ok"), frozenset({"127.0.0.1", "localhost"}),
+                    headers=SECRETS))
+        assert asyncio.run(run()).content == BODY
+        first, moved = _headers_seen(server, "/ok"), _headers_seen(other, "/moved")
+        assert first["authorization"] == SECRETS["Authorization"]
+        assert first["x-goog-api-key"] == SECRETS["X-Goog-Api-Key"]
+        assert "authorization" not in moved and "x-goog-api-key" not in moved
+        assert moved["user-agent"].startswith("pricewatch/")
+    finally:
+        other.close()
+
+
+def test_redirect_within_the_origin_keeps_credentials(server) -> None:
+    server.serve("/new", BODY)
+    server.fail("/ok", fp.redirect("/new", 302))
+    assert get(server, headers=SECRETS).content == BODY
+    assert _headers_seen(server, "/new")["x-goog-api-key"] == SECRETS["X-Goog-Api-Key"]
+
+
+@pytest.mark.parametrize(("url", "target", "same"), [
+    ("https://a.example/x", "https://a.example/y", True),
+    ("http://a.example/x", "https://a.example/y", True),   # the upgrade keeps them
+    ("https://a.example/x", "http://a.example/y", False),  # a downgrade does not
+    ("https://a.example/x", "https://b.example/x", False),
+    ("https://a.example/x", "https://a.example:8443/x", False),
+    ("http://a.example:8080/x", "https://a.example/x", False),
+])
+def test_same_origin(url: str, target: str, same: bool) -> None:
+    assert same_origin(url, target) is same
 
 
 def test_redirect_loop_ends(server) -> None:

@@ -115,7 +115,8 @@ _ENGINE_USES = 0
 # daemon grew ~50 MB in five minutes of one-second runs); a fresh instance every so many
 # attaches keeps memory flat at ~10 ms per recycle.
 ENGINE_RECYCLE_ATTACHES = 200
-_ENGINE_LOCK = threading.Lock()  # an attachment is instance-wide: one unit of work at a time
+# An attachment is instance-wide: one unit of work at a time, held only while attached.
+_ENGINE_LOCK = threading.Lock()
 ALIAS = "pricewatch"
 
 
@@ -148,28 +149,45 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None
         raise WarehouseError(f"cannot open database {path}: {error}") from error
 
 
-def attach_with_retry(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool,
-                      lock_timeout_s: float) -> None:
-    """Attach the file, waiting out another process's lock up to `lock_timeout_s`."""
+def _attach_locked(path: Path, read_only: bool,
+                   lock_timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """A cursor with the file attached, returned with _ENGINE_LOCK held.
+
+    The engine lock is taken per attempt and released while waiting out another process's
+    lock, so other threads of this process keep working meanwhile (a daemon job waiting
+    for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt."""
     try:
         for attempt in stamina.retry_context(
-                on=_LockConflict, attempts=None, timeout=lock_timeout_s,
+                on=_LockConflict, attempts=1 if lock_timeout_s <= 0 else None,
+                timeout=None if lock_timeout_s <= 0 else lock_timeout_s,
                 wait_initial=0.02, wait_max=1.0, wait_jitter=0.1):
             with attempt:
-                _attach(con, path, read_only)
+                _ENGINE_LOCK.acquire()
+                try:
+                    con = _engine().cursor()
+                    try:
+                        _attach(con, path, read_only)
+                    except BaseException:
+                        con.close()
+                        raise
+                except BaseException:
+                    _ENGINE_LOCK.release()
+                    raise
+                return con
     except _LockConflict as error:
+        waited = f"stayed locked for {lock_timeout_s:g} s (lock_timeout_s)" \
+            if lock_timeout_s > 0 else "was locked (this caller does not wait)"
         raise DatabaseLocked(
-            f"database {path} is locked by another process and stayed locked for "
-            f"{lock_timeout_s:g} s (lock_timeout_s); DuckDB allows one writer at a time. "
-            f"Detail: {error}") from None
+            f"database {path} is locked by another process and {waited}; DuckDB allows "
+            f"one writer, or readers, at a time. Detail: {error}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager
 def _attached(path: Path, read_only: bool,
               lock_timeout_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _engine().cursor()
+    con = _attach_locked(path, read_only, lock_timeout_s)
     try:
-        attach_with_retry(con, path, read_only=read_only, lock_timeout_s=lock_timeout_s)
         try:
             con.execute(f"USE {ALIAS}")
             yield con
@@ -178,6 +196,7 @@ def _attached(path: Path, read_only: bool,
             con.execute(f"DETACH {ALIAS}")
     finally:
         con.close()
+        _ENGINE_LOCK.release()
 
 
 @contextmanager
@@ -189,25 +208,24 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     write lock briefly to create or migrate it, then reopens read-only.
     """
     path = Path(path).absolute()
-    with _ENGINE_LOCK:
-        if not read_only or not path.exists() or _needs_migration(path, lock_timeout_s):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            created = not path.exists()
-            with _attached(path, False, lock_timeout_s) as con:
-                if created:
-                    os.chmod(path, file_mode)
-                migrate(con)
-                if not read_only:
-                    # A write is many small statements over one run's rows: one thread
-                    # avoids the coordination overhead (about a fifth of ingest time).
-                    con.execute("SET threads = 1")
-                    try:
-                        yield con
-                    finally:
-                        con.execute("RESET threads")
-                    return
-        with _attached(path, True, lock_timeout_s) as con:
-            yield con
+    if not read_only or not path.exists() or _needs_migration(path, lock_timeout_s):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        with _attached(path, False, lock_timeout_s) as con:
+            if created:
+                os.chmod(path, file_mode)
+            migrate(con)
+            if not read_only:
+                # A write is many small statements over one run's rows: one thread
+                # avoids the coordination overhead (about a fifth of ingest time).
+                con.execute("SET threads = 1")
+                try:
+                    yield con
+                finally:
+                    con.execute("RESET threads")
+                return
+    with _attached(path, True, lock_timeout_s) as con:
+        yield con
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False):

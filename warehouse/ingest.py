@@ -56,6 +56,8 @@ class RunOutcome:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     duration_s: float | None = None
+    waiting_for: str | None = None  # a skipped run: the source (or "the database file")
+
 
     @property
     def changes(self) -> int:
@@ -186,6 +188,21 @@ def record_run(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                              suspect_ratio)
         _finish_run(con, outcome)
     return outcome
+
+
+def record_skipped(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: datetime,
+                   waiting_for: str, reason: str) -> RunOutcome:
+    """A run that could not start because its input is missing (`skipped: waiting for
+    openrouter.models`): recorded so `status` shows it, and never a boundary of history."""
+    message = f"waiting for {waiting_for}: {reason}"
+    now = datetime.now(UTC)
+    row = fetch_one(
+        con, "INSERT INTO runs (source, parser, observed_at, started_at, finished_at, status, "
+        "message) VALUES (?, ?, ?, ?, ?, 'skipped', ?) RETURNING run_id",
+        [source, source, observed_at.astimezone(UTC), now, now, message])
+    assert row is not None
+    return RunOutcome(source=source, status="skipped", observed_at=observed_at,
+                      run_id=int(row[0]), message=message, waiting_for=waiting_for)
 
 
 def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:

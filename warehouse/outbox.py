@@ -1,4 +1,5 @@
-"""The alert outbox: one row per alert and channel, so each is delivered exactly once.
+"""The alert outbox: one row per alert and channel. A pass claims rows (committed) before it
+sends them and records the results after, so two passes never send the same row.
 
 Writes only; which alerts go where is decided above (alerts.py), and delivery happens
 with the file closed (no lock is held while a webhook is slow).
@@ -83,33 +84,80 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
 
 
 @dataclass(frozen=True)
+class Claimed:
+    """An outbox row this pass owns until `lease_until`: send it, then record the result."""
+
+    alert_id: str
+    channel: str
+    message: str
+    payload: str
+
+
+def claim_due(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, lease_s: float,
+              channels: Sequence[str], limit: int) -> list[Claimed]:
+    """Take the rows due for delivery on `channels`, committed before anything is sent, so
+    no other pass (thread or process) can take them: pending rows whose retry time has
+    come, and rows whose claimant's lease ran out without a record."""
+    with transaction(con):
+        rows = con.execute(
+            "UPDATE alert_outbox SET status = 'sending', claimed_by = $owner, "
+            "lease_until = $lease WHERE (alert_id, channel) IN ("
+            "  SELECT (alert_id, channel) FROM alert_outbox WHERE channel IN "
+            "  (SELECT unnest($channels)) AND ((status = 'pending' AND next_attempt_at <= $now)"
+            "  OR (status = 'sending' AND lease_until < $now))"
+            "  ORDER BY detected_at, alert_id LIMIT $limit) "
+            "RETURNING alert_id, channel, message, payload, detected_at",
+            {"owner": owner, "lease": now + timedelta(seconds=lease_s), "now": now,
+             "channels": list(channels), "limit": limit}).fetchall()
+    rows.sort(key=lambda row: (row[4], row[0]))
+    return [Claimed(*row[:4]) for row in rows]
+
+
+@dataclass(frozen=True)
 class Attempt:
     alert_id: str
     channel: str
     ok: bool
     error: str | None = None
+    at: datetime | None = None  # when the receiver answered (default: when recorded)
 
 
-def record_attempts(con: duckdb.DuckDBPyConnection, attempts: Sequence[Attempt], now: datetime,
-                    retry_max: int, retry_base_s: float = 30) -> None:
-    """Mark deliveries; a failure waits longer each time, then gives up as `failed`."""
+def record_attempts(con: duckdb.DuckDBPyConnection, attempts: Sequence[Attempt], owner: str,
+                    now: datetime, retry_max: int, retry_base_s: float = 30) -> int:
+    """Record the results of one owner's sends; a failure waits longer each time, then gives
+    up as `failed`. Rows another pass took over (lease ran out) are left to it. Returns how
+    many rows were recorded."""
     if not attempts:
-        return
+        return 0
+    recorded = 0
     with transaction(con):
-        for attempt in attempts:  # a handful per run; each row's backoff depends on its count
-            if attempt.ok:
-                con.execute("UPDATE alert_outbox SET status = 'delivered', delivered_at = ?, "
-                            "attempts = attempts + 1, last_error = NULL "
-                            "WHERE alert_id = ? AND channel = ?",
-                            [now, attempt.alert_id, attempt.channel])
-                continue
+        for attempt in attempts:  # a handful per pass; each row's backoff depends on its count
             row = con.execute("SELECT attempts FROM alert_outbox WHERE alert_id = ? AND "
-                              "channel = ?", [attempt.alert_id, attempt.channel]).fetchall()
-            tries = (row[0][0] if row else 0) + 1
-            wait = min(retry_base_s * 2 ** (tries - 1), RETRY_MAX_S)
+                              "channel = ? AND status = 'sending' AND claimed_by = ?",
+                              [attempt.alert_id, attempt.channel, owner]).fetchall()
+            if not row:
+                continue
+            tries = row[0][0] + 1
+            when = attempt.at or now
+            if attempt.ok:
+                status, error, retry_at = "delivered", None, when
+            else:
+                wait = min(retry_base_s * 2 ** (tries - 1), RETRY_MAX_S)
+                status = "failed" if tries >= retry_max else "pending"
+                error, retry_at = (attempt.error or "")[:500], when + timedelta(seconds=wait)
             con.execute(
-                "UPDATE alert_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, "
-                "status = ? WHERE alert_id = ? AND channel = ?",
-                [tries, (attempt.error or "")[:500], now + timedelta(seconds=wait),
-                 "failed" if tries >= retry_max else "pending", attempt.alert_id,
-                 attempt.channel])
+                "UPDATE alert_outbox SET status = ?, attempts = ?, last_error = ?, "
+                "next_attempt_at = ?, delivered_at = ?, claimed_by = NULL, lease_until = NULL "
+                "WHERE alert_id = ? AND channel = ?",
+                [status, tries, error, retry_at, when if attempt.ok else None,
+                 attempt.alert_id, attempt.channel])
+            recorded += 1
+    return recorded
+
+
+def release_unsent(con: duckdb.DuckDBPyConnection, owner: str) -> int:
+    """Rows `owner` claimed and did not try (the pass was stopped): due again at once."""
+    rows = con.execute("UPDATE alert_outbox SET status = 'pending', claimed_by = NULL, "
+                       "lease_until = NULL WHERE status = 'sending' AND claimed_by = ?",
+                       [owner]).fetchall()
+    return int(rows[0][0]) if rows else 0

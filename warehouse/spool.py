@@ -46,28 +46,39 @@ def keep(settings: Settings, source: str, observed_at: datetime,
             (folder / entry["file"]).write_bytes(body.content)
             os.chmod(folder / entry["file"], settings.file_mode)
         entries.append(entry)
-    meta = folder / "run.json"
-    meta.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
-                                "bodies": entries}))
-    os.chmod(meta, settings.file_mode)
+    # run.json last and whole (renamed into place): a folder without it is not a run yet
+    written = folder / "run.json.tmp"
+    written.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
+                                   "bodies": entries}))
+    os.chmod(written, settings.file_mode)
+    os.replace(written, folder / "run.json")
     return folder
+
+
+def has_pending(settings: Settings) -> bool:
+    """Whether any run waits in the spool (cheap: the daemon asks every few seconds)."""
+    root = spool_dir(settings)
+    return root.is_dir() and any(root.glob("*/run.json"))
 
 
 def pending(settings: Settings) -> Iterator[SpooledRun]:
     """The spooled runs, oldest observation first."""
     root = spool_dir(settings)
     for meta_path in sorted(root.glob("*/run.json")) if root.is_dir() else ():
-        meta = json.loads(meta_path.read_text())
         folder = meta_path.parent
-        bodies = [FetchedBody(**{k: v for k, v in entry.items() if k != "file"}
-                              | {"fetched_at": datetime.fromisoformat(entry["fetched_at"]),
-                                 "content": (folder / entry["file"]).read_bytes()
-                                 if "file" in entry else None})
-                  for entry in meta["bodies"]]
+        try:
+            meta = json.loads(meta_path.read_text())
+            bodies = [FetchedBody(**{k: v for k, v in entry.items() if k != "file"}
+                                  | {"fetched_at": datetime.fromisoformat(entry["fetched_at"]),
+                                     "content": (folder / entry["file"]).read_bytes()
+                                     if "file" in entry else None})
+                      for entry in meta["bodies"]]
+        except FileNotFoundError:
+            continue  # another process ingested and removed it meanwhile
         yield SpooledRun(folder, meta["source"], datetime.fromisoformat(meta["observed_at"]),
                          bodies)
 
 
 def remove(run: SpooledRun) -> None:
-    """Drop a spooled run once it is in the database."""
-    shutil.rmtree(run.folder)
+    """Drop a spooled run once it is in the database (or another process dropped it)."""
+    shutil.rmtree(run.folder, ignore_errors=True)

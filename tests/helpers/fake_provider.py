@@ -234,6 +234,9 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.received: list[tuple[bytes, dict[str, str]]] = []
         self.up = True
+        self.delay_s = 0.0  # before answering: a slow receiver
+        self.on_post: Callable[[], None] | None = None  # called before each answer
+        self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -246,7 +249,11 @@ class WebhookReceiver:
                     self.send_response(503)
                     self.end_headers()
                     return
-                receiver.received.append((body, dict(self.headers)))
+                if receiver.on_post is not None:
+                    receiver.on_post()
+                time.sleep(receiver.delay_s)
+                with receiver.lock:
+                    receiver.received.append((body, dict(self.headers)))
                 self.send_response(204)
                 self.end_headers()
 
