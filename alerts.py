@@ -166,13 +166,14 @@ def _record(settings: Settings, attempts: list[tuple[str, Attempt]],
             if owner is not None:
                 release_unsent(con, owner)
     except DatabaseLocked:
-        log.info("%d delivery results wait for the database file", len(attempts))
-        UNRECORDED.give_back(attempts)
+        if attempts:
+            log.info("%d delivery results wait for the database file", len(attempts))
+            UNRECORDED.give_back(attempts)
 
 
 def flush_results(settings: Settings) -> None:
-    """At shutdown: record what was sent but not recorded yet, waiting for the file (an
-    unrecorded send would be repeated after its lease)."""
+    """At shutdown: record what was sent but not recorded yet, waiting for the file as
+    `settings` allow (an unrecorded send would be repeated after its lease)."""
     attempts = UNRECORDED.take()
     if attempts:
         _record(settings, attempts)

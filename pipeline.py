@@ -127,8 +127,7 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
     Spooled runs are ingested first (`drain`; the daemon drains on its own thread)."""
     chosen = sources_for(selection)
     if drain:
-        for late in drain_spool(settings):
-            _logged(late, time.monotonic())
+        drain_spool(settings)
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
@@ -137,7 +136,7 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
         try:
             queries.ensure_installed(settings)
         except DatabaseLocked:
-            log.warning("views not refreshed: the database is locked; the next run will")
+            log.debug("views not refreshed: the database is locked; the next run will")
         return outcomes
     finally:
         if own:
@@ -315,12 +314,15 @@ def drain_spool(settings: Settings) -> list[RunOutcome]:
     try:
         outcomes = []
         for entry in spool.pending(settings):
+            started = time.monotonic()
             try:
                 outcome = _drain_one(settings, entry)
             except DatabaseLocked:
                 break  # still locked: the spool waits for the next run
             if outcome is not None:
-                outcomes.append(outcome)
+                outcome.message = outcome.message or \
+                    f"from the spool, observed at {entry.observed_at:%Y-%m-%dT%H:%M:%SZ}"
+                outcomes.append(_logged(outcome, started))
             spool.remove(entry)
         return outcomes
     finally:

@@ -42,6 +42,8 @@ from pricewatch.warehouse.ingest import RunOutcome
 log = logging.getLogger("pricewatch.daemon")
 HEARTBEAT_S = 2.0  # how often the main loop rewrites the heartbeat file
 MAINTAIN_S = 2.0  # how often the maintenance thread looks for spooled runs
+MAINTENANCE_WAIT_S = 2.0  # the longest the maintenance thread waits for the file per write
+STOP_WAIT_S = 5.0  # at shutdown, the longest wait for the file to record sent alerts
 
 
 def trigger_for(spec: int | str, jitter_s: int) -> IntervalTrigger | CronTrigger:
@@ -94,9 +96,12 @@ class Daemon:
         chosen = sources_for(self.selection)
         self.sources = [s for s in chosen if s.secret_env is None or os.environ.get(s.secret_env)]
         self.unset = [s for s in chosen if s not in self.sources]
-        # The daemon never waits for the file: a run that meets another process's lock
-        # spools its bodies at once, and the maintenance thread ingests them when it frees.
+        # A job never waits for the file: a run that meets another process's lock spools
+        # its bodies at once. The maintenance thread waits a little (a busy reader leaves
+        # gaps that one attempt every few seconds would keep missing), holding up no job.
         self.nowait = self.settings.model_copy(update={"lock_timeout_s": 0})
+        self.patient = self.settings.model_copy(update={
+            "lock_timeout_s": min(self.settings.lock_timeout_s, MAINTENANCE_WAIT_S)})
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1,
@@ -142,7 +147,9 @@ class Daemon:
 
     def _landed(self, outcomes: list[RunOutcome]) -> None:
         """Note what skipped runs wait for, and make due the sources whose wait is over:
-        a source's good run ends the wait on it; any run written ends a wait on the file."""
+        any run of a source written ends the wait on it (a failed one too: the data it
+        had before may serve; if not, the dependent is skipped and waits again), and any
+        run written ends a wait on the file."""
         with self._lock:
             for outcome in outcomes:
                 if outcome.waiting_for:
@@ -151,12 +158,11 @@ class Daemon:
                 if outcome.run_id is None:
                     continue  # spooled: nothing landed yet
                 self._due |= self._waiting.pop(pipeline.DATABASE_FILE, set())
-                if outcome.status in ("ok", "partial", "unchanged"):
-                    self._due |= self._waiting.pop(outcome.source, set())
+                self._due |= self._waiting.pop(outcome.source, set())
 
     def _alerts_and_exports(self) -> None:
         """One alert pass (queue, deliver) and the export; several runs fold into one."""
-        settings = self.nowait
+        settings = self.patient
         try:
             queued = alerts.enqueue_new(settings)
             delivered, failed = alerts.deliver_pending(settings, stop=self.stopping.is_set)
@@ -194,7 +200,7 @@ class Daemon:
         the runs since the last pass (or for a pass that met the lock)."""
         drained: list[RunOutcome] = []
         if spool.has_pending(self.settings):
-            drained = pipeline.drain_spool(self.nowait)
+            drained = pipeline.drain_spool(self.patient)
             self._landed(drained)
         wanted = self._pass_wanted.is_set()
         self._pass_wanted.clear()
@@ -280,7 +286,10 @@ class Daemon:
         self._pass_wanted.set()  # wake the maintenance thread so it sees `stopping`
         if self._maintainer.is_alive():
             self._maintainer.join()
-        alerts.flush_results(self.settings)  # waits for the file, up to lock_timeout_s
+        # what was sent and not recorded: wait a little for the file (under systemd's
+        # TimeoutStopSec), or those alerts would be sent again after their lease
+        alerts.flush_results(self.settings.model_copy(update={
+            "lock_timeout_s": min(self.settings.lock_timeout_s, STOP_WAIT_S)}))
         self.write_heartbeat()
         log.info("daemon stopped", extra={"fields": {"event": "stop"}})
 

@@ -87,6 +87,7 @@ jitter_s = 0
 heartbeat_file = "{tmp_path / 'heartbeat.json'}"
 export_dir = "{tmp_path / 'exports'}"
 alert_retry_base_s = 0.5
+log_format = "json"
 [[channels]]
 name = "hook"
 webhook_url = "{receiver.url}"
@@ -153,6 +154,19 @@ def test_daemon_end_to_end(setup) -> None:
             if process is not None and process.poll() is None:
                 process.kill()
     _check_invariants(db)
+    # log_format = "json": every line an object, with the events' fields
+    lines = [json.loads(line) for line in (tmp_path / "daemon.log").read_text().splitlines()]
+    events = [line.get("event") for line in lines]
+    assert events[0] == "start" and events[-1] == "stop"
+    assert lines[0]["schedule"] == {"nscale.hf-router": 1}
+    run_lines = [line for line in lines if line.get("event") == "run"]
+    # one line per run; a run that met the lock also says it was spooled
+    assert len([line for line in run_lines if line["status"] != "spooled"]) == len(runs(db))
+    assert {line["status"] for line in run_lines} >= {"ok", "unchanged"}
+    assert all(line["source"] == "nscale.hf-router" and line["seconds"] >= 0
+               for line in run_lines)
+    sent = [line for line in lines if line.get("event") == "alerts"]
+    assert sum(line["delivered"] for line in sent) == 2
     heartbeat = json.loads((tmp_path / "heartbeat.json").read_text())
     assert heartbeat["stopping"] is True
     assert heartbeat["jobs"]["nscale.hf-router"]["consecutive_failures"] == 0
