@@ -67,7 +67,8 @@ def wanted(channel: ChannelSettings, alert: dict[str, Any]) -> bool:
 
 def payload(alert: dict[str, Any]) -> str:
     keys = ("alert_id", "kind", "provider", "model", "route", "component", "old_price",
-            "new_price", "change_pct", "unit", "detected_at", "message", "source_url")
+            "new_price", "old_value", "new_value", "change_pct", "unit", "detected_at",
+            "message", "source_url")
     return json.dumps({k: plain(alert.get(k)) for k in keys}, ensure_ascii=False,
                       sort_keys=True)
 
@@ -85,7 +86,8 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
             if window is None:
                 continue  # no run since the last pass: no alert can be new
             _, rows = queries.rows(con, ALERTS_SQL, {"since": window.since,
-                                                     "cheapest_since": window.added_at})
+                                                     "cheapest_since": window.added_at,
+                                                     **queries.alert_thresholds(settings)})
             chosen = [dict(a, message=printable(a["message"]), payload=payload(
                 dict(a, message=printable(a["message"])))) for a in rows if wanted(channel, a)]
             queued += enqueue(con, channel.name, chosen, now, window.through_run)

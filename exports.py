@@ -1,12 +1,27 @@
-"""Files for dashboards: the history tables and the views as Parquet (or CSV), each written
-to a temporary name and renamed into place, so a reader never sees half a file, plus a
-manifest with the export time and row counts (written last, the same way).
+"""Files for dashboards: the history tables and the views as Parquet (or CSV).
+
+Layout of an export folder:
+- `NAME/YYYY-MM.parquet` for what grows with history: the history tables and `runs` by the
+  UTC month an interval began (`valid_from`) or a run was observed, the change views
+  (`price_changes`, `offer_changes`, `rate_limit_changes`, `price_alerts`) by the month of
+  the change. Read a whole one as `read_parquet('DIR/price_history/*.parquet')`.
+- `NAME.parquet` for every other view (what is current: small, rewritten whole).
+- `manifest.json`: every file with its rows and sha256, the newest run the export covers
+  (`through_run`) and when it was written.
+
+Each file is written under a temporary name and renamed, so a reader never sees half a
+file; the manifest is written last. `export()` writes everything; `export_changed()` (the
+daemon, after runs) rewrites only the months and views the runs since the last export
+touched, and nothing at all when those runs changed nothing, so its cost follows the change,
+not the history. The database is attached read-only, one file at a time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,10 +31,38 @@ import duckdb
 from pricewatch import queries
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
+from pricewatch.warehouse.db import open_warehouse, quote_literal
 from pricewatch.warehouse.history import SPECS
 
-# The history tables and the runs that bound them; the views come from the database itself.
-TABLES = (*(spec.table for spec in SPECS), "runs")
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 2  # 1: one file per table and view
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """A table or view exported as one file per UTC month of `column`; `since` is the
+    windowed macro that reads a month without the whole history (when there is one)."""
+
+    name: str
+    column: str
+    since: str | None = None
+
+    def select(self, start: str, end: str) -> str:
+        source = f"{self.since}(TIMESTAMPTZ {quote_literal(start)})" if self.since else self.name
+        return (f"SELECT * FROM {source} WHERE {self.column} >= TIMESTAMPTZ "
+                f"{quote_literal(start)} AND {self.column} < TIMESTAMPTZ {quote_literal(end)}"
+                f" ORDER BY {self.column}")
+
+
+MONTHLY = (*(Monthly(spec.table, "valid_from") for spec in SPECS),
+           Monthly("runs", "observed_at"),
+           Monthly("price_changes", "changed_at", "price_changes_since"),
+           Monthly("price_alerts", "detected_at", "price_alerts_since"),
+           Monthly("offer_changes", "changed_at"),
+           Monthly("rate_limit_changes", "changed_at"))
+BY_NAME = {item.name: item for item in MONTHLY}
+HISTORY = {spec.table for spec in SPECS}
+MONTH_SQL = "strftime(timezone('UTC', {column}), '%Y-%m')"
 
 
 def views_in(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -29,28 +72,171 @@ def views_in(con: duckdb.DuckDBPyConnection) -> list[str]:
         "current_database() AND schema_name = 'main' ORDER BY view_name").fetchall()]
 
 
-def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
-    """Write every table and view; returns the manifest."""
+def _month_bounds(month: str) -> tuple[str, str]:
+    year, number = map(int, month.split("-"))
+    following = f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+    return f"{month}-01 00:00:00+00", f"{following}-01 00:00:00+00"
+
+
+def _options(fmt: str) -> str:
+    return "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Writer:
+    """Writes files into an export folder and remembers them for the manifest."""
+
+    def __init__(self, settings: Settings, out_dir: Path, fmt: str,
+                 files: dict[str, dict[str, Any]]) -> None:
+        self.settings, self.out_dir, self.fmt, self.files = settings, out_dir, fmt, files
+
+    def copy(self, relative: str, sql: str) -> None:
+        final = self.out_dir / relative
+        if not final.parent.is_dir():
+            final.parent.mkdir(parents=True)
+            # a folder of months: searchable by whoever may read its files
+            os.chmod(final.parent, self.settings.file_mode | (self.settings.file_mode & 0o444) >> 2)
+        temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        with open_warehouse(self.settings, read_only=True) as con:  # one file per attach
+            written = con.execute(f"COPY ({sql}) TO {quote_literal(str(temporary))} "
+                                  f"({_options(self.fmt)})").fetchall()
+        os.chmod(temporary, self.settings.file_mode)
+        os.replace(temporary, final)
+        self.files[relative] = {"rows": int(written[0][0]), "sha256": _sha256(final)}
+
+    def month(self, item: Monthly, month: str) -> None:
+        """One month of `item`; a month without rows has no file."""
+        start, end = _month_bounds(month)
+        relative = f"{item.name}/{month}.{self.fmt}"
+        self.copy(relative, item.select(start, end))
+        if self.files[relative]["rows"] == 0:
+            self.forget_month(item, month)
+
+    def whole(self, view: str) -> None:
+        self.copy(f"{view}.{self.fmt}", f"SELECT * FROM {view}")
+
+    def forget_month(self, item: Monthly, month: str) -> None:
+        """A month that no longer has rows (a reparse removed them)."""
+        relative = f"{item.name}/{month}.{self.fmt}"
+        (self.out_dir / relative).unlink(missing_ok=True)
+        self.files.pop(relative, None)
+
+
+def _months(con: duckdb.DuckDBPyConnection, item: Monthly, where: str = "TRUE",
+            params: list[Any] | None = None) -> set[str]:
+    if item.name not in HISTORY and item.name != "runs":
+        table, column = "runs", "observed_at"  # a change happens at a run's observation
+    else:
+        table, column = item.name, item.column
+    return {row[0] for row in con.execute(
+        f"SELECT DISTINCT {MONTH_SQL.format(column=column)} FROM {table} WHERE {where}",
+        params or []).fetchall()}
+
+
+def _check_format(fmt: str) -> None:
     if fmt not in ("parquet", "csv"):
         raise InputError(f"export format {fmt!r}: use parquet or csv")
+
+
+def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
+    """Write every table and view, every month; returns the manifest."""
+    _check_format(fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
     with queries.open_gold(settings) as con:
-        for name in (*TABLES, *views_in(con)):
-            final = out_dir / f"{name}.{fmt}"
-            temporary = out_dir / f".{name}.{fmt}.{os.getpid()}.tmp"
-            options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else \
-                "FORMAT csv, HEADER true"
-            quoted = str(temporary).replace("'", "''")
-            written = con.execute(
-                f"COPY (SELECT * FROM {name}) TO '{quoted}' ({options})").fetchall()
-            os.chmod(temporary, settings.file_mode)
-            os.replace(temporary, final)
-            counts[name] = int(written[0][0])  # COPY answers with the rows it wrote
-    manifest = {"exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "format": fmt, "database": str(settings.db_path), "row_counts": counts}
-    temporary = out_dir / f".manifest.json.{os.getpid()}.tmp"
+        through = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
+        views = views_in(con)
+        months = {item.name: _months(con, item) for item in MONTHLY}
+        months["price_alerts"] |= (cheapest := _cheapest_months(con))
+    writer = _Writer(settings, out_dir, fmt, {})
+    for item in MONTHLY:
+        stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
+        for month in sorted(stale):
+            writer.forget_month(item, month)
+        for month in sorted(months[item.name]):
+            writer.month(item, month)
+    for view in views:
+        if view not in BY_NAME:
+            writer.whole(view)
+    return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
+
+
+def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
+    """After runs: rewrite only what the runs since the last export changed (the months they
+    opened or closed intervals in, the months of their changes, and the current views);
+    nothing when they changed nothing. A folder without a current manifest is written whole.
+    Returns the manifest (unchanged when nothing was written)."""
+    _check_format(fmt)
+    previous = _read_manifest(out_dir)
+    if previous is None or previous.get("format") != fmt:
+        return export(settings, out_dir, fmt)
+    since = previous.get("through_run") or 0
+    with queries.open_gold(settings) as con:
+        through, changes = con.execute(
+            "SELECT max(run_id), coalesce(sum(intervals_opened + intervals_closed), 0) "
+            "FROM runs WHERE run_id > ?", [since]).fetchall()[0]
+        if through is None or changes == 0:
+            return previous  # no run, or runs that changed nothing: the files stand
+        touched = {item.name: _months(con, item, *_touched_by(item, since)) for item in MONTHLY}
+        cheapest = _cheapest_months(con)
+        views = views_in(con)
+    # new_cheapest alerts are dated when the winner's price began, often months back, and
+    # the old winner's alert leaves the view: rewrite the months of both
+    touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
+    writer = _Writer(settings, out_dir, fmt, dict(previous["files"]))
+    for item in MONTHLY:
+        for month in sorted(touched[item.name]):
+            writer.month(item, month)
+    for view in views:
+        if view not in BY_NAME:
+            writer.whole(view)
+    return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
+
+
+def _cheapest_months(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The months of the current new_cheapest alerts (when each winner's price began)."""
+    return {row[0] for row in con.execute(
+        f"SELECT DISTINCT {MONTH_SQL.format(column='price_since')} FROM "
+        "cheapest_per_capability WHERE rank = 1 AND NOT is_free").fetchall() if row[0]}
+
+
+def _touched_by(item: Monthly, since: int) -> tuple[str, list[Any]]:
+    """The rows of `item`'s table that the runs after `since` wrote or closed."""
+    if item.name in HISTORY:
+        return "opened_by_run > ? OR closed_by_run > ?", [since, since]
+    if item.name == "runs":
+        return "run_id > ?", [since]
+    return "run_id > ? AND intervals_opened + intervals_closed > 0", [since]  # a change view
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("version") == MANIFEST_VERSION else None
+
+
+def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
+                    files: dict[str, dict[str, Any]], through: int | None,
+                    cheapest_months: set[str]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for relative, entry in files.items():
+        name = relative.split("/")[0].removesuffix(f".{fmt}")
+        counts[name] = counts.get(name, 0) + entry["rows"]
+    manifest = {"version": MANIFEST_VERSION,
+                "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "format": fmt, "database": str(settings.db_path), "through_run": through,
+                "cheapest_months": sorted(cheapest_months),
+                "files": dict(sorted(files.items())), "row_counts": dict(sorted(counts.items()))}
+    temporary = out_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(manifest, indent=2) + "\n")
     os.chmod(temporary, settings.file_mode)
-    os.replace(temporary, out_dir / "manifest.json")
+    os.replace(temporary, out_dir / MANIFEST)
     return manifest

@@ -320,8 +320,8 @@ def drain_spool(settings: Settings) -> list[RunOutcome]:
             except DatabaseLocked:
                 break  # still locked: the spool waits for the next run
             if outcome is not None:
-                outcome.message = outcome.message or \
-                    f"from the spool, observed at {entry.observed_at:%Y-%m-%dT%H:%M:%SZ}"
+                late = f"from the spool, observed at {entry.observed_at:%Y-%m-%dT%H:%M:%SZ}"
+                outcome.message = f"{outcome.message}; {late}" if outcome.message else late
                 outcomes.append(_logged(outcome, started))
             spool.remove(entry)
         return outcomes

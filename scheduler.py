@@ -31,7 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pricewatch import alerts, exports, pipeline
+from pricewatch import alerts, exports, pipeline, queries
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
 from pricewatch.settings import Settings, SettingsError
@@ -171,8 +171,8 @@ class Daemon:
                          failed, extra={"fields": {"event": "alerts", "queued": queued,
                                                    "delivered": delivered, "failed": failed}})
             if settings.daemon.export_dir and not self.stopping.is_set():
-                exports.export(settings, settings.daemon.export_dir,
-                               settings.daemon.export_format)
+                exports.export_changed(settings, settings.daemon.export_dir,
+                                       settings.daemon.export_format)
         except DatabaseLocked:
             if not self._pass_waits:  # said once per wait, not at every retry
                 log.info("alerts and exports wait for the database file")
@@ -253,6 +253,8 @@ class Daemon:
 
     def start(self, now: bool = False) -> None:
         _limit_malloc_arenas()
+        # the views, and the [views] figures they read, as this daemon's configuration says
+        queries.ensure_installed(self.settings, figures=True)
         names = {s.name for s in self.sources}
         schedule = {}
         for source in self.sources:

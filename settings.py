@@ -22,6 +22,9 @@ from pydantic_settings import (
 from pricewatch.errors import PricewatchError
 
 DEFAULT_CONFIG_FILE = Path("pricewatch.toml")
+# The newest format every DuckDB from 1.4 reads (1.4 is what MotherDuck and dashboard drivers
+# bundle); 2.0 writes "latest" by default, which no 1.x client opens.
+DEFAULT_STORAGE_VERSION = "v1.4.0"
 
 
 class SettingsError(PricewatchError):
@@ -203,8 +206,9 @@ class DaemonSettings(BaseModel):
     heartbeat_file: Path | None = Field(Path("pricewatch.heartbeat.json"), description=(
         "Written after every run: next run times and failures, for supervisors and status."))
     log_format: str = Field("text", pattern="^(text|json)$")
-    export_dir: Path | None = Field(None, description="Export tables and views here after "
-                                                      "each run (Parquet).")
+    export_dir: Path | None = Field(None, description=(
+        "Export tables and views here after runs (Parquet): only the months and views the "
+        "runs changed, nothing after runs that changed nothing."))
     export_format: str = Field("parquet", pattern="^(parquet|csv)$")
     alert_retry_max: int = Field(12, ge=1, description="Deliveries tried before a channel's "
                                                        "alert is marked failed.")
@@ -249,6 +253,13 @@ class Settings(BaseSettings):
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,
         description="Permissions of the database file: owner-only unless configured.",
+    )
+    storage_version: str = Field(
+        default=DEFAULT_STORAGE_VERSION, pattern=r"^(v\d+\.\d+\.\d+|latest)$",
+        description="DuckDB storage format of a new database file: v1.4.0 opens in every "
+                    "DuckDB client from 1.4 on (the CLI, Python, MotherDuck, dashboard "
+                    "drivers); `latest` only in the DuckDB that wrote it and newer. "
+                    "`pricewatch db upgrade` converts an existing file.",
     )
 
 

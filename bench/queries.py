@@ -1,12 +1,15 @@
-"""Query benchmark: the views on a synthetic price history of 10 million rows over two years.
+"""Query and export benchmark: the views and the daemon's export on synthetic price
+histories of 1 and 10 million rows over two years.
 
-The history is generated inside DuckDB (setup, not the ingest path): OFFERS offers with an
+Each history is generated inside DuckDB (setup, not the ingest path): OFFERS offers with an
 input and an output price each, every price changing INTERVALS times over two years
-(contiguous intervals, the last one open), so rows = OFFERS x 2 x INTERVALS. Then
-`cheapest_per_capability` and a 7-day `price_changes` are timed, median of 5 runs each.
-The last line of output is one JSON object.
+(contiguous intervals, the last one open), so rows = OFFERS x 2 x INTERVALS. Timed, median
+of 5 runs: a full scan of price_history (the baseline each figure is divided by),
+`cheapest_per_capability`, 7-day `price_changes_since` and `price_alerts_since`; then the
+daemon's export after a run that changed nothing and after one that changed 200 prices.
+The last line of output is one JSON array.
 
-    python bench/queries.py [--offers 20000] [--intervals 250]
+    python -m bench.queries [--offers 2000,20000] [--intervals 250]
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pricewatch import queries
+from pricewatch import exports, queries
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
 
@@ -64,60 +67,113 @@ def median_ms(con, sql: str, runs: int = 5, python_rows: bool = False) -> tuple[
     times, count = [], 0
     for _ in range(runs):
         started = time.perf_counter()
-        result = con.execute(sql)
-        count = len(result.fetchall()) if python_rows else result.to_arrow_table().num_rows
+        relation = con.sql(sql)
+        count = len(relation.fetchall()) if python_rows else relation.to_arrow_table().num_rows
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times), count
 
 
+CHANGE_RUN = """
+INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, status,
+                  records, intervals_opened, intervals_closed)
+VALUES ($run, 'bench.prices', 'records', $at, $at, $at, 'ok', $offers * 2, $changed, $changed);
+CREATE TEMP TABLE moved AS
+    SELECT * FROM price_history WHERE valid_to IS NULL ORDER BY key_hash LIMIT $changed;
+UPDATE price_history SET valid_to = $at, closed_by_run = $run
+    WHERE valid_to IS NULL AND key_hash IN (SELECT key_hash FROM moved);
+INSERT INTO price_history SELECT * REPLACE (price * 0.9 AS price, hash(value_hash, $run)
+    AS value_hash, $at AS valid_from, NULL AS valid_to, $run AS opened_by_run,
+    NULL AS closed_by_run) FROM moved;
+DROP TABLE moved
+"""
+QUIET_RUN = """
+INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, status,
+                  records)
+VALUES ($run, 'bench.prices', 'records', $at, $at, $at, 'unchanged', 0)
+"""
+
+
+def run_sql(con, script: str, params: dict) -> None:
+    for statement in filter(str.strip, script.split(";")):
+        con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+
+
+def one_size(tmp: Path, offers: int, intervals: int) -> dict:
+    """Build a history of offers x 2 x intervals rows and time the queries and exports."""
+    settings = load_settings(db_path=tmp / f"queries-{offers}.duckdb")
+    started = time.perf_counter()
+    with open_db(settings.db_path) as con:
+        con.execute("RESET threads")  # setup, not an ingest unit
+        run_sql(con, GENERATE, {"start": START, "step": timedelta(days=730) / intervals,
+                                "offers": offers, "intervals": intervals})
+        queries.install(con, settings)
+        rows = con.execute("SELECT count(*) FROM price_history").fetchall()[0][0]
+    figures: dict = {"history_rows": rows, "offers": offers,
+                     "build_s": round(time.perf_counter() - started, 1)}
+    since = (NOW - timedelta(days=7)).isoformat()
+    with queries.open_gold(settings) as con:
+        figures["scan_ms"], _ = median_ms(  # what DuckDB needs to read the table once
+            con, "SELECT count(*), sum(price), max(valid_from), max(closed_by_run) "
+                 "FROM price_history")
+        figures["cheapest_ms"], figures["cheapest_rows"] = median_ms(
+            con, "SELECT * FROM cheapest_per_capability WHERE rank <= 10")
+        figures["cheapest_all_ms"], figures["cheapest_all_rows"] = median_ms(
+            con, "SELECT capability, rank, provider, model, blended_price "
+                 "FROM cheapest_per_capability")
+        figures["changes_7d_ms"], figures["changes_7d_rows"] = median_ms(
+            con, f"SELECT * FROM price_changes_since(TIMESTAMPTZ '{since}')")
+        figures["changes_7d_view_filter_ms"], _ = median_ms(
+            con, f"SELECT * FROM price_changes WHERE changed_at >= '{since}'", runs=3)
+        figures["changes_7d_python_rows_ms"], _ = median_ms(
+            con, f"SELECT * FROM price_changes_since(TIMESTAMPTZ '{since}')", python_rows=True)
+        figures["alerts_7d_ms"], figures["alerts_7d_rows"] = median_ms(
+            con, f"SELECT * FROM price_alerts_since(TIMESTAMPTZ '{since}')")
+    out = tmp / f"exports-{offers}"
+    started = time.perf_counter()
+    exports.export(settings, out)  # the first export: everything (setup of the next two)
+    figures["full_export_s"] = round(time.perf_counter() - started, 1)
+    run = intervals + 1
+    for label, script, extra in (("export_after_quiet_run_ms", QUIET_RUN, {}),
+                                 ("export_after_run_with_changes_ms", CHANGE_RUN,
+                                  {"changed": 200})):
+        with open_db(settings.db_path) as con:
+            run_sql(con, script, {"run": run, "at": NOW + timedelta(minutes=run),
+                                  "offers": offers, **extra})
+        started = time.perf_counter()
+        exports.export_changed(settings, out)
+        figures[label] = round((time.perf_counter() - started) * 1000, 1)
+        run += 1
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--offers", type=int, default=20_000)
+    parser.add_argument("--offers", type=str, default="2000,20000",
+                        help="Comma-separated offer counts, one history each (default 1M "
+                             "and 10M rows with 250 intervals).")
     parser.add_argument("--intervals", type=int, default=250)
     args = parser.parse_args()
+    sizes = [int(n) for n in args.offers.split(",")]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(db_path=Path(tmp) / "queries.duckdb")
-        started = time.perf_counter()
-        with open_db(settings.db_path) as con:
-            con.execute("RESET threads")  # setup, not an ingest unit
-            params = {"start": START, "step": timedelta(days=730) / args.intervals,
-                      "offers": args.offers, "intervals": args.intervals}
-            for statement in filter(str.strip, GENERATE.split(";")):
-                used = {k: v for k, v in params.items() if f"${k}" in statement}
-                con.execute(statement, used)
-            queries.install(con, settings)
-            rows = con.execute("SELECT count(*) FROM price_history").fetchall()[0][0]
-        build_s = time.perf_counter() - started
-        since = (NOW - timedelta(days=7)).isoformat()
-        with queries.open_gold(settings) as con:
-            cheapest_ms, cheapest_rows = median_ms(
-                con, "SELECT * FROM cheapest_per_capability WHERE rank <= 10")
-            cheapest_all_ms, cheapest_all = median_ms(
-                con, "SELECT capability, rank, provider, model, blended_price "
-                     "FROM cheapest_per_capability")
-            changes_ms, changes_rows = median_ms(
-                con, f"SELECT * FROM price_changes_since(TIMESTAMPTZ '{since}')")
-            view_ms, _ = median_ms(
-                con, f"SELECT * FROM price_changes WHERE changed_at >= '{since}'")
-            python_ms, _ = median_ms(
-                con, f"SELECT * FROM price_changes_since(TIMESTAMPTZ '{since}')",
-                python_rows=True)
-    print(f"history: {rows:,} price rows ({args.offers:,} offers x 2 components x "
-          f"{args.intervals} intervals over two years), built in {build_s:.1f} s")
-    print(f"cheapest_per_capability, top 10 per capability: {cheapest_ms:.1f} ms median "
-          f"({cheapest_rows} rows); every ranked offer: {cheapest_all_ms:.1f} ms "
-          f"({cheapest_all:,} rows)")
-    print(f"price_changes, last 7 days: {changes_ms:.1f} ms median ({changes_rows:,} rows) "
-          f"through price_changes_since (what `pricewatch changes` runs); the whole-history "
-          f"view filtered afterwards: {view_ms:.1f} ms; fetched as Python objects instead of "
-          f"Arrow: {python_ms:.1f} ms")
-    print(json.dumps({"history_rows": rows, "offers": args.offers,
-                      "cheapest_ms_median": round(cheapest_ms, 1),
-                      "cheapest_all_rows_ms_median": round(cheapest_all_ms, 1),
-                      "changes_7d_ms_median": round(changes_ms, 1),
-                      "changes_7d_view_filter_ms_median": round(view_ms, 1),
-                      "changes_7d_python_rows_ms_median": round(python_ms, 1),
-                      "changes_7d_rows": changes_rows}))
+        for offers in sizes:
+            figures = one_size(Path(tmp), offers, args.intervals)
+            results.append(figures)
+            print(f"{figures['history_rows']:,} price rows ({offers:,} offers x 2 x "
+                  f"{args.intervals} intervals), built in {figures['build_s']} s; "
+                  f"scan {figures['scan_ms']:.1f} ms")
+            for key, value in figures.items():
+                if key.endswith("_ms"):
+                    print(f"  {key}: {value:.1f} ms ({value / figures['scan_ms']:.2f} x scan)")
+            print(f"  full export: {figures['full_export_s']} s")
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        ratios = {key: round(large[key] / small[key], 2) for key in large
+                  if key.endswith("_ms") and small[key]}
+        print(f"ratios {large['history_rows']:,} / {small['history_rows']:,} rows: "
+              + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+        results.append({"ratios": ratios})
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -42,9 +42,10 @@ def alerts(
                 "ORDER BY channel, detected_at"))
         else:
             columns, rows = queries.rows(con, (
-                "SELECT * FROM price_alerts_since($since) WHERE ($kind IS NULL OR "
+                "SELECT * FROM price_alerts_with($since, $since, $min_drop_pct, "
+                "$min_rise_pct, $min_failing_runs) WHERE ($kind IS NULL OR "
                 "kind = $kind) ORDER BY detected_at, kind, alert_id"),
-                {"since": start, "kind": kind})
+                {"since": start, "kind": kind, **queries.alert_thresholds(settings)})
     emit(rows, columns, as_json=as_json, title="pending alerts" if pending else "alerts",
          table_columns=None if pending else ["detected_at", "kind", "message"])
 

@@ -115,8 +115,15 @@ def export(
     output_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Write the history tables and the views for dashboards, atomically, with a manifest."""
+    """Write the history tables and the views for dashboards, atomically, with a manifest:
+    history tables, runs and the change views as NAME/YYYY-MM files, the rest as one file."""
     manifest = exports.export(load(db, config), out, output_format)
-    emit([{"file": f"{name}.{output_format}", "rows": rows}
-          for name, rows in manifest["row_counts"].items()], ["file", "rows"],
-         as_json=as_json, title=f"exported to {out} at {manifest['exported_at']}")
+    files: dict[str, int] = {}
+    for relative in manifest["files"]:
+        name = relative.split("/")[0].removesuffix(f".{output_format}")
+        files[name] = files.get(name, 0) + 1
+    emit([{"name": name, "files": files.get(name, 0), "rows": rows,
+           "path": f"{name}/*.{output_format}" if name in exports.BY_NAME
+           else f"{name}.{output_format}"} for name, rows in manifest["row_counts"].items()],
+         ["name", "files", "rows", "path"], as_json=as_json,
+         title=f"exported to {out} at {manifest['exported_at']}")

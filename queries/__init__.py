@@ -3,8 +3,9 @@ DuckDB CLI, a notebook or a dashboard sees exactly what `pricewatch` shows.
 
 Adding a view is adding its SQL file: the install order is read from the files themselves
 (a file that uses an object another file creates is installed after it). Views are
-reinstalled when these files or the view settings change (a checksum row in
-`views_installed`); installing needs the write lock, reading them does not.
+reinstalled when these files or the identity overrides change (a checksum row in
+`views_installed`); installing needs the write lock, reading them does not, and a read
+command never installs into a file that is current.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import duckdb
 
 from pricewatch.settings import Settings, SettingsError, ViewSettings
-from pricewatch.warehouse.db import fetch_one, open_warehouse
+from pricewatch.warehouse.db import WarehouseError, fetch_one, open_warehouse, quote_literal
 
 _CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:VIEW|MACRO)\s+(\w+)",
                       re.IGNORECASE | re.MULTILINE)
@@ -93,6 +95,14 @@ def view_settings(settings: Settings) -> dict[str, str]:
             if name not in _NOT_FIGURES}
 
 
+def alert_thresholds(settings: Settings) -> dict[str, Decimal]:
+    """This configuration's alert thresholds, as price_alerts_with() takes them."""
+    views = settings.views
+    return {"min_drop_pct": Decimal(str(views.drop_pct)),
+            "min_rise_pct": Decimal(str(views.rise_pct)),
+            "min_failing_runs": Decimal(views.failing_runs)}
+
+
 def load_overrides(path: Path | None) -> list[tuple[str, str, str]]:
     """`[[override]] provider = "...", model = "...", canonical_model = "..."` rows."""
     if path is None:
@@ -114,29 +124,66 @@ def load_overrides(path: Path | None) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _checksum(settings: Settings, overrides: list[tuple[str, str, str]]) -> str:
-    text = json.dumps([[view_sql(v) for v in VIEWS], view_settings(settings), overrides])
+def _checksum(overrides: list[tuple[str, str, str]]) -> str:
+    """What the installed views are made of: the SQL files and the identity overrides. The
+    [views] figures are not in it: a reader with other figures must not reinstall."""
+    text = json.dumps([[view_sql(v) for v in VIEWS], sorted(map(list, overrides))])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def install(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Create or replace every view if they are missing or out of date. True if it did."""
+def views_current(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> bool:
+    """Whether the file's views are those of this pricewatch (and these overrides)."""
+    overrides = load_overrides(settings.views.identity_overrides) if settings else None
+    if overrides is None:
+        installed = fetch_one(con, "SELECT checksum FROM views_installed")
+        return installed is not None and installed[0] in _known_checksums(con)
+    return fetch_one(con, "SELECT 1 FROM views_installed WHERE checksum = ?",
+                     [_checksum(overrides)]) is not None
+
+
+def _known_checksums(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT provider, model, canonical_model FROM model_identity_overrides "
+                       "ORDER BY ALL").fetchall()
+    return {_checksum([tuple(row) for row in rows]), _checksum([])}
+
+
+def _stored_settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT name, value FROM view_settings").fetchall())
+
+
+def install(con: duckdb.DuckDBPyConnection, settings: Settings, *,
+            figures: bool = False) -> bool:
+    """Create or replace every view if they are missing or out of date. True if it did.
+
+    The [views] figures (`view_settings`) are written on the first install, and when
+    `figures` is set: at daemon start and by `pricewatch db upgrade`, never by a read or a
+    one-off command, whose own figures go in as macro parameters instead."""
     overrides = load_overrides(settings.views.identity_overrides)
-    checksum = _checksum(settings, overrides)
-    if fetch_one(con, "SELECT 1 FROM views_installed WHERE checksum = ?", [checksum]):
+    checksum = _checksum(overrides)
+    wanted = view_settings(settings)
+    stored = _stored_settings(con)
+    views_stale = fetch_one(con, "SELECT 1 FROM views_installed WHERE checksum = ?",
+                            [checksum]) is None
+    figures_stale = (figures or not stored) and stored != wanted
+    if not views_stale and not figures_stale:
         return False
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM view_settings")
-        con.executemany("INSERT INTO view_settings VALUES (?, ?)",
-                        list(view_settings(settings).items()))  # seven rows, not a bulk path
-        con.execute("DELETE FROM model_identity_overrides")
-        if overrides:
-            con.executemany("INSERT INTO model_identity_overrides VALUES (?, ?, ?)", overrides)
-        for name in VIEWS:
-            con.execute(view_sql(name))
-        con.execute("DELETE FROM views_installed")
-        con.execute("INSERT INTO views_installed VALUES (?, ?)", [checksum, datetime.now(UTC)])
+        if figures_stale:
+            con.execute("DELETE FROM view_settings")
+            con.executemany("INSERT INTO view_settings VALUES (?, ?)",
+                            list(wanted.items()))  # seven rows, not a bulk path
+        if views_stale:
+            con.execute("DELETE FROM model_identity_overrides")
+            if overrides:
+                con.executemany("INSERT INTO model_identity_overrides VALUES (?, ?, ?)",
+                                overrides)
+            for name in VIEWS:
+                con.execute(view_sql(name))
+            comment_views(con)
+            con.execute("DELETE FROM views_installed")
+            con.execute("INSERT INTO views_installed VALUES (?, ?)",
+                        [checksum, datetime.now(UTC)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -144,23 +191,77 @@ def install(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
     return True
 
 
-def ensure_installed(settings: Settings) -> None:
+def ensure_installed(settings: Settings, *, figures: bool = False) -> None:
     """Install the views if needed; a read-only check first, so readers rarely lock."""
-    overrides = load_overrides(settings.views.identity_overrides)
-    checksum = _checksum(settings, overrides)
     with open_warehouse(settings, read_only=True) as con:
-        if fetch_one(con, "SELECT 1 FROM views_installed WHERE checksum = ?", [checksum]):
+        current = views_current(con, settings)
+        if current and (not figures or _stored_settings(con) == view_settings(settings)):
             return
     with open_warehouse(settings) as con:
-        install(con, settings)
+        install(con, settings, figures=figures)
 
 
 @contextmanager
 def open_gold(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection on which every view exists and is current."""
-    ensure_installed(settings)
+    """A read-only connection on which every view exists. Nothing is written, unless the
+    file was made by an older pricewatch: then its views are brought up to date once, as
+    its schema is (`pricewatch db upgrade` does both explicitly)."""
+    with open_warehouse(settings, read_only=True) as con:
+        current = views_current(con)
+    if not current:
+        try:
+            with open_warehouse(settings) as con:
+                install(con, settings)
+        except WarehouseError as error:
+            raise WarehouseError(f"the views in {settings.db_path} are from another "
+                                 f"pricewatch and the file cannot be written to bring them "
+                                 f"up to date ({error}); run `pricewatch db upgrade` where "
+                                 "it can") from None
     with open_warehouse(settings, read_only=True) as con:
         yield con
+
+
+def comment_views(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every view and column from queries/reference.toml, so that `duckdb_views()`,
+    `duckdb_columns()` and any SQL client show what each means."""
+    docs = reference()
+    for view, columns in view_columns(con).items():
+        con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(docs['views'][view]['about'])}")
+        for column in columns:
+            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS '
+                        f"{quote_literal(column_doc(docs, view, column))}")
+
+
+def view_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Every view of the file with its columns, in order."""
+    found: dict[str, list[str]] = {}
+    for view, column in con.execute(
+            "SELECT c.table_name, c.column_name FROM duckdb_columns() c JOIN duckdb_views() v "
+            "ON v.view_name = c.table_name AND v.database_name = c.database_name "
+            "AND v.schema_name = c.schema_name WHERE NOT v.internal AND "
+            "c.database_name = current_database() ORDER BY c.table_name, c.column_index"
+            ).fetchall():
+        found.setdefault(view, []).append(column)
+    return found
+
+
+def column_doc(docs: dict[str, Any], view: str, column: str) -> str:
+    """A column's description: the view's own, else the shared one for its name."""
+    text = docs["views"].get(view, {}).get("columns", {}).get(column) \
+        or docs["columns"].get(column)
+    if not text:
+        raise RuntimeError(f"queries/reference.toml describes no column {view}.{column}")
+    return text
+
+
+def reference() -> dict[str, Any]:
+    """queries/reference.toml: `columns` (shared column descriptions) and `views` (per view,
+    what it is and its own column descriptions)."""
+    import tomllib
+
+    data = tomllib.loads(resources.files("pricewatch.queries").joinpath(
+        "reference.toml").read_text(encoding="utf-8"))
+    return {"columns": data.pop("columns"), "views": data}
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str,

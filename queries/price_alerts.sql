@@ -12,7 +12,12 @@
 -- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
 -- separate bound for new_cheapest, whose time is when the winner's price began: an offer
 -- can become the cheapest long after that, when a cheaper one rises or goes away.
-CREATE OR REPLACE MACRO price_alerts_window(since, cheapest_since) AS TABLE
+-- price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct, min_failing_runs) takes the
+-- thresholds as arguments (a command's own [views] figures); the others read view_settings.
+-- alert_id hashes epoch microseconds, never a timestamp's text (which follows the reading
+-- session's TimeZone), so every reader computes the same ids.
+CREATE OR REPLACE MACRO price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct,
+                                          min_failing_runs) AS TABLE
 WITH first_runs AS (
     SELECT source, min(observed_at) AS first_at FROM runs
     WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
@@ -22,8 +27,7 @@ prices AS (
            provider, model, route, component, old_price, new_price, change_pct,
            changed_at AS detected_at, unit, run_id
     FROM price_changes_since(since)
-    WHERE kind = 'changed' AND (change_pct <= -view_setting('drop_pct')
-                                OR change_pct >= view_setting('rise_pct'))
+    WHERE kind = 'changed' AND (change_pct <= -min_drop_pct OR change_pct >= min_rise_pct)
 ),
 offers AS (
     SELECT CASE c.kind WHEN 'listed' THEN 'new_offer' ELSE 'offer_unlisted' END AS kind,
@@ -42,12 +46,12 @@ cheapest AS (
 ),
 limits AS (
     SELECT 'rate_limit_change' AS kind, c.provider, c.scope AS model,
-           c.condition AS route, c.metric AS component, c.old_value AS old_price,
-           c.new_value AS new_price,
+           c.condition AS route, c.metric AS component, NULL AS old_price,
+           NULL AS new_price, c.old_value, c.new_value,
            CASE WHEN c.old_value > 0 AND c.new_value IS NOT NULL
                 THEN CAST(round(100 * (c.new_value - c.old_value) / c.old_value, 2)
-                          AS DECIMAL(18, 2)) END,
-           c.changed_at, NULL, c.run_id
+                          AS DECIMAL(18, 2)) END AS change_pct,
+           c.changed_at AS detected_at, NULL AS unit, c.run_id
     FROM rate_limit_changes c JOIN first_runs f USING (source)
     WHERE c.changed_at > f.first_at
 ),
@@ -56,7 +60,7 @@ failing AS (
            source AS model, '' AS route, NULL AS component, NULL AS old_price,
            NULL AS new_price, NULL AS change_pct, last_failing_at AS detected_at,
            NULL AS unit, first_failing_run AS run_id
-    FROM collector_health WHERE failing_runs >= view_setting('failing_runs')
+    FROM collector_health WHERE failing_runs >= min_failing_runs
 ),
 everything AS (
     SELECT * FROM prices UNION ALL BY NAME SELECT * FROM offers
@@ -66,7 +70,7 @@ everything AS (
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      -- a failing streak is one alert however long it lasts
                      CASE WHEN kind = 'collector_failing' THEN CAST(run_id AS VARCHAR)
-                          ELSE CAST(detected_at AS VARCHAR) END))
+                          ELSE CAST(epoch_us(detected_at) AS VARCHAR) END))
        AS alert_id,
        kind, provider, model, route, component,
        CAST(old_price AS DECIMAL(38, 18)) AS old_price,
@@ -87,14 +91,21 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
               component, model, provider, CASE WHEN route <> '' THEN '/' || route ELSE '' END,
               price_text(new_price), unit)
          WHEN 'rate_limit_change' THEN format('{} {} ({}): {} -> {}', model, component,
-              coalesce(nullif(route, ''), 'no condition'), price_text(old_price),
-              price_text(new_price))
+              coalesce(nullif(route, ''), 'no condition'), price_text(old_value),
+              price_text(new_value))
          ELSE format('{} failed or was suspect {} runs in a row', model,
-              CAST(view_setting('failing_runs') AS INTEGER))
+              CAST(min_failing_runs AS INTEGER))
        END AS message,
-       run_id, unit
+       run_id, unit,
+       -- after the contract's columns: a rate limit's figures are not prices
+       CAST(old_value AS DECIMAL(38, 18)) AS old_value,
+       CAST(new_value AS DECIMAL(38, 18)) AS new_value
 FROM everything
 WHERE detected_at >= CASE WHEN kind = 'new_cheapest' THEN cheapest_since ELSE since END;
+
+CREATE OR REPLACE MACRO price_alerts_window(since, cheapest_since) AS TABLE
+SELECT * FROM price_alerts_with(since, cheapest_since, view_setting('drop_pct'),
+                                view_setting('rise_pct'), view_setting('failing_runs'));
 
 CREATE OR REPLACE MACRO price_alerts_since(since) AS TABLE
 SELECT * FROM price_alerts_window(since, since);

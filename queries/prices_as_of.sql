@@ -10,7 +10,7 @@ WITH open_at AS (
            CASE h.source WHEN 'vertex.skus' THEN 0 ELSE 1 END AS source_rank
     FROM price_history h
     WHERE h.valid_from <= ts AND (h.valid_to IS NULL OR h.valid_to > ts)
-      AND (h.effective_from IS NULL OR h.effective_from <= CAST(ts AS DATE))
+      AND (h.effective_from IS NULL OR h.effective_from <= CAST(timezone('UTC', CAST(ts AS TIMESTAMPTZ)) AS DATE))
 ),
 ranked AS (
     SELECT *, row_number() OVER (

@@ -5,4 +5,4 @@ SELECT h.provider, h.model, coalesce(i.canonical_model, canonical_model_rules(h.
        h.price, h.currency, h.effective_from, h.valid_from, h.source, h.usage_tier_start
 FROM price_history h
 LEFT JOIN model_identity_overrides i USING (provider, model)
-WHERE h.valid_to IS NULL AND h.effective_from > CAST(now() AS DATE);
+WHERE h.valid_to IS NULL AND h.effective_from > CAST(timezone('UTC', now()) AS DATE);

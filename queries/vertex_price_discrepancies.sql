@@ -14,7 +14,7 @@ WITH in_force AS (
     FROM price_history
     WHERE provider = 'vertex' AND source IN ('vertex.pricing', 'vertex.skus')
       AND valid_to IS NULL
-      AND (effective_from IS NULL OR effective_from <= CAST(now() AS DATE))
+      AND (effective_from IS NULL OR effective_from <= CAST(timezone('UTC', now()) AS DATE))
 ), base AS (
     SELECT *, usage_tier_start = coalesce(min(usage_tier_start) FILTER (price > 0) OVER w,
                                           min(usage_tier_start) OVER w) AS base_rate

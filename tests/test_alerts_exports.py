@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from helpers import fake_provider as fp
 from helpers import fixture_path, jsonl, price_line
-from pricewatch import alerts, pipeline
+from pricewatch import alerts, exports, pipeline
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import outbox as outbox_store
@@ -216,6 +216,23 @@ def test_alerts_test_command(tmp_path, receiver, monkeypatch) -> None:
     assert result.exit_code == 1 and "unknown channel 'nope'" in result.stderr
 
 
+def _check_files(out: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there, whole, owner-only, with its rows and sha256."""
+    for relative, entry in manifest["files"].items():
+        path = out / relative
+        assert duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0] == entry["rows"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert not list(out.rglob(".*tmp"))
+
+
+def _rows(out: Path, name: str) -> list[tuple]:
+    """A table or view as exported: one file, or every month of it."""
+    target = out / f"{name}.parquet" if (out / f"{name}.parquet").exists() else \
+        out / name / "*.parquet"
+    return sorted(duckdb.sql(f"SELECT * FROM read_parquet('{target}')").fetchall(), key=repr)
+
+
 def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
     db = tmp_path / "e.duckdb"
     settings = load_settings(db_path=db)
@@ -226,18 +243,55 @@ def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
     result = runner.invoke(app, ["export", "--out", str(out), "--db", str(db), "--json"])
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    for name, rows in manifest["row_counts"].items():
-        path = out / f"{name}.parquet"
-        assert duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0] == rows
-        assert path.stat().st_mode & 0o777 == 0o600
+    _check_files(out, manifest)
     assert manifest["row_counts"]["current_offers"] == 347
-    assert not list(out.glob(".*tmp"))
+    assert list(manifest["files"]).count("price_history/2026-01.parquet") == 1
+    with open_warehouse(settings, read_only=True) as con:
+        assert manifest["row_counts"]["price_history"] == con.execute(
+            "SELECT count(*) FROM price_history").fetchall()[0][0]
     result = runner.invoke(app, ["export", "--out", str(out), "--format", "csv", "--db",
                                  str(db)])
     assert result.exit_code == 0 and (out / "current_prices.csv").read_text().startswith(
         "provider,model,canonical_model,route")
     assert datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None
     assert datetime.now(UTC) >= datetime.fromisoformat(manifest["exported_at"])
+
+
+def test_the_daemon_export_rewrites_only_what_changed(tmp_path) -> None:
+    settings = load_settings(db_path=tmp_path / "d.duckdb")
+    first = fixture_path("openrouter", "models-2025-12-18.json").read_bytes()
+    second = fixture_path("openrouter", "models-2026-01-29.json").read_bytes()
+    out = tmp_path / "exports"
+    pipeline.ingest_body(settings, "openrouter.models", first, at("2026-01-10"), "a")
+    exports.export_changed(settings, out)  # no manifest yet: everything
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    # a run that changed nothing: no file is touched
+    pipeline.ingest_body(settings, "openrouter.models", first + b" ", at("2026-02-03"), "b")
+    unchanged = exports.export_changed(settings, out)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")} == written
+    assert unchanged["through_run"] == 1
+    # a run with changes: its months and the months of the intervals it closed, nothing else
+    pipeline.ingest_body(settings, "openrouter.models", second, at("2026-03-05"), "c")
+    manifest = exports.export_changed(settings, out)
+    assert manifest["through_run"] == 3
+    rewritten = sorted(str(p.relative_to(out)) for p, t in
+                       ((p, p.stat().st_mtime_ns) for p in out.rglob("*.parquet"))
+                       if written.get(p) != t and "/" in str(p.relative_to(out)))
+    assert rewritten == ["offer_changes/2026-03.parquet", "offer_history/2026-01.parquet",
+                         "offer_history/2026-03.parquet", "price_alerts/2026-03.parquet",
+                         "price_changes/2026-03.parquet", "price_history/2026-01.parquet",
+                         "price_history/2026-03.parquet", "runs/2026-02.parquet",
+                         "runs/2026-03.parquet"]
+    assert "price_changes/2026-01.parquet" in manifest["files"]  # kept as it was
+    _check_files(out, manifest)
+    # and the folder holds what a full export writes
+    full = tmp_path / "full"
+    exports.export(settings, full)
+    assert set(manifest["files"]) == set(json.loads((full / "manifest.json").read_text())
+                                         ["files"])
+    for name in ("price_history", "offer_history", "runs", "price_changes", "price_alerts",
+                 "current_prices", "cheapest_per_capability"):
+        assert _rows(out, name) == _rows(full, name), name
 
 
 def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(tmp_path, receiver,

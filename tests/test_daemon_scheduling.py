@@ -198,7 +198,7 @@ def check_signed_once(receiver: fp.WebhookReceiver, db: Path) -> Counter:
 
 def test_two_jobs_finishing_together_send_each_alert_once(tmp_path, provider, receiver) -> None:
     config = daemon_config(tmp_path, provider, receiver,
-                           '"openrouter.models" = 1, "nscale.hf-router" = 1')
+                           '"openrouter.models" = 2, "nscale.hf-router" = 2')
     db = tmp_path / "pw.duckdb"
     daemon = Daemon(tmp_path, config, "--now", "openrouter.models", "nscale.hf-router")
     try:
@@ -269,7 +269,7 @@ HOLDER = textwrap.dedent("""
 
 def test_a_reader_holding_the_file_stalls_no_fetch_and_loses_no_run(tmp_path, provider,
                                                                     receiver) -> None:
-    hold_s, interval_s = 8.0, 1
+    hold_s, interval_s = 10.0, 2
     config = daemon_config(tmp_path, provider, receiver,
                            f'"openrouter.models" = {interval_s}, '
                            f'"nscale.hf-router" = {interval_s}')
@@ -292,7 +292,7 @@ def test_a_reader_holding_the_file_stalls_no_fetch_and_loses_no_run(tmp_path, pr
         held = time.monotonic() - started
         during = {path: provider.hits(path) - before[path] for path in before}
         wait_for(lambda: not any(spool.glob("*/run.json")), 30, "the spool drained")
-        daemon.stop()
+        output = daemon.stop()
     finally:
         daemon.kill()
         if holder is not None and holder.poll() is None:
@@ -300,10 +300,11 @@ def test_a_reader_holding_the_file_stalls_no_fetch_and_loses_no_run(tmp_path, pr
     print(f"\nreader held the file {held:.1f} s: fetches during the hold {during}, "
           f"{len(spooled)} runs spooled, all landed at their observation times")
     assert held >= hold_s - 0.5
-    # each source fetched on schedule while the file was held: about one a second
+    # each source fetched on schedule while the file was held: one every interval
     for path, hits in during.items():
-        assert hits >= hold_s / interval_s - 3, (path, hits, during)
-    assert len(spooled) >= 2 * (hold_s / interval_s - 3)
+        assert hits >= hold_s / interval_s - 2, (path, hits, during)
+    assert len(spooled) >= 2 * (hold_s / interval_s - 2)
+    assert "maximum number of running instances" not in output  # no run skipped meanwhile
     landed = {row[0] for row in query(db, "SELECT observed_at FROM runs")}
     missing = [name for name, at in spooled.items() if datetime.fromisoformat(at) not in landed]
     assert missing == []  # every spooled run is in `runs`, at its own observation time
@@ -351,7 +352,8 @@ def test_first_run_now_on_an_empty_database_fills_every_source(tmp_path, provide
     landed = sorted(line.split(":")[0] for line in runs_logged if line not in spooled)
     assert landed == ["openrouter.endpoints ok", "openrouter.models ok",
                       "openrouter.providers ok"]
-    assert len(spooled) == len([line for line in runs_logged if "(from the spool" in line])
+    assert len(spooled) == len([line for line in runs_logged
+                                if "from the spool, observed at" in line])
     others = {line.split(": ", 1)[1] for line in lines[1:-1] if "pricewatch.run: " not in line}
     assert others <= {"alerts and exports wait for the database file"}, others
     assert "apscheduler" not in output and "ERROR" not in output

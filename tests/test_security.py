@@ -51,8 +51,8 @@ def test_exports_round_trip_provider_text_exactly(tmp_path: Path) -> None:
     assert row["model"] == EVIL  # quoted, so commas, quotes and markup stay one value
     parquet = out / "current_prices.parquet"
     assert duckdb.sql(f"SELECT model FROM '{parquet}'").fetchall() == [(EVIL,)]
-    for path in (*out.iterdir(), db):
-        assert path.stat().st_mode & 0o777 == 0o600, path
+    for path in (*out.rglob("*"), db):  # folders of months: owner-only too
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
 
 
 @pytest.mark.parametrize(("section", "field"), [

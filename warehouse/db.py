@@ -22,7 +22,7 @@ import duckdb
 import stamina
 
 from pricewatch.errors import PricewatchError
-from pricewatch.settings import Settings
+from pricewatch.settings import DEFAULT_STORAGE_VERSION, Settings
 
 
 class WarehouseError(PricewatchError):
@@ -137,10 +137,21 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return _ENGINE
 
 
-def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
-    quoted = str(path).replace("'", "''")
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool,
+            storage_version: str | None = None) -> None:
+    """ATTACH the file; a new one is created in `storage_version` (None: DuckDB's default)."""
+    if read_only:
+        options = " (READ_ONLY)"
+    elif storage_version and not path.exists():
+        options = f" (STORAGE_VERSION {quote_literal(storage_version)})"
+    else:
+        options = ""
     try:
-        con.execute(f"ATTACH '{quoted}' AS {ALIAS}{' (READ_ONLY)' if read_only else ''}")
+        con.execute(f"ATTACH {quote_literal(str(path))} AS {ALIAS}{options}")
     except duckdb.IOException as error:
         if _is_lock_conflict(error):
             raise _LockConflict(str(error)) from error
@@ -149,8 +160,8 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None
         raise WarehouseError(f"cannot open database {path}: {error}") from error
 
 
-def _attach_locked(path: Path, read_only: bool,
-                   lock_timeout_s: float) -> duckdb.DuckDBPyConnection:
+def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
+                   storage_version: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor with the file attached, returned with _ENGINE_LOCK held.
 
     The engine lock is taken per attempt and released while waiting out another process's
@@ -166,7 +177,7 @@ def _attach_locked(path: Path, read_only: bool,
                 try:
                     con = _engine().cursor()
                     try:
-                        _attach(con, path, read_only)
+                        _attach(con, path, read_only, storage_version)
                     except BaseException:
                         con.close()
                         raise
@@ -184,9 +195,9 @@ def _attach_locked(path: Path, read_only: bool,
 
 
 @contextmanager
-def _attached(path: Path, read_only: bool,
-              lock_timeout_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _attach_locked(path, read_only, lock_timeout_s)
+def _attached(path: Path, read_only: bool, lock_timeout_s: float,
+              storage_version: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = _attach_locked(path, read_only, lock_timeout_s, storage_version)
     try:
         try:
             con.execute(f"USE {ALIAS}")
@@ -201,17 +212,19 @@ def _attached(path: Path, read_only: bool,
 
 @contextmanager
 def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float = 60.0,
-            file_mode: int = 0o600) -> Iterator[duckdb.DuckDBPyConnection]:
+            file_mode: int = 0o600, storage_version: str = DEFAULT_STORAGE_VERSION
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One unit of work on the warehouse: open (migrating if needed), yield, close.
 
     A reader of a file that does not exist yet, or of an older schema, first takes the
-    write lock briefly to create or migrate it, then reopens read-only.
+    write lock briefly to create or migrate it, then reopens read-only. A new file is
+    written in `storage_version`, so DuckDB 1.x clients can open it.
     """
     path = Path(path).absolute()
     if not read_only or not path.exists() or _needs_migration(path, lock_timeout_s):
         path.parent.mkdir(parents=True, exist_ok=True)
         created = not path.exists()
-        with _attached(path, False, lock_timeout_s) as con:
+        with _attached(path, False, lock_timeout_s, storage_version) as con:
             if created:
                 os.chmod(path, file_mode)
             migrate(con)
@@ -231,7 +244,8 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
 def open_warehouse(settings: Settings, *, read_only: bool = False):
     """`open_db` with the configured path, lock wait and file mode."""
     return open_db(settings.db_path, read_only=read_only,
-                   lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode)
+                   lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
+                   storage_version=settings.storage_version)
 
 
 def _needs_migration(path: Path, lock_timeout_s: float) -> bool:
