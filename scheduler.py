@@ -87,6 +87,7 @@ class Daemon:
     _due: set[str] = field(default_factory=set)  # to start now (the main loop starts them)
     _pass_wanted: threading.Event = field(default_factory=threading.Event)  # a run ended
     _pass_waits: bool = False  # the last alert pass met the lock: again when the file frees
+    _views_pending: bool = False  # views not installed at start: the file was held
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
@@ -198,6 +199,8 @@ class Daemon:
         """Off the job threads, so no job outlasts its interval on others' work: ingest
         spooled runs as soon as the file is free, then the alert pass and the export for
         the runs since the last pass (or for a pass that met the lock)."""
+        if self._views_pending:
+            self._install_views()
         drained: list[RunOutcome] = []
         if spool.has_pending(self.settings):
             drained = pipeline.drain_spool(self.patient)
@@ -253,8 +256,7 @@ class Daemon:
 
     def start(self, now: bool = False) -> None:
         _limit_malloc_arenas()
-        # the views, and the [views] figures they read, as this daemon's configuration says
-        queries.ensure_installed(self.settings, figures=True)
+        self._install_views()
         names = {s.name for s in self.sources}
         schedule = {}
         for source in self.sources:
@@ -275,6 +277,17 @@ class Daemon:
                                    "channels": [c.name for c in self.settings.channels],
                                    "not_scheduled": [s.name for s in self.unset]}})
         self.write_heartbeat()
+
+    def _install_views(self) -> None:
+        """The views, and the [views] figures they read, as this daemon's configuration
+        says; a file held by another process gets them when it frees (maintenance)."""
+        try:
+            queries.ensure_installed(self.patient, figures=True)
+            self._views_pending = False
+        except DatabaseLocked:
+            if not self._views_pending:
+                log.info("views wait for the database file")
+            self._views_pending = True
 
     def stop(self) -> None:
         """Stop taking jobs, cancel fetches in flight, wait for writes to end."""

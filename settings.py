@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -62,9 +62,43 @@ class FetchSettings(BaseModel):
         None, description="Put in the User-Agent so a provider can reach the operator.")
 
 
-class OpenRouterSettings(BaseModel):
+def moved_to(base: str, url: str) -> str:
+    """`url` on `base`'s origin, its path under `base`'s path: a mirror keeps the paths."""
+    origin, target = urlsplit(base), urlsplit(url)
+    return urlunsplit((origin.scheme, origin.netloc, origin.path.rstrip("/") + target.path,
+                       target.query, target.fragment))
+
+
+class ProviderSettings(BaseModel):
+    """A provider's section: its URLs, and `base_url`, which moves all of them at once."""
+
     model_config = ConfigDict(extra="forbid")
 
+    base_url: str | None = Field(None, description=(
+        "A mirror of the provider (a demo, a test server): every URL of this section not "
+        "set explicitly moves to this origin, paths kept, and allowed_hosts becomes its host."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mirror(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("base_url"):
+            return data
+        data, base = dict(data), str(data["base_url"])
+        for name, field in cls.model_fields.items():
+            if name in data:
+                continue
+            default = field.get_default(call_default_factory=True)
+            if isinstance(default, str) and default.startswith(("http://", "https://")):
+                data[name] = moved_to(base, default)
+            elif isinstance(default, list) and default and all(
+                    isinstance(v, str) and v.startswith(("http://", "https://"))
+                    for v in default):
+                data[name] = [moved_to(base, v) for v in default]
+        data.setdefault("allowed_hosts", [urlsplit(base).hostname or ""])
+        return data
+
+
+class OpenRouterSettings(ProviderSettings):
     api_base: str = "https://openrouter.ai/api/v1"
     limits_page_url: str = "https://openrouter.ai/docs/api-reference/limits"
     allowed_hosts: list[str] = Field(default_factory=lambda: ["openrouter.ai"])
@@ -86,9 +120,7 @@ def check_hosts(provider: str, urls: list[str], allowed: list[str]) -> None:
                              f"its host to {provider}.allowed_hosts to allow it")
 
 
-class NscaleSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NscaleSettings(ProviderSettings):
     api_base: str = "https://inference.api.nscale.com/v1"
     hf_router_url: str = "https://router.huggingface.co/v1/models"
     hf_providers: list[str] = Field(
@@ -105,9 +137,7 @@ class NscaleSettings(BaseModel):
         return self
 
 
-class VertexSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VertexSettings(ProviderSettings):
     pricing_page_url: str = "https://cloud.google.com/vertex-ai/generative-ai/pricing"
     partner_page_urls: list[str] = Field(default_factory=lambda: [
         "https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/llama"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import sys
 import time
 import traceback
@@ -95,9 +96,42 @@ def read_input(file: str) -> tuple[bytes, str]:
     return path.read_bytes(), path.resolve().as_uri()
 
 
-def close_matches(word: str, known: list[str] | tuple[str, ...]) -> str:
-    found = difflib.get_close_matches(word, known, n=5, cutoff=0.5)
-    return f"; close matches: {', '.join(found)}" if found else f"; known: {', '.join(known)}"
+MAX_MATCHES = 5
+SHORT_LIST = 12  # a list this short is shown whole when nothing is close
+
+
+def _squeezed(text: str) -> str:
+    """Lower case, letters and digits only: `Llama 3.1 405B` and `llama-3.1-405b` meet."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _contained(wanted: str, key: str) -> float:
+    """A bonus when one name holds the other, by how much of it the shorter one is."""
+    short, long = sorted((wanted, key), key=len)
+    return 0.3 * len(short) / len(long) if short and short in long else 0.0
+
+
+def close_matches(word: str, known: list[str] | tuple[str, ...],
+                  aliases: dict[str, str] | None = None) -> str:
+    """At most five suggestions for an unknown name, by likeness of the squeezed names
+    (`aliases` maps other names, a canonical id or a display name, to the name to suggest);
+    never the whole catalogue."""
+    names = {_squeezed(name): name for name in known}
+    for name in known:  # `openai/gpt-4o` is also found as `gpt-4o`
+        names.setdefault(_squeezed(name.rsplit("/", 1)[-1]), name)
+    for alias, name in (aliases or {}).items():
+        names.setdefault(_squeezed(alias), name)
+    wanted = _squeezed(word)
+    scored = sorted(((difflib.SequenceMatcher(None, wanted, key).ratio()
+                      + _contained(wanted, key), name)
+                     for key, name in names.items() if key),
+                    key=lambda item: (-item[0], len(item[1]), item[1]))
+    found = list(dict.fromkeys(name for score, name in scored if score >= 0.6))[:MAX_MATCHES]
+    if found:
+        return f"; close matches: {', '.join(found)}"
+    if len(known) <= SHORT_LIST:
+        return f"; known: {', '.join(known)}"
+    return f"; nothing close among {len(known)} known"
 
 
 def check_models(con: duckdb.DuckDBPyConnection, models: list[str],
@@ -105,10 +139,13 @@ def check_models(con: duckdb.DuckDBPyConnection, models: list[str],
     """Every named model matched an offer (by id in any case, or canonical id), else an
     InputError with the close matches."""
     found = {r["model"].lower() for r in rows} | {r["canonical_model"] for r in rows}
-    _, known = queries.rows(con, "SELECT DISTINCT model, canonical_model FROM current_offers")
+    _, known = queries.rows(con, "SELECT DISTINCT model, canonical_model, display_name "
+                                 "FROM current_offers")
     names = sorted({k["model"] for k in known})
+    aliases = {alias: k["model"] for k in known
+               for alias in (k["canonical_model"], k["display_name"]) if alias}
     for model in models:
         canonical = queries.rows(con, "SELECT canonical_model_rules(?) AS c", [model])[1][0]["c"]
         if model.lower() not in found and canonical not in found:
             raise InputError(f"no current prices for model {model!r}"
-                             + close_matches(model, names))
+                             + close_matches(model, names, aliases))

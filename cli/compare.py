@@ -12,7 +12,14 @@ from typing import Annotated, Any
 import typer
 
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, check_models, load, new_app
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    check_models,
+    load,
+    new_app,
+)
 from pricewatch.cli.output import emit, text
 from pricewatch.cli.prices import parse_tokens
 from pricewatch.errors import InputError
@@ -58,10 +65,11 @@ def compare(
         "--workload", help="Monthly INPUT:OUTPUT tokens, e.g. 10M:5M.")] = "10M:5M",
     output_format: Annotated[str, typer.Option(
         "--format", help="table, md, json or csv.")] = "table",
-    db: DbOption = None, config: ConfigOption = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Side by side: price, context, capabilities, limits, availability and monthly cost of
     every offer of the named models, each figure with its source and observation time."""
+    output_format = "json" if as_json else output_format
     if output_format not in ("table", "md", "json", "csv"):
         raise InputError(f"--format {output_format!r}: use table, md, json or csv")
     tokens_in, _, tokens_out = workload.partition(":")
@@ -124,10 +132,11 @@ def _router_name(row: dict[str, Any]) -> str:
 @app.command("router-config")
 def router_config(
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    db: DbOption = None, config: ConfigOption = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """A claude-code-router `Router` section: for each role the cheapest available paid offer
     that has what the role needs, and why."""
+    output_format = "json" if as_json else output_format
     settings = load(db, config)
     with queries.open_gold(settings) as con:
         _, rows = queries.rows(con, ROUTER_SQL)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pricewatch.cli import alerts, collect, compare, data, db, prices, read
+from pricewatch.cli import alerts, collect, compare, data, db, output, prices, read
 from pricewatch.cli.app import ErrorMappingGroup, configure_logging, new_app
 
 app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
@@ -17,9 +17,13 @@ app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Log each run and retry (INFO) to stderr.")] = False) -> None:
+        "--verbose", "-v", help="Log each run and retry (INFO) to stderr.")] = False,
+          wide: Annotated[bool, typer.Option(
+              "--wide", help="Tables with every column, nothing cut (they may wrap).")]
+          = False) -> None:
     """LLM inference prices and availability, with their history, in DuckDB."""
     configure_logging(verbose)
+    output.WIDE = wide
 
 
 for module in (data, read, collect, prices, compare):

@@ -86,8 +86,8 @@ def cheapest(
             {"at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
              "capability": capability, "free": include_free, "limit": limit})
     emit(rows, columns, as_json=as_json, title="cheapest per capability",
-         table_columns=["capability", "rank", "provider", "model", "route", "input_price",
-                        "output_price", "blended_price", "is_free", "observed_at"])
+         table_columns=["capability", "rank", "model", "blended_price", "provider",
+                        "input_price", "output_price", "route", "is_free", "observed_at"])
 
 
 @app.command()
@@ -108,8 +108,8 @@ def changes(
             "ORDER BY changed_at, provider, model, route, component"),
             {"since": start, "provider": provider})
     emit(rows, columns, as_json=as_json, title="price changes",
-         table_columns=["changed_at", "kind", "provider", "model", "route", "component",
-                        "unit", "old_price", "new_price", "change_pct"])
+         table_columns=["changed_at", "model", "component", "new_price", "change_pct",
+                        "old_price", "kind", "provider", "route", "unit"], keep=5)
 
 
 BUDGET_SQL = queries.command_sql("budget")
@@ -118,12 +118,14 @@ BUDGET_SQL = queries.command_sql("budget")
 @app.command()
 def budget(
     models: Annotated[list[str] | None, typer.Argument(
-        help="Model ids or canonical ids (default: the cheapest offers).")] = None,
+        help="Model ids or canonical ids, e.g. openai/gpt-4o-mini or \"Llama 3.3 70B\" "
+             "(default: the cheapest paid offers).")] = None,
     tokens_in: Annotated[str, typer.Option("--input", help="Input tokens a month, e.g. 10M.")]
     = "10M",
     tokens_out: Annotated[str, typer.Option("--output", help="Output tokens a month.")] = "5M",
     cached_share: Annotated[float, typer.Option(
-        "--cached-share", min=0, max=1, help="Share of input read from cache.")] = 0.0,
+        "--cache-share", "--cached-share", min=0, max=1,
+        help="Share of input read from cache (as in cheapest).")] = 0.0,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1,
                                        help="Offers shown without MODEL.")] = 10,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
@@ -144,8 +146,8 @@ def budget(
         row["currency"] = "USD"
     rows = sorted((r for r in rows if r["monthly_cost"] is not None),
                   key=lambda r: (r["monthly_cost"], r["provider"], r["model"], r["route"]))
-    if not models:
-        rows = rows[:limit]
+    if not models:  # the cheapest paid offers: a list of free ones tells nobody anything
+        rows = [r for r in rows if r["monthly_cost"] > 0][:limit]
     if not as_json:  # tables round for display, with the rule in the title; JSON is exact
         for row in rows:
             row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
@@ -153,6 +155,8 @@ def budget(
                 "output_price", "cache_read_price", "monthly_cost", "currency",
                 "price_since"], as_json=as_json,
          title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens"
-               + ("" if as_json else f" ({ROUNDING_RULE}; --json: exact)"),
-         table_columns=["provider", "model", "route", "status", "input_price",
-                        "output_price", "monthly_cost"])
+               + ("" if as_json else f" ({ROUNDING_RULE}; --json: exact)")
+               + ("" if models or as_json else
+                  f"; the {limit} cheapest paid offers: name models to compare them"),
+         table_columns=["model", "monthly_cost", "provider", "input_price",
+                        "output_price", "route", "status"])

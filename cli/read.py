@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,14 @@ import duckdb
 import typer
 
 from pricewatch import exports, queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    close_matches,
+    load,
+    new_app,
+)
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
@@ -66,7 +72,7 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     # a source the daemon schedules but that has no run yet is listed too
     rows += [{"source": name, "last_status": "not run yet", "last_observed_at": None,
               "last_started_at": None, "records": 0, "changes": 0, "failing_runs": None,
-              "last_good_at": None, "runs": 0, "message": ""}
+              "last_good_at": None, "last_good_records": None, "runs": 0, "message": ""}
              for name in sorted(set(beat) - seen)]
     rows.sort(key=lambda row: row["source"])
     for row in rows:
@@ -74,10 +80,11 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
         row["age_s"] = None if good is None else round((now - good).total_seconds())
         row["next_run_at"] = beat.get(row["source"], {}).get("next_run_at")
     emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
-                "failing_runs", "last_good_at", "age_s", "next_run_at", "runs", "message"],
+                "failing_runs", "last_good_at", "last_good_records", "age_s", "next_run_at",
+                "runs", "message"],
          as_json=as_json, title="collectors",
-         table_columns=["source", "last_status", "records", "changes", "failing_runs",
-                        "age_s", "next_run_at", "message"])
+         table_columns=["source", "last_status", "last_good_at", "last_good_records",
+                        "failing_runs", "next_run_at", "message"])
     if channels and not as_json:
         emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
              as_json=False, title="alert channels")
@@ -101,9 +108,8 @@ def history(
         if not rows:
             known = [r[0] for r in con.execute(
                 "SELECT DISTINCT model FROM price_history").fetchall()]
-            close = difflib.get_close_matches(model, known, n=5, cutoff=0.5)
-            hint = f"; close matches: {', '.join(close)}" if close else ""
-            raise InputError(f"no prices recorded for model {model!r}{hint}")
+            raise InputError(f"no prices recorded for model {model!r}"
+                             + close_matches(model, known))
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
          table_columns=["provider", "route", "component", "service_tier",
                         "context_threshold", "unit", "price", "valid_from", "valid_to"])

@@ -89,6 +89,20 @@ def test_history_of_unknown_model_lists_close_matches(tmp_path: Path) -> None:
     assert "close matches" in err and "openai/gpt-4o-mini" in err
 
 
+def test_an_unknown_model_gets_at_most_five_suggestions(tmp_path: Path) -> None:
+    """Not the whole catalogue (it once printed 9.8 KB of model ids)."""
+    db = str(tmp_path / "w.duckdb")
+    run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at", "2025-12-18",
+        "--db", db)
+    code, _, err = run("budget", "Llama 9 405B", "--db", db)
+    assert code == 1
+    suggestions = err.split("close matches: ")[1].strip().split(", ")
+    assert 0 < len(suggestions) <= 5 and len(err) < 400
+    assert all("llama" in name for name in suggestions)
+    code, _, err = run("budget", "zzzz-nothing-like-it", "--db", db)
+    assert code == 1 and err.strip().endswith("known") and len(err) < 200
+
+
 @pytest.mark.parametrize(("bad_line", "expected"), [
     ("{not json", "line 2: not a JSON object"),
     (price_line("m", "-1"), "line 2, field 'price': price must not be negative"),
@@ -152,3 +166,34 @@ def test_wrong_setting_names_the_key(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PRICEWATCH_SUSPECT_RATIO", "2")
     code, _, err = run("status", "--db", str(tmp_path / "w.duckdb"))
     assert code == 1 and "suspect_ratio" in err
+
+
+def _table_lines(stdout: str) -> list[str]:
+    """A table's data lines: below the header rule, not blank."""
+    lines = stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
+    return [line for line in lines[rule + 1:] if line.strip()]
+
+
+@pytest.mark.parametrize("command", [
+    ["status"], ["changes", "--since", "2025-01-01T00:00:00Z"], ["cheapest", "-n", "3"],
+    ["alerts", "--since", "2025-01-01T00:00:00Z"], ["budget"],
+    ["budget", "openai/gpt-4o-mini", "Llama 3.3 70B"],
+], ids=lambda c: " ".join(c[:2]))
+def test_tables_print_one_line_per_row_at_80_columns(tmp_path: Path, command: list[str],
+                                                     monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "w.duckdb")
+    run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at", "2025-12-18", "--db", db)
+    run("ingest", "openrouter.models", str(MODELS_2026), "--observed-at", "2026-01-29", "--db", db)
+    env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    table = subprocess.run([sys.executable, "-m", "pricewatch", *command, "--db", db],
+                           capture_output=True, text=True, env=env, check=True).stdout
+    rows = json.loads(subprocess.run([sys.executable, "-m", "pricewatch", *command, "--db", db,
+                                      "--json"], capture_output=True, text=True, env=env,
+                                     check=True).stdout)
+    assert rows, command
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert len(_table_lines(table)) == len(rows)

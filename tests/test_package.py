@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -53,7 +54,8 @@ def _modules() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE)
-        if relative.parts[0] in ("tests", "bench", ".venv", "build") or relative.name == "setup.py":
+        if relative.parts[0] in ("tests", "bench", "build") or relative.parts[0].startswith(
+                ".venv") or relative.name == "setup.py":
             continue
         parts = ["pricewatch", *relative.with_suffix("").parts]
         if parts[-1] == "__init__":
@@ -100,7 +102,7 @@ def test_no_import_circles() -> None:
 
 def test_no_sys_path_edits_anywhere() -> None:
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
-                 if ".venv" not in p.parts and "build" not in p.parts
+                 if not any(part.startswith(".venv") for part in p.parts) and "build" not in p.parts
                  and p.name != "test_package.py" and "sys.path" in p.read_text()]
     assert offenders == []
 
@@ -223,3 +225,55 @@ def test_exports_take_every_installed_view(tmp_path: Path) -> None:
         views = exports.views_in(con)
     assert {"current_prices", "price_alerts", "cheapest_per_capability"} <= set(views)
     assert "prices_as_of" not in views  # a macro, not a view
+
+
+def test_every_configuration_example_in_the_readme_loads(tmp_path: Path) -> None:
+    """Each ```toml block of the README, written to a file and loaded as a user would copy
+    it (a block that opens with a comment naming another file is that file: skipped)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    loaded = 0
+    for block in blocks:
+        first = block.splitlines()[0]
+        if first.startswith("#") and ".toml" in first and "pricewatch.toml" not in first:
+            continue
+        config = tmp_path / f"example-{loaded}.toml"
+        config.write_text(block)
+        load_settings(config)
+        loaded += 1
+    assert loaded >= 3
+    mirror = load_settings(config_file=None, openrouter={"base_url": "http://127.0.0.1:8080"})
+    assert (mirror.openrouter.api_base, mirror.openrouter.limits_page_url,
+            mirror.openrouter.allowed_hosts) == (
+        "http://127.0.0.1:8080/api/v1", "http://127.0.0.1:8080/docs/api-reference/limits",
+        ["127.0.0.1"])
+
+
+# Commands that print no table: the daemon, a test message, and `parse`, whose output is
+# the JSON-lines record format itself.
+NOT_DATA = {"run", "alerts test", "parse"}
+
+
+def _commands(group, prefix: str = ""):
+    for name, command in group.commands.items():
+        path = f"{prefix}{name}"
+        if hasattr(command, "commands"):  # a group (typer vendors its own click)
+            yield path, command
+            yield from _commands(command, path + " ")
+        else:
+            yield path, command
+
+
+def test_every_data_command_takes_json_db_and_config() -> None:
+    import typer
+
+    root = typer.main.get_command(app)
+    seen = []
+    for path, command in _commands(root):
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        if path == "alerts" or (path not in NOT_DATA and not hasattr(command, "commands")):
+            assert "--json" in options, path
+            seen.append(path)
+        if not hasattr(command, "commands"):
+            assert {"--db", "--config"} <= options, path
+    assert {"compare", "router-config", "sources", "status", "db info"} <= set(seen)

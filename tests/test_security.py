@@ -33,6 +33,12 @@ def test_table_cells_show_provider_text_as_written(monkeypatch) -> None:
     shown = buffer.getvalue()
     assert "[bold]mo" in shown and "[/bold]" in shown  # not taken as rich markup
     assert not any(c in shown for c in "\x07\x1b\u202e")
+    assert "…" in shown  # a long cell ends in an ellipsis in a table of one line per row
+    monkeypatch.setattr(output, "WIDE", True)  # --wide: nothing cut
+    buffer.truncate(0)
+    output.emit([{"model": EVIL}], ["model"], as_json=False, title=f"history of {EVIL}")
+    shown = buffer.getvalue()
+    assert "[bold]mo" in shown and not any(c in shown for c in "\x07\x1b\u202e")
     assert "<script>x</script>" in shown
 
 
