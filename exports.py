@@ -13,7 +13,7 @@ Each file is written under a temporary name and renamed, so a reader never sees 
 file; the manifest is written last. `export()` writes everything; `export_changed()` (the
 daemon, after runs) rewrites only the months and views the runs since the last export
 touched, and nothing at all when those runs changed nothing, so its cost follows the change,
-not the history. The database is attached read-only, one file at a time.
+not the history. The database is attached read-only, once per export.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import duckdb
 from pricewatch import queries
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
-from pricewatch.warehouse.db import open_warehouse, quote_literal
+from pricewatch.warehouse.db import quote_literal
 from pricewatch.warehouse.history import SPECS
 
 MANIFEST = "manifest.json"
@@ -93,9 +93,10 @@ def _sha256(path: Path) -> str:
 class _Writer:
     """Writes files into an export folder and remembers them for the manifest."""
 
-    def __init__(self, settings: Settings, out_dir: Path, fmt: str,
-                 files: dict[str, dict[str, Any]]) -> None:
-        self.settings, self.out_dir, self.fmt, self.files = settings, out_dir, fmt, files
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, out_dir: Path,
+                 fmt: str, files: dict[str, dict[str, Any]]) -> None:
+        self.con, self.settings, self.out_dir, self.fmt = con, settings, out_dir, fmt
+        self.files = files
 
     def copy(self, relative: str, sql: str) -> None:
         final = self.out_dir / relative
@@ -104,9 +105,8 @@ class _Writer:
             # a folder of months: searchable by whoever may read its files
             os.chmod(final.parent, self.settings.file_mode | (self.settings.file_mode & 0o444) >> 2)
         temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        with open_warehouse(self.settings, read_only=True) as con:  # one file per attach
-            written = con.execute(f"COPY ({sql}) TO {quote_literal(str(temporary))} "
-                                  f"({_options(self.fmt)})").fetchall()
+        written = self.con.execute(f"COPY ({sql}) TO {quote_literal(str(temporary))} "
+                                   f"({_options(self.fmt)})").fetchall()
         os.chmod(temporary, self.settings.file_mode)
         os.replace(temporary, final)
         self.files[relative] = {"rows": int(written[0][0]), "sha256": _sha256(final)}
@@ -151,51 +151,53 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
     out_dir.mkdir(parents=True, exist_ok=True)
     with queries.open_gold(settings) as con:
         through = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
-        views = views_in(con)
         months = {item.name: _months(con, item) for item in MONTHLY}
         months["price_alerts"] |= (cheapest := _cheapest_months(con))
-    writer = _Writer(settings, out_dir, fmt, {})
-    for item in MONTHLY:
-        stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
-        for month in sorted(stale):
-            writer.forget_month(item, month)
-        for month in sorted(months[item.name]):
-            writer.month(item, month)
-    for view in views:
-        if view not in BY_NAME:
-            writer.whole(view)
+        writer = _Writer(con, settings, out_dir, fmt, {})
+        for item in MONTHLY:
+            stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
+            for month in sorted(stale):
+                writer.forget_month(item, month)
+            for month in sorted(months[item.name]):
+                writer.month(item, month)
+        for view in views_in(con):
+            if view not in BY_NAME:
+                writer.whole(view)
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 
-def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
+def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
+                   changes: int | None = None) -> dict[str, Any]:
     """After runs: rewrite only what the runs since the last export changed (the months they
     opened or closed intervals in, the months of their changes, and the current views);
-    nothing when they changed nothing. A folder without a current manifest is written whole.
-    Returns the manifest (unchanged when nothing was written)."""
+    nothing when they changed nothing. `changes` is what the caller knows they changed
+    (the daemon counts its runs' changes): 0 returns without opening the database. A folder
+    without a current manifest is written whole. Returns the manifest."""
     _check_format(fmt)
     previous = _read_manifest(out_dir)
     if previous is None or previous.get("format") != fmt:
         return export(settings, out_dir, fmt)
+    if changes == 0:
+        return previous
     since = previous.get("through_run") or 0
     with queries.open_gold(settings) as con:
-        through, changes = con.execute(
+        through, changed = con.execute(
             "SELECT max(run_id), coalesce(sum(intervals_opened + intervals_closed), 0) "
             "FROM runs WHERE run_id > ?", [since]).fetchall()[0]
-        if through is None or changes == 0:
+        if through is None or changed == 0:
             return previous  # no run, or runs that changed nothing: the files stand
         touched = {item.name: _months(con, item, *_touched_by(item, since)) for item in MONTHLY}
         cheapest = _cheapest_months(con)
-        views = views_in(con)
-    # new_cheapest alerts are dated when the winner's price began, often months back, and
-    # the old winner's alert leaves the view: rewrite the months of both
-    touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
-    writer = _Writer(settings, out_dir, fmt, dict(previous["files"]))
-    for item in MONTHLY:
-        for month in sorted(touched[item.name]):
-            writer.month(item, month)
-    for view in views:
-        if view not in BY_NAME:
-            writer.whole(view)
+        # new_cheapest alerts are dated when the winner's price began, often months back,
+        # and the old winner's alert leaves the view: rewrite the months of both
+        touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
+        writer = _Writer(con, settings, out_dir, fmt, dict(previous["files"]))
+        for item in MONTHLY:
+            for month in sorted(touched[item.name]):
+                writer.month(item, month)
+        for view in views_in(con):
+            if view not in BY_NAME:
+                writer.whole(view)
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 

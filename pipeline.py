@@ -9,6 +9,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -295,7 +296,7 @@ def _write_run_in(con, settings: Settings, source: Source, observed_at: datetime
     else:
         parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
                               observed_at, parse_options(settings, source, con))
-        parsed = _with_fetch_errors(source, parsed, errors)
+        parsed = _with_fetch_errors(source, parsed, failed, len(bodies) + len(failed))
     if note:
         parsed = replace(parsed, warnings=[note, *parsed.warnings])
     return record_run(con, source=source.name, parser=source.name,
@@ -353,23 +354,36 @@ def _resolve_not_modified(con, body: FetchedBody,
     return replace(body, content=load_body(con, previous.content_sha256))
 
 
-def _with_fetch_errors(source: Source, parsed: ParseResult,
-                       errors: list[str]) -> ParseResult:
+def fetch_summary(failed: Sequence[FetchedBody], total: int) -> str:
+    """Failed requests in one line: `88 of 347 requests failed: HTTP 404 (86), timeout (2);
+    first: ...`. Each one is in `fetch_log` (and the log with -v)."""
+    def kind(body: FetchedBody) -> str:
+        if body.status_code:
+            return f"HTTP {body.status_code}"
+        parts = (body.error or "").split(": ")
+        return parts[1] if len(parts) > 2 else "error"
+
+    counts = Counter(kind(body) for body in failed)
+    spread = ", ".join(f"{name} ({n})" for name, n in counts.most_common())
+    return f"{len(failed)} of {total} requests failed: {spread}; first: {failed[0].error}"
+
+
+def _with_fetch_errors(source: Source, parsed: ParseResult, failed: Sequence[FetchedBody],
+                       total: int) -> ParseResult:
     """A sweep with failed fetches is partial (scope: what was fetched); for alternatives
-    of one snapshot, a failed alternative is only a warning."""
-    if not errors or parsed.error is not None:
+    of one snapshot, a failed alternative is only a warning (and one that an alternative
+    answered for, such as the `.md` page before the HTML one, is none at all)."""
+    if not failed or parsed.error is not None:
         return parsed
-    notes = errors[:20]
-    if len(errors) > 20:
-        notes.append(f"... and {len(errors) - 20} more failed requests")
+    summary = fetch_summary(failed, total)
     if source.sweep:
-        return replace(parsed, partial=True, warnings=notes + parsed.warnings)
+        return replace(parsed, partial=True, warnings=[summary, *parsed.warnings])
     if source.next_page is not None or source.merge_pages is not None:
         # pages of one snapshot: any model's prices may continue on the page that failed,
         # so the run closes nothing (the fault matrix caught SKU pages cut short)
         return replace(parsed, partial=True, scope_models=set(),
-                       warnings=notes + parsed.warnings)
-    return replace(parsed, warnings=parsed.warnings + notes)
+                       warnings=[summary, *parsed.warnings])
+    return parsed  # alternatives of one body: one answered, and that is the run
 
 
 LOG_LEVELS = {"failed": logging.ERROR, "suspect": logging.WARNING}  # the rest: INFO

@@ -88,6 +88,8 @@ class Daemon:
     _pass_wanted: threading.Event = field(default_factory=threading.Event)  # a run ended
     _pass_waits: bool = False  # the last alert pass met the lock: again when the file frees
     _views_pending: bool = False  # views not installed at start: the file was held
+    # changes of the runs landed since the last export (None: not known, ask the database)
+    _changes_to_export: int | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
@@ -158,6 +160,8 @@ class Daemon:
                     continue
                 if outcome.run_id is None:
                     continue  # spooled: nothing landed yet
+                if self._changes_to_export is not None:
+                    self._changes_to_export += outcome.changes
                 self._due |= self._waiting.pop(pipeline.DATABASE_FILE, set())
                 self._due |= self._waiting.pop(outcome.source, set())
 
@@ -172,8 +176,15 @@ class Daemon:
                          failed, extra={"fields": {"event": "alerts", "queued": queued,
                                                    "delivered": delivered, "failed": failed}})
             if settings.daemon.export_dir and not self.stopping.is_set():
-                exports.export_changed(settings, settings.daemon.export_dir,
-                                       settings.daemon.export_format)
+                with self._lock:
+                    changes, self._changes_to_export = self._changes_to_export, 0
+                try:
+                    exports.export_changed(settings, settings.daemon.export_dir,
+                                           settings.daemon.export_format, changes=changes)
+                except BaseException:
+                    with self._lock:  # not exported: the next pass asks the database
+                        self._changes_to_export = None
+                    raise
         except DatabaseLocked:
             if not self._pass_waits:  # said once per wait, not at every retry
                 log.info("alerts and exports wait for the database file")

@@ -1,15 +1,16 @@
 """Query and export benchmark: the views and the daemon's export on synthetic price
-histories of 1 and 10 million rows over two years.
+histories of 1 and 10 million rows.
 
 Each history is generated inside DuckDB (setup, not the ingest path): OFFERS offers with an
-input and an output price each, every price changing INTERVALS times over two years
-(contiguous intervals, the last one open), so rows = OFFERS x 2 x INTERVALS. Timed, median
+input and an output price each, every price changing every three days, INTERVALS times
+(contiguous intervals, the last one open), so rows = OFFERS x 2 x INTERVALS and a longer
+history reaches further back: 250 intervals are two years, 2,500 twenty. Timed, median
 of 5 runs: a full scan of price_history (the baseline each figure is divided by),
 `cheapest_per_capability`, 7-day `price_changes_since` and `price_alerts_since`; then the
 daemon's export after a run that changed nothing and after one that changed 200 prices.
 The last line of output is one JSON array.
 
-    python -m bench.queries [--offers 2000,20000] [--intervals 250]
+    python -m bench.queries [--offers 2000] [--intervals 250,2500]
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from pricewatch.warehouse.db import open_db
 ROOT = Path(__file__).resolve().parents[1]
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-START = NOW - timedelta(days=730)
+# Every price changes about every three days: a longer history is more of them, further
+# back, so a 7-day window and a month hold the same rows at every size.
+STEP = timedelta(days=730) / 250
 
 GENERATE = """
 INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, status,
@@ -100,11 +103,11 @@ def run_sql(con, script: str, params: dict) -> None:
 
 def one_size(tmp: Path, offers: int, intervals: int) -> dict:
     """Build a history of offers x 2 x intervals rows and time the queries and exports."""
-    settings = load_settings(db_path=tmp / f"queries-{offers}.duckdb")
+    settings = load_settings(db_path=tmp / f"queries-{intervals}.duckdb")
     started = time.perf_counter()
     with open_db(settings.db_path) as con:
         con.execute("RESET threads")  # setup, not an ingest unit
-        run_sql(con, GENERATE, {"start": START, "step": timedelta(days=730) / intervals,
+        run_sql(con, GENERATE, {"start": NOW - intervals * STEP, "step": STEP,
                                 "offers": offers, "intervals": intervals})
         queries.install(con, settings)
         rows = con.execute("SELECT count(*) FROM price_history").fetchall()[0][0]
@@ -128,19 +131,22 @@ def one_size(tmp: Path, offers: int, intervals: int) -> dict:
             con, f"SELECT * FROM price_changes_since(TIMESTAMPTZ '{since}')", python_rows=True)
         figures["alerts_7d_ms"], figures["alerts_7d_rows"] = median_ms(
             con, f"SELECT * FROM price_alerts_since(TIMESTAMPTZ '{since}')")
-    out = tmp / f"exports-{offers}"
+    out = tmp / f"exports-{intervals}"
     started = time.perf_counter()
     exports.export(settings, out)  # the first export: everything (setup of the next two)
     figures["full_export_s"] = round(time.perf_counter() - started, 1)
     run = intervals + 1
-    for label, script, extra in (("export_after_quiet_run_ms", QUIET_RUN, {}),
-                                 ("export_after_run_with_changes_ms", CHANGE_RUN,
-                                  {"changed": 200})):
+    # as the daemon calls it, with the changes its runs reported (0, then 400: 200 prices
+    # closed and 200 opened), and once more without that count, asking the database
+    for label, script, extra, changes in (
+            ("export_after_quiet_run_ms", QUIET_RUN, {}, 0),
+            ("export_after_quiet_run_unknown_ms", QUIET_RUN, {}, None),
+            ("export_after_run_with_changes_ms", CHANGE_RUN, {"changed": 200}, 400)):
         with open_db(settings.db_path) as con:
             run_sql(con, script, {"run": run, "at": NOW + timedelta(minutes=run),
                                   "offers": offers, **extra})
         started = time.perf_counter()
-        exports.export_changed(settings, out)
+        exports.export_changed(settings, out, changes=changes)
         figures[label] = round((time.perf_counter() - started) * 1000, 1)
         run += 1
     return figures
@@ -148,19 +154,19 @@ def one_size(tmp: Path, offers: int, intervals: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--offers", type=str, default="2000,20000",
-                        help="Comma-separated offer counts, one history each (default 1M "
-                             "and 10M rows with 250 intervals).")
-    parser.add_argument("--intervals", type=int, default=250)
+    parser.add_argument("--offers", type=int, default=2000)
+    parser.add_argument("--intervals", type=str, default="250,2500",
+                        help="Comma-separated interval counts, one history each (default: 1M "
+                             "rows over two years and 10M over twenty).")
     args = parser.parse_args()
-    sizes = [int(n) for n in args.offers.split(",")]
+    sizes = [int(n) for n in args.intervals.split(",")]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for offers in sizes:
-            figures = one_size(Path(tmp), offers, args.intervals)
+        for intervals in sizes:
+            figures = one_size(Path(tmp), args.offers, intervals)
             results.append(figures)
-            print(f"{figures['history_rows']:,} price rows ({offers:,} offers x 2 x "
-                  f"{args.intervals} intervals), built in {figures['build_s']} s; "
+            print(f"{figures['history_rows']:,} price rows ({args.offers:,} offers x 2 x "
+                  f"{intervals} intervals), built in {figures['build_s']} s; "
                   f"scan {figures['scan_ms']:.1f} ms")
             for key, value in figures.items():
                 if key.endswith("_ms"):

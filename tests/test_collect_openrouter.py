@@ -129,6 +129,33 @@ def test_one_failing_model_makes_a_partial_sweep_that_closes_nothing(
                          "AND valid_to IS NOT NULL") == [(1,)]
 
 
+def test_failed_requests_are_summed_up_in_one_line(config: Path, captures, server) -> None:
+    assert collect(config, "openrouter.models", "openrouter.endpoints")[0] == 0
+    models = sorted(captures["endpoints"])
+    for model in models[:3]:
+        server.fail_always(f"{API}/models/{model}/endpoints", fp.status(404))
+    server.fail_always(f"{API}/models/{models[3]}/endpoints", fp.status(503))
+    code, runs = collect(config, "openrouter.endpoints")
+    assert code == 0 and runs["openrouter.endpoints"]["status"] == "partial"
+    message = runs["openrouter.endpoints"]["message"]
+    assert message.startswith(f"4 of {len(models)} requests failed: HTTP 404 (3), "
+                              "HTTP 503 (1); first: ")
+    assert "\n" not in message and message.count(f"{API}/models/") == 1
+    # each request is still in fetch_log, with its error
+    assert query(config, "SELECT count(*) FROM fetch_log WHERE status_code IN (404, 503)") \
+        == [(4,)]
+
+
+def test_a_fallback_that_worked_is_no_error(config: Path, server) -> None:
+    """The limits page's markdown rendering missing, the HTML page there: an ok run with
+    nothing to report."""
+    server.fail_always(LIMITS_PAGE + ".md", fp.status(404))
+    code, runs = collect(config, "openrouter.limits")
+    assert code == 0
+    assert (runs["openrouter.limits"]["status"], runs["openrouter.limits"]["message"]) == \
+        ("ok", "")
+
+
 @pytest.mark.parametrize(("fault", "status", "message"), [
     (fp.status(500), "ok", ""),
     (fp.retry_after("1"), "ok", ""),

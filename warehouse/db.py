@@ -217,26 +217,31 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     """One unit of work on the warehouse: open (migrating if needed), yield, close.
 
     A reader of a file that does not exist yet, or of an older schema, first takes the
-    write lock briefly to create or migrate it, then reopens read-only. A new file is
-    written in `storage_version`, so DuckDB 1.x clients can open it.
+    write lock briefly to create or migrate it, then reopens read-only; a reader of a
+    current file attaches once (an attach of a big file costs tens of milliseconds). A new
+    file is written in `storage_version`, so DuckDB 1.x clients can open it.
     """
     path = Path(path).absolute()
-    if not read_only or not path.exists() or _needs_migration(path, lock_timeout_s):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
-        with _attached(path, False, lock_timeout_s, storage_version) as con:
-            if created:
-                os.chmod(path, file_mode)
-            migrate(con)
-            if not read_only:
-                # A write is many small statements over one run's rows: one thread
-                # avoids the coordination overhead (about a fifth of ingest time).
-                con.execute("SET threads = 1")
-                try:
-                    yield con
-                finally:
-                    con.execute("RESET threads")
+    if read_only and path.exists():
+        with _attached(path, True, lock_timeout_s) as con:
+            if _schema_version(con) >= SCHEMA_VERSION:
+                yield con
                 return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    with _attached(path, False, lock_timeout_s, storage_version) as con:
+        if created:
+            os.chmod(path, file_mode)
+        migrate(con)
+        if not read_only:
+            # A write is many small statements over one run's rows: one thread avoids the
+            # coordination overhead (about a fifth of ingest time).
+            con.execute("SET threads = 1")
+            try:
+                yield con
+            finally:
+                con.execute("RESET threads")
+            return
     with _attached(path, True, lock_timeout_s) as con:
         yield con
 
@@ -247,7 +252,3 @@ def open_warehouse(settings: Settings, *, read_only: bool = False):
                    lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
                    storage_version=settings.storage_version)
 
-
-def _needs_migration(path: Path, lock_timeout_s: float) -> bool:
-    with _attached(path, True, lock_timeout_s) as con:
-        return _schema_version(con) < SCHEMA_VERSION
