@@ -216,7 +216,8 @@ def deliver_pending(settings: Settings, now: datetime | None = None,
             log.warning("alert %s on %s not delivered: %s", row.alert_id, row.channel, error)
             attempts.append((owner, Attempt(row.alert_id, row.channel, False, str(error),
                                             at=datetime.now(UTC))))
-    _record(settings, attempts, owner)
+    # rows claimed and not tried (stopped midway) go back to pending at once
+    _record(settings, attempts, owner if len(attempts) < len(claimed) else None)
     delivered = sum(a.ok for _, a in attempts)
     return delivered, len(attempts) - delivered
 

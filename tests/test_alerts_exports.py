@@ -128,6 +128,20 @@ def test_a_claim_is_only_taken_over_when_its_lease_ran_out(tmp_path, receiver,
     assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
 
 
+def test_a_pass_stopped_midway_hands_back_what_it_did_not_send(tmp_path, receiver,
+                                                               monkeypatch) -> None:
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(tmp_path, receiver)
+    five_drops(settings)
+    sent = iter([False, False, True])  # shutdown arrives after two sends
+    assert alerts.deliver_pending(settings, stop=lambda: next(sent)) == (2, 0)
+    rows = outbox(settings)
+    assert sorted(row[1:] for row in rows) == [("delivered", 1, None)] * 2 + \
+        [("pending", 0, None)] * 3  # due again at once, not after a lease
+    assert alerts.deliver_pending(settings) == (3, 0)
+    assert len(receiver.received) == 5
+
+
 HOLDER = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
