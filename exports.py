@@ -122,6 +122,15 @@ class _Writer:
     def whole(self, view: str) -> None:
         self.copy(f"{view}.{self.fmt}", f"SELECT * FROM {view}")
 
+    def write(self, months: dict[str, set[str]], views: list[str]) -> None:
+        """The given months of each monthly table and view, then every other view whole."""
+        for item in MONTHLY:
+            for month in sorted(months[item.name]):
+                self.month(item, month)
+        for view in views:
+            if view not in BY_NAME:
+                self.whole(view)
+
     def forget_month(self, item: Monthly, month: str) -> None:
         """A month that no longer has rows (a reparse removed them)."""
         relative = f"{item.name}/{month}.{self.fmt}"
@@ -158,11 +167,7 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
             stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
             for month in sorted(stale):
                 writer.forget_month(item, month)
-            for month in sorted(months[item.name]):
-                writer.month(item, month)
-        for view in views_in(con):
-            if view not in BY_NAME:
-                writer.whole(view)
+        writer.write(months, views_in(con))
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 
@@ -192,12 +197,7 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
         # and the old winner's alert leaves the view: rewrite the months of both
         touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
         writer = _Writer(con, settings, out_dir, fmt, dict(previous["files"]))
-        for item in MONTHLY:
-            for month in sorted(touched[item.name]):
-                writer.month(item, month)
-        for view in views_in(con):
-            if view not in BY_NAME:
-                writer.whole(view)
+        writer.write(touched, views_in(con))
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 

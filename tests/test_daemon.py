@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import fake_provider as fp
-from helpers import fixture_path, history_violations, write_config
+from helpers import fixture_path, history_violations, wait_for, write_config
 from pricewatch.warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
@@ -52,15 +52,6 @@ READER = textwrap.dedent("""
         time.sleep(0.1)
     print(queries, files)
 """)
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def runs(db: Path) -> list[tuple]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from helpers import fake_provider as fp
-from helpers import fixture_path, history_violations, write_config
+from helpers import fixture_path, history_violations, wait_for, write_config
 from helpers.captures import API, CHOSEN, load
 from pricewatch.warehouse.db import open_db
 
@@ -85,15 +85,6 @@ class Daemon:
             self.process.wait()
             print(self.log_path.read_text()[-5000:])
         self.log.close()
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def wait_first_runs(daemon: Daemon, db: Path, sources: int = 2) -> None:

@@ -8,6 +8,7 @@ Real captures are read from ../shared/fixtures, never copied into this repositor
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,3 +79,13 @@ def history_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
     if running:
         found.append(f"{running} runs left 'running'")
     return found
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    """Poll `condition` every 0.2 s until it holds, or fail naming `what` it waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
