@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import re
 import sys
 import time
@@ -29,6 +30,7 @@ from pricewatch.records import parse_timestamp
 from pricewatch.settings import Settings, load_settings
 
 EXIT_INPUT, EXIT_USAGE, EXIT_DB, EXIT_BUG = 1, 2, 3, 70
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 
 class ErrorMappingGroup(TyperGroup):
@@ -45,6 +47,9 @@ class ErrorMappingGroup(TyperGroup):
         except duckdb.IOException as error:  # a file DuckDB cannot open or read
             fail(str(error))
             raise typer.Exit(EXIT_DB) from None
+        except BrokenPipeError:  # `pricewatch ... | head` closed the pipe: not a bug
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except Exception:
             traceback.print_exc(file=sys.stderr)
             fail("internal error (a bug in pricewatch, not your input); the traceback "

@@ -277,3 +277,15 @@ def test_every_data_command_takes_json_db_and_config() -> None:
         if not hasattr(command, "commands"):
             assert {"--db", "--config"} <= options, path
     assert {"compare", "router-config", "sources", "status", "db info"} <= set(seen)
+
+
+def test_a_reader_closing_the_pipe_is_not_a_bug() -> None:
+    """`pricewatch db --help | head -12` once printed a traceback and exit 70."""
+    process = subprocess.Popen([sys.executable, "-m", "pricewatch", "db", "--help"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                               env={"COLUMNS": "80", "PATH": "/usr/bin:/bin"})
+    process.stdout.readline()
+    process.stdout.close()  # the reader is gone before the help is written out
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) in (0, 1, 141)
+    assert "Traceback" not in stderr and "internal error" not in stderr
