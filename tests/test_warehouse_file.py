@@ -109,10 +109,11 @@ def test_db_upgrade_converts_a_latest_file_in_place(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output
     (report,) = json.loads(result.stdout)
-    assert report["storage_after"] == "v1.4.0+"
+    assert report["storage_before"] != "v1.4.0+" and report["storage_after"] == "v1.4.0+"
     assert storage(db) == "v1.4.0+"
-    assert report["rows_copied"] == sum(before.values()) or report["tables_copied"] == 0
-    assert Path(report["backup"] or db).exists()
+    assert (report["tables_copied"], report["rows_copied"]) == (len(before),
+                                                                sum(before.values()))
+    assert Path(report["backup"]).exists() and storage(Path(report["backup"])) != "v1.4.0+"
     with open_db(db, read_only=True) as con:
         after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in before}
         assert after == before
