@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import duckdb
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pricewatch import queries
 from pricewatch.cli.output import fail
@@ -33,8 +33,57 @@ EXIT_INPUT, EXIT_USAGE, EXIT_DB, EXIT_BUG = 1, 2, 3, 70
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 
+_WORDS = {"str": "TEXT", "int": "INTEGER", "int range": "INTEGER", "float": "NUMBER",
+          "float range": "NUMBER", "path": "PATH", "file": "PATH", "directory": "DIR",
+          "datetime": "TIME", "bool": ""}
+
+
+def _plain(label: str | None) -> str | None:
+    """Typer's `<list[str]>` as `TEXT ...`, `<a|b>` as `a|b`: a word, not a Python type."""
+    if not label:
+        return label
+    inner = label.strip("<>")
+    repeated = re.fullmatch(r"list\[(.*)\]", inner)
+    word = repeated.group(1) if repeated else inner
+    word = _WORDS.get(word, word if "|" in word else word.upper())
+    return f"{word} ..." if repeated and word else word
+
+
+def _plain_labels(command: Any) -> None:
+    """Help without type labels: flags show none, values a plain word, arguments only
+    their name. Typer 0.29 labels every parameter with its annotation (`<bool>`,
+    `<list[str]>`); one pass here keeps new options right without a metavar on each."""
+    for param in command.params:
+        if param.metavar is not None:
+            continue
+        if isinstance(param, TyperArgument):
+            param.metavar = (param.name or "").upper()
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        elif isinstance(param, TyperOption):
+            typer_label = param.display_type_rich
+            param.display_type_rich = (  # type: ignore[method-assign]
+                lambda ctx, label=typer_label, flag=param.is_flag: "" if flag
+                else _plain(label(ctx)))
+    make_help_option = command.get_help_option
+
+    def help_option(ctx: typer.Context) -> Any:
+        option = make_help_option(ctx)
+        if option is not None:
+            option.display_type_rich = lambda ctx: ""
+        return option
+
+    command.get_help_option = help_option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_labels(sub)
+
+
 class ErrorMappingGroup(TyperGroup):
-    """Runs every command (sub-groups included) under the exit-code mapping above."""
+    """Runs every command (sub-groups included) under the exit-code mapping above, with
+    plain help labels."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_labels(self)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -59,8 +108,10 @@ class ErrorMappingGroup(TyperGroup):
 
 def new_app(**kwargs: Any) -> typer.Typer:
     """A Typer app with the project's defaults; command modules each make their own and
-    cli/main.py composes them."""
-    return typer.Typer(add_completion=False, pretty_exceptions_enable=False, **kwargs)
+    cli/main.py composes them. Markdown help joins a docstring's lines, so the terminal
+    wraps it."""
+    return typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                       rich_markup_mode="markdown", **kwargs)
 
 
 def configure_logging(verbose: bool) -> None:

@@ -279,6 +279,25 @@ def test_every_data_command_takes_json_db_and_config() -> None:
     assert {"compare", "router-config", "sources", "status", "db info"} <= set(seen)
 
 
+def test_help_has_no_type_labels_and_wraps_to_the_terminal() -> None:
+    """`--help` once showed `<bool>` / `<list[str]>` and kept each docstring's line
+    breaks; at 200 columns every paragraph of a command's help is on one line."""
+    import inspect
+
+    import typer
+
+    root = typer.main.get_command(app)
+    for path, command in _commands(root):
+        result = CliRunner().invoke(app, [*path.split(), "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert not re.search(r"<(bool|str|int|float|path|list\[)", result.output), path
+        lines = [" ".join(line.strip(" │").split()) for line in result.output.splitlines()]
+        for paragraph in inspect.cleandoc(command.help or "").split("\n\n"):
+            words = " ".join(paragraph.replace("`", "").split())
+            if len(words) < 180 and not words.startswith("- "):
+                assert any(words in line for line in lines), (path, words)
+
+
 def test_a_reader_closing_the_pipe_is_not_a_bug() -> None:
     """`pricewatch db --help | head -12` once printed a traceback and exit 70."""
     process = subprocess.Popen([sys.executable, "-m", "pricewatch", "db", "--help"],
