@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.progress import (
@@ -50,8 +51,10 @@ def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
     if not enabled:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=errors, transient=True) as bar:
+    before = sys.stderr
+    with (Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=errors, transient=True) as bar,
+          _logs_above_the_bar(before)):
         tasks: dict[str, TaskID] = {}
 
         def update(source: str, done: int, total: int) -> None:
@@ -62,6 +65,24 @@ def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
             bar.update(tasks[source], completed=done)
 
         yield update
+
+
+@contextmanager
+def _logs_above_the_bar(before: TextIO) -> Iterator[None]:
+    """Log lines printed above a live bar, not through it: rich replaces sys.stderr while
+    the bar is drawn (on a terminal only), but logging's handlers keep the stream they were
+    made with (`before`), so they write to rich's stand-in until the bar ends."""
+    stand_in = sys.stderr
+    moved = [h for h in logging.getLogger().handlers
+             if isinstance(h, logging.StreamHandler) and h.stream is before
+             and stand_in is not before]
+    for handler in moved:
+        handler.setStream(stand_in)
+    try:
+        yield
+    finally:
+        for handler in moved:
+            handler.setStream(before)
 
 
 @app.command()

@@ -293,3 +293,35 @@ def test_a_304_resolves_to_the_body_its_etag_came_with(config: Path, server) -> 
     assert code == 0 and runs["openrouter.providers"]["status"] == "unchanged"
     assert [h.get("If-None-Match") for _, p, h in server.requests
             if p == f"{API}/providers"][-1] is None
+
+
+def test_log_lines_print_above_the_progress_bar(monkeypatch, capsys) -> None:
+    """With -v, 90 `giving up` lines once broke the sweep's bar mid-line: the log handler
+    wrote to the real stderr under rich's live display."""
+    import io
+    import re
+    import sys
+
+    from rich.console import Console
+
+    from pricewatch.cli import collect as collect_cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(collect_cli, "errors", Console(file=screen, force_terminal=True,
+                                                       width=80))
+    handler = logging.StreamHandler(sys.stderr)  # what basicConfig makes at start
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with collect_cli._sweep_progress(enabled=True) as update:
+            for done in range(1, 4):
+                update("openrouter.endpoints", done, 10)
+                logging.getLogger("pricewatch.fetch").warning("giving up on model %d", done)
+    finally:
+        root.removeHandler(handler)
+    assert handler.stream is sys.stderr  # handed back when the bar ended
+    assert "giving up" not in capsys.readouterr().err
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).replace("\r", "\n")
+    shown = [line for line in lines.splitlines() if "giving up" in line]
+    assert shown == [f"WARNING pricewatch.fetch: giving up on model {n}" for n in (1, 2, 3)]
