@@ -20,7 +20,7 @@ from pricewatch.cli.app import (
     load,
     new_app,
 )
-from pricewatch.cli.output import emit, text
+from pricewatch.cli.output import emit, shown
 from pricewatch.cli.prices import parse_tokens
 from pricewatch.errors import InputError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
@@ -33,6 +33,13 @@ COMPARE_SQL = queries.command_sql("compare")
 COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
            "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
            "observed_at"]
+
+
+# what a side-by-side needs first at 80 columns; the rest follow as the terminal allows
+TABLE_COLUMNS = ["model", "provider", "monthly_cost", "input_price", "output_price",
+                 "context_length", "role", "route", "status", "capabilities", "rate_limits",
+                 "source", "observed_at"]
+assert sorted(TABLE_COLUMNS) == sorted(COLUMNS)
 
 
 def suggest_roles(rows: list[dict[str, Any]]) -> None:
@@ -50,8 +57,8 @@ def suggest_roles(rows: list[dict[str, Any]]) -> None:
         "default (cheapest with tool use)": cheapest([r for r in rows if has(r, "tool_use")]),
         "think (cheapest with reasoning)": cheapest([r for r in rows if has(r, "reasoning")]),
         "image (cheapest with vision)": cheapest([r for r in rows if has(r, "vision")]),
-        "long context (largest window)": max(
-            (r for r in rows if r.get("context_length")),
+        "long context (largest window)": max(  # only windows that count as long context
+            (r for r in rows if has(r, "long_context") and r.get("context_length")),
             key=lambda r: (r["context_length"], -(r["monthly_cost"] or Decimal(0))), default=None),
     }
     for row in rows:
@@ -95,17 +102,18 @@ def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
             if row["monthly_cost"] is not None:
                 row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     if output_format in ("table", "json"):
-        emit(rows, COLUMNS, as_json=output_format == "json", title=title)
+        emit(rows, COLUMNS, as_json=output_format == "json", title=title,
+             table_columns=TABLE_COLUMNS, keep=5)
     elif output_format == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerows([[text(row.get(c)) for c in COLUMNS] for row in rows])
+        writer.writerows([[shown(row.get(c)) for c in COLUMNS] for row in rows])
         sys.stdout.write(out.getvalue())
     else:
         lines = [f"_{title}_", "", "| " + " | ".join(COLUMNS) + " |",
                  "|" + "---|" * len(COLUMNS)]
-        lines += ["| " + " | ".join(text(row.get(c)).replace("|", "\\|") for c in COLUMNS)
+        lines += ["| " + " | ".join(shown(row.get(c)).replace("|", "\\|") for c in COLUMNS)
                   + " |" for row in rows]
         sys.stdout.write("\n".join(lines) + "\n")
 
@@ -157,6 +165,8 @@ def router_config(
         router[role] = _router_name(pick) if pick else None
         explained.append({
             "role": role, "choice": router[role], "needs": ", ".join(needs),
+            "model": pick and pick["model"], "provider": pick and _router_name(pick)
+            .split(",")[0],
             "why": (f"{purpose}; cheapest of {len(candidates)} offers at "
                     f"{plain(pick['blended_price'])} per 1M blended "
                     f"({plain(pick['input_price'])} in / {plain(pick['output_price'])} out)"
@@ -165,7 +175,7 @@ def router_config(
     if output_format == "json":
         sys.stdout.write(json.dumps({"Router": router}, indent=2) + "\n")
     elif output_format == "table":
-        emit(explained, ["role", "choice", "needs", "why"], as_json=False,
-             title="claude-code-router Router (use --format json for the config)")
+        emit(explained, ["role", "model", "provider", "needs", "why"], as_json=False,
+             title="claude-code-router Router (--json: the config)", keep=3)
     else:
         raise InputError(f"--format {output_format!r}: use table or json")

@@ -19,7 +19,7 @@ from pricewatch.cli.app import (
     observed_at_option,
     read_input,
 )
-from pricewatch.cli.output import emit, warn
+from pricewatch.cli.output import emit, every, warn
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
@@ -46,6 +46,9 @@ def sources(config: ConfigOption = None, db: DbOption = None,
             "secret": None if secret is None else
             f"{secret} ({'set' if secret_from_env(secret) else 'not set: skipped'})",
             "description": source.description})
+    if not as_json:  # seconds in JSON, `6 h` in the table
+        for row in rows:
+            row["schedule"] = every(row["schedule"])
     emit(rows, ["source", "provider", "schedule", "needs", "secret", "description"],
          as_json=as_json, title="sources")
 

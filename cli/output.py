@@ -23,15 +23,36 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def text(value: Any) -> str:
-    """A table cell: provider text is shown as written, never as rich markup or terminal
-    control sequences (a model named "[red]x" or "\x1b[31m" stays inert)."""
+def shown(value: Any) -> str:
+    """A value as one line of plain text: provider text as written, never terminal control
+    sequences (a model named "\x1b[31m" stays inert); lists joined with commas."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, list):
-        return escape(printable(", ".join(str(item) for item in value), 10_000))
-    return escape(printable(str(value), 10_000))
+        return printable(", ".join(str(item) for item in value), 10_000)
+    return printable(str(value), 10_000)
+
+
+def text(value: Any) -> str:
+    """A table cell for rich: `shown`, and never rich markup (a model named "[red]x" stays
+    as written)."""
+    return escape(shown(value))
+
+
+# ids differ at their end (`…-instruct` and `…-instruct:free`), so they are cut in the middle
+IDS = frozenset({"model", "canonical_model", "database", "path"})
+
+
+def cut(value: str, width: int | None, column: str = "") -> str:
+    """A cell cut to `width`, ending in `…`; an id keeps both its ends
+    (`meta-llama/…instruct:free`)."""
+    if width is None or len(value) <= width:
+        return value
+    if column not in IDS:
+        return value[:width - 1] + "…"
+    head = max(1, (width - 1) * 2 // 5)
+    return value[:head] + "…" + value[len(value) - (width - 1 - head):]
 
 
 WIDE = False  # `pricewatch --wide`: every table column, nothing cut
@@ -50,23 +71,49 @@ def ago(value: datetime, now: datetime | None = None) -> str:
     return f"{amount} ago" if seconds >= 0 else f"in {amount}"
 
 
-def cell(value: Any) -> str:
-    """A table cell: times relative, the rest as `text` shows it."""
+def every(schedule: int | str | None) -> str | None:
+    """A schedule as people read it: `1 h`, `6 h`, `90 s`; a cron expression as written."""
+    if not isinstance(schedule, int):
+        return schedule
+    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
+        if schedule >= length and schedule % length == 0:
+            return f"{schedule // length} {unit}"
+    return f"{schedule} s"
+
+
+def stamp(value: datetime) -> str:
+    """A time as a date when it falls on midnight UTC, else to the minute (`2026-01-29`,
+    `2026-01-29 06:30`): how interval edges read in a table."""
+    value = value.astimezone(UTC)
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 else "%Y-%m-%d %H:%M:%S")
+
+
+# Interval edges are facts of a price schedule, so a table shows their date; every other
+# time (observed, detected, next run) is shown by its age.
+EDGES = frozenset({"valid_from", "valid_to", "retiring_on", "price_valid_from"})
+
+
+def cell(value: Any, column: str = "", relative: bool = True) -> str:
+    """A table cell's text: times relative (edges of intervals as dates), the rest as
+    `shown`."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return ago(value)
-    return text(value)
+        return ago(value) if relative and column not in EDGES else stamp(value)
+    return shown(value)
 
 
 def _fitting(columns: Sequence[str], cells: list[list[str]], width: int,
              keep: int) -> list[int]:
     """Widths of the columns, from the left, that fit in `width` characters: columns after
     the first `keep` are left out from the right, then wide ones cut down to MIN_CELL, then
-    more left out."""
-    widths = [min(max([len(column), *(len(row[i]) for row in cells)]), MAX_CELL)
-              for i, column in enumerate(columns)]
+    more left out; width left over goes back to the cut columns, leftmost first."""
+    natural = [max([len(column), *(len(row[i]) for row in cells)])
+               for i, column in enumerate(columns)]
+    widths = [min(n, MAX_CELL) for n in natural]
 
-    def used() -> int:
-        return 1 + sum(w + 3 for w in widths)
+    def used() -> int:  # a space each side of every cell, one between cells (SIMPLE_HEAD)
+        return sum(w + 3 for w in widths) - 1
 
     while used() > width and len(widths) > keep:
         widths.pop()
@@ -78,6 +125,8 @@ def _fitting(columns: Sequence[str], cells: list[list[str]], width: int,
             widths.pop()
         else:
             break
+    for i in range(len(widths)):
+        widths[i] += max(0, min(natural[i] - widths[i], width - used()))
     return widths
 
 
@@ -87,20 +136,21 @@ MIN_CELL = 20  # the kept columns are cut down to this before one more is left o
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
          title: str | None = None, table_columns: Sequence[str] | None = None,
-         keep: int = 4) -> None:
+         keep: int = 4, relative: bool = True) -> None:
     """Print rows: every column as JSON, or `table_columns` (default all) as a table of one
     line per row that fits the terminal: columns that do not fit are left out (the title
     says how many; `--wide` or `--json` show them), long cells end in an ellipsis; the
-    first `keep` columns stay, cut if need be."""
+    first `keep` columns stay, cut if need be. Times are shown by age unless `relative` is
+    false (then, like interval edges, as UTC dates and times)."""
     if as_json:
         sys.stdout.write(json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows],
                                     ensure_ascii=False) + "\n")
         return
     columns = list(table_columns or columns)
-    cells = [[cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[cell(row.get(c), c, relative) for c in columns] for row in rows]
     widths = [None] * len(columns) if WIDE else _fitting(columns, cells, console.width, keep)
-    shown = len(widths)
-    note = f" (+{len(columns) - shown} columns: --wide, --json)" if shown < len(columns) else ""
+    note = (f" (+{len(columns) - len(widths)} columns: --wide, --json)"
+            if len(widths) < len(columns) else "")
     heading = (text(title) if title else "") + note
     table = Table(title=heading.strip() or None, show_lines=False, box=box.SIMPLE_HEAD,
                   pad_edge=False)
@@ -108,7 +158,8 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
         table.add_column(column, no_wrap=not WIDE, overflow="fold" if WIDE else "ellipsis",
                          max_width=width)
     for row in cells:
-        table.add_row(*row[:shown])
+        table.add_row(*(escape(cut(value, width, column))
+                        for value, width, column in zip(row, widths, columns, strict=False)))
     if WIDE:  # as wide as the table is, whatever the terminal
         Console(file=console.file, width=100_000, color_system=None).print(table, crop=False)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,7 +22,7 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
-from pricewatch.records import parse_timestamp
+from pricewatch.records import parse_timestamp, plain
 
 app = new_app()
 CAPABILITIES = queries.capabilities()
@@ -107,9 +107,24 @@ def changes(
             "WHERE ($provider IS NULL OR provider = $provider) "
             "ORDER BY changed_at, provider, model, route, component"),
             {"since": start, "provider": provider})
+    if not as_json:  # one readable cell for the table; JSON keeps the parts
+        for row in rows:
+            row["change"] = change_cell(row)
     emit(rows, columns, as_json=as_json, title="price changes",
-         table_columns=["changed_at", "model", "component", "new_price", "change_pct",
-                        "old_price", "kind", "provider", "route", "unit"], keep=5)
+         table_columns=["changed_at", "model", "component", "change", "provider", "route",
+                        "unit", "service_tier", "context_threshold"])
+
+
+def change_cell(row: dict[str, Any]) -> str:
+    """`0.2 → 0.8 (+300%)`, `new at 0.8`, `unlisted (was 0.2)`: a change in one cell."""
+    old, new = plain(row["old_price"]), plain(row["new_price"])
+    if row["kind"] == "changed":
+        pct = row["change_pct"]
+        shown = "" if pct is None else f" ({f'{pct:+.1f}'.rstrip('0').rstrip('.')}%)"
+        return f"{old} → {new}{shown}"
+    if new is not None:
+        return f"{row['kind']} at {new}"
+    return f"{row['kind']} (was {old})"
 
 
 BUDGET_SQL = queries.command_sql("budget")

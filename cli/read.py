@@ -41,7 +41,7 @@ def sql(
             raise InputError(f"query failed: {error}") from None
         columns = [d[0] for d in result.description or ()]
         rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-    emit(rows, columns, as_json=as_json)
+    emit(rows, columns, as_json=as_json, relative=False)  # the query chose its columns
 
 
 STATUS_SQL = queries.command_sql("status")
@@ -111,8 +111,8 @@ def history(
             raise InputError(f"no prices recorded for model {model!r}"
                              + close_matches(model, known))
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
-         table_columns=["provider", "route", "component", "service_tier",
-                        "context_threshold", "unit", "price", "valid_from", "valid_to"])
+         table_columns=["provider", "component", "price", "unit", "valid_from", "valid_to",
+                        "route", "service_tier", "context_threshold"])
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -178,7 +179,9 @@ def _table_lines(stdout: str) -> list[str]:
 @pytest.mark.parametrize("command", [
     ["status"], ["changes", "--since", "2025-01-01T00:00:00Z"], ["cheapest", "-n", "3"],
     ["alerts", "--since", "2025-01-01T00:00:00Z"], ["budget"],
-    ["budget", "openai/gpt-4o-mini", "Llama 3.3 70B"],
+    ["budget", "openai/gpt-4o-mini", "Llama 3.3 70B"], ["history", "openai/gpt-4o-mini"],
+    ["sql", "SELECT model, component, price, valid_from, valid_to FROM price_history "
+            "ORDER BY ALL LIMIT 20"],
 ], ids=lambda c: " ".join(c[:2]))
 def test_tables_print_one_line_per_row_at_80_columns(tmp_path: Path, command: list[str],
                                                      monkeypatch) -> None:
@@ -197,3 +200,56 @@ def test_tables_print_one_line_per_row_at_80_columns(tmp_path: Path, command: li
     assert rows, command
     assert max(len(line) for line in table.splitlines()) <= 80
     assert len(_table_lines(table)) == len(rows)
+
+
+def test_table_times_read_by_age_and_interval_edges_by_date() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pricewatch.cli import output
+
+    now = datetime.now(UTC)
+    assert output.cell(now - timedelta(hours=3), "observed_at") == "3 h ago"
+    assert output.cell(now + timedelta(days=2, minutes=1), "next_run_at") == "in 2 d"
+    midnight = datetime(2026, 1, 29, tzinfo=UTC)
+    assert output.cell(midnight, "valid_from") == "2026-01-29"
+    assert output.cell(midnight + timedelta(hours=6, minutes=30), "valid_to") == \
+        "2026-01-29 06:30"
+    assert output.cell(midnight + timedelta(seconds=5), "observed_at", relative=False) == \
+        "2026-01-29 00:00:05"
+
+
+def test_tables_use_the_whole_width() -> None:
+    """Six columns of 62 characters take 79 with SIMPLE_HEAD's padding: they fit in 80."""
+    from pricewatch.cli.output import _fitting
+
+    columns = ["a" * 10, "b" * 11, "c" * 8, "d" * 13, "e" * 10, "f" * 10]
+    assert len(_fitting(columns, [], 79, keep=1)) == 6
+    assert len(_fitting(columns, [], 78, keep=1)) == 5
+
+
+def test_cells_are_cut_so_ids_stay_apart() -> None:
+    from pricewatch.cli.output import cut
+
+    free, paid = "meta-llama/llama-3.3-70b-instruct:free", "meta-llama/llama-3.3-70b-instruct"
+    assert cut(free, 21, "model") == "meta-lla…nstruct:free"
+    assert cut(paid, 21, "model") == "meta-lla…70b-instruct"
+    assert len(cut(free, 21, "model")) == 21 and cut(paid, 40, "model") == paid
+    assert cut("cheapest for coding now: qwen/qwen3-coder", 12, "message") == "cheapest fo…"
+
+
+@pytest.mark.parametrize(("row", "cell"), [
+    ({"kind": "changed", "old_price": Decimal("0.2"), "new_price": Decimal("0.8"),
+      "change_pct": Decimal("300")}, "0.2 → 0.8 (+300%)"),
+    ({"kind": "changed", "old_price": Decimal("0.15"), "new_price": Decimal("0.1"),
+      "change_pct": Decimal("-33.333333")}, "0.15 → 0.1 (-33.3%)"),
+    ({"kind": "changed", "old_price": Decimal("0"), "new_price": Decimal("0.1"),
+      "change_pct": None}, "0 → 0.1"),
+    ({"kind": "listed", "old_price": None, "new_price": Decimal("0.8"), "change_pct": None},
+     "listed at 0.8"),
+    ({"kind": "unlisted", "old_price": Decimal("0.000217"), "new_price": None,
+      "change_pct": None}, "unlisted (was 0.000217)"),
+])
+def test_a_change_reads_in_one_cell(row: dict, cell: str) -> None:
+    from pricewatch.cli.prices import change_cell
+
+    assert change_cell(row) == cell

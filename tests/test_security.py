@@ -27,7 +27,7 @@ EVIL = "evil/[bold]mo\x07del[/bold]\x1b[31m\u202e<script>x</script>,\"=cmd|' /C 
 
 def test_table_cells_show_provider_text_as_written(monkeypatch) -> None:
     buffer = io.StringIO()
-    monkeypatch.setattr(output, "console", Console(file=buffer, width=400,
+    monkeypatch.setattr(output, "console", Console(file=buffer, width=40,
                                                    force_terminal=False))
     output.emit([{"model": EVIL}], ["model"], as_json=False, title=f"history of {EVIL}")
     shown = buffer.getvalue()

@@ -291,6 +291,13 @@ def test_compare_side_by_side(warehouse: Path) -> None:
     assert openrouter["monthly_cost"] == "0.85"
     cheapest = rows[("nscale", "huggingface", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")]
     assert cheapest["monthly_cost"] == "0.75" and "background" in cheapest["role"]
+    # A window under long_context_tokens (128K) is no long context, even when alone.
+    short = sql(warehouse, "SELECT canonical_model FROM current_offers GROUP BY ALL "
+                           "HAVING max(context_length) < 128000 AND count(*) = 1 "
+                           "ORDER BY canonical_model LIMIT 1")[0]["canonical_model"]
+    alone = runner.invoke(app, ["compare", short, "--json", "--db", str(warehouse)])
+    [alone_row] = json.loads(alone.stdout)
+    assert alone_row["context_length"] < 128_000 and alone_row["role"] == "background (cheapest)"
     md = runner.invoke(app, ["compare", "Qwen/Qwen2.5-Coder-32B-Instruct", "--format", "md",
                              "--db", str(warehouse)])
     assert md.stdout.count("\n| ") == 3  # header + the two offers
