@@ -1,7 +1,11 @@
 """The README as a new user runs it: the set-up command's pricewatch steps, then every shell
 block of the tour, in order, as one shell session in a fresh folder with ../shared beside it
 and this test's virtual environment as the `.venv` the set-up command makes. A block marked
-`# needs network` is skipped."""
+`# needs network` is skipped.
+
+A `console` block shows output: each `$ ` line is a command (a line ending in a backslash
+continues it), the lines under it are what it prints at 80 columns (stdout and stderr), blank
+lines and trailing spaces aside; a line `...` stands for any number of lines."""
 
 from __future__ import annotations
 
@@ -33,10 +37,58 @@ def setup_steps(text: str) -> list[str]:
     return [step.replace(".venv/bin/", "") for step in kept]
 
 
+MARK = "@@readme-output@@"
+
+
 def tour_blocks(text: str) -> list[str]:
+    """The tour's shell, in order: `bash` blocks as they are, each `console` command
+    followed by a marker line that splits the session's output into what each printed."""
     start, end = text.index(TOUR[0]), text.index(TOUR[1])
-    blocks = re.findall(r"```bash\n(.*?)```", text[start:end], re.S)
-    return [block for block in blocks if "# needs network" not in block]
+    blocks = []
+    for kind, block in re.findall(r"```(bash|console)\n(.*?)```", text[start:end], re.S):
+        if "# needs network" in block:
+            continue
+        if kind == "bash":
+            blocks.append(block)
+        else:
+            blocks += [f"echo {MARK}\n{{ {command}; }} 2>&1\necho {MARK}"
+                       for command, _ in console_commands(block)]
+    return blocks
+
+
+def console_commands(block: str) -> list[tuple[str, list[str]]]:
+    """A console block's commands, each with the output lines shown under it."""
+    shown: list[tuple[str, list[str]]] = []
+    lines = iter(block.splitlines())
+    for line in lines:
+        if line.startswith("$ "):
+            command = line[2:]
+            while command.endswith("\\"):
+                command = command[:-1] + next(lines)
+            shown.append((command, []))
+        elif shown:
+            shown[-1][1].append(line)
+    return shown
+
+
+def shown_outputs(text: str) -> list[tuple[str, list[str]]]:
+    start, end = text.index(TOUR[0]), text.index(TOUR[1])
+    return [pair for block in re.findall(r"```console\n(.*?)```", text[start:end], re.S)
+            if "# needs network" not in block for pair in console_commands(block)]
+
+
+def printed(stdout: str) -> list[str]:
+    """What each console command printed, between its markers."""
+    return stdout.split(MARK + "\n")[1::2]
+
+
+def same_lines(shown: list[str], actual: str) -> bool:
+    """The shown lines are the printed ones (blank lines and trailing spaces aside); `...`
+    matches any run of lines."""
+    wanted = [line.rstrip() for line in shown if line.strip()]
+    got = [line.rstrip() for line in actual.splitlines() if line.strip()]
+    pattern = "".join(".*?" if line == "..." else re.escape(line) + "\n" for line in wanted)
+    return re.fullmatch(pattern, "".join(line + "\n" for line in got), re.S) is not None
 
 
 def run_session(commands: list[str], folder: Path) -> subprocess.CompletedProcess:
@@ -46,7 +98,7 @@ def run_session(commands: list[str], folder: Path) -> subprocess.CompletedProces
     (work / ".venv").symlink_to(sys.prefix, target_is_directory=True)  # what set-up made
     script = "set -euo pipefail\n" + "\n".join(commands) + "\n"
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-                                f"{os.environ.get('PATH', '')}", COLUMNS="100")
+                                f"{os.environ.get('PATH', '')}", COLUMNS="80")
     env.pop("PRICEWATCH_DB_PATH", None)
     return subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True,
                           text=True, timeout=600)
@@ -59,6 +111,25 @@ def test_the_readme_setup_and_tour_run_as_written(tmp_path: Path) -> None:
     done = run_session(commands, tmp_path)
     assert done.returncode == 0, f"a README command failed:\n{done.stderr[-3000:]}"
     assert "openai/gpt-4o-mini" in done.stdout
+    shown = shown_outputs(text)
+    outputs = printed(done.stdout)
+    assert shown and len(outputs) == len(shown)
+    for (command, lines), actual in zip(shown, outputs, strict=True):
+        assert same_lines(lines, actual), f"$ {command}\nREADME shows:\n" + "\n".join(
+            lines) + f"\nit prints:\n{actual}"
+
+
+def test_shown_output_is_compared_line_by_line() -> None:
+    printed_table = "\n price  valid_from   \n ─────────\n 0.15   2025-12-18 \n\n"
+    assert same_lines([" price  valid_from", " ─────────", " 0.15   2025-12-18"],
+                      printed_table)
+    assert same_lines([" price  valid_from", "...", ], printed_table)
+    assert not same_lines([" price  valid_from", " ─────────", " 0.16   2025-12-18"],
+                          printed_table)
+    assert not same_lines([" price  valid_from"], printed_table)  # lines left out
+    block = "$ pricewatch history a \\\n  --json\n[]\n$ pricewatch status\n"
+    assert console_commands(block) == [("pricewatch history a   --json", ["[]"]),
+                                       ("pricewatch status", [])]
 
 
 def test_a_broken_tour_command_fails_the_test(tmp_path: Path) -> None:
