@@ -31,7 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pricewatch import alerts, exports, pipeline, queries
+from pricewatch import alerts, exports, pipeline, queries, report
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
 from pricewatch.settings import Settings, SettingsError
@@ -90,6 +90,7 @@ class Daemon:
     _views_pending: bool = False  # views not installed at start: the file was held
     # changes of the runs landed since the last export (None: not known, ask the database)
     _changes_to_export: int | None = None
+    _report_wanted: bool = True  # a run changed a price or failed since the report was made
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
@@ -162,6 +163,8 @@ class Daemon:
                     continue  # spooled: nothing landed yet
                 if self._changes_to_export is not None:
                     self._changes_to_export += outcome.changes
+                self._report_wanted |= bool(outcome.changes) or outcome.status in (
+                    "failed", "suspect")
                 self._due |= self._waiting.pop(pipeline.DATABASE_FILE, set())
                 self._due |= self._waiting.pop(outcome.source, set())
 
@@ -185,6 +188,8 @@ class Daemon:
                     with self._lock:  # not exported: the next pass asks the database
                         self._changes_to_export = None
                     raise
+            if settings.daemon.report_path and not self.stopping.is_set():
+                self._report(settings, settings.daemon.report_path)
         except DatabaseLocked:
             if not self._pass_waits:  # said once per wait, not at every retry
                 log.info("alerts and exports wait for the database file")
@@ -193,6 +198,23 @@ class Daemon:
             log.exception("alert delivery or export failed; will retry after the next run")
         else:
             self._pass_waits = False
+
+    def _report(self, settings: Settings, path: Path) -> None:
+        """The HTML report again, when a run since the last one changed a price or failed
+        (freshness shows failures); wanted again if making it fails."""
+        with self._lock:
+            wanted, self._report_wanted = self._report_wanted, False
+        if not wanted:
+            return
+        try:
+            data = report.write(settings, path)
+        except BaseException:
+            with self._lock:
+                self._report_wanted = True
+            raise
+        log.info("report written to %s (%d charts)", path,
+                 sum(len(charts) for charts in data.histories.values()),
+                 extra={"fields": {"event": "report", "path": str(path)}})
 
     # The maintenance thread ---------------------------------------------------------
 
@@ -352,6 +374,8 @@ def start_line(settings: Settings, schedule: dict[str, int | str], unset: list[S
              f"database {settings.db_path.absolute()}", f"alert channels: {channels}"]
     if settings.daemon.export_dir:
         parts.append(f"exports to {settings.daemon.export_dir}")
+    if settings.daemon.report_path:
+        parts.append(f"report at {settings.daemon.report_path}")
     if unset:
         parts.append("not scheduled, secret unset: " + ", ".join(
             f"{s.name} ({s.secret_env})" for s in unset))

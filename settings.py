@@ -240,6 +240,9 @@ class DaemonSettings(BaseModel):
         "Export tables and views here after runs (Parquet): only the months and views the "
         "runs changed, nothing after runs that changed nothing."))
     export_format: str = Field("parquet", pattern="^(parquet|csv)$")
+    report_path: Path | None = Field(None, description=(
+        "Rewrite this HTML report (as `pricewatch report --out`) after runs that changed a "
+        "price or failed: atomically, a browser never sees half a page."))
     alert_retry_max: int = Field(12, ge=1, description="Deliveries tried before a channel's "
                                                        "alert is marked failed.")
     alert_retry_base_s: float = Field(30, gt=0, description="Wait before the first retry of a "

@@ -1,0 +1,136 @@
+"""`pricewatch report`: one self-contained HTML file of the warehouse's prices: freshness,
+the cheapest offer per capability, the window's movers, step charts of price history, a
+workload's cost and upcoming prices. Nothing is fetched when it is opened: the styles are
+inline and the charts are inline SVG (report/svg.py), every chart with its figures in a
+table. The data comes from report/data.py on one read-only connection."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from pricewatch import __version__, queries
+from pricewatch.report.data import Chart, Options, ReportData, gather
+from pricewatch.report.svg import (
+    colour,
+    price_text,
+    sparkline,
+    stamp,
+    step_chart,
+    unit_words,
+)
+from pricewatch.settings import Settings
+
+__all__ = ["Options", "ReportData", "build", "render", "write"]
+
+
+def build(settings: Settings, options: Options, now: datetime | None = None) -> ReportData:
+    """The report's data from the configured warehouse, read-only."""
+    views = settings.views
+    with queries.open_gold(settings) as con:
+        return gather(con, options, now=now or datetime.now(UTC),
+                      mix=(Decimal(str(views.mix_input)), Decimal(str(views.mix_output))),
+                      cache_share=Decimal(str(views.cache_share)))
+
+
+def write(settings: Settings, out: Path, options: Options | None = None) -> ReportData:
+    """Build the report and put it at `out` atomically (a temporary file in the same
+    folder, renamed over it), so a browser or a web server never sees half a page."""
+    data = build(settings, options or Options())
+    page = render(data, db=settings.db_path.name, capabilities=(options or Options())
+                  .capabilities)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(page)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return data
+
+
+def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()) -> str:
+    """The HTML page of `data`."""
+    folder = resources.files("pricewatch.report")
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                     trim_blocks=True, lstrip_blocks=True)
+    template = environment.from_string(folder.joinpath("report.html.j2").read_text("utf-8"))
+    return template.render(
+        data=data, db=db, capabilities=capabilities, version=__version__,
+        css=Markup(folder.joinpath("report.css").read_text("utf-8")),
+        stamp=_stamp, age=lambda t: _age(data.generated_at, t), price=_price, pct=_pct,
+        unit=unit_words, offer=_offer, unique_offers=_unique_offers,
+        spark=lambda steps, label, unit, key="": Markup(sparkline(
+            steps, start=data.start, end=data.drawn_until, label=label, unit=unit, key=key)),
+        step_chart=lambda chart: Markup(step_chart(
+            chart.series, start=data.start, end=data.drawn_until, unit=chart.unit,
+            title=f"{chart.title}, USD {unit_words(chart.unit)}")),
+        swatch=_swatch, figures=lambda charts: Markup(_figures(charts, environment)))
+
+
+def _stamp(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return stamp(value)
+    return str(value)
+
+
+def _age(now: datetime, value: datetime) -> str:
+    seconds = (now - value).total_seconds()
+    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
+        if abs(seconds) >= length:
+            return f"{seconds / length:.0f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
+def _price(value: Decimal | None) -> str:
+    return "" if value is None else price_text(value)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+.1f}%"
+
+
+def _offer(row: dict[str, Any]) -> str:
+    route = f" ({row['route']})" if row.get("route") else ""
+    return f"{row['provider']} · {row['model']}{route}"
+
+
+def _unique_offers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault((row["provider"], row["model"], row["route"]), row)
+    return list(seen.values())
+
+
+def _swatch(index: int) -> str:
+    stroke, dash = colour(index)
+    return f"border-top-color: {stroke}" + ("; border-top-style: dashed" if dash else "")
+
+
+_FIGURES = """<table class="figures">
+<thead><tr><th>series</th><th class="num">price</th><th>from</th><th>to</th></tr></thead>
+<tbody>{% for chart in charts %}{% for one in chart.series %}{% for step in one.steps %}
+<tr><td>{{ one.label }}{% if charts|length > 1 %} {{ chart.title.split(' ')[-1] }}{% endif %}</td>
+<td class="num">{{ price(step.price) }}</td><td>{{ stamp(step.start) }}</td>
+<td>{{ stamp(step.end) if step.end else 'current' }}</td></tr>
+{% endfor %}{% endfor %}{% endfor %}</tbody></table>"""
+
+
+def _figures(charts: list[Chart], environment: jinja2.Environment) -> str:
+    """The figures a chart draws, exactly, for reading and copying."""
+    return environment.from_string(_FIGURES).render(charts=charts, price=_price, stamp=_stamp)
+
+

@@ -1,0 +1,264 @@
+"""What the report shows, read from the warehouse in one read-only connection: each section
+as plain rows and chart series, no HTML. Only the offers shown are read from the history
+(queries/commands/report_*.sql), so the cost follows the page, not the warehouse's size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import zip_longest
+from typing import Any
+
+import duckdb
+
+from pricewatch import queries
+from pricewatch.money import monthly_cost
+from pricewatch.report.svg import Series, Step
+
+SERIES_SQL = queries.command_sql("report_series")
+MOVERS_SQL = queries.command_sql("report_movers")
+STATUS_SQL = queries.command_sql("status")
+BUDGET_SQL = queries.command_sql("budget")
+
+FAILING = ("failed", "suspect")
+COMPONENT_ORDER = ("input", "output", "cache_read", "cache_write", "reasoning")
+MOVERS_EACH = 5      # drops and rises shown
+CHEAPEST_RANKS = 3   # offers per capability
+DEFAULT_MODELS = 8   # price histories drawn when no --model is given
+DRAWN_MARGIN = 0.04  # charts run this share of the window past its end
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the report is asked for; the defaults are those of `pricewatch report`."""
+
+    since: datetime | None = None
+    models: tuple[str, ...] = ()          # canonical ids, resolved by the caller
+    capabilities: tuple[str, ...] = ()
+    tokens_in: Decimal = Decimal(10_000_000)
+    tokens_out: Decimal = Decimal(5_000_000)
+    window_days: int = 30
+
+
+@dataclass
+class Chart:
+    """One step chart: a component of one canonical model (or one mover's series)."""
+
+    title: str
+    unit: str
+    series: list[Series]
+    rows: list[dict[str, Any]]  # the figures drawn, for the table under the chart
+
+
+@dataclass
+class ReportData:
+    generated_at: datetime
+    start: datetime
+    end: datetime
+    empty: bool
+    blend: str = ""
+    workload: str = ""
+    freshness: list[dict[str, Any]] = field(default_factory=list)
+    cheapest: list[dict[str, Any]] = field(default_factory=list)
+    cheapest_seen: datetime | None = None
+    movers: list[dict[str, Any]] = field(default_factory=list)
+    histories: dict[str, list[Chart]] = field(default_factory=dict)
+    more_models: int = 0
+    costs: list[dict[str, Any]] = field(default_factory=list)
+    upcoming: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def drawn_until(self) -> datetime:
+        """The right edge of the charts: a little past the window's end, so that a price
+        first seen at the last observation shows as a step, not as a point."""
+        return self.end + (self.end - self.start) * DRAWN_MARGIN
+
+
+def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
+           mix: tuple[Decimal, Decimal], cache_share: Decimal) -> ReportData:
+    """Every section's data. The window ends at the last good observation (a warehouse
+    filled from old captures is drawn up to its last capture, not up to today)."""
+    last = con.execute("SELECT max(observed_at) FROM runs WHERE status IN "
+                       "('ok', 'partial', 'unchanged')").fetchone()[0]
+    end = last or now
+    start = options.since or end - timedelta(days=options.window_days)
+    data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
+    _, data.freshness = queries.rows(con, STATUS_SQL)
+    for row in data.freshness:
+        row["failing"] = row["last_status"] in FAILING or bool(row["failing_runs"])
+    if data.empty:
+        return data
+    data.blend = (f"{_number(mix[0])}:{_number(mix[1])} input:output"
+                  + (f", {_number(cache_share * 100)}% of input from cache"
+                     if cache_share else ""))
+    data.workload = (f"{_tokens(options.tokens_in)} input + {_tokens(options.tokens_out)} "
+                     "output tokens a month")
+    _cheapest(con, data, options, mix, cache_share)
+    _movers(con, data)
+    chosen = list(options.models) or _default_models(data)
+    if not options.models and len(chosen) > DEFAULT_MODELS:
+        data.more_models = len(chosen) - DEFAULT_MODELS
+        chosen = chosen[:DEFAULT_MODELS]
+    data.histories = _histories(con, chosen, start, end)
+    data.costs = _costs(con, chosen, options)
+    _, data.upcoming = queries.rows(con, "SELECT * FROM upcoming_prices ORDER BY "
+                                         "effective_from, provider, model, route, component")
+    return data
+
+
+def _cheapest(con: duckdb.DuckDBPyConnection, data: ReportData, options: Options,
+              mix: tuple[Decimal, Decimal], cache_share: Decimal) -> None:
+    """The cheapest paid offers per capability now, with a sparkline of each one's blended
+    price over the window (the blend computed per interval as the view does)."""
+    _, rows = queries.rows(con, (
+        "SELECT * FROM cheapest_as_of($at, $mi, $mo, $share) WHERE NOT is_free "
+        "AND price_unit = 'per_1m_tokens' AND rank <= $n "
+        "AND (len($caps) = 0 OR capability IN (SELECT unnest($caps))) "
+        "ORDER BY capability, rank"),
+        {"at": data.end, "mi": mix[0], "mo": mix[1], "share": cache_share,
+         "n": CHEAPEST_RANKS, "caps": list(options.capabilities)})
+    keys = sorted({_key(r, c) for r in rows for c in ("input", "output", "cache_read")})
+    series = _series_rows(con, [], keys, data.start, data.end)
+    by_offer: dict[tuple[str, str, str], dict[str, list[Step]]] = defaultdict(dict)
+    for row in series:
+        offer = (row["provider"], row["model"], row["route"])
+        by_offer[offer].setdefault(row["component"], []).append(_step(row))
+    for row in rows:
+        parts = by_offer.get((row["provider"], row["model"], row["route"]), {})
+        row["steps"] = tuple(blended_steps(parts, mix, cache_share))
+    data.cheapest = rows
+    data.cheapest_seen = max((r["observed_at"] for r in rows if r["observed_at"]),
+                             default=None)
+
+
+def blended_steps(parts: dict[str, list[Step]], mix: tuple[Decimal, Decimal],
+                  cache_share: Decimal) -> list[Step]:
+    """The blended price of one offer as steps: a new step wherever its input, output or
+    cache-read price changes, blended as queries/cheapest_as_of.sql blends (12 places)."""
+    edges = sorted({t for steps in parts.values() for s in steps
+                    for t in (s.start, s.end) if t is not None})
+    out: list[Step] = []
+    for index, at in enumerate(edges):
+        until = edges[index + 1] if index + 1 < len(edges) else None
+        price = {name: next((s.price for s in steps if s.start <= at
+                             and (s.end is None or s.end > at)), None)
+                 for name, steps in parts.items()}
+        if price.get("input") is None or price.get("output") is None:
+            continue
+        inp = (1 - cache_share) * price["input"] + cache_share * (
+            price.get("cache_read") if price.get("cache_read") is not None else price["input"])
+        blend = round((mix[0] * inp + mix[1] * price["output"]) / (mix[0] + mix[1]), 12)
+        if out and out[-1].price == blend and out[-1].end == at:
+            out[-1] = Step(out[-1].start, until, blend)
+        else:
+            out.append(Step(at, until, blend))
+    return out
+
+
+def _movers(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
+    _, rows = queries.rows(con, MOVERS_SQL, {"since": data.start, "until": data.end,
+                                             "n": MOVERS_EACH})
+    keys = sorted({_key(r, r["component"]) for r in rows})
+    series = defaultdict(list)
+    for row in _series_rows(con, [], keys, data.start, data.end):
+        series[_key(row, row["component"])].append(row)
+    for row in rows:
+        history = series[_key(row, row["component"])]
+        label = _offer_label(row)
+        row["chart"] = Chart(title=f"{label} {row['component']}", unit=row["unit"],
+                             series=[Series(label, tuple(_step(h) for h in history),
+                                            _key(row, row["component"]))],
+                             rows=history)
+    data.movers = rows
+
+
+def _default_models(data: ReportData) -> list[str]:
+    """The cheapest offers' models (rank 1 first) and the movers', taken in turn, each
+    once: the top of both lists comes first."""
+    cheapest = [r["canonical_model"] for r in sorted(data.cheapest, key=lambda r: r["rank"])]
+    movers = [r["canonical_model"] for r in data.movers]
+    turns = [name for pair in zip_longest(cheapest, movers) for name in pair if name]
+    return list(dict.fromkeys(turns))
+
+
+def _histories(con: duckdb.DuckDBPyConnection, models: list[str], start: datetime,
+               end: datetime) -> dict[str, list[Chart]]:
+    """Per canonical model, one chart per component and unit, one series per offer (and
+    source, where two sources price one offer)."""
+    grouped: dict[str, dict[tuple[str, str], dict[str, list[dict[str, Any]]]]] = {
+        model: defaultdict(lambda: defaultdict(list)) for model in models}
+    sources = defaultdict(set)
+    rows = _series_rows(con, models, [], start, end)
+    for row in rows:
+        sources[_key(row, row["component"])].add(row["source"])
+    for row in rows:
+        label = _offer_label(row)
+        if len(sources[_key(row, row["component"])]) > 1:
+            label += f" [{row['source']}]"
+        series_key = f"{_key(row, row['component'])}|{row['source']}"
+        grouped[row["canonical_model"]][(row["component"], row["unit"])][
+            (label, series_key)].append(row)
+    charts: dict[str, list[Chart]] = {}
+    for model in models:
+        ordered = sorted(grouped[model].items(), key=lambda item: (
+            _component_rank(item[0][0]), item[0][0], item[0][1]))
+        charts[model] = [Chart(title=f"{model} {component}", unit=unit,
+                               series=[Series(label, tuple(_step(r) for r in series), key)
+                                       for (label, key), series in sorted(by_label.items())],
+                               rows=[r for _, series in sorted(by_label.items())
+                                     for r in series])
+                         for (component, unit), by_label in ordered]
+    return charts
+
+
+def _costs(con: duckdb.DuckDBPyConnection, models: list[str],
+           options: Options) -> list[dict[str, Any]]:
+    """The workload's exact monthly cost at every current offer of the chosen models."""
+    if not models:
+        return []
+    _, rows = queries.rows(con, BUDGET_SQL, {"models": models})
+    for row in rows:
+        row["monthly_cost"] = monthly_cost(row["input_price"], row["output_price"],
+                                           row["cache_read_price"], options.tokens_in,
+                                           options.tokens_out)
+    return sorted((r for r in rows if r["monthly_cost"] is not None),
+                  key=lambda r: (r["monthly_cost"], r["provider"], r["model"], r["route"]))
+
+
+def _series_rows(con: duckdb.DuckDBPyConnection, models: list[str], keys: list[str],
+                 start: datetime, end: datetime) -> list[dict[str, Any]]:
+    if not models and not keys:
+        return []
+    return queries.rows(con, SERIES_SQL, {"models": models, "keys": keys,
+                                          "since": start, "until": end})[1]
+
+
+def _key(row: dict[str, Any], component: str) -> str:
+    return "|".join((row["provider"], row["model"], row["route"], component,
+                     row.get("unit") or row.get("price_unit") or "per_1m_tokens"))
+
+
+def _step(row: dict[str, Any]) -> Step:
+    return Step(row["valid_from"], row["valid_to"], row["price"])
+
+
+def _offer_label(row: dict[str, Any]) -> str:
+    return f"{row['provider']} {row['model']}" + (f" ({row['route']})" if row["route"] else "")
+
+
+def _component_rank(component: str) -> int:
+    return COMPONENT_ORDER.index(component) if component in COMPONENT_ORDER else 99
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _tokens(amount: Decimal) -> str:
+    for suffix, size in (("B", 10**9), ("M", 10**6), ("k", 10**3)):
+        if amount >= size and amount % size == 0:
+            return f"{amount // size}{suffix}"
+    return _number(amount)

@@ -1,0 +1,240 @@
+"""`pricewatch report`: one HTML file, self-contained, whose charts draw exactly the
+intervals of price_history, rendered by a real browser (Debian's chromium, headless)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from typer.testing import CliRunner
+
+from helpers import fixture_path
+from pricewatch import pipeline, queries
+from pricewatch.cli.main import app
+from pricewatch.report.svg import Step, sparkline, y_labels, y_top
+from pricewatch.settings import load_settings
+
+runner = CliRunner()
+CAPTURES = [("models-2024-02-18.json", "2024-02-18"), ("models-2025-05-23.json", "2025-05-23"),
+            ("models-2025-12-18.json", "2025-12-18"), ("models-2026-01-29.json", "2026-01-29"),
+            ("models-2026-05-07.json", "2026-05-07")]
+SINCE = "2024-01-01T00:00:00Z"
+CHOSEN = ["openai/gpt-4o-mini", "Llama 3.3 70B", "anthropic/claude-3-haiku"]
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("report") / "report.duckdb"
+    settings = load_settings(db_path=db)
+    for name, day in CAPTURES:
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", name).read_bytes(), at(day), name)
+    return db
+
+
+@pytest.fixture(scope="module")
+def page(warehouse: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("page") / "report.html"
+    args = ["report", "--out", str(out), "--since", SINCE, "--db", str(warehouse), "--json"]
+    for model in CHOSEN:
+        args += ["--model", model]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)[0]
+    assert summary["window_end"] == "2026-05-07T00:00:00Z" and summary["models"] == 3
+    return out
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def sql(db: Path, query: str, params=None) -> list[dict]:
+    with queries.open_gold(load_settings(db_path=db)) as con:
+        return queries.rows(con, query, params)[1]
+
+
+def test_the_file_is_self_contained(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    tree = soup(page)
+    for tag in tree.find_all(True):
+        for name in ("src", "href", "xlink:href", "action", "data"):
+            value = tag.get(name)
+            assert not (isinstance(value, str) and re.match(r"\s*(https?:)?//", value)), tag
+    assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//", text)
+    assert "@import" not in text
+    assert not tree.find_all("script", src=True) and not tree.find_all("link")
+    assert [s["id"] for s in tree.find_all("section")] == [
+        "freshness", "cheapest", "movers", "history", "cost", "upcoming"]
+
+
+def test_every_step_is_an_interval_of_price_history(page: Path, warehouse: Path) -> None:
+    """The history charts draw, per series, exactly the window's intervals of that key
+    (count, prices, edges) and every step as long as its interval held."""
+    start, end = at("2024-01-01"), at("2026-05-07")
+    expected = defaultdict(list)
+    for row in sql(warehouse, """
+            SELECT h.provider, h.model, h.route, h.component, h.unit, h.source, h.price,
+                   h.valid_from, h.valid_to
+            FROM price_history h JOIN model_identity i USING (provider, model)
+            WHERE i.canonical_model IN (SELECT canonical_model_rules(unnest($m)))
+              AND service_tier = 'standard' AND context_threshold = 0
+              AND usage_tier_start = 0 AND NOT dynamic
+              AND valid_from <= $end AND (valid_to IS NULL OR valid_to > $start)
+            ORDER BY valid_from""", {"m": CHOSEN, "start": start, "end": end}):
+        key = "|".join(row[k] for k in ("provider", "model", "route", "component", "unit",
+                                        "source"))
+        expected[key].append((row["price"], row["valid_from"], row["valid_to"]))
+    drawn = {}
+    for chart in soup(page).select("#history svg.chart"):
+        grid = chart.select_one("line.grid")
+        left, right = float(grid["x1"]), float(grid["x2"])
+        drawn_until = datetime.fromisoformat(chart["data-end"])
+        assert drawn_until > end  # a little past the last observation
+        for series in chart.select("g.series"):
+            steps = []
+            for step in series.select("g.step"):
+                begins = datetime.fromisoformat(step["data-from"])
+                ends = datetime.fromisoformat(step["data-to"]) if step["data-to"] else None
+                steps.append((Decimal(step["data-price"]), begins, ends))
+                line = step.find("line")
+                held = ((min(ends or drawn_until, drawn_until) - max(begins, start))
+                        / (drawn_until - start))
+                assert abs(float(line["x2"]) - float(line["x1"]) - held * (right - left)) < 0.2
+                assert step.find("title").text.count("→") == 1
+            drawn[series["data-key"]] = steps
+    assert len(expected) >= 10 and sum(map(len, expected.values())) >= 20
+    assert drawn == dict(expected)
+
+
+def test_a_tooltip_holds_the_exact_decimal_and_its_interval(page: Path) -> None:
+    titles = [t.text for t in soup(page).select("#history g.step title")]
+    assert "openrouter openai/gpt-4o-mini: 0.15 USD per 1M tokens, 2025-05-23 → now" in titles
+    assert ("openrouter anthropic/claude-3-haiku:beta: 0.25 USD per 1M tokens, "
+            "2025-05-23 → 2025-12-18" in titles)  # unlisted by the 2025-12-18 capture
+    assert any("0.000217 USD per image" in t for t in titles)
+
+
+def test_sections_hold_the_figures_of_the_database(page: Path, warehouse: Path) -> None:
+    tree = soup(page)
+    cheapest = sql(warehouse, "SELECT capability, provider, model, blended_price FROM "
+                              "cheapest_per_capability WHERE rank = 1 AND NOT is_free AND "
+                              "price_unit = 'per_1m_tokens' ORDER BY capability")
+    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            for tr in tree.select("#cheapest > table tbody tr")]
+    firsts = [r for r in rows if r[1] == "1"]
+    assert [(r[0], r[2], r[3]) for r in firsts] == [
+        (c["capability"], f"{c['provider']} · {c['model']}",
+         format(c["blended_price"].normalize(), "f")) for c in cheapest]
+    costs = {tds[0].get_text(strip=True): tds[4].get_text(strip=True)
+             for tds in (tr.find_all("td") for tr in tree.select("#cost tbody tr"))}
+    assert costs["openrouter · openai/gpt-4o-mini"] == "4.5"  # 10M x 0.15 + 5M x 0.6, exact
+    assert "freshness" in tree.select_one("#freshness").get_text().lower()
+    assert "openrouter.models" in tree.select_one("#freshness tbody").get_text()
+    movers = tree.select("#movers > table > tbody > tr")
+    assert 1 <= len(movers) <= 10 and all(tr.select("svg.spark g.step") for tr in movers)
+
+
+def test_an_empty_warehouse_gives_a_report_that_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "empty.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db",
+                                 str(tmp_path / "new.duckdb")])
+    assert result.exit_code == 0, result.output
+    tree = soup(out)
+    assert tree.select_one("#empty") and "No data yet" in tree.get_text()
+    assert not tree.select("svg.chart")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--model", "gpt-4o-mni"], ["no prices recorded for model 'gpt-4o-mni'",
+                                 "openai/gpt-4o-mini"]),
+    (["--capability", "visoin"], ["unknown capability 'visoin'", "vision"]),
+    (["--workload", "ten:5M"], ["--workload 'ten'"]),
+])
+def test_bad_input_gets_close_matches_and_exit_1(warehouse: Path, tmp_path: Path, args: list,
+                                                 words: list) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(warehouse), *args])
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert all(word in message for word in words), message
+    assert message.count(",") < 6 and not out.exists()  # a few matches, no half a page
+
+
+def test_the_file_is_replaced_atomically(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site" / "r.html"
+    out.parent.mkdir()
+    out.write_text("old page")
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(warehouse),
+                                 "--since", SINCE])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert [p.name for p in out.parent.iterdir()] == ["r.html"]  # no temporary file left
+
+
+def test_sparkline_of_one_price_is_flat_and_titled() -> None:
+    svg = sparkline((Step(at("2026-01-01"), None, Decimal("0.15")),), start=at("2025-12-01"),
+                    end=at("2026-02-01"), label="x", unit="per_1m_tokens")
+    assert svg.count('class="step"') == 1 and "0.15 USD per 1M tokens, 2026-01-01 → now" in svg
+    assert y_labels(y_top([Decimal("0.0000258")])) == [
+        "0", "0.0000075", "0.000015", "0.0000225", "0.00003"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _browser() -> str:
+    if CHROMIUM:
+        return CHROMIUM
+    if os.environ.get("PRICEWATCH_BROWSER_REQUIRED"):
+        pytest.fail("chromium is required here (PRICEWATCH_BROWSER_REQUIRED) and missing")
+    pytest.skip("no chromium on this machine (.ci/run installs it)")
+
+
+def _headless(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([_browser(), "--headless=new", "--no-sandbox", "--disable-gpu",
+                           "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                           *args], capture_output=True, timeout=120, check=True)
+
+
+def png_size_and_colours(path: Path) -> tuple[int, int, int]:
+    """Width, height and the number of distinct byte values of the decoded image data (a
+    blank page has a handful)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, at_byte = [], 8
+    while at_byte < len(data):
+        length, kind = struct.unpack(">I4s", data[at_byte:at_byte + 8])
+        if kind == b"IDAT":
+            chunks.append(data[at_byte + 8:at_byte + 8 + length])
+        at_byte += 12 + length
+    return width, height, len(set(zlib.decompress(b"".join(chunks))))
+
+
+def test_a_real_browser_renders_the_report(page: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    _headless("--window-size=1280,2400", f"--screenshot={shot}", page.as_uri())
+    width, height, colours = png_size_and_colours(shot)
+    assert (width, height) == (1280, 2400) and colours > 100
+    dom = BeautifulSoup(_headless("--dump-dom", page.as_uri()).stdout.decode(), "lxml")
+    assert [s["id"] for s in dom.find_all("section")] == [
+        "freshness", "cheapest", "movers", "history", "cost", "upcoming"]
+    steps = soup(page).select("g.step")
+    assert len(dom.select("g.step")) == len(steps) > 50
+    assert "openrouter · openai/gpt-4o-mini" in dom.select_one("#cost").get_text()
