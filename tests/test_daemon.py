@@ -77,6 +77,7 @@ schedule = {{ "nscale.hf-router" = 1 }}
 jitter_s = 0
 heartbeat_file = "{tmp_path / 'heartbeat.json'}"
 export_dir = "{tmp_path / 'exports'}"
+report_path = "{tmp_path / 'site' / 'index.html'}"
 alert_retry_base_s = 0.5
 log_format = "json"
 [[channels]]
@@ -105,6 +106,9 @@ def test_daemon_end_to_end(setup) -> None:
         wait_for(lambda: len(runs(db)) >= 3, 30, "three runs")
         assert [s for _, s in runs(db)][:3] == ["ok", "unchanged", "unchanged"]
         assert receiver.received == []  # nothing changed, nothing sent
+        page = tmp_path / "site" / "index.html"
+        wait_for(page.exists, 20, "the report")
+        assert "0.06" in page.read_text() and "0.048" not in page.read_text()
         (tmp_path / "exports").mkdir(exist_ok=True)
         reader = subprocess.Popen([sys.executable, "-c", READER, str(db),
                                    str(tmp_path / "exports"), "30"], cwd=root,
@@ -122,6 +126,7 @@ def test_daemon_end_to_end(setup) -> None:
         assert (alert["kind"], alert["model"], alert["old_price"], alert["new_price"],
                 alert["change_pct"]) == ("price_drop", DROPPED, "0.06", "0.048", "-20")
         assert alert["source_url"].endswith("/hf/v1/models")
+        wait_for(lambda: "0.06 → 0.048" in page.read_text(), 20, "the report rewritten")
         # Receiver down: the next drop stays pending, then arrives when it is back.
         receiver.up = False
         provider.serve("/hf/v1/models", hf_body("0.0384"))
@@ -161,6 +166,13 @@ def test_daemon_end_to_end(setup) -> None:
     heartbeat = json.loads((tmp_path / "heartbeat.json").read_text())
     assert heartbeat["stopping"] is True
     assert heartbeat["jobs"]["nscale.hf-router"]["consecutive_failures"] == 0
+    # the report was rewritten after runs that changed a price, never after unchanged ones
+    reports = [line for line in lines if line.get("event") == "report"]
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        changed = con.execute("SELECT count(*) FROM runs WHERE intervals_opened + "
+                              "intervals_closed > 0").fetchone()[0]
+    assert 3 <= changed < len(runs(db)) and 2 <= len(reports) <= changed
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["index.html"]
     manifest = json.loads((tmp_path / "exports" / "manifest.json").read_text())
     assert manifest["row_counts"]["price_history"] >= 34
 
