@@ -28,6 +28,7 @@ MOVERS_EACH = 5      # drops and rises shown
 CHEAPEST_RANKS = 3   # offers per capability
 DEFAULT_MODELS = 8   # price histories drawn when no --model is given
 DRAWN_MARGIN = 0.04  # charts run this share of the window past its end
+MAX_SERIES = 10      # lines on one chart (one colour each): the cheapest at the window's end
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Chart:
     unit: str
     series: list[Series]
     rows: list[dict[str, Any]]  # the figures drawn, for the table under the chart
+    left_out: int = 0  # offers not drawn: a chart shows at most MAX_SERIES
 
 
 @dataclass
@@ -204,13 +206,22 @@ def _histories(con: duckdb.DuckDBPyConnection, models: list[str], start: datetim
     for model in models:
         ordered = sorted(grouped[model].items(), key=lambda item: (
             _component_rank(item[0][0]), item[0][0], item[0][1]))
-        charts[model] = [Chart(title=f"{model} {component}", unit=unit,
-                               series=[Series(label, tuple(_step(r) for r in series), key)
-                                       for (label, key), series in sorted(by_label.items())],
-                               rows=[r for _, series in sorted(by_label.items())
-                                     for r in series])
+        charts[model] = [_chart(f"{model} {component}", unit, by_label)
                          for (component, unit), by_label in ordered]
     return charts
+
+
+def _chart(title: str, unit: str, by_label: dict[tuple[str, str], list[dict[str, Any]]]
+           ) -> Chart:
+    """A chart of the series SQL kept (at most MAX_SERIES: those priced lowest at the
+    window's end), in label order, saying how many it left out."""
+    drawn = sorted(by_label)
+    total = max((rows[0]["series_in_chart"] for rows in by_label.values()), default=0)
+    return Chart(title=title, unit=unit,
+                 series=[Series(label, tuple(_step(r) for r in by_label[(label, key)]), key)
+                         for label, key in drawn],
+                 rows=[r for label in drawn for r in by_label[label]],
+                 left_out=total - len(drawn))
 
 
 def _costs(con: duckdb.DuckDBPyConnection, models: list[str],
@@ -231,8 +242,8 @@ def _series_rows(con: duckdb.DuckDBPyConnection, models: list[str], keys: list[s
                  start: datetime, end: datetime) -> list[dict[str, Any]]:
     if not models and not keys:
         return []
-    return queries.rows(con, SERIES_SQL, {"models": models, "keys": keys,
-                                          "since": start, "until": end})[1]
+    return queries.rows(con, SERIES_SQL, {"models": models, "keys": keys, "since": start,
+                                          "until": end, "max_series": MAX_SERIES})[1]
 
 
 def _key(row: dict[str, Any], component: str) -> str:

@@ -238,3 +238,23 @@ def test_a_real_browser_renders_the_report(page: Path, tmp_path: Path) -> None:
     steps = soup(page).select("g.step")
     assert len(dom.select("g.step")) == len(steps) > 50
     assert "openrouter · openai/gpt-4o-mini" in dom.select_one("#cost").get_text()
+
+
+def test_a_chart_draws_the_ten_cheapest_offers_and_says_how_many_it_left_out(
+        tmp_path: Path) -> None:
+    """Twelve providers of one model: the chart has the ten priced lowest at the end."""
+    from helpers import jsonl, price_line
+
+    db = tmp_path / "many.duckdb"
+    lines = [price_line("acme/m-1", f"0.{n + 10}", provider=f"host{n:02d}") for n in range(12)]
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at", "2026-01-01",
+                                 "--db", str(db)], input=jsonl(*lines).decode())
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "many.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(db),
+                                 "--model", "acme/m-1"])
+    assert result.exit_code == 0, result.output
+    [chart] = soup(out).select("#history figure")
+    drawn = [g["data-key"].split("|")[0] for g in chart.select("svg.chart g.series")]
+    assert sorted(drawn) == [f"host{n:02d}" for n in range(10)]  # 0.10 ... 0.19
+    assert "2 more offers of this model are not drawn" in " ".join(chart.get_text().split())
