@@ -37,7 +37,7 @@ def data() -> list[list[svg.Series]]:
             length = (END - START) / STEPS
             steps = tuple(svg.Step(START + i * length,
                                    START + (i + 1) * length if i + 1 < STEPS else None,
-                                   Decimal(((c * 31 + s * 7 + i * 13) % 97 + 3)) / 100)
+                                   Decimal((c * 31 + s * 7 + i * 13) % 97 + 3) / 100)
                           for i in range(STEPS))
             series.append(svg.Series(f"provider{s} model-{c}", steps, f"k{c}.{s}"))
         charts.append(series)
