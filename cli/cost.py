@@ -1,0 +1,158 @@
+"""`pricewatch cost`: a usage log priced at the price in force at each call (pricewatch.cost
+reads the log, queries/cost_of.sql prices it)."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import ExitStack
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+from pricewatch import cost as usage
+from pricewatch import queries
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.output import emit
+from pricewatch.errors import InputError
+from pricewatch.records import decimal_text
+
+app = new_app()
+
+FORMATS = ("table", "csv", "jsonl", "parquet")
+GROUPS = {"model": "model", "provider": "provider",
+          "day": "strftime(timezone('UTC', timestamp), '%Y-%m-%d')",
+          "month": "strftime(timezone('UTC', timestamp), '%Y-%m')"}
+MEMORY_LIMIT = "512MB"  # DuckDB spills sorts and joins past this: a 10M-row log streams
+
+
+@app.command("cost")
+def cost_command(
+    file: Annotated[str, typer.Argument(
+        help="Usage log: .csv, .jsonl (JSON lines) or .parquet; - reads JSON lines from "
+             "stdin.")],
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Totals per model, provider, day or month (UTC), with the count of "
+                     "calls that could not be priced.")] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="The provider of calls whose log has no provider column or "
+                           "value (openrouter, vertex, nscale).")] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table, csv, jsonl or parquet (parquet needs --out).")] = "table",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the priced calls (or totals) to this file instead of stdout.")]
+    = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Price every call of a usage log at the price in force when it was made (exact; a
+    call that cannot be priced says why in `status` and is never counted as 0)."""
+    if output_format not in FORMATS:
+        raise InputError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
+    if by is not None and by not in GROUPS:
+        raise InputError(f"--by {by!r}: use {', '.join(GROUPS)}")
+    if output_format == "parquet" and out is None:
+        raise InputError("--format parquet writes a file: give --out PATH")
+    settings = load(db, config)
+    with ExitStack() as stack:
+        path = stack.enter_context(usage.spooled_stdin()) if file == "-" else Path(file)
+        name = "stdin" if file == "-" else file
+        if file != "-" and not path.is_file():
+            raise InputError(f"file {file} does not exist")
+        con = stack.enter_context(queries.open_gold(settings))
+        spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="pricewatch-cost-"))
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{spill}'")
+        own = usage.prepare(con, path, name, provider)
+        ambiguous = usage.candidates(con)
+        if ambiguous:
+            (provider_name, model), models = next(iter(ambiguous.items()))
+            raise InputError(f"{name}: model {model!r} at {provider_name} is ambiguous: "
+                             f"{', '.join(models)}; write one of them in the log")
+        query = _grouped(by) if by else _per_call()
+        if out is not None or output_format in ("csv", "jsonl"):
+            _copy(con, query, output_format, out)
+            if out is not None:
+                _summary(con, name, out, as_json)
+            return
+        columns, rows = queries.rows(con, query)
+    if by:
+        emit(rows, columns, as_json=as_json, title=_title(rows, by), relative=False)
+    else:
+        emit(rows, columns, as_json=as_json, title=_title(rows, None), relative=False,
+             table_columns=_table_columns(own, columns), keep=4)
+
+
+def _per_call() -> str:
+    return ("SELECT unnest(log_row), priced_model, input_price, output_price, cost_usd, "
+            "price_valid_from, status FROM cost_of('usage_calls') ORDER BY log_line")
+
+
+def _grouped(by: str) -> str:
+    return (f"SELECT {GROUPS[by]} AS {by}, count(*) AS calls, "
+            "count(*) FILTER (status = 'priced') AS priced_calls, "
+            "count(*) FILTER (status <> 'priced') AS unpriced_calls, "
+            "sum(cost_usd) FILTER (status = 'priced') AS cost_usd, "
+            "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens "
+            f"FROM cost_of('usage_calls') GROUP BY ALL ORDER BY {by}")
+
+
+def _text(query: str) -> str:
+    """The query with decimals as exact text without trailing zeros and times as ISO 8601
+    UTC, as --json prints them (CSV and JSON lines would otherwise show 0.45 as
+    0.450000000000000000000000, or as a float)."""
+    return f"""SELECT * REPLACE (
+        {_trimmed('cost_usd')} AS cost_usd
+        {', ' + _trimmed('input_price') + ' AS input_price' if 'input_price' in query else ''}
+        {', ' + _trimmed('output_price') + ' AS output_price' if 'output_price' in query else ''}
+        {", strftime(timezone('UTC', price_valid_from), '%Y-%m-%dT%H:%M:%SZ') AS "
+         "price_valid_from" if 'price_valid_from' in query else ''})
+        FROM ({query})"""
+
+
+def _trimmed(column: str) -> str:
+    text = f"CAST({column} AS VARCHAR)"
+    return f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, output_format: str,
+          out: Path | None) -> None:
+    """Stream the result to a file or stdout with DuckDB's COPY (nothing held in Python)."""
+    target = "/dev/stdout" if out is None else str(out)
+    options = {"csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json",
+               "parquet": "FORMAT parquet", "table": "FORMAT csv, HEADER true"}
+    body = query if output_format == "parquet" else _text(query)
+    quoted = "'" + target.replace("'", "''") + "'"
+    con.execute(f"COPY ({body}) TO {quoted} ({options[output_format]})")
+
+
+def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, as_json: bool) -> None:
+    totals = con.execute("SELECT count(*), count(*) FILTER (status = 'priced'), "
+                         "sum(cost_usd) FILTER (status = 'priced') "
+                         "FROM cost_of('usage_calls')").fetchone()
+    emit([{"log": name, "out": str(out), "calls": totals[0], "priced_calls": totals[1],
+           "unpriced_calls": totals[0] - totals[1], "cost_usd": totals[2]}],
+         ["log", "out", "calls", "priced_calls", "unpriced_calls", "cost_usd"],
+         as_json=as_json, title="cost", relative=False)
+
+
+def _title(rows: list[dict[str, Any]], by: str | None) -> str:
+    if by:
+        total = sum((r["cost_usd"] for r in rows if r["cost_usd"] is not None), start=0)
+        unpriced = sum(r["unpriced_calls"] for r in rows)
+    else:
+        total = sum((r["cost_usd"] for r in rows if r["status"] == "priced"), start=0)
+        unpriced = sum(1 for r in rows if r["status"] != "priced")
+    return (f"cost per {by}" if by else "priced calls") + (
+        f": USD {decimal_text(Decimal(total))} exact" + (f"; {unpriced} not priced (status)"
+                                              if unpriced else ""))
+
+
+def _table_columns(own: list[str], columns: list[str]) -> list[str]:
+    """The log's time and model, then what pricewatch adds, then the log's other columns."""
+    first = [c for c in own if c.lower() in ("timestamp", "time", "ts", "created_at")][:1]
+    first += [c for c in own if c.lower() in ("model", "model_id", "model_name")][:1]
+    added = ["cost_usd", "status", "input_price", "output_price", "priced_model",
+             "price_valid_from"]
+    return list(dict.fromkeys(first + added + [c for c in columns if c not in added]))

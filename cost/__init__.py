@@ -1,0 +1,220 @@
+"""`pricewatch cost`: a usage log (CSV, JSON lines or Parquet) priced call by call at the
+price in force when each call was made. This module reads and checks the log inside DuckDB
+(the file is never loaded into Python, so a 10M-row log streams) and hands it, as a view of
+the columns `cost_of` takes, to the SQL macro queries/cost_of.sql, which does the pricing:
+the CLI and a dashboard calling `cost_of` give the same cents.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pricewatch.errors import InputError
+
+# column -> the other names a log may give it (matched case-insensitively); README lists them
+ALIASES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("time", "ts", "created_at", "request_time", "started_at"),
+    "model": ("model_id", "model_name"),
+    "input_tokens": ("prompt_tokens", "tokens_prompt", "native_tokens_prompt"),
+    "output_tokens": ("completion_tokens", "tokens_completion", "native_tokens_completion"),
+    "provider": (),
+    "route": (),
+    "cached_tokens": ("cache_read_tokens", "cached_input_tokens", "cache_read_input_tokens",
+                      "native_tokens_cached"),
+    "cache_write_tokens": ("cache_creation_tokens", "cache_creation_input_tokens"),
+    "reasoning_tokens": ("native_tokens_reasoning", "completion_reasoning_tokens"),
+    "service_tier": ("tier",),
+    "requests": ("request_count", "num_requests"),
+}
+REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
+TOKENS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
+          "reasoning_tokens", "requests")
+TEXT = ("provider", "model", "route", "service_tier")
+# an ISO 8601 time that says its zone: Z or an offset at the end
+ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# what the output adds to the log's own columns
+ADDED = ("priced_model", "input_price", "output_price", "cost_usd", "price_valid_from",
+         "status")
+READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
+           ".json": "read_json", ".parquet": "read_parquet"}
+
+
+@contextmanager
+def spooled_stdin() -> Iterator[Path]:
+    """stdin (JSON lines) in a temporary file, so DuckDB reads it like any file."""
+    with tempfile.TemporaryDirectory(prefix="pricewatch-cost-") as folder:
+        path = Path(folder) / "stdin.jsonl"
+        with path.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield path
+
+
+def scan_sql(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> str:
+    """The DuckDB table function that reads the log, by its extension. CSV and JSON values
+    are read as text, so that this module, not DuckDB's guessing, decides what they mean
+    (DuckDB would read `2026-01-01T00:00:00Z` in JSON as a time without its zone)."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{name}: unknown log format {path.suffix or '(no extension)'!r}; "
+                         f"use {', '.join(sorted(READERS))}")
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if reader == "read_csv":
+        return f"read_csv({quoted}, header = true, all_varchar = true)"
+    if reader == "read_json":
+        options = "format = 'newline_delimited', records = true"
+        try:  # the names from every line, then each read as text
+            names = [d[0] for d in con.execute(
+                f"SELECT * FROM read_json({quoted}, {options}, sample_size = -1) LIMIT 0"
+            ).description]
+        except duckdb.Error as error:
+            raise InputError(f"{name}: cannot read the log as JSON lines: {error}") from None
+        columns = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names)
+        return f"read_json({quoted}, {options}, columns = {{{columns}}})"
+    return f"read_parquet({quoted})"
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, scan: str, name: str) -> dict[str, str]:
+    """The log's column names by the name cost_of takes (aliases and case resolved)."""
+    try:
+        found = [d[0] for d in con.execute(f"SELECT * FROM {scan} LIMIT 0").description]
+    except duckdb.Error as error:
+        raise InputError(f"{name}: cannot read the log: {error}") from None
+    lower = {column.lower(): column for column in found}
+    mapped: dict[str, str] = {}
+    for column, aliases in ALIASES.items():
+        hits = [lower[n] for n in (column, *aliases) if n in lower]
+        if len(hits) > 1:
+            raise InputError(f"{name}: columns {', '.join(map(repr, hits))} both mean "
+                             f"{column!r}; keep one")
+        if hits:
+            mapped[column] = hits[0]
+    missing = [c for c in REQUIRED if c not in mapped]
+    if missing:
+        raise InputError(f"{name}: no column {', '.join(map(repr, missing))} (also accepted: "
+                         + "; ".join(f"{c}: {', '.join(ALIASES[c])}" for c in missing) + ")")
+    return mapped
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str,
+            default_provider: str | None) -> list[str]:
+    """Create the temporary views `usage_log` (the file with a line number) and
+    `usage_calls` (the columns cost_of takes, typed), after checking every row; returns the
+    log's own column names, which the output carries through."""
+    scan = scan_sql(con, path, name)
+    mapped = columns_of(con, scan, name)
+    first_line = 2 if path.suffix.lower() == ".csv" else 1  # a CSV's header is line 1
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_log AS SELECT "
+                f"row_number() OVER () - 1 + {first_line} AS line, * FROM {scan}")
+    own = [d[0] for d in con.execute("SELECT * FROM usage_log LIMIT 0").description][1:]
+    clash = sorted({c.lower() for c in own} & set(ADDED))
+    if clash:
+        raise InputError(f"{name}: column {', '.join(map(repr, clash))} is one that "
+                         "pricewatch cost adds; rename it in the log")
+    where = "row" if path.suffix.lower() == ".parquet" else "line"
+    _check(con, mapped, name, where, default_provider)
+    fields = ["line AS log_line", *(_typed(column, mapped, default_provider)
+                                    for column in ALIASES),
+              "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in own)
+              + ") AS log_row"]
+    con.execute("CREATE OR REPLACE TEMP VIEW usage_calls AS SELECT "
+                + ", ".join(fields) + " FROM usage_log")
+    return own
+
+
+def _typed(column: str, mapped: dict[str, str], default_provider: str | None) -> str:
+    source = _quote(mapped[column]) if column in mapped else "NULL"
+    if column == "timestamp":
+        return f"CAST({source} AS TIMESTAMPTZ) AS timestamp"
+    if column in TOKENS:
+        return f"CAST({source} AS BIGINT) AS {column}"
+    if column == "provider":
+        fallback = "NULL" if default_provider is None else _literal(default_provider)
+        return f"coalesce(nullif(CAST({source} AS VARCHAR), ''), {fallback}) AS provider"
+    return f"CAST({source} AS VARCHAR) AS {column}"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, where: str,
+           default_provider: str | None) -> None:
+    """The first bad value of each column, named by its line (or Parquet row) and column:
+    a time without a zone, a token count that is no whole number or is negative, a part
+    larger than its whole, a required value missing, no provider."""
+    kinds = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE usage_log)"
+                             ).fetchall())
+    checks: list[tuple[str, str, str]] = []  # (column, SQL true for a bad row, what is wrong)
+    stamp = _quote(mapped["timestamp"])
+    kind = kinds[mapped["timestamp"]]
+    if kind == "TIMESTAMP WITH TIME ZONE":
+        pass
+    elif kind.startswith("TIMESTAMP") or kind == "DATE":
+        checks.append(("timestamp", "true", "is a time without a time zone (give Z or an "
+                                            "offset; it is never guessed)"))
+    else:
+        checks.append(("timestamp", f"NOT regexp_matches(trim(CAST({stamp} AS VARCHAR)), "
+                                    f"'{ZONED}')",
+                       "is not an ISO 8601 time with a zone (Z or an offset)"))
+    for column in ("timestamp", "model", "input_tokens", "output_tokens"):
+        checks.insert(0, (column, f"{_quote(mapped[column])} IS NULL "
+                                  f"OR trim(CAST({_quote(mapped[column])} AS VARCHAR)) = ''",
+                          "is empty"))
+    for column in TOKENS:
+        if column in mapped:
+            value = _quote(mapped[column])
+            if kinds[mapped[column]] == "VARCHAR":  # digits only: not `1e3`, `10.5`, `-5`
+                bad = (f"{value} IS NOT NULL AND trim({value}) <> '' AND NOT "
+                       f"regexp_matches({value}, '^\\s*[0-9]+\\s*$')")
+            else:
+                bad = (f"{value} IS NOT NULL AND (TRY_CAST({value} AS BIGINT) IS NULL OR "
+                       f"{value} < 0 OR {value} <> floor({value}))")
+            checks.append((column, bad, "is not a whole number of 0 or more"))
+    def tokens(column: str) -> str:
+        return (f"coalesce(TRY_CAST({_quote(mapped[column])} AS BIGINT), 0)"
+                if column in mapped else "0")
+    checks.append(("cached_tokens", f"{tokens('cached_tokens')} + {tokens('cache_write_tokens')}"
+                                    f" > {tokens('input_tokens')}",
+                   "and cache_write_tokens are more than input_tokens (they are part of it)"))
+    checks.append(("reasoning_tokens", f"{tokens('reasoning_tokens')} > "
+                                       f"{tokens('output_tokens')}",
+                   "is more than output_tokens (reasoning is part of the output)"))
+    if default_provider is None:
+        provider = _quote(mapped["provider"]) if "provider" in mapped else "NULL"
+        checks.append(("provider", f"{provider} IS NULL OR trim(CAST({provider} AS VARCHAR)) "
+                                   "= ''", "is missing and no --provider was given"))
+    for column, bad, what in checks:
+        shown = mapped.get(column, column)
+        rows = con.execute(f"SELECT line, CAST({_quote(shown) if column in mapped else 'NULL'}"
+                           f" AS VARCHAR) FROM usage_log WHERE {bad} ORDER BY line LIMIT 5"
+                           ).fetchall()
+        if rows:
+            lines = ", ".join(str(line) for line, _ in rows)
+            value = f" ({rows[0][1]!r})" if rows[0][1] is not None else ""
+            raise InputError(f"{name}, {where} {rows[0][0]}, column {shown!r}{value}: {what}"
+                             + (f" (also {where}s {lines.split(', ', 1)[1]})"
+                                if len(rows) > 1 else ""))
+
+
+def candidates(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
+    """For each (provider, model) of the log that names several models, those models."""
+    rows = con.execute("""
+        SELECT n.provider, n.model, list(DISTINCT i.model ORDER BY i.model)
+        FROM (SELECT DISTINCT provider, model FROM usage_calls) n
+        JOIN model_identity i
+          ON i.provider = n.provider AND i.canonical_model = canonical_model_rules(n.model)
+        WHERE NOT EXISTS (SELECT 1 FROM price_history h WHERE h.provider = n.provider
+                          AND lower(h.model) = lower(n.model))
+        GROUP BY ALL HAVING count(DISTINCT i.model) > 1""").fetchall()
+    return {(provider, model): list(models) for provider, model, models in rows}

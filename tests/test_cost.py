@@ -1,0 +1,307 @@
+"""`pricewatch cost`: usage logs priced at the price in force at each call, checked against
+the raw captures (USD per token, Decimal), and the SQL macro cost_of giving the same cents."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from helpers import fixture_path, jsonl, price_line
+from pricewatch import pipeline, queries
+from pricewatch.cli.main import app
+from pricewatch.settings import load_settings
+
+runner = CliRunner()
+FIRST, SECOND = "2025-12-18", "2026-01-29"
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def raw(day: str) -> dict[str, dict]:
+    data = json.loads(fixture_path("openrouter", f"models-{day}.json").read_text())
+    return {m["id"]: m["pricing"] for m in data["data"]}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("cost") / "cost.duckdb"
+    settings = load_settings(db_path=db)
+    for day in (FIRST, SECOND):
+        name = f"models-{day}.json"
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", name).read_bytes(), at(day), name)
+    return db
+
+
+def models_by_change() -> tuple[list[str], list[str]]:
+    """Paid models in both captures whose prompt and completion prices changed, and ones
+    whose prices stayed (compared as decimals)."""
+    old, new = raw(FIRST), raw(SECOND)
+    changed, kept = [], []
+    for model in sorted(old.keys() & new.keys()):
+        a, b = old[model], new[model]
+        prices = [Decimal(x) for x in (a["prompt"], a["completion"], b["prompt"],
+                                       b["completion"])]
+        if min(prices) <= 0:
+            continue
+        same = prices[:2] == prices[2:]
+        (kept if same else changed).append(model)
+    return changed[:4], kept[:4]
+
+
+def cost(args: list[str], db: Path, stdin: str | None = None):
+    return runner.invoke(app, ["cost", *args, "--db", str(db)], input=stdin)
+
+
+def write_log(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_every_call_is_priced_at_the_price_of_its_time(warehouse: Path, tmp_path: Path) -> None:
+    changed, kept = models_by_change()
+    assert len(changed) == 4 and len(kept) == 4
+    old, new = raw(FIRST), raw(SECOND)
+    times = {"between": ("2026-01-10T12:00:00Z", old),
+             "at the second capture": ("2026-01-29T00:00:00Z", new),  # a price starting at t
+             "a microsecond before": ("2026-01-28T23:59:59.999999Z", old),
+             "after": ("2026-03-01T08:30:00+02:00", new)}
+    rows, expected = [], []
+    for n, model in enumerate(changed + kept):
+        for label, (when, prices) in times.items():
+            tokens_in, tokens_out = 1_234_567 + n, 89_012 + n
+            rows.append({"timestamp": when, "model": model, "input_tokens": tokens_in,
+                         "output_tokens": tokens_out, "provider": "openrouter",
+                         "note": f"{label} #{n}"})
+            expected.append(tokens_in * Decimal(prices[model]["prompt"])
+                            + tokens_out * Decimal(prices[model]["completion"]))
+    log = write_log(tmp_path / "usage.csv", rows)
+    result = cost([str(log), "--json"], warehouse)
+    assert result.exit_code == 0, result.output
+    priced = json.loads(result.stdout)
+    assert [r["note"] for r in priced] == [r["note"] for r in rows]  # carried, in order
+    assert [r["status"] for r in priced] == ["priced"] * len(rows)
+    assert [Decimal(r["cost_usd"]) for r in priced] == expected
+    # the prices changed at the second capture for these models, and not for the others
+    for r, model in zip(priced[::4], changed + kept, strict=True):
+        assert (Decimal(r["input_price"]) == Decimal(old[model]["prompt"]) * 1_000_000)
+    at_second = [r for r in priced if r["note"].startswith("at the second")]
+    assert all(r["price_valid_from"] == "2026-01-29T00:00:00Z" for r in at_second[:4])
+
+
+def test_calls_that_cannot_be_priced_get_their_status_not_a_cost(warehouse: Path,
+                                                                 tmp_path: Path) -> None:
+    lines = [{"timestamp": "2025-12-01T00:00:00Z", "model": "openai/gpt-4o-mini"},
+             {"timestamp": "2026-01-01T00:00:00Z", "model": "acme/no-such-model"},
+             {"timestamp": "2026-01-01T00:00:00Z", "model": "openrouter/auto"},
+             {"timestamp": "2026-01-01T00:00:00Z", "model": "OpenAI/GPT-4o-mini"}]
+    body = "\n".join(json.dumps(line | {"input_tokens": 10, "output_tokens": 5})
+                     for line in lines) + "\n"
+    result = cost(["-", "--provider", "openrouter", "--json"], warehouse, stdin=body)
+    assert result.exit_code == 0, result.output
+    priced = json.loads(result.stdout)
+    assert [(r["status"], r["cost_usd"]) for r in priced] == [
+        ("before_history", None), ("unknown_model", None), ("dynamic_price", None),
+        ("priced", "0.0000045")]  # any case of the id: 10 x 0.15 + 5 x 0.6 per 1M
+    by_month = cost(["-", "--provider", "openrouter", "--by", "month", "--json"], warehouse,
+                    stdin=body)
+    months = json.loads(by_month.stdout)
+    assert [(m["month"], m["calls"], m["unpriced_calls"], m["cost_usd"]) for m in months] == [
+        ("2025-12", 1, 1, None), ("2026-01", 3, 2, "0.0000045")]  # never counted as 0
+
+
+def test_totals_by_month_equal_the_sum_of_the_calls(warehouse: Path, tmp_path: Path) -> None:
+    changed, kept = models_by_change()
+    rows = [{"Time": f"2026-0{1 + n % 3}-{10 + n:02d}T0{n % 10}:00:00Z", "Model_ID": model,
+             "Prompt_Tokens": 1000 * (n + 1), "Completion_Tokens": 37 * n}
+            for n, model in enumerate((changed + kept) * 2)]
+    log = write_log(tmp_path / "aliases.csv", rows)
+    calls = json.loads(cost([str(log), "--provider", "openrouter", "--json"],
+                            warehouse).stdout)
+    months = json.loads(cost([str(log), "--provider", "openrouter", "--by", "month",
+                              "--json"], warehouse).stdout)
+    total = sum(Decimal(c["cost_usd"]) for c in calls)
+    assert sum(Decimal(m["cost_usd"]) for m in months) == total > 0
+    for month in months:
+        assert Decimal(month["cost_usd"]) == sum(
+            Decimal(c["cost_usd"]) for c in calls if c["Time"].startswith(month["month"]))
+    table = cost([str(log), "--provider", "openrouter", "--by", "month"], warehouse)
+    assert f"USD {total.normalize():f} exact" in " ".join(table.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def tiers(tmp_path_factory) -> Path:
+    """An offer with cache, reasoning, request and >200K prices, changing on day two."""
+    db = tmp_path_factory.mktemp("tiers") / "tiers.duckdb"
+    lines = [price_line("acme/big", "1", "input"), price_line("acme/big", "4", "output"),
+             price_line("acme/big", "0.1", "cache_read"),
+             price_line("acme/big", "1.25", "cache_write"),
+             price_line("acme/big", "8", "reasoning"),
+             price_line("acme/big", "0.002", "request", unit="per_request"),
+             price_line("acme/big", "2", "input", context_threshold=200_000),
+             price_line("acme/big", "6", "output", context_threshold=200_000),
+             price_line("acme/big", "0.5", "input", provider="nscale"),
+             price_line("acme/big", "0.5", "output", provider="nscale"),
+             price_line("acme/flat", "0.3", "input")]  # no output price
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                 "2026-01-01T00:00:00Z", "--db", str(db)],
+                           input=jsonl(*lines).decode())
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    # 100K prompt, 30K of it cached, 10K written; 20K output, 5K of it reasoning; 2 requests
+    ({"input_tokens": 100_000, "cached_tokens": 30_000, "cache_write_tokens": 10_000,
+      "output_tokens": 20_000, "reasoning_tokens": 5_000, "requests": 2},
+     (60_000 * Decimal(1) + 30_000 * Decimal("0.1") + 10_000 * Decimal("1.25")
+      + 15_000 * Decimal(4) + 5_000 * Decimal(8)) / 1_000_000 + 2 * Decimal("0.002")),
+    # a prompt over 200K pays the >200K prices for the whole request
+    ({"input_tokens": 200_001, "output_tokens": 1_000},
+     (200_001 * Decimal(2) + 1_000 * Decimal(6)) / 1_000_000),
+    # exactly at the threshold: not over it
+    ({"input_tokens": 200_000, "output_tokens": 1_000},
+     (200_000 * Decimal(1) + 1_000 * Decimal(4)) / 1_000_000),
+])
+def test_cache_reasoning_requests_and_long_context(tiers: Path, tmp_path: Path, call: dict,
+                                                   expected: Decimal) -> None:
+    line = {"timestamp": "2026-02-01T00:00:00Z", "provider": "openrouter",
+            "model": "acme/big", **call}
+    result = cost(["-", "--json"], tiers, stdin=json.dumps(line) + "\n")
+    assert result.exit_code == 0, result.output
+    [priced] = json.loads(result.stdout)
+    assert priced["status"] == "priced" and Decimal(priced["cost_usd"]) == expected
+
+
+def test_a_missing_component_price_is_said(tiers: Path) -> None:
+    lines = [{"timestamp": "2026-02-01T00:00:00Z", "model": "acme/flat", "input_tokens": 10,
+              "output_tokens": 5},
+             {"timestamp": "2026-02-01T00:00:00Z", "model": "acme/flat", "input_tokens": 10,
+              "output_tokens": 0}]
+    result = cost(["-", "--provider", "openrouter", "--json"], tiers,
+                  stdin="".join(json.dumps(line) + "\n" for line in lines))
+    priced = json.loads(result.stdout)
+    assert [(r["status"], r["cost_usd"]) for r in priced] == [
+        ("no_price_for_component", None), ("priced", "0.000003")]
+
+
+def test_the_sql_macro_gives_the_same_cents(tiers: Path, tmp_path: Path) -> None:
+    log = tmp_path / "calls.parquet"
+    duckdb.sql("""
+        COPY (SELECT TIMESTAMPTZ '2026-02-01 00:00:00+00' + INTERVAL (i) MINUTE AS timestamp,
+                     CASE WHEN i % 2 = 0 THEN 'openrouter' ELSE 'nscale' END AS provider,
+                     'acme/big' AS model, 1000 * i AS input_tokens, 7 * i AS output_tokens
+              FROM range(50) t(i)) TO '""" + str(log) + "' (FORMAT parquet)")
+    result = cost([str(log), "--json"], tiers)
+    assert result.exit_code == 0, result.output
+    cli = [Decimal(r["cost_usd"]) for r in json.loads(result.stdout)]
+    with queries.open_gold(load_settings(db_path=tiers)) as con:
+        con.execute(f"""CREATE TEMP TABLE usage AS
+            SELECT timestamp, provider, model, NULL AS route, NULL AS service_tier,
+                   input_tokens, output_tokens, NULL AS cached_tokens,
+                   NULL AS cache_write_tokens, NULL AS reasoning_tokens, NULL AS requests
+            FROM read_parquet('{log}')""")
+        sql = [row[0] for row in con.execute(
+            "SELECT cost_usd FROM cost_of('usage') ORDER BY timestamp").fetchall()]
+    assert sql == cli and len(cli) == 50 and cli[1] == 1000 * Decimal("0.5") / 1_000_000 + \
+        7 * Decimal("0.5") / 1_000_000
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("timestamp,model,input_tokens,output_tokens\n2026-02-01T00:00:00Z,acme/big,10,5\n"
+     "2026-02-01T00:00:00,acme/big,10,5\n",
+     ["bad.csv, line 3, column 'timestamp'", "'2026-02-01T00:00:00'", "zone"]),
+    ("timestamp,model,input_tokens,output_tokens\n2026-02-01T00:00:00Z,acme/big,10,5\n"
+     "2026-02-01T00:00:00Z,acme/big,10,-5\n",
+     ["line 3, column 'output_tokens'", "'-5'", "whole number"]),
+    ("timestamp,model,prompt_tokens,output_tokens\n2026-02-01T00:00:00Z,acme/big,1e3,5\n",
+     ["line 2, column 'prompt_tokens'", "'1e3'"]),
+    ("timestamp,model,input_tokens,output_tokens,cached_tokens\n"
+     "2026-02-01T00:00:00Z,acme/big,10,5,11\n", ["line 2, column 'cached_tokens'", "part"]),
+    ("timestamp,model,input_tokens\n2026-02-01T00:00:00Z,acme/big,10\n",
+     ["no column 'output_tokens'", "completion_tokens"]),
+    ("timestamp,model,input_tokens,output_tokens\n2026-02-01T00:00:00Z,,10,5\n",
+     ["line 2, column 'model'", "empty"]),
+])
+def test_a_malformed_row_names_its_line_and_column(tiers: Path, tmp_path: Path, text: str,
+                                                   words: list[str]) -> None:
+    log = tmp_path / "bad.csv"
+    log.write_text(text)
+    result = cost([str(log), "--provider", "openrouter"], tiers)
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.stderr.split())
+    assert all(word in message for word in words), message
+
+
+def test_an_ambiguous_name_lists_the_candidates(warehouse: Path) -> None:
+    line = {"timestamp": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input_tokens": 1,
+            "output_tokens": 1}
+    result = cost(["-", "--provider", "openrouter"], warehouse, stdin=json.dumps(line) + "\n")
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert "'gpt-4o-mini' at openrouter is ambiguous" in message
+    assert "openai/gpt-4o-mini, openai/gpt-4o-mini-2024-07-18" in message
+
+
+def test_outputs_stream_to_files(tiers: Path, tmp_path: Path) -> None:
+    log = write_log(tmp_path / "u.csv", [
+        {"timestamp": "2026-02-01T00:00:00Z", "model": "acme/big", "input_tokens": n * 1000,
+         "output_tokens": n, "provider": "openrouter", "team": f"t{n % 3}"}
+        for n in range(1, 21)])
+    out = tmp_path / "priced.parquet"
+    result = cost([str(log), "--format", "parquet", "--out", str(out), "--json"], tiers)
+    assert result.exit_code == 0, result.output
+    [summary] = json.loads(result.stdout)
+    assert (summary["calls"], summary["priced_calls"], summary["unpriced_calls"]) == (20, 20, 0)
+    table = duckdb.sql(f"SELECT team, cost_usd, status FROM read_parquet('{out}')").fetchall()
+    assert len(table) == 20 and table[0][0] == "t1"
+    assert str(duckdb.sql(f"SELECT typeof(cost_usd) FROM read_parquet('{out}') LIMIT 1"
+                          ).fetchall()[0][0]).startswith("DECIMAL")
+    assert sum(row[1] for row in table) == Decimal(summary["cost_usd"])
+    # to stdout, DuckDB's COPY writes to the process's own stdout: run it as a user does
+    lines = subprocess.run([sys.executable, "-m", "pricewatch", "cost", str(log), "--format",
+                            "jsonl", "--db", str(tiers)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert len(lines) == 20 and json.loads(lines[0])["cost_usd"] == "0.001004"
+    assert json.loads(lines[0])["team"] == "t1" and json.loads(lines[0])["input_price"] == "1"
+
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+SECTION = README[README.index("## Usage costs"):README.index("## The report")]
+
+
+def test_the_readme_lists_every_column_and_alias() -> None:
+    from pricewatch.cost import ALIASES
+
+    rows = {line.split("|")[1].strip() for line in SECTION.splitlines()
+            if line.startswith("| `")}
+    listed = {re.sub(r"[`()]", "", row).replace(",", " ").split()[0]:
+              set(re.sub(r"[`()]", "", row).replace(",", " ").split()[1:]) for row in rows}
+    assert listed == {column: set(aliases) for column, aliases in ALIASES.items()}
+
+
+def test_the_readme_sql_example_runs(tiers: Path, tmp_path: Path) -> None:
+    sql = re.search(r"```sql\n(.*?)```", SECTION, re.S).group(1)
+    log = tmp_path / "calls.parquet"
+    duckdb.sql(f"""COPY (SELECT TIMESTAMPTZ '2026-02-01 00:00:00+00' AS ts, 'acme/big' AS model,
+                              1000 AS prompt_tokens, 10 AS completion_tokens)
+                   TO '{log}' (FORMAT parquet)""")
+    with queries.open_gold(load_settings(db_path=tiers)) as con:
+        create, select = sql.replace("calls.parquet", str(log)).split(";")[:2]
+        con.execute(create)
+        assert con.execute(select).fetchall() == [("2026-02", Decimal("0.00104"), 0)]
