@@ -74,7 +74,8 @@ def cost_command(
         if out is not None or output_format in ("csv", "jsonl"):
             _copy(con, query, output_format, out)
             if out is not None:
-                _summary(con, name, out, as_json)
+                _summary(con, name, out, "csv" if output_format == "table" else output_format,
+                         by, as_json)
             return
         columns, rows = queries.rows(con, query)
     if by:
@@ -127,10 +128,20 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, output_format: str,
     con.execute(f"COPY ({body}) TO {quoted} ({options[output_format]})")
 
 
-def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, as_json: bool) -> None:
-    totals = con.execute("SELECT count(*), count(*) FILTER (status = 'priced'), "
-                         "sum(cost_usd) FILTER (status = 'priced') "
-                         "FROM cost_of('usage_calls')").fetchone()
+def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, output_format: str,
+             by: str | None, as_json: bool) -> None:
+    """Counts and the total, read back from the file just written (pricing the log again
+    would double the time)."""
+    quoted = "'" + str(out).replace("'", "''") + "'"
+    scan = {"parquet": f"read_parquet({quoted})",
+            "csv": f"read_csv({quoted}, header = true, all_varchar = true)",
+            "jsonl": f"read_json({quoted}, format = 'newline_delimited')"}[output_format]
+    exact = "CAST(CAST(cost_usd AS VARCHAR) AS DECIMAL(38, 24))"  # as written, not a float
+    totals = con.execute(
+        f"SELECT CAST(sum(CAST(calls AS BIGINT)) AS BIGINT), "
+        f"CAST(sum(CAST(priced_calls AS BIGINT)) AS BIGINT), sum({exact}) FROM {scan}" if by
+        else f"SELECT count(*), count(*) FILTER (status = 'priced'), sum({exact}) FILTER "
+             f"(status = 'priced') FROM {scan}").fetchone()
     emit([{"log": name, "out": str(out), "calls": totals[0], "priced_calls": totals[1],
            "unpriced_calls": totals[0] - totals[1], "cost_usd": totals[2]}],
          ["log", "out", "calls", "priced_calls", "unpriced_calls", "cost_usd"],

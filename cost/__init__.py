@@ -194,17 +194,22 @@ def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, wh
         provider = _quote(mapped["provider"]) if "provider" in mapped else "NULL"
         checks.append(("provider", f"{provider} IS NULL OR trim(CAST({provider} AS VARCHAR)) "
                                    "= ''", "is missing and no --provider was given"))
-    for column, bad, what in checks:
+    # one pass over the log finds which checks fail; only a failing one is looked at again
+    found = con.execute("SELECT " + ", ".join(f"bool_or(coalesce({bad}, false))"
+                                              for _, bad, _ in checks)
+                        + " FROM usage_log").fetchone()
+    for (column, bad, what), failed in zip(checks, found, strict=True):
+        if not failed:
+            continue
         shown = mapped.get(column, column)
         rows = con.execute(f"SELECT line, CAST({_quote(shown) if column in mapped else 'NULL'}"
                            f" AS VARCHAR) FROM usage_log WHERE {bad} ORDER BY line LIMIT 5"
                            ).fetchall()
-        if rows:
-            lines = ", ".join(str(line) for line, _ in rows)
-            value = f" ({rows[0][1]!r})" if rows[0][1] is not None else ""
-            raise InputError(f"{name}, {where} {rows[0][0]}, column {shown!r}{value}: {what}"
-                             + (f" (also {where}s {lines.split(', ', 1)[1]})"
-                                if len(rows) > 1 else ""))
+        lines = ", ".join(str(line) for line, _ in rows)
+        value = f" ({rows[0][1]!r})" if rows[0][1] is not None else ""
+        raise InputError(f"{name}, {where} {rows[0][0]}, column {shown!r}{value}: {what}"
+                         + (f" (also {where}s {lines.split(', ', 1)[1]})"
+                            if len(rows) > 1 else ""))
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:

@@ -305,3 +305,20 @@ def test_the_readme_sql_example_runs(tiers: Path, tmp_path: Path) -> None:
         create, select = sql.replace("calls.parquet", str(log)).split(";")[:2]
         con.execute(create)
         assert con.execute(select).fetchall() == [("2026-02", Decimal("0.00104"), 0)]
+
+
+def test_totals_to_a_file_say_what_they_hold(tiers: Path, tmp_path: Path) -> None:
+    log = write_log(tmp_path / "u.csv", [
+        {"timestamp": f"2026-0{2 + n % 2}-01T00:00:00Z", "model": "acme/big",
+         "input_tokens": 1000, "output_tokens": 10, "provider": "openrouter"}
+        for n in range(6)] + [{"timestamp": "2026-02-01T00:00:00Z", "model": "acme/none",
+                               "input_tokens": 1, "output_tokens": 1,
+                               "provider": "openrouter"}])
+    out = tmp_path / "months.csv"
+    result = cost([str(log), "--by", "month", "--out", str(out), "--json"], tiers)
+    [summary] = json.loads(result.stdout)
+    assert (summary["calls"], summary["priced_calls"], summary["unpriced_calls"],
+            summary["cost_usd"]) == (7, 6, 1, "0.00624")  # 6 x (1000 x 1 + 10 x 4) / 1M
+    months = list(csv.DictReader(out.open()))
+    assert [(m["month"], m["calls"], m["unpriced_calls"], m["cost_usd"]) for m in months] == [
+        ("2026-02", "4", "1", "0.00312"), ("2026-03", "3", "0", "0.00312")]

@@ -258,3 +258,29 @@ def test_a_chart_draws_the_ten_cheapest_offers_and_says_how_many_it_left_out(
     drawn = [g["data-key"].split("|")[0] for g in chart.select("svg.chart g.series")]
     assert sorted(drawn) == [f"host{n:02d}" for n in range(10)]  # 0.10 ... 0.19
     assert "2 more offers of this model are not drawn" in " ".join(chart.get_text().split())
+
+
+def test_a_published_future_price_is_upcoming_and_drawn_from_its_date(tmp_path: Path) -> None:
+    from helpers import jsonl, price_line
+
+    db = tmp_path / "future.duckdb"
+    lines = [price_line("acme/m-2", "1", "input", provider="vertex", source="records"),
+             price_line("acme/m-2", "0.8", "input", provider="vertex", source="records",
+                        effective_from="2026-02-01"),
+             price_line("acme/m-2", "0.5", "input", provider="vertex", source="records",
+                        effective_from="2099-01-01")]
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at", "2026-01-01",
+                                 "--db", str(db)], input=jsonl(*lines).decode())
+    assert result.exit_code == 0, result.output
+    runner.invoke(app, ["ingest", "records", "-", "--observed-at", "2026-03-01",
+                        "--db", str(db)], input=jsonl(*lines).decode())
+    out = tmp_path / "future.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(db), "--since",
+                                 "2025-12-01T00:00:00Z", "--model", "acme/m-2"])
+    assert result.exit_code == 0, result.output
+    tree = soup(out)
+    steps = sorted((s["data-price"], s["data-from"]) for s in tree.select("#history g.step"))
+    assert steps == [("0.8", "2026-02-01T00:00:00Z"), ("1", "2026-01-01T00:00:00Z")]
+    upcoming = [[td.get_text(strip=True) for td in tr.find_all("td")]
+                for tr in tree.select("#upcoming tbody tr")]
+    assert [(row[0], row[4]) for row in upcoming] == [("2099-01-01", "0.5")]

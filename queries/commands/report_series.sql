@@ -7,7 +7,9 @@
 -- `series_in_chart` says how many it had. So the report reads only what it shows.
 WITH picked AS (
     SELECT h.provider, h.model, i.canonical_model, h.route, h.component, h.unit, h.source,
-           h.price, greatest(h.valid_from, CAST(h.effective_from AS TIMESTAMPTZ)) AS valid_from,
+           h.price,
+           greatest(h.valid_from, timezone('UTC', CAST(h.effective_from AS TIMESTAMP)))
+           AS valid_from,
            h.valid_to
     FROM price_history h
     JOIN model_identity i USING (provider, model)
@@ -17,7 +19,10 @@ WITH picked AS (
       AND h.service_tier = 'standard' AND h.context_threshold = 0 AND h.usage_tier_start = 0
       AND NOT h.dynamic
       AND h.valid_from <= $until AND (h.valid_to IS NULL OR h.valid_to > $since)
-      AND (h.effective_from IS NULL OR CAST(h.effective_from AS TIMESTAMPTZ) <= $until)
+      AND (h.effective_from IS NULL  -- in effect by the end, and before it was withdrawn
+           OR (timezone('UTC', CAST(h.effective_from AS TIMESTAMP)) <= $until
+               AND (h.valid_to IS NULL
+                    OR timezone('UTC', CAST(h.effective_from AS TIMESTAMP)) < h.valid_to)))
 ),
 series AS (
     SELECT canonical_model, component, unit, provider, model, route, source,
