@@ -42,7 +42,8 @@ def cost_command(
     output_format: Annotated[str, typer.Option(
         "--format", help="table, csv, jsonl or parquet (parquet needs --out).")] = "table",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Write the priced calls (or totals) to this file instead of stdout.")]
+        "--out", help="Write the priced calls (or totals) to this file instead of stdout "
+                      "(CSV unless --format says otherwise).")]
     = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:

@@ -44,9 +44,9 @@ def build(settings: Settings, options: Options, now: datetime | None = None) -> 
 def write(settings: Settings, out: Path, options: Options | None = None) -> ReportData:
     """Build the report and put it at `out` atomically (a temporary file in the same
     folder, renamed over it), so a browser or a web server never sees half a page."""
-    data = build(settings, options or Options())
-    page = render(data, db=settings.db_path.name, capabilities=(options or Options())
-                  .capabilities)
+    options = options or Options()
+    data = build(settings, options)
+    page = render(data, db=settings.db_path.name, capabilities=options.capabilities)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:

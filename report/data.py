@@ -15,6 +15,7 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.money import monthly_cost
+from pricewatch.records import decimal_text
 from pricewatch.report.svg import Series, Step
 
 SERIES_SQL = queries.command_sql("report_series")
@@ -264,8 +265,7 @@ def _component_rank(component: str) -> int:
 
 
 def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return decimal_text(value) or "0"
 
 
 def _tokens(amount: Decimal) -> str:
