@@ -118,10 +118,10 @@ segments AS (  -- a segment with no price at all: the offer was not listed then
 ),
 matched AS (
     SELECT c.*, r.priced_model, r.name_status, s.starts AS segment_at,
-           coalesce(list_filter(s.tiers, t -> t.context_threshold > 0
-                                AND coalesce(c.input_tokens, 0) > t.context_threshold)[1],
-                    NULL) AS long_tier,
-           list_filter(s.tiers, t -> t.context_threshold = 0)[1] AS base
+           -- tiers run from the highest threshold down: the first one the prompt is over
+           list_filter(s.tiers, lambda t: t.context_threshold > 0
+                       AND coalesce(c.input_tokens, 0) > t.context_threshold)[1] AS long_tier,
+           list_filter(s.tiers, lambda t: t.context_threshold = 0)[1] AS base
     FROM calls c
     JOIN resolved r USING (provider, model)
     ASOF LEFT JOIN segments s

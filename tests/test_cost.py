@@ -155,6 +155,8 @@ def tiers(tmp_path_factory) -> Path:
              price_line("acme/big", "0.002", "request", unit="per_request"),
              price_line("acme/big", "2", "input", context_threshold=200_000),
              price_line("acme/big", "6", "output", context_threshold=200_000),
+             price_line("acme/big", "1.5", "input", context_threshold=128_000),
+             price_line("acme/big", "5", "output", context_threshold=128_000),
              price_line("acme/big", "0.5", "input", provider="nscale"),
              price_line("acme/big", "0.5", "output", provider="nscale"),
              price_line("acme/flat", "0.3", "input")]  # no output price
@@ -174,9 +176,12 @@ def tiers(tmp_path_factory) -> Path:
     # a prompt over 200K pays the >200K prices for the whole request
     ({"input_tokens": 200_001, "output_tokens": 1_000},
      (200_001 * Decimal(2) + 1_000 * Decimal(6)) / 1_000_000),
-    # exactly at the threshold: not over it
+    # exactly at 200K: not over it, but over 128K
     ({"input_tokens": 200_000, "output_tokens": 1_000},
-     (200_000 * Decimal(1) + 1_000 * Decimal(4)) / 1_000_000),
+     (200_000 * Decimal("1.5") + 1_000 * Decimal(5)) / 1_000_000),
+    # exactly at 128K: the base prices
+    ({"input_tokens": 128_000, "output_tokens": 1_000},
+     (128_000 * Decimal(1) + 1_000 * Decimal(4)) / 1_000_000),
 ])
 def test_cache_reasoning_requests_and_long_context(tiers: Path, tmp_path: Path, call: dict,
                                                    expected: Decimal) -> None:
