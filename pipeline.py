@@ -76,14 +76,19 @@ def run_source_name(parser: str, parsed: ParseResult) -> str:
 
 
 def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datetime,
-                url: str) -> RunOutcome:
+                url: str, *, origin: str | None = None, parsed: ParseResult | None = None,
+                install_views: bool = True) -> RunOutcome:
     """Load a captured body as if it had been collected at `observed_at` (backfill).
 
     The body is parsed first: a file that does not parse is rejected whole and nothing of
     it is written. A body already ingested at the same time is a no-op (`duplicate`).
+    `pricewatch backfill` passes the run's `origin`, a `parsed` result it already has for
+    the same bytes (parsers are pure functions of bytes), and installs the views once at
+    the end rather than after every version.
     """
     observed_at = observed_at.astimezone(UTC)
-    parsed = parse_run(settings, parser, [(url, body)], observed_at)
+    if parsed is None:
+        parsed = parse_run(settings, parser, [(url, body)], observed_at)
     if parsed.error is not None:
         raise ParseError(parser, parsed.error.removeprefix(f"{parser}: "))
     source = run_source_name(parser, parsed)
@@ -98,8 +103,9 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
         outcome = record_run(con, source=source, parser=parser, observed_at=observed_at,
                              parsed=parsed, fetch_ids=fetch_ids,
                              content_sha256=fetched.sha256,
-                             suspect_ratio=settings.suspect_ratio)
-        queries.install(con, settings)
+                             suspect_ratio=settings.suspect_ratio, origin=origin)
+        if install_views:
+            queries.install(con, settings)
         return outcome
 
 

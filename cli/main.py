@@ -8,7 +8,19 @@ from typing import Annotated
 
 import typer
 
-from pricewatch.cli import alerts, collect, compare, cost, data, db, output, prices, read, report
+from pricewatch.cli import (
+    alerts,
+    backfill,
+    collect,
+    compare,
+    cost,
+    data,
+    db,
+    output,
+    prices,
+    read,
+    report,
+)
 from pricewatch.cli.app import ErrorMappingGroup, configure_logging, new_app
 
 app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
@@ -30,5 +42,6 @@ for module in (data, read, collect, prices, compare, report, cost):
     app.add_typer(module.app)
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(db.app, name="db")
+app.add_typer(backfill.app, name="backfill")
 
 __all__ = ["app"]

@@ -29,7 +29,13 @@ def _as_schema_5(settings: Settings) -> None:
         _undo_6(con)
 
 
+def _undo_9(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE runs DROP COLUMN origin")
+    con.execute("DELETE FROM schema_migrations WHERE version = 9")
+
+
 def _undo_8(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_9(con)
     con.execute("ALTER TABLE alert_outbox DROP COLUMN claimed_by")
     con.execute("ALTER TABLE alert_outbox DROP COLUMN lease_until")
     con.execute("DELETE FROM schema_migrations WHERE version = 8")

@@ -191,3 +191,19 @@ def test_an_explicit_zero_is_seen_as_string_or_number() -> None:
     assert not omits_zeros({"prompt": "1", "completion": "2", "image": "0"})
     assert not omits_zeros({"prompt": "1", "completion": "2", "image": Decimal("0.0")})
     assert omits_zeros({"prompt": "0", "completion": "0", "image": "0.001"})
+
+
+def test_an_optional_price_finer_than_stored_is_left_out_with_a_warning() -> None:
+    """A 2024-09 catalogue priced one image at 0.0000000001384083045 USD (19 places): the
+    catalogue is read, that one component is left out and named."""
+    body = (b'{"data": [{"id": "mistralai/pixtral-12b:free", "pricing": {"prompt": "0", '
+            b'"completion": "0", "image": "0.0000000001384083045", "request": "0"}},'
+            b'{"id": "a/b", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]}')
+    output = parse_models(body, NOW)
+    prices = {(r.model, r.component): r.price for r in output.records if r.kind == "price"}
+    assert prices == {("mistralai/pixtral-12b:free", "input"): 0,
+                      ("mistralai/pixtral-12b:free", "output"): 0,
+                      ("a/b", "input"): 1, ("a/b", "output"): 2}
+    assert output.warnings == ["model 'mistralai/pixtral-12b:free' pricing.image "
+                               "'0.0000000001384083045': more than 18 decimal places "
+                               "per_image, left out"]

@@ -171,14 +171,16 @@ def find_duplicate(con: duckdb.DuckDBPyConnection, source: str, observed_at: dat
 def record_run(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                observed_at: datetime, parsed: ParseResult, fetch_ids: Sequence[int] = (),
                content_sha256: str | None = None, started_at: datetime | None = None,
-               suspect_ratio: float = 0.5) -> RunOutcome:
-    """Write one run and its history changes in one transaction."""
+               suspect_ratio: float = 0.5, origin: str | None = None) -> RunOutcome:
+    """Write one run and its history changes in one transaction. `origin` says where a
+    backfilled run's body came from (runs.origin)."""
     observed_at = observed_at.astimezone(UTC)
     with transaction(con):
         row = fetch_one(
             con, "INSERT INTO runs (source, parser, observed_at, started_at, status, "
-            "content_sha256) VALUES (?, ?, ?, ?, 'running', ?) RETURNING run_id",
-            [source, parser, observed_at, started_at or datetime.now(UTC), content_sha256])
+            "content_sha256, origin) VALUES (?, ?, ?, ?, 'running', ?, ?) RETURNING run_id",
+            [source, parser, observed_at, started_at or datetime.now(UTC), content_sha256,
+             origin])
         assert row is not None
         run_id = int(row[0])
         if fetch_ids:

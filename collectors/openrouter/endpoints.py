@@ -72,7 +72,7 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     records: list[AnyRecord] = []
     zero_when_absent = set()
     for route, endpoint in zip(routes, data["endpoints"], strict=True):
-        records.extend(_endpoint_records(model, route, endpoint, inputs, outputs))
+        records.extend(_endpoint_records(model, route, endpoint, inputs, outputs, warnings))
         if isinstance(endpoint.get("pricing"), dict) and omits_zeros(endpoint["pricing"]):
             zero_when_absent.add(("openrouter", model, route))
     return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
@@ -123,11 +123,13 @@ def _route(endpoint: dict[str, Any], model: str, slugs: Mapping[str, str]) -> st
 
 
 def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
-                      inputs: list[str] | None, outputs: list[str] | None) -> list[AnyRecord]:
+                      inputs: list[str] | None, outputs: list[str] | None,
+                      warnings: list[str]) -> list[AnyRecord]:
     pricing = endpoint.get("pricing")
     if not isinstance(pricing, dict):
         raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: no pricing object")
-    price_records = prices(pricing, source=ENDPOINTS, model=model, route=route)
+    price_records = prices(pricing, source=ENDPOINTS, model=model, route=route,
+                           warnings=warnings)
     for tier in pricing.get("overrides") or ():
         threshold = int_or_none(tier.get("min_prompt_tokens")) if isinstance(tier, dict) else None
         if threshold is None:
@@ -135,7 +137,7 @@ def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
                                         "has no min_prompt_tokens")
         tier_prices = {k: v for k, v in tier.items() if k != "min_prompt_tokens"}
         price_records += prices(tier_prices, source=ENDPOINTS, model=model, route=route,
-                                threshold=threshold)
+                                threshold=threshold, warnings=warnings)
     by_component = {p.component: p.price for p in price_records if p.context_threshold == 0}
     free = by_component.get("input") == 0 and by_component.get("output") == 0
     parameters = endpoint.get("supported_parameters")

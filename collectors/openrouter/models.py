@@ -29,20 +29,21 @@ def parse_models(body: bytes, observed_at: datetime,
     """`GET /api/v1/models`: one default-route offer and its prices per model; the models
     whose pricing omits zero components (since January 2026) are named for ingest."""
     records: list[AnyRecord] = []
+    warnings: list[str] = []
     zero_when_absent = set()
     for item in model_list(body, MODELS):
-        records.extend(_model_records(item))
+        records.extend(_model_records(item, warnings))
         if isinstance(item.get("pricing"), dict) and omits_zeros(item["pricing"]):
             zero_when_absent.add(("openrouter", item["id"], ""))
-    return ParseOutput(records, [], None, frozenset(zero_when_absent))
+    return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
 
 
-def _model_records(item: dict[str, Any]) -> list[AnyRecord]:
+def _model_records(item: dict[str, Any], warnings: list[str]) -> list[AnyRecord]:
     model = item["id"]
     pricing = item.get("pricing")
     if not isinstance(pricing, dict):
         raise ParseError(MODELS, f"model {model!r} has no pricing object")
-    price_records = prices(pricing, source=MODELS, model=model)
+    price_records = prices(pricing, source=MODELS, model=model, warnings=warnings)
     by_component = {p.component: p.price for p in price_records}
     free = by_component.get("input") == 0 and by_component.get("output") == 0
     architecture = item.get("architecture") if isinstance(item.get("architecture"), dict) else {}

@@ -15,7 +15,13 @@ from typing import Any
 
 from pricewatch.collectors.base import ParseError
 from pricewatch.collectors.values import to_decimal
-from pricewatch.records import ONE_MILLION, PriceRecord, RecordError, validate_record
+from pricewatch.records import (
+    ONE_MILLION,
+    PRICE_SCALE,
+    PriceRecord,
+    RecordError,
+    validate_record,
+)
 
 # OpenRouter pricing key -> (our component, our unit, factor from OpenRouter's unit).
 # Unknown keys are kept under their own name as per-token prices, OpenRouter's default unit.
@@ -94,8 +100,13 @@ def _is_zero(raw: Any) -> bool:
 
 
 def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
-           threshold: int = 0) -> list[PriceRecord]:
-    """Price records of one pricing object; `-1` is dynamic, zero optional ones are omitted."""
+           threshold: int = 0, warnings: list[str] | None = None) -> list[PriceRecord]:
+    """Price records of one pricing object; `-1` is dynamic, zero optional ones are omitted.
+
+    An optional component priced finer than the warehouse stores exactly (more than 18
+    decimal places in its unit: a 2024 catalogue priced one image at 0.0000000001384083045)
+    is left out and named in `warnings`, so one such figure does not reject the whole
+    catalogue; without a `warnings` list it is an error, as any unstorable price is."""
     records = []
     for key, raw in pricing.items():
         if key in NOT_PRICES or not isinstance(raw, str | int | Decimal) or isinstance(raw, bool):
@@ -110,8 +121,18 @@ def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
             raise ParseError(source, f"model {model!r} pricing.{key}: negative price {raw!r}")
         if value == 0 and key not in REQUIRED:
             continue
-        records.append(_price(source, model, route, component, unit, value * factor, threshold))
+        scaled = value * factor
+        if warnings is not None and key not in REQUIRED and _finer_than_stored(scaled):
+            warnings.append(f"model {model!r} pricing.{key} {raw!r}: more than {PRICE_SCALE} "
+                            f"decimal places {unit}, left out")
+            continue
+        records.append(_price(source, model, route, component, unit, scaled, threshold))
     return records
+
+
+def _finer_than_stored(value: Decimal) -> bool:
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -PRICE_SCALE
 
 
 def component_name(key: str) -> str:
