@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from pricewatch.settings import Settings
 from pricewatch.warehouse.db import open_warehouse
 
 OUTCOMES = ("ingested", "unchanged", "duplicate", "suspect", "failed")
+PARSED_KEPT = 16  # parse results kept for identical bodies (the last ones used)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Report:
     problems: list[dict[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     parsed_bodies: int = 0
+    parses_saved: int = 0  # versions whose identical body was parsed already
     changes: int = 0
     versions: int = 0
     ingested_at: list[datetime] = field(default_factory=list)
@@ -70,14 +73,13 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
         progress: Progress | None = None) -> Report:
     """Ingest every version in [since, until] (by its time), oldest first as given."""
     report = Report()
-    parsed: dict[str, ParseResult] = {}
+    parsed: OrderedDict[str, ParseResult] = OrderedDict()
     seen = _ingested(settings, parser)
     latest = max((observed_at for observed_at, _ in seen), default=None)
     for done, version in enumerate(versions, start=1):
         _one(settings, parser, version, since, until, time_field, parsed, seen, report)
         if progress is not None:
             progress(done, total)
-    report.parsed_bodies = len(parsed)
     earliest = min(report.ingested_at, default=None)
     if latest is not None and earliest is not None and earliest < latest:
         # Versions landed before runs already there. Ingest splits and merges intervals
@@ -101,7 +103,8 @@ def _ingested(settings: Settings, parser: str) -> set[tuple[datetime, str]]:
 
 
 def _one(settings: Settings, parser: str, version: Version, since: datetime | None,
-         until: datetime | None, time_field: str | None, parsed: dict[str, ParseResult],
+         until: datetime | None, time_field: str | None,
+         parsed: OrderedDict[str, ParseResult],
          seen: set[tuple[datetime, str]], report: Report) -> None:
     if version.body is None:
         report.skipped.append(f"{version.label}: the file was deleted in this commit")
@@ -118,9 +121,15 @@ def _one(settings: Settings, parser: str, version: Version, since: datetime | No
         report.counts["duplicate"] += 1
         return
     key = version.blob or version.origin
-    if key not in parsed:  # identical bodies are parsed once: parsers are pure of bytes
+    if key in parsed:  # identical bodies are parsed once: parsers are pure of bytes
+        parsed.move_to_end(key)
+        report.parses_saved += 1
+    else:
         parsed[key] = pipeline.parse_run(settings, parser, [(version.origin, version.body)],
                                          at)
+        report.parsed_bodies += 1
+        if len(parsed) > PARSED_KEPT:  # a catalogue's records take megabytes: keep a few
+            parsed.popitem(last=False)
     try:
         outcome = pipeline.ingest_body(settings, parser, version.body, at, version.origin,
                                        origin=version.origin, parsed=parsed[key],

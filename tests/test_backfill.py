@@ -90,6 +90,9 @@ def test_five_captures_backfilled_equal_five_ingests_in_order(five: Path,
     assert [r[2] for r in runs] == [f"backfill:git:{five.resolve()}@{c}" for c in commits]
     status = json.loads(runner.invoke(app, ["status", "--db", str(db), "--json"]).stdout)
     assert status[0]["last_origin"] == runs[-1][2]
+    page = tmp_path / "r.html"
+    assert runner.invoke(app, ["report", "--out", str(page), "--db", str(db)]).exit_code == 0
+    assert "ok (backfill)" in page.read_text()  # the report tells backfilled runs apart
 
 
 def test_bad_versions_are_reported_and_the_rest_is_built(tmp_path: Path) -> None:
@@ -270,3 +273,18 @@ def test_a_step_of_the_change_feed_is_the_diff_of_two_raw_versions(real: Path,
                 "WHERE changed_at = ? AND component IN ('input', 'output') AND route = ''",
                 [when]).fetchall()
         assert {(m, c, o, n) for m, c, o, n in feed} == expected and expected
+
+
+def test_an_identical_body_at_two_commits_is_parsed_once(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    a, b = (fixture_path("openrouter", f"models-{day}.json").read_bytes()
+            for day in ("2025-12-18", "2026-01-29"))
+    for body, when in ((a, "2026-01-01T00:00:00Z"), (b, "2026-01-29T00:00:00Z"),
+                       (a, "2026-02-10T00:00:00Z")):  # a price change undone
+        commit(repo, "models.json", body, when)
+    summary = backfill("git", str(repo), "--path", "models.json", "--source",
+                       "openrouter.models", "--db", str(tmp_path / "w.duckdb"))
+    assert (summary["ingested"], summary["bodies_parsed"]) == (3, 2)
+    assert summary["changes"] > 0

@@ -1,0 +1,162 @@
+"""Backfill benchmark: `pricewatch backfill git` on the 150-version real OpenRouter history
+(../shared/fixtures/history) and on a generated repository of 2,000 catalogue versions
+(the 2026-05-07 capture, 20 models' prices perturbed per version, committed at 6-hour
+steps with `git fast-import`), against the same versions ingested by separate
+`pricewatch ingest` processes.
+
+For each history, in a process of its own: versions per second, peak RSS, and the share of
+the time spent in git (reading the versions), parsing and ingest (archive, SCD2, commit).
+The separate `ingest` calls are timed on the first SLICE versions and extrapolated to all
+(labelled so). The last line of output is one JSON object.
+
+    python -m bench.backfill [--versions 2000] [--slice 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+BASE = FIXTURES / "openrouter" / "models-2026-05-07.json"
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def generated(folder: Path, versions: int) -> Path:
+    """A repository of `versions` commits of models.json, written by git fast-import."""
+    repo = folder / "generated"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    base = json.loads(BASE.read_text())
+    stream = bytearray()
+    for n in range(versions):
+        for k in range(20):  # 20 models a version get a new input price
+            model = base["data"][(n * 20 + k) % len(base["data"])]
+            price = (n % 97 + k + 1) / 10**7
+            model["pricing"]["prompt"] = format(price, ".10f").rstrip("0")
+        body = json.dumps(base, separators=(",", ":")).encode()
+        when = int((START + n * timedelta(hours=6)).timestamp())
+        stream += b"blob\nmark :%d\ndata %d\n" % (2 * n + 1, len(body)) + body + b"\n"
+        stream += (b"commit refs/heads/main\nmark :%d\ncommitter bench <b@example.org> %d "
+                   b"+0000\ndata 9\nversion\n\n" % (2 * n + 2, when))
+        if n:
+            stream += b"from :%d\n" % (2 * n)
+        stream += b"M 100644 :%d models.json\n\n" % (2 * n + 1)
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=bytes(stream),
+                   check=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "main"], check=True)
+    return repo
+
+
+def one(repo: str, db: str) -> None:
+    """Backfill `repo` into `db` with each phase timed (run in a process of its own)."""
+    from pricewatch import backfill, pipeline
+    from pricewatch.backfill import git
+    from pricewatch.settings import load_settings
+
+    spent = {"git": 0.0, "parse": 0.0, "ingest": 0.0}
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+        return wrapper
+
+    pipeline.parse_run = timed("parse", pipeline.parse_run)
+    ingest = pipeline.ingest_body
+    pipeline.ingest_body = timed("ingest", ingest)
+
+    def versions():
+        source = git.versions(Path(repo), "models.json")
+        while True:
+            started = time.perf_counter()
+            try:
+                version = next(source)
+            except StopIteration:
+                return
+            finally:
+                spent["git"] += time.perf_counter() - started
+            yield version
+
+    started = time.perf_counter()
+    report = backfill.run(load_settings(db_path=Path(db)), "openrouter.models", versions())
+    total = time.perf_counter() - started
+    print(json.dumps({"versions": report.versions, "ingested": report.counts["ingested"],
+                      "seconds": round(total, 2),
+                      "versions_per_s": round(report.versions / total, 1),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                           / 1024),
+                      **{f"share_{k}": round(v / total, 3) for k, v in spent.items()}}))
+
+
+def backfilled(repo: Path, db: Path) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.backfill", "--one", str(repo),
+                           str(db)], capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def separate(repo: Path, folder: Path, count: int, total: int) -> dict:
+    """`pricewatch ingest` per version for the first `count` versions, extrapolated."""
+    log = subprocess.run(["git", "-C", str(repo), "log", "--reverse", "--format=%H %cI",
+                          "--", "models.json"], capture_output=True, text=True,
+                         check=True).stdout.split("\n")[:count]
+    db = folder / "separate.duckdb"
+    started = time.perf_counter()
+    for line in log:
+        sha, when = line.split()
+        body = subprocess.run(["git", "-C", str(repo), "show", f"{sha}:models.json"],
+                              capture_output=True, check=True).stdout
+        subprocess.run([sys.executable, "-m", "pricewatch", "ingest", "openrouter.models",
+                        "-", "--observed-at", when, "--db", str(db)], input=body,
+                       capture_output=True, check=True, cwd=ROOT)
+    per = (time.perf_counter() - started) / len(log)
+    return {"separate_s_per_version": round(per, 3),
+            "separate_s_extrapolated": round(per * total, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--versions", type=int, default=2000)
+    parser.add_argument("--slice", type=int, default=40)
+    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(*args.one)
+        return
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        real = folder / "real"
+        subprocess.run(["git", "clone", "-q", str(FIXTURES / "history" /
+                                                  "openrouter-models-history.bundle"),
+                        str(real)], check=True)
+        figures["real"] = backfilled(real, folder / "real.duckdb")
+        (folder / "r").mkdir()
+        figures["real"] |= separate(real, folder / "r", args.slice,
+                                    figures["real"]["versions"])
+        started = time.perf_counter()
+        repo = generated(folder, args.versions)
+        figures["generate_s"] = round(time.perf_counter() - started, 1)
+        figures["generated"] = backfilled(repo, folder / "generated.duckdb")
+        (folder / "g").mkdir()
+        figures["generated"] |= separate(repo, folder / "g", args.slice, args.versions)
+    for name in ("real", "generated"):
+        one_history = figures[name]
+        one_history["ratio_vs_separate"] = round(
+            one_history["separate_s_extrapolated"] / one_history["seconds"], 1)
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in one_history.items()))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
