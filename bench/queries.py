@@ -172,14 +172,19 @@ def main() -> None:
                 if key.endswith("_ms"):
                     print(f"  {key}: {value:.1f} ms ({value / figures['scan_ms']:.2f} x scan)")
             print(f"  full export: {figures['full_export_s']} s")
-    if len(results) > 1:
-        small, large = results[0], results[-1]
-        ratios = {key: round(large[key] / small[key], 2) for key in large
-                  if key.endswith("_ms") and small[key]}
-        print(f"ratios {large['history_rows']:,} / {small['history_rows']:,} rows: "
-              + ", ".join(f"{k} {v}" for k, v in ratios.items()))
-        results.append({"ratios": ratios})
+    print_ratios(results, [key for key in results[-1] if key.endswith("_ms")])
     print(json.dumps(results))
+
+
+def print_ratios(results: list[dict], keys: list[str]) -> None:
+    """The largest history's figures over the smallest's, printed and added to `results`."""
+    if len(results) < 2:
+        return
+    small, large = results[0], results[-1]
+    ratios = {key: round(large[key] / small[key], 2) for key in keys if small[key]}
+    print(f"ratios {large['history_rows']:,} / {small['history_rows']:,} rows: "
+          + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+    results.append({"ratios": ratios})
 
 
 if __name__ == "__main__":

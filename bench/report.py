@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.queries import GENERATE, NOW, STEP, run_sql
+from bench.queries import GENERATE, NOW, STEP, print_ratios, run_sql
 from pricewatch import queries, report
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
@@ -79,14 +79,7 @@ def main() -> None:
                   f"({figures['report_vs_scan']} x a full scan of {figures['scan_ms']} ms), "
                   f"{figures['html_kb']} KB, {figures['charts']} charts, "
                   f"{figures['steps_drawn']} steps")
-    if len(results) > 1:
-        small, large = results[0], results[-1]
-        ratios = {"history_rows": round(large["history_rows"] / small["history_rows"], 1),
-                  "report_ms": round(large["report_ms"] / small["report_ms"], 2),
-                  "scan_ms": round(large["scan_ms"] / small["scan_ms"], 2)}
-        print(f"ratios {large['history_rows']:,} / {small['history_rows']:,} rows: "
-              + ", ".join(f"{k} {v}" for k, v in ratios.items()))
-        results.append({"ratios": ratios})
+    print_ratios(results, ["history_rows", "report_ms", "scan_ms"])
     print(json.dumps(results))
 
 

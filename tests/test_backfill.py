@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import FIXTURES, fixture_path
+from helpers import FIXTURES, fixture_path, ingest_catalogues
 from pricewatch import pipeline
 from pricewatch.backfill.folder import time_from_name
 from pricewatch.cli.main import app
@@ -69,11 +69,7 @@ def five(tmp_path_factory) -> Path:
 
 def test_five_captures_backfilled_equal_five_ingests_in_order(five: Path,
                                                               tmp_path: Path) -> None:
-    ingested = tmp_path / "ingest.duckdb"
-    for day in DATES:
-        pipeline.ingest_body(load_settings(db_path=ingested), "openrouter.models",
-                             fixture_path("openrouter", f"models-{day}.json").read_bytes(),
-                             at(day), day)
+    ingested = ingest_catalogues(tmp_path / "ingest.duckdb", DATES)
     db = tmp_path / "backfill.duckdb"
     first = backfill("git", str(five), "--path", "models.json", "--source",
                      "openrouter.models", "--db", str(db))

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from helpers import fixture_path, jsonl, price_line
-from pricewatch import pipeline, queries
+from helpers import fixture_path, ingest_catalogues, jsonl, price_line
+from pricewatch import queries
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
 
@@ -36,13 +36,7 @@ def raw(day: str) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("cost") / "cost.duckdb"
-    settings = load_settings(db_path=db)
-    for day in (FIRST, SECOND):
-        name = f"models-{day}.json"
-        pipeline.ingest_body(settings, "openrouter.models",
-                             fixture_path("openrouter", name).read_bytes(), at(day), name)
-    return db
+    return ingest_catalogues(tmp_path_factory.mktemp("cost") / "cost.duckdb", [FIRST, SECOND])
 
 
 def models_by_change() -> tuple[list[str], list[str]]:

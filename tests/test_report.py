@@ -19,8 +19,8 @@ import pytest
 from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
-from helpers import fixture_path
-from pricewatch import pipeline, queries
+from helpers import ingest_catalogues
+from pricewatch import queries
 from pricewatch.cli.main import app
 from pricewatch.report.svg import Step, sparkline, y_labels, y_top
 from pricewatch.settings import load_settings
@@ -39,12 +39,8 @@ def at(day: str) -> datetime:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("report") / "report.duckdb"
-    settings = load_settings(db_path=db)
-    for name, day in CAPTURES:
-        pipeline.ingest_body(settings, "openrouter.models",
-                             fixture_path("openrouter", name).read_bytes(), at(day), name)
-    return db
+    return ingest_catalogues(tmp_path_factory.mktemp("report") / "report.duckdb",
+                             [day for _, day in CAPTURES])
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import fixture_path, jsonl, price_line
+from helpers import fixture_path, ingest_catalogues, jsonl, price_line
 from pricewatch import pipeline, queries
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
@@ -30,12 +30,9 @@ def raw(name: str) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("views") / "views.duckdb"
-    settings = load_settings(db_path=db)
-    for name, day in CAPTURES:
-        pipeline.ingest_body(settings, "openrouter.models",
-                             fixture_path("openrouter", name).read_bytes(), at(day), name)
-    pipeline.ingest_body(settings, "nscale.hf-router",
+    db = ingest_catalogues(tmp_path_factory.mktemp("views") / "views.duckdb",
+                           [day for _, day in CAPTURES])
+    pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
                          fixture_path("nscale", "hf-router-models-2026-06-19.json").read_bytes(),
                          at("2026-06-19"), "hf")
     return db

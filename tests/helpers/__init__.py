@@ -89,3 +89,18 @@ def wait_for(condition, timeout: float, what: str) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def ingest_catalogues(db: Path, days: tuple[str, ...] | list[str]) -> Path:
+    """The shared OpenRouter catalogue captures `models-DAY.json` ingested in the given
+    order, each at 00:00 UTC of its day; returns the database."""
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+
+    settings = load_settings(db_path=db)
+    for day in days:
+        name = f"models-{day}.json"
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", name).read_bytes(),
+                             datetime.fromisoformat(day).replace(tzinfo=UTC), name)
+    return db
