@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pricewatch import queries
 from pricewatch.errors import InputError
 
 # column -> the other names a log may give it (matched case-insensitively); README lists them
@@ -42,6 +43,7 @@ ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?
 # what the output adds to the log's own columns
 ADDED = ("priced_model", "input_price", "output_price", "cost_usd", "price_valid_from",
          "status")
+AMBIGUOUS_SQL = queries.command_sql("cost_ambiguous")
 READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
            ".json": "read_json", ".parquet": "read_parquet"}
 
@@ -214,12 +216,5 @@ def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, wh
 
 def candidates(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
     """For each (provider, model) of the log that names several models, those models."""
-    rows = con.execute("""
-        SELECT n.provider, n.model, list(DISTINCT i.model ORDER BY i.model)
-        FROM (SELECT DISTINCT provider, model FROM usage_calls) n
-        JOIN model_identity i
-          ON i.provider = n.provider AND i.canonical_model = canonical_model_rules(n.model)
-        WHERE NOT EXISTS (SELECT 1 FROM price_history h WHERE h.provider = n.provider
-                          AND lower(h.model) = lower(n.model))
-        GROUP BY ALL HAVING count(DISTINCT i.model) > 1""").fetchall()
+    rows = con.execute(AMBIGUOUS_SQL).fetchall()
     return {(provider, model): list(models) for provider, model, models in rows}

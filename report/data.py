@@ -22,6 +22,7 @@ SERIES_SQL = queries.command_sql("report_series")
 MOVERS_SQL = queries.command_sql("report_movers")
 STATUS_SQL = queries.command_sql("status")
 BUDGET_SQL = queries.command_sql("budget")
+CHEAPEST_SQL = queries.command_sql("report_cheapest")
 
 FAILING = ("failed", "suspect")
 COMPONENT_ORDER = ("input", "output", "cache_read", "cache_write", "reasoning")
@@ -115,11 +116,7 @@ def _cheapest(con: duckdb.DuckDBPyConnection, data: ReportData, options: Options
               mix: tuple[Decimal, Decimal], cache_share: Decimal) -> None:
     """The cheapest paid offers per capability now, with a sparkline of each one's blended
     price over the window (the blend computed per interval as the view does)."""
-    _, rows = queries.rows(con, (
-        "SELECT * FROM cheapest_as_of($at, $mi, $mo, $share) WHERE NOT is_free "
-        "AND price_unit = 'per_1m_tokens' AND rank <= $n "
-        "AND (len($caps) = 0 OR capability IN (SELECT unnest($caps))) "
-        "ORDER BY capability, rank"),
+    _, rows = queries.rows(con, CHEAPEST_SQL,
         {"at": data.end, "mi": mix[0], "mo": mix[1], "share": cache_share,
          "n": CHEAPEST_RANKS, "caps": list(options.capabilities)})
     keys = sorted({_key(r, c) for r in rows for c in ("input", "output", "cache_read")})
