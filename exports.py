@@ -31,7 +31,7 @@ import duckdb
 from pricewatch import queries
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
-from pricewatch.warehouse.db import quote_literal
+from pricewatch.warehouse.db import quote_literal, warehouse_label
 from pricewatch.warehouse.history import SPECS
 
 MANIFEST = "manifest.json"
@@ -234,7 +234,7 @@ def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
         counts[name] = counts.get(name, 0) + entry["rows"]
     manifest = {"version": MANIFEST_VERSION,
                 "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "format": fmt, "database": str(settings.db_path), "through_run": through,
+                "format": fmt, "database": warehouse_label(settings), "through_run": through,
                 "cheapest_months": sorted(cheapest_months),
                 "files": dict(sorted(files.items())), "row_counts": dict(sorted(counts.items()))}
     temporary = out_dir / f".{MANIFEST}.{os.getpid()}.tmp"

@@ -22,17 +22,23 @@ from pricewatch.errors import InputError
 from pricewatch.records import FetchedBody, ParseResult
 from pricewatch.settings import Settings, secret_from_env
 from pricewatch.warehouse import spool, state
-from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
+from pricewatch.warehouse.db import (
+    DatabaseLocked,
+    in_transaction,
+    open_warehouse,
+    warehouse_exists,
+)
 from pricewatch.warehouse.ingest import (
     RebuildReport,
     RunOutcome,
     archive,
+    archive_rows,
     content_digest,
     find_duplicate,
     load_body,
     previous_digest,
     rebuild_source,
-    record_run,
+    record_run_rows,
     record_skipped,
 )
 
@@ -51,7 +57,7 @@ def parse_options(settings: Settings, source: Source, con: object | None = None)
         return source.options(settings)
     if con is not None:
         return source.options(settings, state.provider_slugs(con, source.directory))
-    if not settings.db_path.exists():
+    if not warehouse_exists(settings):
         return source.options(settings)
     with open_warehouse(settings, read_only=True) as reader:
         return source.options(settings, state.provider_slugs(reader, source.directory))
@@ -94,17 +100,22 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
     source = run_source_name(parser, parsed)
     fetched = FetchedBody(url=url, fetched_at=observed_at, content=body)
     with open_warehouse(settings) as con:
-        duplicate = find_duplicate(con, source, observed_at, fetched.sha256)
-        if duplicate is not None:
-            return RunOutcome(source=source, status="duplicate", observed_at=observed_at,
-                              run_id=duplicate, records=len(parsed.records or ()),
-                              message=f"already ingested as run {duplicate}")
-        fetch_ids = archive(con, source, parser, [fetched])
-        outcome = record_run(con, source=source, parser=parser, observed_at=observed_at,
-                             parsed=parsed, fetch_ids=fetch_ids,
-                             content_sha256=fetched.sha256,
-                             suspect_ratio=settings.suspect_ratio, origin=origin)
-        if install_views:
+        def write() -> RunOutcome:
+            # one transaction: on a lake, a host that loses the race to an identical run
+            # retries, finds it here, and reports a duplicate instead of a second run
+            duplicate = find_duplicate(con, source, observed_at, fetched.sha256)
+            if duplicate is not None:
+                return RunOutcome(source=source, status="duplicate", observed_at=observed_at,
+                                  run_id=duplicate, records=len(parsed.records or ()),
+                                  message=f"already ingested as run {duplicate}")
+            fetch_ids = archive_rows(con, source, parser, [fetched])
+            return record_run_rows(con, source=source, parser=parser,
+                                   observed_at=observed_at, parsed=parsed,
+                                   fetch_ids=fetch_ids, content_sha256=fetched.sha256,
+                                   suspect_ratio=settings.suspect_ratio, origin=origin)
+
+        outcome = in_transaction(con, write, f"{source}: ingest")
+        if install_views and outcome.status != "duplicate":
             queries.install(con, settings)
         return outcome
 
@@ -276,8 +287,8 @@ def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
         where = spool.keep(settings, source.name, observed_at, fetched + failed)
         return RunOutcome(source=source.name, status="spooled", observed_at=observed_at,
                           message=f"{error}; the bodies wait in {where} and are archived "
-                                  "and ingested, at this observation time, once the file "
-                                  "is free")
+                                  "and ingested, at this observation time, once the "
+                                  "warehouse takes writes again")
 
 
 def _write_run(settings: Settings, source: Source, observed_at: datetime,
@@ -295,19 +306,29 @@ def _write_run_in(con, settings: Settings, source: Source, observed_at: datetime
     bodies = [_resolve_not_modified(con, body, known) for body in fetched]
     fetch_ids = archive(con, source.name, source.name, bodies + failed)
     digest = content_digest(bodies)
-    if not bodies:
-        parsed = ParseResult(None, error="; ".join(errors[:5]))
-    elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
-        parsed = ParseResult([])  # unchanged: nothing to parse
-    else:
-        parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
-                              observed_at, parse_options(settings, source, con))
-        parsed = _with_fetch_errors(source, parsed, failed, len(bodies) + len(failed))
-    if note:
-        parsed = replace(parsed, warnings=[note, *parsed.warnings])
-    return record_run(con, source=source.name, parser=source.name,
-                      observed_at=observed_at, parsed=parsed, fetch_ids=fetch_ids,
-                      content_sha256=digest, suspect_ratio=settings.suspect_ratio)
+    parses: list[ParseResult] = []  # parsed once, however often a lake commit is retried
+
+    def write() -> RunOutcome:
+        # the `unchanged` check reads the runs before this one: in the same transaction as
+        # the write, so a retry after another host's commit decides again on what it wrote
+        if not bodies:
+            parsed = ParseResult(None, error="; ".join(errors[:5]))
+        elif digest is not None and previous_digest(con, source.name, observed_at) == digest:
+            parsed = ParseResult([])  # unchanged: nothing to parse
+        else:
+            if not parses:
+                parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies],
+                                      observed_at, parse_options(settings, source, con))
+                parses.append(_with_fetch_errors(source, parsed, failed,
+                                                 len(bodies) + len(failed)))
+            parsed = parses[0]
+        if note:
+            parsed = replace(parsed, warnings=[note, *parsed.warnings])
+        return record_run_rows(con, source=source.name, parser=source.name,
+                               observed_at=observed_at, parsed=parsed, fetch_ids=fetch_ids,
+                               content_sha256=digest, suspect_ratio=settings.suspect_ratio)
+
+    return in_transaction(con, write, f"{source.name}: run")
 
 
 def drain_spool(settings: Settings) -> list[RunOutcome]:

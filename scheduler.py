@@ -36,7 +36,7 @@ from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
 from pricewatch.settings import Settings, SettingsError
 from pricewatch.warehouse import spool
-from pricewatch.warehouse.db import DatabaseLocked, WarehouseError
+from pricewatch.warehouse.db import DatabaseLocked, WarehouseError, warehouse_label
 from pricewatch.warehouse.ingest import RunOutcome
 
 log = logging.getLogger("pricewatch.daemon")
@@ -306,7 +306,7 @@ class Daemon:
         self._maintainer.start()
         log.info("%s", start_line(self.settings, schedule, self.unset, now),
                  extra={"fields": {"event": "start", "schedule": schedule,
-                                   "database": str(self.settings.db_path.absolute()),
+                                   "database": warehouse_label(self.settings),
                                    "channels": [c.name for c in self.settings.channels],
                                    "not_scheduled": [s.name for s in self.unset]}})
         self.write_heartbeat()
@@ -371,7 +371,7 @@ def start_line(settings: Settings, schedule: dict[str, int | str], unset: list[S
     channels = ", ".join(f"{c.name} ({'webhook' if c.webhook_url else 'apprise'})"
                          for c in settings.channels) or "none"
     parts = [f"daemon started: {len(schedule)} sources ({sources})",
-             f"database {settings.db_path.absolute()}", f"alert channels: {channels}"]
+             f"database {warehouse_label(settings)}", f"alert channels: {channels}"]
     if settings.daemon.export_dir:
         parts.append(f"exports to {settings.daemon.export_dir}")
     if settings.daemon.report_path:

@@ -250,6 +250,20 @@ class DaemonSettings(BaseModel):
                                                             "time, at most an hour.")
 
 
+class DuckLakeSettings(BaseModel):
+    """Where a DuckLake warehouse (`db_path = "ducklake:postgres:…"`) keeps its files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_path: str | None = Field(None, description=(
+        "The lake's Parquet files: a folder every writer and reader can reach (a shared "
+        "mount), or `s3://bucket/prefix/` where DuckDB's httpfs is configured. Needed when "
+        "the lake is created; an existing lake remembers its own."))
+    archive_path: str | None = Field(None, description=(
+        "Raw fetched bodies (what `reparse` replays): default `<data_path>.archive`, a folder "
+        "beside the data. Needed when data_path is not a filesystem folder."))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRICEWATCH_",
@@ -260,8 +274,12 @@ class Settings(BaseSettings):
 
     db_path: Path = Field(
         default=Path("pricewatch.duckdb"),
-        description="DuckDB file holding the archive, the history and the views.",
+        description="DuckDB file holding the archive, the history and the views; or a "
+                    "DuckLake: `ducklake:postgres:dbname=NAME host=HOST` (several hosts) or "
+                    "`ducklake:sqlite:PATH` (several processes on one host, one writing at "
+                    "a time), with [ducklake] data_path.",
     )
+    ducklake: DuckLakeSettings = Field(default_factory=DuckLakeSettings)
     lock_timeout_s: float = Field(
         default=60.0, ge=0,
         description="How long a command waits for another process to release the database "

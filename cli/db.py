@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,10 +10,18 @@ import typer
 from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit
+from pricewatch.warehouse import lake as lakes
+from pricewatch.warehouse import to_lake
 from pricewatch.warehouse import upgrade as upgrading
-from pricewatch.warehouse.db import SCHEMA_VERSION, open_warehouse
+from pricewatch.warehouse.db import (
+    SCHEMA_VERSION,
+    is_lake_connection,
+    lake_of,
+    open_warehouse,
+    warehouse_label,
+)
 
-app = new_app(help="The database file: `db info`, `db upgrade`.")
+app = new_app(help="The warehouse itself: `db info`, `db upgrade`, `db migrate-to`.")
 
 
 @app.command("upgrade")
@@ -26,11 +35,17 @@ def db_upgrade(
     DuckDB client from 1.4 opens) if it is in another: copied, row counts checked, then
     renamed over the old file. Stop the daemon first."""
     settings = load(db, config)
-    report = upgrading.upgrade(settings.db_path, settings.storage_version,
-                               lock_timeout_s=settings.lock_timeout_s,
-                               file_mode=settings.file_mode, keep_backup=not no_backup,
-                               install_views=lambda con: queries.install(con, settings,
-                                                                         figures=True))
+
+    def install_views(con) -> None:
+        queries.install(con, settings, figures=True)
+
+    if lakes.is_lake(settings.db_path):
+        report = upgrading.upgrade_lake(lake_of(settings), install_views)
+    else:
+        report = upgrading.upgrade(settings.db_path, settings.storage_version,
+                                   lock_timeout_s=settings.lock_timeout_s,
+                                   file_mode=settings.file_mode, keep_backup=not no_backup,
+                                   install_views=install_views)
     emit([{"database": str(report.path), "storage_before": report.storage_before,
            "storage_after": report.storage_after, "migrations": len(report.migrations),
            "schema_version": SCHEMA_VERSION, "tables_copied": len(report.tables),
@@ -46,11 +61,41 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
     """The file's storage format, schema version and views, read-only."""
     settings = load(db, config)
     with open_warehouse(settings, read_only=True) as con:
-        row = {"database": str(settings.db_path.absolute()),
-               "storage_version": upgrading.storage_version(con, "pricewatch"),
+        row = {"database": warehouse_label(settings),
+               "storage_version": "ducklake" if is_lake_connection(con) else
+               upgrading.storage_version(con, "pricewatch"),
                "schema_version": con.execute("SELECT max(version) FROM schema_migrations"
                                              ).fetchall()[0][0],
                "views_current": queries.views_current(con),
                "views": con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal "
                                     "AND database_name = 'pricewatch'").fetchall()[0][0]}
     emit([row], list(row), as_json=as_json, title="database")
+
+
+@app.command("migrate-to")
+def db_migrate_to(
+    target: Annotated[str, typer.Argument(
+        help="The lake: ducklake:postgres:'dbname=NAME host=HOST' or ducklake:sqlite:PATH.")],
+    data_path: Annotated[str | None, typer.Option(
+        "--data-path", help="Where the lake's files go (default: setting ducklake.data_path)."
+    )] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """Copy the file warehouse (--db) into a new, empty DuckLake, history intact: every
+    table with its run and fetch ids, the raw bodies into the lake's archive folder, the
+    views installed. One transaction on the lake; the file is left as it was. Stop the
+    daemon first, then point db_path at the lake."""
+    settings = load(db, config)
+    report = to_lake.migrate_to(settings, target, data_path or settings.ducklake.data_path,
+                                settings.ducklake.archive_path)
+    lake_settings = settings.model_copy(update={"db_path": Path(target)})
+    if data_path:
+        lake_settings.ducklake = lake_settings.ducklake.model_copy(
+            update={"data_path": data_path})
+    with open_warehouse(lake_settings) as con:
+        queries.install(con, lake_settings, figures=True)
+    emit([{"from": warehouse_label(settings), "to": report.lake, "runs": report.runs,
+           "rows": sum(report.tables.values()), "tables": len(report.tables),
+           "bodies": report.bodies}],
+         ["from", "to", "runs", "rows", "tables", "bodies"], as_json=as_json,
+         title="db migrate-to")

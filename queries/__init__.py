@@ -25,7 +25,16 @@ from typing import Any
 import duckdb
 
 from pricewatch.settings import Settings, SettingsError, ViewSettings
-from pricewatch.warehouse.db import WarehouseError, fetch_one, open_warehouse, quote_literal
+from pricewatch.warehouse.db import (
+    WarehouseError,
+    fetch_one,
+    in_transaction,
+    is_lake_connection,
+    open_warehouse,
+    quote_literal,
+    serialize_writers,
+    warehouse_label,
+)
 
 _CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:VIEW|MACRO)\s+(\w+)",
                       re.IGNORECASE | re.MULTILINE)
@@ -167,8 +176,8 @@ def install(con: duckdb.DuckDBPyConnection, settings: Settings, *,
     figures_stale = (figures or not stored) and stored != wanted
     if not views_stale and not figures_stale:
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    def write() -> None:
+        serialize_writers(con)  # two daemons installing at once on a lake: one after the other
         if figures_stale:
             con.execute("DELETE FROM view_settings")
             con.executemany("INSERT INTO view_settings VALUES (?, ?)",
@@ -184,10 +193,8 @@ def install(con: duckdb.DuckDBPyConnection, settings: Settings, *,
             con.execute("DELETE FROM views_installed")
             con.execute("INSERT INTO views_installed VALUES (?, ?)",
                         [checksum, datetime.now(UTC)])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+    in_transaction(con, write, "views")
     return True
 
 
@@ -213,7 +220,7 @@ def open_gold(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             with open_warehouse(settings) as con:
                 install(con, settings)
         except WarehouseError as error:
-            raise WarehouseError(f"the views in {settings.db_path} are from another "
+            raise WarehouseError(f"the views in {warehouse_label(settings)} are from another "
                                  f"pricewatch and the file cannot be written to bring them "
                                  f"up to date ({error}); run `pricewatch db upgrade` where "
                                  "it can") from None
@@ -223,11 +230,13 @@ def open_gold(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def comment_views(con: duckdb.DuckDBPyConnection) -> None:
     """COMMENT ON every view and column from queries/reference.toml, so that `duckdb_views()`,
-    `duckdb_columns()` and any SQL client show what each means."""
+    `duckdb_columns()` and any SQL client show what each means. DuckLake keeps comments on
+    views but not on their columns: there `queries/reference.toml` is the reference."""
     docs = reference()
+    columns_too = not is_lake_connection(con)
     for view, columns in view_columns(con).items():
         con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(docs['views'][view]['about'])}")
-        for column in columns:
+        for column in columns if columns_too else ():
             con.execute(f'COMMENT ON COLUMN {view}."{column}" IS '
                         f"{quote_literal(column_doc(docs, view, column))}")
 

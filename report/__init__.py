@@ -28,6 +28,7 @@ from pricewatch.report.svg import (
     unit_words,
 )
 from pricewatch.settings import Settings
+from pricewatch.warehouse.db import warehouse_label
 
 __all__ = ["Options", "ReportData", "build", "render", "write"]
 
@@ -46,7 +47,7 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
     folder, renamed over it), so a browser or a web server never sees half a page."""
     options = options or Options()
     data = build(settings, options)
-    page = render(data, db=settings.db_path.name, capabilities=options.capabilities)
+    page = render(data, db=warehouse_label(settings, short=True), capabilities=options.capabilities)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:

@@ -4,12 +4,14 @@ tests/helpers (imported as `helpers`), never imported from here."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from helpers.lake import postgres_lake
 from pricewatch.settings import Settings, load_settings
 
 # Quick by default; `HYPOTHESIS_PROFILE=long pytest` runs ten times the examples.
@@ -19,6 +21,38 @@ hypothesis_settings.register_profile("long", max_examples=400, **_COMMON)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+# Modules whose `settings` (and test_views' `warehouse`) run on a file and on a DuckLake.
+TWO_BACKENDS = {"test_history", "test_views"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if module in TWO_BACKENDS and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["file", "lake"], indirect=True,
+                             scope="module" if module == "test_views" else "function")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """`file` or `lake`: where this test's warehouse lives."""
+    return getattr(request, "param", "file")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(db_path=tmp_path / "test.duckdb", lock_timeout_s=20)
+def db_target(tmp_path: Path, backend: str, request: pytest.FixtureRequest,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A new warehouse for one test: a file path, or a DuckLake target on a database of
+    its own (its data path in the environment, as a user would set it)."""
+    if backend == "file":
+        yield tmp_path / "test.duckdb"
+        return
+    if request.node.get_closest_marker("file_only"):
+        pytest.skip("about the database file itself")
+    with postgres_lake(tmp_path) as (target, data):
+        monkeypatch.setenv("PRICEWATCH_DUCKLAKE__DATA_PATH", str(data))
+        yield Path(target)
+
+
+@pytest.fixture
+def settings(db_target: Path) -> Settings:
+    return load_settings(db_path=db_target, lock_timeout_s=20)

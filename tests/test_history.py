@@ -15,7 +15,7 @@ from helpers import day, jsonl, price_line
 from pricewatch import pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import history
-from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.db import open_db, open_warehouse
 from pricewatch.warehouse.ingest import IngestError
 
 MODELS = ("m0", "m1", "m2", "m3")
@@ -130,7 +130,7 @@ def test_conflicting_values_for_one_key_reject_the_run(settings) -> None:
     body = jsonl(price_line("a", "1"), price_line("a", "2"))
     with pytest.raises(IngestError, match="two different"):
         pipeline.ingest_body(settings, "records", body, day(0), "t:0")
-    with open_db(settings.db_path, read_only=True) as con:
+    with open_warehouse(settings, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
@@ -141,7 +141,7 @@ def test_far_fewer_records_is_suspect_and_closes_nothing(settings) -> None:
                                    "t:1")
     assert outcome.status == "suspect"
     assert "far fewer" in outcome.message
-    with open_db(settings.db_path, read_only=True) as con:
+    with open_warehouse(settings, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM price_history WHERE valid_to IS NULL"
                            ).fetchone() == (10,)
 
@@ -150,7 +150,7 @@ def test_partial_scope_only_closes_the_models_it_fetched(settings) -> None:
     from pricewatch.records import ParseResult, parse_jsonl
     from pricewatch.warehouse.ingest import record_run
 
-    with open_db(settings.db_path) as con:
+    with open_warehouse(settings) as con:
         first = parse_jsonl(jsonl(price_line("a", "1"), price_line("b", "1")))
         record_run(con, source="records", parser="records", observed_at=day(0),
                    parsed=ParseResult(first))
@@ -175,7 +175,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
                          jsonl(price_line("a", "1"), price_line("b", "1"), offer), day(0), "t:0")
 
     def dump() -> dict[str, list]:
-        with open_db(settings.db_path, read_only=True) as con:
+        with open_warehouse(settings, read_only=True) as con:
             return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall()))
                     for t in ("runs", "fetch_log", "raw_bodies", "price_history",
                               "offer_history", "rate_limit_history", "offer_measurements",
@@ -193,7 +193,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
         return changes
 
     monkeypatch.setattr("pricewatch.warehouse.ingest.apply_snapshot", explode_on_second_table)
-    with open_db(settings.db_path) as con, pytest.raises(RuntimeError, match="injected"):
+    with open_warehouse(settings) as con, pytest.raises(RuntimeError, match="injected"):
         from pricewatch.records import ParseResult, parse_jsonl
         from pricewatch.warehouse.ingest import record_run
 
@@ -203,6 +203,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
     assert dump() == before
 
 
+@pytest.mark.file_only
 def test_database_file_is_owner_only(settings) -> None:
     pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), day(0), "t:0")
     assert settings.db_path.stat().st_mode & 0o777 == 0o600
@@ -252,6 +253,7 @@ def test_lock_held_past_the_wait_fails_with_a_clear_message(tmp_path) -> None:
         assert con.execute("SELECT 1").fetchone() == (1,)
 
 
+@pytest.mark.file_only
 def test_history_columns_hold_decimals_not_doubles(settings) -> None:
     pipeline.ingest_body(settings, "records", jsonl(price_line("a", "0.00000001703012")),
                          day(0), "t:0")

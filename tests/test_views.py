@@ -4,6 +4,8 @@ independently from the files."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import fixture_path, ingest_catalogues, jsonl, price_line
+from helpers.lake import postgres_lake
 from pricewatch import pipeline, queries
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
@@ -29,13 +32,22 @@ def raw(name: str) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    db = ingest_catalogues(tmp_path_factory.mktemp("views") / "views.duckdb",
-                           [day for _, day in CAPTURES])
-    pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
-                         fixture_path("nscale", "hf-router-models-2026-06-19.json").read_bytes(),
-                         at("2026-06-19"), "hf")
-    return db
+def warehouse(tmp_path_factory, backend: str) -> Iterator[Path]:
+    """The shared captures ingested, on a file and (parametrized) on a DuckLake."""
+    folder = tmp_path_factory.mktemp("views")
+    with ExitStack() as stack:
+        if backend == "lake":
+            target, data = stack.enter_context(postgres_lake(folder))
+            patch = stack.enter_context(pytest.MonkeyPatch.context())
+            patch.setenv("PRICEWATCH_DUCKLAKE__DATA_PATH", str(data))
+            db = Path(target)
+        else:
+            db = folder / "views.duckdb"
+        ingest_catalogues(db, [day for _, day in CAPTURES])
+        pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
+                             fixture_path("nscale", "hf-router-models-2026-06-19.json"
+                                          ).read_bytes(), at("2026-06-19"), "hf")
+        yield db
 
 
 def sql(db: Path, query: str, params=None) -> list[dict]:
@@ -256,10 +268,18 @@ def test_failing_collector_alert(tmp_path: Path) -> None:
                      "message": "openrouter.models failed or was suspect 3 runs in a row"}]
 
 
-def test_views_exist_for_other_tools(warehouse: Path) -> None:
+def test_views_exist_for_other_tools(warehouse: Path, backend: str) -> None:
     import duckdb
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    from pricewatch.warehouse import lake as lakes
+
+    with duckdb.connect(":memory:") as con:
+        if backend == "lake":  # the analyst's session: the lake attached read-only
+            lakes.load_extensions(con, "postgres")
+            con.execute(lakes.attach_sql(lakes.parse(str(warehouse)), "lake", True))
+        else:
+            con.execute(f"ATTACH '{warehouse}' AS lake (READ_ONLY)")
+        con.execute("USE lake")
         names = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "
                                            "WHERE NOT internal").fetchall()}
         columns = [r[0] for r in con.execute("DESCRIBE current_prices").fetchall()]

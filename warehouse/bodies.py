@@ -29,12 +29,24 @@ class ArchiveError(RuntimeError):
 
 
 def archive_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """The archive folder of the database this connection is using."""
-    row = con.execute("SELECT path FROM duckdb_databases() "
+    """The archive folder of the database this connection is using: beside the file, or
+    for a DuckLake the folder its attachment named (warehouse/lake.py), else beside the
+    lake's data path."""
+    row = con.execute("SELECT path, type, tags FROM duckdb_databases() "
                       "WHERE database_name = current_database()").fetchall()
     if not row or not row[0][0]:
         raise ArchiveError("the body archive needs a database file, not an in-memory one")
-    database = Path(row[0][0])
+    path, kind, tags = row[0]
+    if kind == "ducklake":
+        from pricewatch.warehouse.db import LAKE_ARCHIVES
+        if path in LAKE_ARCHIVES:
+            return LAKE_ARCHIVES[path]
+        data_path = (tags or {}).get("data_path", "")
+        if not data_path or "://" in data_path:
+            raise ArchiveError(f"the lake's data path {data_path!r} is not a folder: set "
+                               "ducklake.archive_path for the raw bodies")
+        return Path(data_path.rstrip("/") + ".archive")
+    database = Path(path)
     return database.with_name(database.name + ".archive")
 
 
@@ -43,12 +55,15 @@ def body_path(folder: Path, sha256: str) -> Path:
 
 
 def _database_mode(folder: Path) -> int:
-    """Archive files get the database file's permissions (0o600 by default)."""
+    """Archive files get the database file's permissions (0o600 by default; a lake's data
+    folder is not a file, and its bodies are owner-only too)."""
     database = folder.with_name(folder.name.removesuffix(".archive"))
     try:
-        return database.stat().st_mode & 0o777
+        if database.is_file():
+            return database.stat().st_mode & 0o777
     except OSError:
-        return 0o600
+        pass
+    return 0o600
 
 
 def write_body(folder: Path, sha256: str, content: bytes) -> Path:
@@ -57,6 +72,8 @@ def write_body(folder: Path, sha256: str, content: bytes) -> Path:
     if final.exists():
         return final
     mode = _database_mode(folder)
+    if not folder.parent.exists():  # a lake's archive beside a data folder not made yet
+        folder.parent.mkdir(parents=True, exist_ok=True)
     folder.mkdir(exist_ok=True, mode=0o700)  # mkdir(parents=True) ignores mode for parents
     final.parent.mkdir(exist_ok=True, mode=0o700)
     temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")

@@ -1,28 +1,37 @@
-"""Opening the DuckDB file: lock discipline and schema migrations.
+"""Opening the warehouse: lock discipline, schema migrations, ids and write retries.
 
-DuckDB lets one process write, or many read, never both. Every caller therefore opens
-the file for one unit of work and closes it (`with open_db(...)`); nothing keeps it open
-while idle. A lock held by another process is waited for with jittered backoff, up to
+A DuckDB file lets one process write, or many read, never both. Every caller therefore
+opens the file for one unit of work and closes it (`with open_db(...)`); nothing keeps it
+open while idle. A lock held by another process is waited for with jittered backoff, up to
 `lock_timeout_s`, then reported as `DatabaseLocked`.
+
+A DuckLake target (`ducklake:postgres:…`, warehouse/lake.py) is attached the same way, per
+unit of work; it has no lock, and a commit that conflicts with another writer's is retried
+by `in_transaction`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import stamina
 
 from pricewatch.errors import PricewatchError
 from pricewatch.settings import DEFAULT_STORAGE_VERSION, Settings
+from pricewatch.warehouse import lake as lakes
+
+log = logging.getLogger("pricewatch.warehouse")
+T = TypeVar("T")
 
 
 class WarehouseError(PricewatchError):
@@ -35,22 +44,144 @@ class DatabaseLocked(WarehouseError):
     """Another process held the file for longer than the configured wait."""
 
 
+class WriteConflict(DatabaseLocked):
+    """A DuckLake commit that kept conflicting with other writers' past the retries: like a
+    lock held too long, the daemon keeps the run's bodies in the spool and tries again."""
+
+
+class WarehouseUnavailable(DatabaseLocked):
+    """A lake whose catalog cannot be reached right now (PostgreSQL down or restarting):
+    like a file held by another process, a command exits 3 and the daemon spools."""
+
+
 class _LockConflict(Exception):
     """One failed attempt at the lock; retried until the deadline."""
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every `migrations/NNNN_name.sql`, in order."""
+def _migrations(folder: str) -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every `<folder>/NNNN_name.sql`, in order."""
     found = []
-    for entry in resources.files("pricewatch.warehouse").joinpath("migrations").iterdir():
+    for entry in resources.files("pricewatch.warehouse").joinpath(folder).iterdir():
         match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     return sorted(found)
 
 
-MIGRATIONS = _migrations()
+MIGRATIONS = _migrations("migrations")
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _lake_migrations() -> list[tuple[int, str, str]]:
+    """A lake's migrations: `migrations_lake/` holds a baseline (the file schema at its
+    version, without the keys and sequences DuckLake lacks, plus the id counters) and any
+    later version that must differ; every other later version is the file's own."""
+    own = _migrations("migrations_lake")
+    baseline = own[0][0]
+    versions = {version for version, _, _ in own}
+    shared = [m for m in MIGRATIONS if m[0] > baseline and m[0] not in versions]
+    return sorted(own + shared)
+
+
+LAKE_MIGRATIONS = _lake_migrations()
+assert LAKE_MIGRATIONS[-1][0] == SCHEMA_VERSION, "migrations_lake is behind migrations"
+
+# A DuckLake commit that conflicts is retried this many times in all, with jittered waits
+# from 50 ms doubling to 2 s (about a minute at worst): enough for a few daemons whose
+# writes take well under a second each.
+CONFLICT_ATTEMPTS = 30
+_RETRIES = 0  # conflicting commits retried in this process (bench/ingest.py prints it)
+_RETRIES_LOCK = threading.Lock()
+
+
+def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database in use is a DuckLake (no sequences, keys or locks)."""
+    row = fetch_one(con, "SELECT type FROM duckdb_databases() "
+                         "WHERE database_name = current_database()")
+    return bool(row) and row[0] == "ducklake"
+
+
+def is_conflict(error: BaseException) -> bool:
+    """A commit refused because another writer committed first (DuckLake), or, with a
+    SQLite catalog, because another process was writing it at that moment."""
+    if not isinstance(error, duckdb.Error):
+        return False
+    text = str(error).lower()
+    return (isinstance(error, duckdb.TransactionException) and "conflict" in text) \
+        or "database is locked" in text
+
+
+def conflict_retries() -> int:
+    return _RETRIES
+
+
+def _count_retry(error: BaseException) -> bool:
+    global _RETRIES
+    if not is_conflict(error):
+        return False
+    with _RETRIES_LOCK:
+        _RETRIES += 1
+    log.debug("commit conflicted with another writer; retrying: %s", error)
+    return True
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")  # a refused commit leaves no transaction open
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T],
+                   what: str = "write") -> T:
+    """`work()` in one transaction; on a DuckLake, a commit that conflicts runs it again from
+    the start, reading what the other writer committed (bounded, jittered). On a file there
+    is one writer and nothing conflicts."""
+    try:
+        for attempt in stamina.retry_context(
+                on=_count_retry, attempts=CONFLICT_ATTEMPTS, timeout=None,
+                wait_initial=0.05, wait_max=2.0, wait_jitter=0.2):
+            with attempt, transaction(con):
+                return work()
+    except duckdb.TransactionException as error:
+        if not is_conflict(error):
+            raise
+        raise WriteConflict(f"{what}: the commit conflicted with other writers "
+                            f"{CONFLICT_ATTEMPTS} times in a row; gave up") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def take_ids(con: duckdb.DuckDBPyConnection, counter: str, n: int) -> list[int]:
+    """`n` new ids from `counter` (`run` or `fetch`), in the caller's transaction.
+
+    A file has a sequence per counter. A lake has a row per counter in `id_counters`,
+    updated here: two concurrent transactions that take ids conflict at commit, and the one
+    retried takes the next ids, so no two writers hold one id and run ids grow in commit
+    order. `n` 0 only touches the row: a history writer that takes no id (reparse) still
+    conflicts with concurrent runs."""
+    if not is_lake_connection(con):
+        if n <= 0:
+            return []
+        return [int(row[0]) for row in con.execute(
+            f"SELECT nextval('{counter}_id_seq') FROM range(?)", [n]).fetchall()]
+    row = fetch_one(con, "SELECT next_id FROM id_counters WHERE name = ?", [counter])
+    if row is None:
+        raise WarehouseError(f"the lake has no id counter {counter!r}")
+    first = int(row[0])
+    con.execute("UPDATE id_counters SET next_id = ? WHERE name = ?", [first + n, counter])
+    return list(range(first, first + n))
+
+
+def serialize_writers(con: duckdb.DuckDBPyConnection) -> None:
+    """In the caller's transaction, on a lake: conflict with every concurrent writer that
+    does the same (or takes ids), so that a check-then-insert (an alert not yet queued, a
+    channel not yet known) is never made twice by two hosts. Nothing on a file."""
+    if is_lake_connection(con):
+        take_ids(con, "run", 0)
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
@@ -66,37 +197,42 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    try:
-        row = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
-    except duckdb.CatalogException:  # a new, empty file
-        return 0
+    # looked up, not caught: a failed statement would end the caller's transaction
+    if not fetch_one(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = "
+                          "'schema_migrations' AND database_name = current_database()"):
+        return 0  # a new, empty database
+    row = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
     return int(row[0]) if row else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations this file lacks, each in its own transaction, and record them."""
+    """Apply the migrations this database lacks, each in its own transaction, and record
+    them. Two processes migrating one lake at once: the second's commit conflicts, and its
+    retry finds the version applied."""
+    lake = is_lake_connection(con)
+    key = " NOT NULL" if lake else " PRIMARY KEY"
+    applied = []
+
+    def step(version: int, name: str, sql: str) -> bool:
+        if _schema_version(con) >= version:
+            return False  # another process applied it meanwhile
+        con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    f"version INTEGER{key}, name VARCHAR NOT NULL, "
+                    "applied_at TIMESTAMPTZ NOT NULL)")
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [version, name, datetime.now(UTC)])
+        return True
+
     current = _schema_version(con)
     if current > SCHEMA_VERSION:
         raise WarehouseError(
             f"database schema version {current} is newer than this pricewatch "
             f"({SCHEMA_VERSION}): upgrade pricewatch")
-    applied = []
-    for version, name, sql in MIGRATIONS:
-        if version <= current:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                        "applied_at TIMESTAMPTZ NOT NULL)")
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                        [version, name, datetime.now(UTC)])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        applied.append(version)
+    for version, name, sql in LAKE_MIGRATIONS if lake else MIGRATIONS:
+        if version > current and in_transaction(
+                con, lambda v=version, n=name, q=sql: step(v, n, q), "migration"):
+            applied.append(version)
     return applied
 
 
@@ -134,7 +270,72 @@ def _engine() -> duckdb.DuckDBPyConnection:
         # Hand freed memory back after each task, not only past 128 MiB (bench/daemon.py).
         _ENGINE.execute("SET allocator_flush_threshold = '16MB'")
         _ENGINE_PID, _ENGINE_USES = os.getpid(), 1
+        _ENGINE_EXTENSIONS.clear()
     return _ENGINE
+
+
+_ENGINE_EXTENSIONS: set[str] = set()  # lake catalog kinds whose extensions are loaded
+# The archive folder of each lake attached in this process, by catalog (bodies.archive_dir).
+LAKE_ARCHIVES: dict[str, Path] = {}
+
+
+@contextmanager
+def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor with the lake attached as `pricewatch` and in use; detached after. About
+    20 ms per attach once the extensions are loaded (0.2 s, once per process)."""
+    with _ENGINE_LOCK:
+        con = _engine().cursor()
+        try:
+            try:
+                if lake.kind not in _ENGINE_EXTENSIONS:
+                    lakes.load_extensions(con, lake.kind)
+                    _ENGINE_EXTENSIONS.add(lake.kind)
+                secret = lakes.secret_sql(lake)
+                if secret:
+                    con.execute(secret)
+                con.execute(lakes.attach_sql(lake, ALIAS, read_only))
+            except lakes.LakeError as error:
+                raise WarehouseError(str(error)) from None
+            except duckdb.Error as error:
+                kind = WarehouseUnavailable if lakes.is_unreachable(error) else WarehouseError
+                raise kind(f"cannot open the lake {lake.label}: "
+                           f"{lakes.redact(str(error))}") from None
+            with suppress(lakes.LakeError):  # reading needs no archive; a write says so
+                LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
+            try:
+                con.execute(f"USE {ALIAS}")
+                yield con
+            finally:
+                con.execute("USE memory")
+                con.execute(f"DETACH {ALIAS}")
+        finally:
+            con.close()
+
+
+@contextmanager
+def _open_lake(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`open_db` for a lake: a reader of a current lake attaches read-only once; a new lake
+    or an older schema is first migrated by a writer."""
+    with ExitStack() as stack:
+        if read_only:
+            try:
+                con = stack.enter_context(_lake_attached(lake, True))
+            except WarehouseError:
+                con = None  # a lake not created yet cannot be attached read-only
+            if con is not None and _schema_version(con) >= SCHEMA_VERSION:
+                yield con
+                return
+            stack.close()
+        with _lake_attached(lake, False) as con:
+            if _schema_version(con) == 0 and not lake.data_path:
+                raise WarehouseError(f"{lake.label} is a new lake: set ducklake.data_path "
+                                     "(PRICEWATCH_DUCKLAKE__DATA_PATH), where its files go")
+            migrate(con)
+            if not read_only:
+                yield con
+                return
+    with _lake_attached(lake, True) as con:
+        yield con
 
 
 def quote_literal(text: str) -> str:
@@ -212,7 +413,8 @@ def _attached(path: Path, read_only: bool, lock_timeout_s: float,
 
 @contextmanager
 def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float = 60.0,
-            file_mode: int = 0o600, storage_version: str = DEFAULT_STORAGE_VERSION
+            file_mode: int = 0o600, storage_version: str = DEFAULT_STORAGE_VERSION,
+            data_path: str | None = None, archive_path: str | None = None
             ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One unit of work on the warehouse: open (migrating if needed), yield, close.
 
@@ -220,7 +422,19 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     write lock briefly to create or migrate it, then reopens read-only; a reader of a
     current file attaches once (an attach of a big file costs tens of milliseconds). A new
     file is written in `storage_version`, so DuckDB 1.x clients can open it.
+
+    `path` may be a DuckLake target (`ducklake:postgres:CONNINFO`, `ducklake:sqlite:PATH`):
+    `data_path` is where a new lake's files go, `archive_path` where raw bodies go (default
+    beside the data); the lock settings do not apply.
     """
+    if lakes.is_lake(path):
+        try:
+            lake = lakes.parse(str(path), data_path, archive_path)
+        except lakes.LakeError as error:
+            raise WarehouseError(str(error)) from None
+        with _open_lake(lake, read_only) as con:
+            yield con
+        return
     path = Path(path).absolute()
     if read_only and path.exists():
         with _attached(path, True, lock_timeout_s) as con:
@@ -250,5 +464,38 @@ def open_warehouse(settings: Settings, *, read_only: bool = False):
     """`open_db` with the configured path, lock wait and file mode."""
     return open_db(settings.db_path, read_only=read_only,
                    lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
-                   storage_version=settings.storage_version)
+                   storage_version=settings.storage_version,
+                   data_path=settings.ducklake.data_path,
+                   archive_path=settings.ducklake.archive_path)
+
+
+def warehouse_label(settings: Settings, *, short: bool = False) -> str:
+    """The warehouse as logs, manifests and reports name it, never with a password: the
+    file's absolute path (`short`: its name), or the lake's catalog."""
+    if lakes.is_lake(settings.db_path):
+        try:
+            return lakes.parse(str(settings.db_path)).label
+        except lakes.LakeError:
+            return lakes.redact(str(settings.db_path))
+    return settings.db_path.name if short else str(settings.db_path.absolute())
+
+
+def lake_of(settings: Settings) -> lakes.Lake:
+    """The configured lake (`db_path` a `ducklake:` target) with its data and archive paths."""
+    try:
+        return lakes.parse(str(settings.db_path), settings.ducklake.data_path,
+                           settings.ducklake.archive_path)
+    except lakes.LakeError as error:
+        raise WarehouseError(str(error)) from None
+
+
+def warehouse_exists(settings: Settings) -> bool:
+    """Whether there is a warehouse to read (a lake is asked; a file is looked for)."""
+    if not lakes.is_lake(settings.db_path):
+        return settings.db_path.exists()
+    try:
+        with _lake_attached(lake_of(settings), True) as con:
+            return _schema_version(con) > 0
+    except WarehouseError:
+        return False
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,7 @@ import pyarrow as pa
 from pricewatch.errors import PricewatchError
 from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, OfferRecord, ParseResult
 from pricewatch.warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
-from pricewatch.warehouse.db import fetch_one
+from pricewatch.warehouse.db import fetch_one, in_transaction, take_ids
 from pricewatch.warehouse.history import (
     PRICES,
     SPECS,
@@ -74,62 +73,60 @@ def content_digest(bodies: Sequence[FetchedBody]) -> str | None:
     return hashlib.sha256("\n".join(f"{u} {s}" for u, s in shas).encode()).hexdigest()
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
 
 def archive(con: duckdb.DuckDBPyConnection, source: str, parser: str,
             bodies: Sequence[FetchedBody]) -> list[int]:
     """Store the fetches and each new body (once per sha256). Returns the fetch ids."""
     if not bodies:
         return []
+    return in_transaction(con, lambda: archive_rows(con, source, parser, bodies),
+                          f"{source}: archive")
+
+
+def archive_rows(con: duckdb.DuckDBPyConnection, source: str, parser: str,
+                 bodies: Sequence[FetchedBody]) -> list[int]:
+    """`archive` in the caller's transaction: body files first, then their rows."""
     new_bodies: dict[str, FetchedBody] = {b.sha256: b for b in bodies if b.sha256}
-    with transaction(con):
-        if new_bodies:
-            known = {row[0] for row in con.execute(
-                "SELECT content_sha256 FROM raw_bodies WHERE content_sha256 IN "
-                "(SELECT unnest($shas))", {"shas": list(new_bodies)}).fetchall()}
-            fresh = [(sha, b) for sha, b in new_bodies.items() if sha not in known]
-            if fresh:
-                folder = archive_dir(con)
-                for sha, body in fresh:  # files first: a committed row always has its file
-                    write_body(folder, sha, body.content or b"")
-                con.register("new_bodies", pa.table({
-                    "content_sha256": [sha for sha, _ in fresh],
-                    "bytes": [len(b.content or b"") for _, b in fresh],
-                    "first_seen_at": pa.array([b.fetched_at for _, b in fresh],
-                                              pa.timestamp("us", tz="UTC")),
-                }))
-                con.execute("INSERT INTO raw_bodies SELECT * FROM new_bodies")
-                con.unregister("new_bodies")
-        con.register("new_fetches", pa.table({
-            "source": [source] * len(bodies),
-            "parser": [parser] * len(bodies),
-            "url": [b.url for b in bodies],
-            "fetched_at": pa.array([b.fetched_at for b in bodies], pa.timestamp("us", tz="UTC")),
-            "status_code": pa.array([b.status_code for b in bodies], pa.int32()),
-            "etag": pa.array([b.etag for b in bodies], pa.string()),
-            "last_modified": pa.array([b.last_modified for b in bodies], pa.string()),
-            "content_type": pa.array([b.content_type for b in bodies], pa.string()),
-            "content_sha256": pa.array([b.sha256 for b in bodies], pa.string()),
-            "bytes": pa.array([None if b.content is None else len(b.content)
-                               for b in bodies], pa.int64()),
-            "elapsed_ms": pa.array([b.elapsed_ms for b in bodies], pa.float64()),
-            "error": pa.array([b.error for b in bodies], pa.string()),
-        }))
-        rows = con.execute(
-            "INSERT INTO fetch_log (source, parser, url, fetched_at, status_code, etag, "
-            "last_modified, content_type, content_sha256, bytes, elapsed_ms, error) "
-            "SELECT * FROM new_fetches RETURNING fetch_id").fetchall()
-        con.unregister("new_fetches")
-    return [int(row[0]) for row in rows]
+    if new_bodies:
+        known = {row[0] for row in con.execute(
+            "SELECT content_sha256 FROM raw_bodies WHERE content_sha256 IN "
+            "(SELECT unnest($shas))", {"shas": list(new_bodies)}).fetchall()}
+        fresh = [(sha, b) for sha, b in new_bodies.items() if sha not in known]
+        if fresh:
+            folder = archive_dir(con)
+            for sha, body in fresh:  # files first: a committed row always has its file
+                write_body(folder, sha, body.content or b"")
+            con.register("new_bodies", pa.table({
+                "content_sha256": [sha for sha, _ in fresh],
+                "bytes": [len(b.content or b"") for _, b in fresh],
+                "first_seen_at": pa.array([b.fetched_at for _, b in fresh],
+                                          pa.timestamp("us", tz="UTC")),
+            }))
+            con.execute("INSERT INTO raw_bodies SELECT * FROM new_bodies")
+            con.unregister("new_bodies")
+    fetch_ids = take_ids(con, "fetch", len(bodies))
+    con.register("new_fetches", pa.table({
+        "fetch_id": pa.array(fetch_ids, pa.int64()),
+        "source": [source] * len(bodies),
+        "parser": [parser] * len(bodies),
+        "url": [b.url for b in bodies],
+        "fetched_at": pa.array([b.fetched_at for b in bodies], pa.timestamp("us", tz="UTC")),
+        "status_code": pa.array([b.status_code for b in bodies], pa.int32()),
+        "etag": pa.array([b.etag for b in bodies], pa.string()),
+        "last_modified": pa.array([b.last_modified for b in bodies], pa.string()),
+        "content_type": pa.array([b.content_type for b in bodies], pa.string()),
+        "content_sha256": pa.array([b.sha256 for b in bodies], pa.string()),
+        "bytes": pa.array([None if b.content is None else len(b.content)
+                           for b in bodies], pa.int64()),
+        "elapsed_ms": pa.array([b.elapsed_ms for b in bodies], pa.float64()),
+        "error": pa.array([b.error for b in bodies], pa.string()),
+    }))
+    con.execute(
+        "INSERT INTO fetch_log (fetch_id, source, parser, url, fetched_at, status_code, "
+        "etag, last_modified, content_type, content_sha256, bytes, elapsed_ms, error) "
+        "SELECT * FROM new_fetches")
+    con.unregister("new_fetches")
+    return fetch_ids
 
 
 def load_body(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
@@ -172,23 +169,32 @@ def record_run(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                observed_at: datetime, parsed: ParseResult, fetch_ids: Sequence[int] = (),
                content_sha256: str | None = None, started_at: datetime | None = None,
                suspect_ratio: float = 0.5, origin: str | None = None) -> RunOutcome:
-    """Write one run and its history changes in one transaction. `origin` says where a
-    backfilled run's body came from (runs.origin)."""
+    """Write one run and its history changes in one transaction (retried whole when a lake
+    commit conflicts). `origin` says where a backfilled run's body came from."""
+    return in_transaction(con, lambda: record_run_rows(
+        con, source=source, parser=parser, observed_at=observed_at, parsed=parsed,
+        fetch_ids=fetch_ids, content_sha256=content_sha256, started_at=started_at,
+        suspect_ratio=suspect_ratio, origin=origin), f"{source}: run")
+
+
+def record_run_rows(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
+                    observed_at: datetime, parsed: ParseResult, fetch_ids: Sequence[int] = (),
+                    content_sha256: str | None = None, started_at: datetime | None = None,
+                    suspect_ratio: float = 0.5, origin: str | None = None) -> RunOutcome:
+    """`record_run` in the caller's transaction."""
     observed_at = observed_at.astimezone(UTC)
-    with transaction(con):
-        row = fetch_one(
-            con, "INSERT INTO runs (source, parser, observed_at, started_at, status, "
-            "content_sha256, origin) VALUES (?, ?, ?, ?, 'running', ?, ?) RETURNING run_id",
-            [source, parser, observed_at, started_at or datetime.now(UTC), content_sha256,
-             origin])
-        assert row is not None
-        run_id = int(row[0])
-        if fetch_ids:
-            con.execute("UPDATE fetch_log SET run_id = $run WHERE fetch_id IN "
-                        "(SELECT unnest($ids))", {"run": run_id, "ids": list(fetch_ids)})
-        outcome = _apply_run(con, run_id, source, observed_at, content_sha256, parsed,
-                             suspect_ratio)
-        _finish_run(con, outcome)
+    (run_id,) = take_ids(con, "run", 1)
+    con.execute(
+        "INSERT INTO runs (run_id, source, parser, observed_at, started_at, status, "
+        "content_sha256, origin) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+        [run_id, source, parser, observed_at, started_at or datetime.now(UTC),
+         content_sha256, origin])
+    if fetch_ids:
+        con.execute("UPDATE fetch_log SET run_id = $run WHERE fetch_id IN "
+                    "(SELECT unnest($ids))", {"run": run_id, "ids": list(fetch_ids)})
+    outcome = _apply_run(con, run_id, source, observed_at, content_sha256, parsed,
+                         suspect_ratio)
+    _finish_run(con, outcome)
     return outcome
 
 
@@ -197,14 +203,19 @@ def record_skipped(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: 
     """A run that could not start because its input is missing (`skipped: waiting for
     openrouter.models`): recorded so `status` shows it, and never a boundary of history."""
     message = f"waiting for {waiting_for}: {reason}"
-    now = datetime.now(UTC)
-    row = fetch_one(
-        con, "INSERT INTO runs (source, parser, observed_at, started_at, finished_at, status, "
-        "message) VALUES (?, ?, ?, ?, ?, 'skipped', ?) RETURNING run_id",
-        [source, source, observed_at.astimezone(UTC), now, now, message])
-    assert row is not None
+
+    def write() -> int:
+        now = datetime.now(UTC)
+        (run_id,) = take_ids(con, "run", 1)
+        con.execute(
+            "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
+            "status, message) VALUES (?, ?, ?, ?, ?, ?, 'skipped', ?)",
+            [run_id, source, source, observed_at.astimezone(UTC), now, now, message])
+        return run_id
+
+    run_id = in_transaction(con, write, f"{source}: skipped run")
     return RunOutcome(source=source, status="skipped", observed_at=observed_at,
-                      run_id=int(row[0]), message=message, waiting_for=waiting_for)
+                      run_id=run_id, message=message, waiting_for=waiting_for)
 
 
 def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
@@ -380,41 +391,47 @@ def rebuild_source(con: duckdb.DuckDBPyConnection, source: str, parse_run: Parse
     History before `since` is kept (later runs cannot change it); from `since` on it is
     rebuilt run by run in observation order, exactly as a fresh ingest would build it.
     """
-    report = RebuildReport(source)
     since = since or datetime.min.replace(tzinfo=UTC)
-    with transaction(con):
-        before = _interval_snapshot(con, source)
-        runs = con.execute(
-            "SELECT run_id, parser, observed_at, status, content_sha256 FROM runs "
-            "WHERE source = ? AND observed_at >= ? AND status <> 'skipped' "
-            "ORDER BY observed_at, run_id", [source, since]).fetchall()
-        run_ids = [row[0] for row in runs]
-        for spec in SPECS:
-            con.execute(f"DELETE FROM {spec.table} WHERE source = ? AND valid_from >= ?",
-                        [source, since])
-            con.execute(f"UPDATE {spec.table} SET valid_to = NULL, closed_by_run = NULL "
-                        "WHERE source = ? AND valid_to >= ?", [source, since])
-        con.execute("DELETE FROM offer_measurements WHERE run_id IN (SELECT unnest($ids))",
-                    {"ids": run_ids})
-        # Not yet replayed runs must not bound intervals: park them.
-        con.execute("UPDATE runs SET status = 'replaying' WHERE run_id IN (SELECT unnest($ids))",
-                    {"ids": run_ids})
-        for run_id, parser, observed_at, old_status, sha in runs:
-            bodies = [(url, load_body(con, body_sha)) for url, body_sha in con.execute(
-                "SELECT url, content_sha256 FROM fetch_log WHERE run_id = ? AND "
-                "content_sha256 IS NOT NULL ORDER BY fetch_id", [run_id]).fetchall()]
-            if not bodies:
-                con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [old_status, run_id])
-                continue
-            parsed = parse_run(parser, bodies, observed_at)
-            outcome = _apply_run(con, run_id, source, observed_at, sha, parsed, suspect_ratio)
-            _finish_run(con, outcome)
-            report.runs_replayed += 1
-            if outcome.status != old_status:
-                report.status_changes.append(f"run {run_id}: {old_status} -> {outcome.status}")
-        after = _interval_snapshot(con, source)
-        report.intervals_added = len(after - before)
-        report.intervals_removed = len(before - after)
+    return in_transaction(con, lambda: _rebuild(con, source, parse_run, since, suspect_ratio),
+                          f"{source}: reparse")
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, source: str, parse_run: ParseRun,
+             since: datetime, suspect_ratio: float) -> RebuildReport:
+    report = RebuildReport(source)
+    take_ids(con, "run", 0)  # a lake: conflicts with any run committed meanwhile
+    before = _interval_snapshot(con, source)
+    runs = con.execute(
+        "SELECT run_id, parser, observed_at, status, content_sha256 FROM runs "
+        "WHERE source = ? AND observed_at >= ? AND status <> 'skipped' "
+        "ORDER BY observed_at, run_id", [source, since]).fetchall()
+    run_ids = [row[0] for row in runs]
+    for spec in SPECS:
+        con.execute(f"DELETE FROM {spec.table} WHERE source = ? AND valid_from >= ?",
+                    [source, since])
+        con.execute(f"UPDATE {spec.table} SET valid_to = NULL, closed_by_run = NULL "
+                    "WHERE source = ? AND valid_to >= ?", [source, since])
+    con.execute("DELETE FROM offer_measurements WHERE run_id IN (SELECT unnest($ids))",
+                {"ids": run_ids})
+    # Not yet replayed runs must not bound intervals: park them.
+    con.execute("UPDATE runs SET status = 'replaying' WHERE run_id IN (SELECT unnest($ids))",
+                {"ids": run_ids})
+    for run_id, parser, observed_at, old_status, sha in runs:
+        bodies = [(url, load_body(con, body_sha)) for url, body_sha in con.execute(
+            "SELECT url, content_sha256 FROM fetch_log WHERE run_id = ? AND "
+            "content_sha256 IS NOT NULL ORDER BY fetch_id", [run_id]).fetchall()]
+        if not bodies:
+            con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [old_status, run_id])
+            continue
+        parsed = parse_run(parser, bodies, observed_at)
+        outcome = _apply_run(con, run_id, source, observed_at, sha, parsed, suspect_ratio)
+        _finish_run(con, outcome)
+        report.runs_replayed += 1
+        if outcome.status != old_status:
+            report.status_changes.append(f"run {run_id}: {old_status} -> {outcome.status}")
+    after = _interval_snapshot(con, source)
+    report.intervals_added = len(after - before)
+    report.intervals_removed = len(before - after)
     return report
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pricewatch.warehouse.ingest import transaction
+from pricewatch.warehouse.db import in_transaction, serialize_writers
 
 RETRY_MAX_S = 3600
 
@@ -37,14 +37,17 @@ def channel_window(con: duckdb.DuckDBPyConnection, channel: str,
     Run ids grow in commit order (one writer at a time), so `run_id > seen` are exactly the
     runs committed since; a run spooled while the file was locked lands later with its
     original observation time, which the window then reaches back to."""
-    row = con.execute("SELECT added_at, seen_through_run FROM alert_channels "
-                      "WHERE channel = ?", [channel]).fetchall()
-    if row:
-        added_at, seen = row[0]
-    else:
+    def known() -> tuple[datetime, int | None]:
+        row = con.execute("SELECT added_at, seen_through_run FROM alert_channels "
+                          "WHERE channel = ?", [channel]).fetchall()
+        if row:
+            return row[0]
+        serialize_writers(con)  # two hosts adding the channel at once: one row
         con.execute("INSERT INTO alert_channels (channel, added_at) VALUES (?, ?)",
                     [channel, now])
-        added_at, seen = now, None
+        return now, None
+
+    added_at, seen = in_transaction(con, known, f"alert channel {channel}")
     earliest, newest = con.execute(
         "SELECT min(least(observed_at, started_at)), max(run_id) FROM runs "
         "WHERE run_id > ?", [-1 if seen is None else seen]).fetchall()[0]
@@ -67,17 +70,22 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
         "detected_at": pa.array([a["detected_at"] for a in alerts],
                                 pa.timestamp("us", tz="UTC")),
     }))
+
+    def write() -> list[tuple[Any, ...]]:
+        serialize_writers(con)  # two hosts queueing one alert: one row
+        rows = con.execute(
+            "INSERT INTO alert_outbox (alert_id, channel, kind, provider, message, payload, "
+            "detected_at, enqueued_at, status, next_attempt_at) "
+            "SELECT alert_id, $channel, kind, provider, message, payload, detected_at, $now, "
+            "'pending', $now FROM new_alerts n WHERE NOT EXISTS (SELECT 1 FROM alert_outbox "
+            "o WHERE o.alert_id = n.alert_id AND o.channel = $channel)",
+            {"channel": channel, "now": now}).fetchall()
+        con.execute("UPDATE alert_channels SET seen_through_run = ? WHERE channel = ?",
+                    [through_run, channel])
+        return rows
+
     try:
-        with transaction(con):
-            rows = con.execute(
-                "INSERT INTO alert_outbox (alert_id, channel, kind, provider, message, payload, "
-                "detected_at, enqueued_at, status, next_attempt_at) "
-                "SELECT alert_id, $channel, kind, provider, message, payload, detected_at, $now, "
-                "'pending', $now FROM new_alerts n WHERE NOT EXISTS (SELECT 1 FROM alert_outbox "
-                "o WHERE o.alert_id = n.alert_id AND o.channel = $channel)",
-                {"channel": channel, "now": now}).fetchall()
-            con.execute("UPDATE alert_channels SET seen_through_run = ? WHERE channel = ?",
-                        [through_run, channel])
+        rows = in_transaction(con, write, f"alert outbox {channel}")
     finally:
         con.unregister("new_alerts")
     return int(rows[0][0]) if rows else 0
@@ -98,17 +106,27 @@ def claim_due(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, lease_s
     """Take the rows due for delivery on `channels`, committed before anything is sent, so
     no other pass (thread or process) can take them: pending rows whose retry time has
     come, and rows whose claimant's lease ran out without a record."""
-    with transaction(con):
+    due = {"now": now, "channels": list(channels), "limit": limit}
+
+    def claim() -> list[tuple[Any, ...]]:
+        # chosen, then updated: a DuckLake UPDATE cannot RETURN; in one transaction, and a
+        # lake's concurrent claim conflicts at commit and is retried on what is left
+        serialize_writers(con)
         rows = con.execute(
-            "UPDATE alert_outbox SET status = 'sending', claimed_by = $owner, "
-            "lease_until = $lease WHERE (alert_id, channel) IN ("
-            "  SELECT (alert_id, channel) FROM alert_outbox WHERE channel IN "
-            "  (SELECT unnest($channels)) AND ((status = 'pending' AND next_attempt_at <= $now)"
-            "  OR (status = 'sending' AND lease_until < $now))"
-            "  ORDER BY detected_at, alert_id LIMIT $limit) "
-            "RETURNING alert_id, channel, message, payload, detected_at",
-            {"owner": owner, "lease": now + timedelta(seconds=lease_s), "now": now,
-             "channels": list(channels), "limit": limit}).fetchall()
+            "SELECT alert_id, channel, message, payload, detected_at FROM alert_outbox "
+            "WHERE channel IN (SELECT unnest($channels)) AND ((status = 'pending' AND "
+            "next_attempt_at <= $now) OR (status = 'sending' AND lease_until < $now)) "
+            "ORDER BY detected_at, alert_id LIMIT $limit", due).fetchall()
+        if rows:
+            con.execute(
+                "UPDATE alert_outbox SET status = 'sending', claimed_by = $owner, "
+                "lease_until = $lease WHERE concat_ws(chr(31), alert_id, channel) IN "
+                "(SELECT unnest($keys))",
+                {"owner": owner, "lease": now + timedelta(seconds=lease_s),
+                 "keys": [f"{r[0]}\x1f{r[1]}" for r in rows]})
+        return rows
+
+    rows = in_transaction(con, claim, "alert claim")
     rows.sort(key=lambda row: (row[4], row[0]))
     return [Claimed(*row[:4]) for row in rows]
 
@@ -129,8 +147,10 @@ def record_attempts(con: duckdb.DuckDBPyConnection, attempts: Sequence[Attempt],
     many rows were recorded."""
     if not attempts:
         return 0
-    recorded = 0
-    with transaction(con):
+
+    def record() -> int:
+        recorded = 0
+        serialize_writers(con)
         for attempt in attempts:  # a handful per pass; each row's backoff depends on its count
             row = con.execute("SELECT attempts FROM alert_outbox WHERE alert_id = ? AND "
                               "channel = ? AND status = 'sending' AND claimed_by = ?",
@@ -152,12 +172,18 @@ def record_attempts(con: duckdb.DuckDBPyConnection, attempts: Sequence[Attempt],
                 [status, tries, error, retry_at, when if attempt.ok else None,
                  attempt.alert_id, attempt.channel])
             recorded += 1
-    return recorded
+        return recorded
+
+    return in_transaction(con, record, "alert results")
 
 
 def release_unsent(con: duckdb.DuckDBPyConnection, owner: str) -> int:
     """Rows `owner` claimed and did not try (the pass was stopped): due again at once."""
-    rows = con.execute("UPDATE alert_outbox SET status = 'pending', claimed_by = NULL, "
-                       "lease_until = NULL WHERE status = 'sending' AND claimed_by = ?",
-                       [owner]).fetchall()
+    def release() -> list[tuple[Any, ...]]:
+        serialize_writers(con)
+        return con.execute("UPDATE alert_outbox SET status = 'pending', claimed_by = NULL, "
+                           "lease_until = NULL WHERE status = 'sending' AND claimed_by = ?",
+                           [owner]).fetchall()
+
+    rows = in_transaction(con, release, "alert release")
     return int(rows[0][0]) if rows else 0

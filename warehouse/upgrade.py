@@ -20,7 +20,14 @@ from pathlib import Path
 import duckdb
 
 from pricewatch.errors import PricewatchError
-from pricewatch.warehouse.db import _attached, migrate, quote_literal
+from pricewatch.warehouse import lake as lakes
+from pricewatch.warehouse.db import (
+    _attached,
+    _lake_attached,
+    _schema_version,
+    migrate,
+    quote_literal,
+)
 
 COPY_ALIAS = "pricewatch_upgraded"
 
@@ -31,7 +38,7 @@ class UpgradeError(PricewatchError):
 
 @dataclass
 class UpgradeReport:
-    path: Path
+    path: Path | str  # a file, or a lake's label
     storage_before: str
     storage_after: str
     migrations: list[int] = field(default_factory=list)
@@ -66,6 +73,20 @@ def _table_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, in
         "ORDER BY table_name", [database]).fetchall()]
     return {name: con.execute(f'SELECT count(*) FROM "{database}"."{name}"').fetchall()[0][0]
             for name in names}
+
+
+def upgrade_lake(lake: lakes.Lake, install_views=None) -> UpgradeReport:
+    """A lake's `upgrade`: migrations and views. Its storage is Parquet files, which every
+    DuckDB with the ducklake extension reads: nothing to rewrite."""
+    with _lake_attached(lake, False) as con:
+        if _schema_version(con) == 0:
+            raise UpgradeError(f"no pricewatch warehouse in {lake.label}: a command that "
+                               "writes (ingest, collect, run) creates it")
+        report = UpgradeReport(lake.label, "ducklake", "ducklake")
+        report.migrations = migrate(con)
+        if install_views is not None:
+            install_views(con)
+    return report
 
 
 def upgrade(path: Path, wanted: str, *, lock_timeout_s: float, file_mode: int,

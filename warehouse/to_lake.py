@@ -1,0 +1,126 @@
+"""`pricewatch db migrate-to ducklake:…`: an existing file warehouse copied into a lake.
+
+The file is opened for writing (so no run lands in it during the copy) and migrated; the
+lake is attached beside it in the same DuckDB, created if new, and must be empty. Every
+table is copied as it is, run and fetch ids included, in one transaction on the lake: the
+lake either holds the whole history or nothing. Before that commit, the raw bodies are
+copied into the lake's archive folder (the gzip files as they are; bodies a file stored
+inline before migration 0006 written out as files), so a committed row always has its body
+and `reparse` works on the lake. The id counters continue after the file's largest ids.
+The file is left as it was.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pricewatch.errors import PricewatchError
+from pricewatch.settings import Settings
+from pricewatch.warehouse import lake as lakes
+from pricewatch.warehouse.bodies import archive_dir, body_path, read_body, write_body
+from pricewatch.warehouse.db import (
+    WarehouseError,
+    fetch_one,
+    migrate,
+    open_warehouse,
+    transaction,
+)
+
+TARGET = "pricewatch_lake"  # the lake's alias during the copy
+NOT_COPIED = {"raw_bodies_inline", "id_counters"}  # bodies become files; counters are set
+
+
+class MigrateError(PricewatchError):
+    """The lake cannot take the copy (not empty, unreachable); nothing was written to it."""
+
+
+@dataclass
+class CopyReport:
+    lake: str
+    tables: dict[str, int] = field(default_factory=dict)  # rows copied per table
+    bodies: int = 0
+
+    @property
+    def runs(self) -> int:
+        return self.tables.get("runs", 0)
+
+
+def migrate_to(settings: Settings, target: str, data_path: str | None,
+               archive_path: str | None = None) -> CopyReport:
+    """Copy the file warehouse of `settings` into the lake `target`."""
+    if lakes.is_lake(settings.db_path):
+        raise MigrateError(f"{lakes.redact(str(settings.db_path))} is a lake already; "
+                           "--db names the file to copy")
+    if not lakes.is_lake(target):
+        raise MigrateError(f"{target!r} is not a DuckLake target (ducklake:postgres:… or "
+                           "ducklake:sqlite:…)")
+    lake = lakes.parse(target, data_path, archive_path)
+    report = CopyReport(lake.label)
+    with open_warehouse(settings) as con:
+        _attach(con, lake)
+        try:
+            tables = [row[0] for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'pricewatch' "
+                "ORDER BY table_name").fetchall() if row[0] not in NOT_COPIED]
+            busy = [t for t in tables if t != "schema_migrations" and fetch_one(
+                con, f"SELECT 1 FROM {TARGET}.{t} LIMIT 1")]
+            if busy:
+                raise MigrateError(f"{lake.label} is not empty ({', '.join(busy)} hold rows): "
+                                   "migrate-to copies into a new lake only")
+            source_archive = archive_dir(con)
+            with transaction(con):
+                report.bodies = _copy_bodies(con, source_archive, lake.archive)
+                for table in tables:
+                    if table == "schema_migrations":
+                        continue
+                    con.execute(f"INSERT INTO {TARGET}.{table} SELECT * FROM pricewatch.{table}")
+                    report.tables[table] = int(fetch_one(
+                        con, f"SELECT count(*) FROM pricewatch.{table}")[0])
+                for counter, column, table in (("run", "run_id", "runs"),
+                                               ("fetch", "fetch_id", "fetch_log")):
+                    con.execute(f"UPDATE {TARGET}.id_counters SET next_id = (SELECT "
+                                f"coalesce(max({column}), 0) + 1 FROM pricewatch.{table}) "
+                                "WHERE name = ?", [counter])
+        finally:
+            con.execute("USE pricewatch")
+            con.execute(f"DETACH {TARGET}")
+    return report
+
+
+def _attach(con, lake: lakes.Lake) -> None:
+    """The lake attached as TARGET beside the file, migrated (a new lake is created)."""
+    try:
+        lakes.load_extensions(con, lake.kind)
+        secret = lakes.secret_sql(lake)
+        if secret:
+            con.execute(secret)
+        con.execute(lakes.attach_sql(lake, TARGET, False))
+    except lakes.LakeError as error:
+        raise MigrateError(str(error)) from None
+    except Exception as error:  # duckdb's errors name the catalog; never a password
+        raise MigrateError(f"cannot open the lake {lake.label}: "
+                           f"{lakes.redact(str(error))}") from None
+    con.execute(f"USE {TARGET}")
+    try:
+        migrate(con)
+    except WarehouseError as error:
+        raise MigrateError(f"{lake.label}: {error}") from None
+    finally:
+        con.execute("USE pricewatch")
+
+
+def _copy_bodies(con, source: Path, target: Path) -> int:
+    """Every body the file records, as a file in the lake's archive (before the commit)."""
+    count = 0
+    inline = dict(con.execute("SELECT content_sha256, body_zlib FROM "
+                              "pricewatch.raw_bodies_inline").fetchall())
+    for (sha,) in con.execute("SELECT content_sha256 FROM pricewatch.raw_bodies").fetchall():
+        content = zlib.decompress(inline[sha]) if sha in inline else read_body(source, sha)
+        if content is None:
+            raise MigrateError(f"body {sha} is recorded but its file {body_path(source, sha)} "
+                               "is missing; nothing was copied")
+        write_body(target, sha, content)  # checked against its sha256 on the way
+        count += 1
+    return count
