@@ -21,8 +21,9 @@ hypothesis_settings.register_profile("long", max_examples=400, **_COMMON)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-# Modules whose `settings` (and test_views' `warehouse`) run on a file and on a DuckLake.
-TWO_BACKENDS = {"test_history", "test_views"}
+# Modules whose `db_target` (and so `settings`, and test_views' `warehouse`) is a file and,
+# parametrized, a DuckLake: the warehouse, view, reparse, alert and export tests.
+TWO_BACKENDS = {"test_history", "test_views", "test_reparse", "test_alerts_exports"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -38,8 +38,9 @@ def receiver():
     hook.close()
 
 
-def settings_for(tmp_path: Path, receiver: fp.WebhookReceiver, **channel):
-    return load_settings(db_path=tmp_path / "a.duckdb", daemon={"alert_retry_base_s": 0.01},
+def settings_for(db: Path, receiver: fp.WebhookReceiver, **channel):
+    """A warehouse (a file or a lake, conftest.db_target) with one webhook channel."""
+    return load_settings(db_path=db, daemon={"alert_retry_base_s": 0.01},
                          channels=[{"name": "hook", "webhook_url": receiver.url,
                                     "webhook_secret_env": "PW_UNIT_SECRET", **channel}])
 
@@ -48,9 +49,9 @@ def ingest(settings, day: str, *lines: str) -> None:
     pipeline.ingest_body(settings, "records", jsonl(*lines), at(day), day)
 
 
-def test_queue_filter_and_deliver_once(tmp_path, receiver, monkeypatch) -> None:
+def test_queue_filter_and_deliver_once(db_target, receiver, monkeypatch) -> None:
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver, kinds=["price_drop"], min_drop_pct=10)
+    settings = settings_for(db_target, receiver, kinds=["price_drop"], min_drop_pct=10)
     ingest(settings, "2026-01-01", price_line("m", "10"), price_line("n", "10"))
     assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0  # channel starts here
     ingest(settings, "2026-01-02", price_line("m", "8"), price_line("n", "9.5"))  # -20%, -5%
@@ -78,11 +79,11 @@ def outbox(settings) -> list[tuple]:
                            "ORDER BY alert_id").fetchall()
 
 
-def test_two_passes_at_once_send_each_alert_once(tmp_path, receiver, monkeypatch) -> None:
+def test_two_passes_at_once_send_each_alert_once(db_target, receiver, monkeypatch) -> None:
     """Two jobs finishing together each run a pass: the claim, committed before any send,
     keeps the second from sending what the first is sending (it once sent all twice)."""
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver)
+    settings = settings_for(db_target, receiver)
     five_drops(settings)
     receiver.delay_s = 0.1  # the first pass is still sending when the second looks
     start = threading.Barrier(2)
@@ -107,10 +108,10 @@ def test_two_passes_at_once_send_each_alert_once(tmp_path, receiver, monkeypatch
         assert headers["User-Agent"].startswith("pricewatch/")
 
 
-def test_a_claim_is_only_taken_over_when_its_lease_ran_out(tmp_path, receiver,
+def test_a_claim_is_only_taken_over_when_its_lease_ran_out(db_target, receiver,
                                                            monkeypatch) -> None:
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver)
+    settings = settings_for(db_target, receiver)
     five_drops(settings)
     now = datetime.now(UTC)
     with open_warehouse(settings) as con:  # a process that claimed, then died
@@ -128,10 +129,10 @@ def test_a_claim_is_only_taken_over_when_its_lease_ran_out(tmp_path, receiver,
     assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
 
 
-def test_a_pass_stopped_midway_hands_back_what_it_did_not_send(tmp_path, receiver,
+def test_a_pass_stopped_midway_hands_back_what_it_did_not_send(db_target, receiver,
                                                                monkeypatch) -> None:
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver)
+    settings = settings_for(db_target, receiver)
     five_drops(settings)
     sent = iter([False, False, True])  # shutdown arrives after two sends
     assert alerts.deliver_pending(settings, stop=lambda: next(sent)) == (2, 0)
@@ -150,12 +151,13 @@ time.sleep(30)
 """
 
 
+@pytest.mark.file_only
 def test_results_wait_in_memory_when_the_file_is_taken_after_the_send(
-        tmp_path, receiver, monkeypatch) -> None:
+        tmp_path, db_target, receiver, monkeypatch) -> None:
     """A reader takes the file while the webhook answers: the results cannot be written.
     They are kept and written by the next pass, before it claims; nothing is sent twice."""
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver).model_copy(update={"lock_timeout_s": 0})
+    settings = settings_for(db_target, receiver).model_copy(update={"lock_timeout_s": 0})
     five_drops(settings)
     holder: list[subprocess.Popen] = []
 
@@ -181,10 +183,10 @@ def test_results_wait_in_memory_when_the_file_is_taken_after_the_send(
     assert {row[1:] for row in outbox(settings)} == {("delivered", 1, None)}
 
 
-def test_failed_delivery_stays_pending_then_fails_for_good(tmp_path, receiver,
+def test_failed_delivery_stays_pending_then_fails_for_good(db_target, receiver,
                                                           monkeypatch) -> None:
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver)
+    settings = settings_for(db_target, receiver)
     settings.daemon.alert_retry_max = 2
     ingest(settings, "2026-01-01", price_line("m", "10"))
     alerts.enqueue_new(settings, now=at("2026-01-01"))
@@ -204,9 +206,9 @@ def test_failed_delivery_stays_pending_then_fails_for_good(tmp_path, receiver,
     assert {row["status"] for row in json.loads(result.stdout)} == {"failed"}
 
 
-def test_messages_lose_control_characters(tmp_path, receiver, monkeypatch) -> None:
+def test_messages_lose_control_characters(db_target, receiver, monkeypatch) -> None:
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver)
+    settings = settings_for(db_target, receiver)
     evil = "evil/<b>mo\\u0007del</b>\\u001b[31m"
     ingest(settings, "2026-01-01", price_line(json.loads(f'"{evil}"'), "10"))
     alerts.enqueue_new(settings, now=at("2026-01-01"))
@@ -247,8 +249,8 @@ def _rows(out: Path, name: str) -> list[tuple]:
     return sorted(duckdb.sql(f"SELECT * FROM read_parquet('{target}')").fetchall(), key=repr)
 
 
-def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
-    db = tmp_path / "e.duckdb"
+def test_export_writes_whole_files_and_a_manifest(tmp_path, db_target) -> None:
+    db = db_target
     settings = load_settings(db_path=db)
     pipeline.ingest_body(settings, "openrouter.models",
                          fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
@@ -271,8 +273,8 @@ def test_export_writes_whole_files_and_a_manifest(tmp_path) -> None:
     assert datetime.now(UTC) >= datetime.fromisoformat(manifest["exported_at"])
 
 
-def test_the_daemon_export_rewrites_only_what_changed(tmp_path) -> None:
-    settings = load_settings(db_path=tmp_path / "d.duckdb")
+def test_the_daemon_export_rewrites_only_what_changed(tmp_path, db_target) -> None:
+    settings = load_settings(db_path=db_target)
     first = fixture_path("openrouter", "models-2025-12-18.json").read_bytes()
     second = fixture_path("openrouter", "models-2026-01-29.json").read_bytes()
     out = tmp_path / "exports"
@@ -308,7 +310,7 @@ def test_the_daemon_export_rewrites_only_what_changed(tmp_path) -> None:
         assert _rows(out, name) == _rows(full, name), name
 
 
-def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(tmp_path, receiver,
+def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(db_target, receiver,
                                                                      monkeypatch) -> None:
     """The outbox remembers the newest run each channel has seen: a pass reads only later
     runs' changes, from the earliest observation among them, so a run that lands late (a
@@ -317,7 +319,7 @@ def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(tmp_path, r
     from pricewatch.warehouse.outbox import channel_window
 
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver, kinds=["price_drop"])
+    settings = settings_for(db_target, receiver, kinds=["price_drop"])
     ingest(settings, "2026-01-01", price_line("m", "10"))
     assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0
     ingest(settings, "2026-01-05", price_line("m", "10"), price_line("n", "1"))
@@ -344,11 +346,11 @@ def offered(model: str, price: str) -> list[str]:
 
 
 def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
-        tmp_path, receiver, monkeypatch) -> None:
+        db_target, receiver, monkeypatch) -> None:
     """new_cheapest is dated when the winner's price began, which can be before the runs
     a pass reads: it is looked for since the channel was added."""
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(tmp_path, receiver, kinds=["new_cheapest"])
+    settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
     ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
     alerts.enqueue_new(settings, now=at("2026-01-01"))
     ingest(settings, "2026-01-02", *offered("m", "10"), *offered("n", "11"))

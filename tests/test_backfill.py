@@ -4,7 +4,6 @@ history that in-order ingests give, row for row; twice is once; bad versions are
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import FIXTURES, fixture_path, ingest_catalogues
+from helpers import FIXTURES, commit, fixture_path, git, ingest_catalogues
 from pricewatch import pipeline
 from pricewatch.backfill.folder import time_from_name
 from pricewatch.cli.main import app
@@ -28,21 +27,6 @@ COLUMNS = ("provider, model, route, component, service_tier, context_threshold, 
 
 def at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
-    if when:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def commit(repo: Path, name: str, body: bytes, when: str) -> None:
-    (repo / name).write_bytes(body)
-    git(repo, "add", name)
-    git(repo, "commit", "-q", "-m", f"{name} at {when}", when=when)
 
 
 def history(db: Path) -> list[tuple]:

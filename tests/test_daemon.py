@@ -17,22 +17,11 @@ from pathlib import Path
 import pytest
 
 from helpers import fake_provider as fp
-from helpers import fixture_path, history_violations, wait_for, write_config
+from helpers import history_violations, wait_for, write_config
+from helpers.captures import DROPPED, hf_body
 from pricewatch.warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
-HF = "hf-router-models-2026-06-19.json"
-DROPPED = "Qwen/Qwen2.5-Coder-32B-Instruct"
-
-
-def hf_body(factor: str | None = None) -> bytes:
-    data = json.loads(fixture_path("nscale", HF).read_text())
-    if factor:
-        for model in data["data"]:
-            for offer in model["providers"]:
-                if model["id"] == DROPPED and offer["provider"] == "nscale":
-                    offer["pricing"]["input"] = float(factor)
-    return json.dumps(data).encode()
 
 
 READER = textwrap.dedent("""

@@ -4,9 +4,11 @@ history tests run on a lake too (conftest.TWO_BACKENDS)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +16,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import T0, fixture_path, history_violations, ingest_catalogues
+from helpers import (
+    T0,
+    commit,
+    fixture_path,
+    git,
+    history_violations,
+    ingest_catalogues,
+    write_config,
+)
+from helpers.captures import API, DROPPED, hf_body
 from helpers.lake import postgres_lake
 from helpers.lake_writer import series
 from pricewatch import pipeline
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import lake as lakes
-from pricewatch.warehouse.db import WarehouseError, open_db, open_warehouse
+from pricewatch.warehouse.db import WarehouseError, open_db, open_warehouse, warehouse_exists
 
 WRITER = Path(__file__).parent / "helpers" / "lake_writer.py"
 runner = CliRunner()
@@ -184,3 +195,328 @@ def test_migrate_to_copies_a_file_warehouse_history_intact(tmp_path: Path, lake)
     assert (outcome.run_id, outcome.status) == (3, "unchanged")
     again = runner.invoke(app, ["db", "migrate-to", target, "--db", str(source_db)])
     assert again.exit_code != 0 and "not empty" in again.output
+
+
+# --- every command, on a lake as on a file ---------------------------------------------------
+
+READS = [  # read commands whose --json must be the same on both backends
+    ["status"], ["history", "openai/gpt-4o-mini"],
+    ["sql", "SELECT source, count(*) AS n, min(valid_from) AS first FROM price_history "
+            "GROUP BY ALL ORDER BY ALL"],
+    ["cheapest", "-c", "vision", "-n", "5"], ["cheapest", "-c", "reasoning", "--at",
+                                              "2026-01-01T00:00:00Z", "-n", "3"],
+    ["changes", "--since", "2025-01-01T00:00:00Z"], ["alerts", "--since", "2025-01-01T00:00:00Z"],
+    ["budget", "--input", "10M", "--output", "5M", "openai/gpt-4o-mini"],
+    ["compare", "qwen/qwen-2.5-coder-32b-instruct", "--workload", "10M:5M"],
+    ["router-config"], ["alerts", "--pending"],
+]
+
+
+def _cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, (args, result.output)
+    return result.stdout
+
+
+def _history_repo(folder: Path) -> Path:
+    """A git history of two catalogue captures, for `backfill git`."""
+    repo = folder / "history"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for day in ("2025-05-23", "2026-05-07"):
+        commit(repo, "models.json", fixture_path("openrouter", f"models-{day}.json")
+               .read_bytes(), f"{day}T00:00:00Z")
+    return repo
+
+
+def _without_ages(printed: object) -> object:
+    """A --json answer without `age_s` (seconds since now: the two tours run apart)."""
+    if isinstance(printed, list):
+        return [{k: v for k, v in row.items() if k != "age_s"} if isinstance(row, dict)
+                else row for row in printed]
+    return printed
+
+
+def _tour(db: str, work: Path, repo: Path, provider) -> dict[str, object]:
+    """The same session on one warehouse: ingest, backfill, reparse, collect, every read
+    command, cost, export, report and db; what each printed (--json), keyed by command."""
+    got: dict[str, object] = {}
+    for day in ("2025-12-18", "2026-01-29"):
+        _cli("ingest", "openrouter.models", str(fixture_path("openrouter",
+                                                             f"models-{day}.json")),
+             "--observed-at", f"{day}T00:00:00Z", "--db", db)
+    got["backfill"] = json.loads(_cli("backfill", "git", str(repo), "--path", "models.json",
+                                      "--source", "openrouter.models", "--db", db, "--json"))
+    got["reparse"] = json.loads(_cli("reparse", "openrouter.models", "--db", db, "--json"))
+    for args in READS:
+        got[" ".join(args)] = _without_ages(json.loads(_cli(*args, "--db", db, "--json")))
+    log = work / "calls.csv"
+    log.write_text("timestamp,model,provider,input_tokens,output_tokens\n"
+                   "2025-12-20T00:00:00Z,openai/gpt-4o-mini,openrouter,1000000,10\n"
+                   "2026-05-08T00:00:00Z,openai/gpt-4o-mini,openrouter,5,2000000\n")
+    _cli("cost", str(log), "--format", "jsonl", "--out", str(work / "priced.jsonl"), "--db", db)
+    got["cost"] = [json.loads(line) for line in (work / "priced.jsonl").read_text().splitlines()]
+    _cli("export", "--out", str(work / "exports"), "--db", db)
+    got["export"] = json.loads((work / "exports" / "manifest.json").read_text())["row_counts"]
+    report = json.loads(_cli("report", "--out", str(work / "report.html"), "--since",
+                             "2025-01-01T00:00:00Z", "--db", db, "--json"))
+    got["report"] = [{k: v for k, v in row.items() if k != "path"} for row in report]
+    got["db upgrade"] = [{k: row[k] for k in ("migrations", "schema_version")}
+                         for row in json.loads(_cli("db", "upgrade", "--db", db, "--json"))]
+    config = write_config(work, f"""
+[nscale]
+base_url = "{provider.base}"
+""")
+    collected = json.loads(_cli("collect", "nscale.hf-router", "--config", str(config),
+                                "--db", db, "--json"))
+    got["collect"] = [(row["source"], row["status"], row["records"]) for row in collected]
+    got["cheapest after collect"] = [
+        (row["provider"], row["model"], row["blended_price"]) for row in
+        json.loads(_cli("cheapest", "-c", "coding", "-n", "3", "--db", db, "--json"))]
+    return got
+
+
+def test_every_command_gives_on_a_lake_what_it_gives_on_a_file(tmp_path: Path, lake) -> None:
+    from helpers import fake_provider as fp
+
+    provider = fp.FakeProvider()
+    provider.serve("/v1/models", hf_body())  # the Hugging Face router
+    try:
+        repo = _history_repo(tmp_path)
+        on_file = _tour(str(tmp_path / "file.duckdb"), _folder(tmp_path / "f"), repo, provider)
+        on_lake = _tour(lake[0], _folder(tmp_path / "l"), repo, provider)
+    finally:
+        provider.close()
+    assert on_lake.keys() == on_file.keys()
+    for command in on_file:
+        assert on_lake[command] == on_file[command], command
+    # the figures are real ones, not two empty answers
+    assert on_lake["backfill"][0]["ingested"] == 2
+    assert on_lake["reparse"][0]["runs_replayed"] == 4
+    assert len(on_lake["changes --since 2025-01-01T00:00:00Z"]) > 1000
+    assert on_lake["collect"] == [("nscale.hf-router", "ok", on_lake["collect"][0][2])]
+    assert on_lake["collect"][0][2] > 10
+    assert [row["cost_usd"] for row in on_lake["cost"]] == ["0.150006", "1.20000075"]
+    assert on_lake["export"]["price_history"] > 2000
+    assert on_lake["db upgrade"] == [{"migrations": 0, "schema_version": 9}]
+    info = json.loads(_cli("db", "info", "--db", lake[0], "--json"))[0]
+    assert (info["storage_version"], info["views_current"]) == ("ducklake", True)
+    assert info["database"] == lake[0]
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+
+# --- two daemons on one lake, and an analyst reading it ---------------------------------------
+
+ANALYST = """
+import sys, time, duckdb
+from pricewatch.warehouse import lake as lakes
+target, seconds = sys.argv[1], float(sys.argv[2])
+con = duckdb.connect()
+for name, path in lakes.extension_paths().items():  # as `INSTALL ducklake` would, offline
+    con.execute(f"LOAD '{path}'")
+con.execute(f"ATTACH '{target}' AS lake (READ_ONLY)")
+con.execute("USE lake")
+deadline, reads, longest = time.monotonic() + seconds, 0, 0.0
+while time.monotonic() < deadline:
+    started = time.monotonic()
+    con.execute("SELECT count(*) FROM cheapest_per_capability WHERE rank = 1").fetchall()
+    con.execute("SELECT count(*) FROM runs").fetchall()
+    longest = max(longest, time.monotonic() - started)
+    reads += 1
+print(reads, round(longest, 3))
+"""
+
+
+def _daemon(tmp_path: Path, name: str, target: str, source: str, provider, receiver,
+            data: Path) -> tuple[subprocess.Popen, Path]:
+    """`pricewatch run --now SOURCE` on the lake, every second, one webhook channel."""
+    folder = tmp_path / name
+    folder.mkdir()
+    config = write_config(folder, f"""
+[openrouter]
+base_url = "{provider.base}"
+[nscale]
+base_url = "{provider.base}"
+[daemon]
+schedule = {{ "{source}" = 1 }}
+jitter_s = 0
+heartbeat_file = "{folder / 'heartbeat.json'}"
+export_dir = "{folder / 'exports'}"
+alert_retry_base_s = 0.5
+log_format = "json"
+[[channels]]
+name = "hook"
+webhook_url = "{receiver.url}"
+kinds = ["price_drop"]
+""")
+    log = folder / "daemon.log"
+    env = {**os.environ, "PRICEWATCH_DUCKLAKE__DATA_PATH": str(data)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pricewatch", "run", "--now", source, "--config",
+             str(config), "--db", target], cwd=Path(__file__).resolve().parents[1], env=env,
+            stdout=out, stderr=out)
+    return process, log
+
+
+@pytest.mark.slow
+def test_two_daemons_on_one_lake_send_each_alert_once(tmp_path: Path, lake) -> None:
+    """Two hosts' daemons (here two processes) write different sources into one lake and
+    deliver one channel; an analyst reads the lake meanwhile. Each alert goes out once, no
+    interval overlaps, and the password in the target is nowhere to be read."""
+    from helpers import fake_provider as fp
+    from helpers import wait_for
+
+    target, data = lake
+    secret = "pw-daemon-Xk42-never-shown"
+    with_password = f"{target} password={secret}"
+    provider, receiver = fp.FakeProvider(), fp.WebhookReceiver()
+    provider.serve("/v1/models", hf_body())
+    provider.serve(f"{API}/models", fixture_path("openrouter", "models-2026-05-07.json")
+                   .read_bytes())
+    settings = load_settings(db_path=Path(target))
+    processes = []
+    try:
+        for name, source in (("a", "nscale.hf-router"), ("b", "openrouter.models")):
+            processes.append(_daemon(tmp_path, name, with_password, source, provider,
+                                     receiver, data))
+
+        def runs_of(source: str) -> int:
+            if not warehouse_exists(settings):
+                return 0
+            with open_warehouse(settings, read_only=True) as con:
+                return con.execute("SELECT count(*) FROM runs WHERE source = ?",
+                                   [source]).fetchall()[0][0]
+
+        wait_for(lambda: runs_of("nscale.hf-router") >= 3 and runs_of("openrouter.models")
+                 >= 3, 60, "three runs of each source")
+        analyst = subprocess.Popen([sys.executable, "-c", ANALYST, target, "20"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        provider.serve("/v1/models", hf_body("0.048"))  # 0.06 -> 0.048: a 20% drop
+        wait_for(lambda: len(receiver.received) >= 1, 30, "the price-drop alert")
+        seen = runs_of("nscale.hf-router") + runs_of("openrouter.models")
+        wait_for(lambda: runs_of("nscale.hf-router") + runs_of("openrouter.models")
+                 >= seen + 6, 60, "more runs after the alert")
+        out, err = analyst.communicate(timeout=60)
+        assert analyst.returncode == 0, err
+        reads, longest = out.split()
+        assert int(reads) > 20 and float(longest) < 5  # readers never wait for writers
+        for process, log in processes:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0, log.read_text()[-2000:]
+    finally:
+        for process, _ in processes:
+            if process.poll() is None:
+                process.kill()
+        provider.close()
+        receiver.close()
+    (body, _), = receiver.received  # both daemons ran alert passes: sent once
+    alert = json.loads(body)
+    assert (alert["model"], alert["old_price"], alert["new_price"]) == (DROPPED, "0.06", "0.048")
+    with open_warehouse(settings, read_only=True) as con:
+        assert history_violations(con) == []
+        statuses = dict(con.execute("SELECT source || ':' || status, count(*) FROM runs "
+                                    "GROUP BY ALL").fetchall())
+        outbox = con.execute("SELECT status, attempts FROM alert_outbox").fetchall()
+        listed = repr(con.execute("SELECT * FROM duckdb_databases()").fetchall())
+    assert statuses["nscale.hf-router:ok"] == 2 and statuses["openrouter.models:ok"] == 1
+    assert statuses["openrouter.models:unchanged"] >= 3
+    assert outbox == [("delivered", 1)]
+    logs = "".join(log.read_text() for _, log in processes)
+    events = [json.loads(line) for line in logs.splitlines()]
+    assert [e["database"] for e in events if e.get("event") == "start"] == [target] * 2
+    heartbeats = "".join((tmp_path / n / "heartbeat.json").read_text() for n in "ab")
+    for where in (logs, heartbeats, listed, (tmp_path / "a" / "exports" / "manifest.json")
+                  .read_text()):
+        assert secret not in where and "password" not in where
+
+
+# --- a new lake created by several processes at once; SQLite catalogs; errors -----------------
+
+def _writers(target: str, data: Path, sources: list[str], runs: int) -> list[dict]:
+    """One lake_writer process per source, started together; their reports."""
+    env = {**os.environ, "PRICEWATCH_DUCKLAKE__DATA_PATH": str(data)}
+    processes = [subprocess.Popen([sys.executable, str(WRITER), target, source, str(runs)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                  text=True) for source in sources]
+    reports = []
+    for process in processes:
+        out, err = process.communicate(timeout=900)
+        assert process.returncode == 0, err[-3000:]
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    return reports
+
+
+def test_processes_creating_one_new_lake_at_once_all_write(tmp_path: Path, lake) -> None:
+    """Four processes meet an empty catalog together: one creates the lake and migrates
+    it, the others attach once it exists (they raced on its catalog tables before)."""
+    target, data = lake
+    reports = _writers(target, data, ["new.a", "new.b", "new.c", "new.d"], 1)
+    assert [r["statuses"] for r in reports] == [["ok"]] * 4
+    with open_warehouse(load_settings(db_path=Path(target)), read_only=True) as con:
+        versions = con.execute("SELECT version, count(*) FROM schema_migrations GROUP BY ALL"
+                               ).fetchall()
+        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchall() \
+            == [(4, 4)]
+    assert versions == [(9, 1)]
+
+
+def test_a_sqlite_catalog_takes_writers_one_at_a_time(tmp_path: Path) -> None:
+    """`ducklake:sqlite:PATH`: several local processes, each commit waiting for the catalog
+    (`database is locked` is retried like a conflict); nothing lost, nothing twice."""
+    from helpers.lake import require
+
+    require()
+    target, data = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}", tmp_path / "lake"
+    reports = _writers(target, data, ["sq.a", "sq.b", "sq.c"], 8)
+    assert all(r["statuses"] == ["ok"] * 8 for r in reports)
+    with open_warehouse(load_settings(db_path=Path(target), ducklake={"data_path": str(data)}),
+                        read_only=True) as con:
+        assert history_violations(con) == []
+        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchall() \
+            == [(24, 24)]
+        assert con.execute("SELECT count(*) FROM price_history").fetchall()[0][0] > 3 * 12
+    assert (tmp_path / "lake.archive").is_dir()
+
+
+def test_a_catalog_out_of_reach_is_like_a_held_lock(tmp_path: Path, lake) -> None:
+    """PostgreSQL down: a command exits 3, a collection run keeps its bodies in the spool
+    and they land, at their observation time, once the catalog answers again."""
+    from helpers import fake_provider as fp
+    from pricewatch.collectors import get_source
+    from pricewatch.warehouse import spool
+
+    target, _ = lake
+    down = target.replace("host=127.0.0.1", "host=127.0.0.1 port=1")  # nothing listens
+    result = runner.invoke(app, ["status", "--db", down])
+    assert result.exit_code == 3 and "Connection refused" in result.output
+    provider = fp.FakeProvider()
+    provider.serve("/v1/models", hf_body())
+    try:
+        config = write_config(tmp_path, f'[nscale]\nbase_url = "{provider.base}"\n')
+        settings = load_settings(config, db_path=Path(down))
+        (outcome,) = asyncio.run(pipeline.collect(settings, ["nscale.hf-router"]))
+    finally:
+        provider.close()
+    assert outcome.status == "spooled" and "cannot open the lake" in outcome.message
+    assert spool.has_pending(settings)
+    back = settings.model_copy(update={"db_path": Path(target)})
+    (drained,) = pipeline.drain_spool(back)
+    assert (drained.status, drained.observed_at) == ("ok", outcome.observed_at)
+    assert not spool.has_pending(back)
+    with open_warehouse(back, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM price_history WHERE source = ?",
+                           [get_source("nscale.hf-router").name]).fetchall()[0][0] > 10
+
+
+def test_targets_that_cannot_work_say_why(tmp_path: Path) -> None:
+    uri = runner.invoke(app, ["status", "--db",
+                              "ducklake:postgres:postgresql://u:pw-in-uri@127.0.0.1/x"])
+    assert uri.exit_code == 3 and "key=value" in uri.output and "pw-in-uri" not in uri.output
+    unknown = runner.invoke(app, ["status", "--db", "ducklake:mysql:db=x"])
+    assert unknown.exit_code == 3 and "ducklake:postgres:" in unknown.output

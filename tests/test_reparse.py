@@ -14,7 +14,7 @@ from pricewatch.collectors import PARSERS, get_source
 from pricewatch.errors import InputError
 from pricewatch.records import PriceRecord
 from pricewatch.settings import load_settings
-from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.db import open_warehouse
 
 CAPTURES = [("models-2025-05-23.json", "2025-05-23"), ("models-2025-12-18.json", "2025-12-18"),
             ("models-2026-01-29.json", "2026-01-29")]
@@ -22,7 +22,7 @@ HISTORY = ("SELECT '{t}', * EXCLUDE (opened_by_run, closed_by_run) FROM {t} ORDE
 
 
 def snapshot(db: Path) -> dict[str, list]:
-    with open_db(db, read_only=True) as con:
+    with open_warehouse(load_settings(db_path=db), read_only=True) as con:
         tables = {t: con.execute(HISTORY.format(t=t)).fetchall()
                   for t in ("price_history", "offer_history", "rate_limit_history")}
         tables["runs"] = con.execute("SELECT source, observed_at, status, records, "
@@ -47,9 +47,9 @@ def broken_parser(monkeypatch):
     return real
 
 
-def test_reparse_after_a_parser_fix_equals_a_fresh_ingest(tmp_path: Path, broken_parser,
-                                                          monkeypatch) -> None:
-    repaired, fresh = tmp_path / "repaired.duckdb", tmp_path / "fresh.duckdb"
+def test_reparse_after_a_parser_fix_equals_a_fresh_ingest(tmp_path: Path, db_target: Path,
+                                                          broken_parser, monkeypatch) -> None:
+    repaired, fresh = db_target, tmp_path / "fresh.duckdb"  # repaired: a file or a lake
     ingest_all(repaired)
     wrong = snapshot(repaired)
     monkeypatch.setitem(PARSERS, "openrouter.models", broken_parser)  # the fix
@@ -67,8 +67,9 @@ def test_reparse_after_a_parser_fix_equals_a_fresh_ingest(tmp_path: Path, broken
     assert snapshot(repaired) == expected
 
 
-def test_reparse_since_keeps_earlier_history(tmp_path: Path, broken_parser, monkeypatch) -> None:
-    repaired, reference = tmp_path / "repaired.duckdb", tmp_path / "reference.duckdb"
+def test_reparse_since_keeps_earlier_history(tmp_path: Path, db_target: Path, broken_parser,
+                                            monkeypatch) -> None:
+    repaired, reference = db_target, tmp_path / "reference.duckdb"
     ingest_all(repaired)
     monkeypatch.setitem(PARSERS, "openrouter.models", broken_parser)
     since = datetime.fromisoformat("2026-01-01T00:00:00+00:00")

@@ -279,6 +279,15 @@ _ENGINE_EXTENSIONS: set[str] = set()  # lake catalog kinds whose extensions are 
 LAKE_ARCHIVES: dict[str, Path] = {}
 
 
+def _attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: bool) -> None:
+    """ATTACH the lake; two processes creating a new lake at once race on its catalog
+    tables, and the loser attaches again once the winner has made them."""
+    for attempt in stamina.retry_context(on=lakes.is_attach_race, attempts=10, timeout=None,
+                                         wait_initial=0.1, wait_max=1.0, wait_jitter=0.2):
+        with attempt:
+            con.execute(lakes.attach_sql(lake, ALIAS, read_only))
+
+
 @contextmanager
 def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor with the lake attached as `pricewatch` and in use; detached after. About
@@ -293,7 +302,7 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                 secret = lakes.secret_sql(lake)
                 if secret:
                     con.execute(secret)
-                con.execute(lakes.attach_sql(lake, ALIAS, read_only))
+                _attach_lake(con, lake, read_only)
             except lakes.LakeError as error:
                 raise WarehouseError(str(error)) from None
             except duckdb.Error as error:

@@ -90,8 +90,8 @@ def parse(target: str, data_path: str | None = None,
                         "ducklake:postgres:'dbname=NAME host=HOST' or ducklake:sqlite:PATH")
     password = None
     if kind == "postgres" and re.match(r"postgres(ql)?:", catalog.strip()):
-        raise LakeError(f"{redact(str(target))}: write the PostgreSQL connection as key=value "
-                        "pairs, ducklake:postgres:'dbname=NAME host=HOST user=USER', not as a "
+        raise LakeError("write the lake's PostgreSQL connection as key=value pairs, "
+                        "ducklake:postgres:'dbname=NAME host=HOST user=USER', not as a "
                         "postgresql:// URI (the setting is read as a path, which folds `//`)")
     if kind == "postgres":
         found = _PASSWORD.search(catalog)
@@ -124,9 +124,21 @@ def is_unreachable(error: BaseException) -> bool:
     return bool(_UNREACHABLE.search(str(error)))
 
 
+def is_attach_race(error: BaseException) -> bool:
+    """An ATTACH that met another process at work: creating the lake's catalog tables at
+    the same time, or (SQLite) writing the catalog at that moment. Worth another try."""
+    text = str(error)
+    return "database is locked" in text or ("Failed to initialize DuckLake" in text and (
+        "already exists" in text or "duplicate key" in text))
+
+
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?:/+[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
-    """`text` with any `password=…` replaced: for error messages built from DuckDB's."""
-    return _PASSWORD.sub(r"\1***", text)
+    """`text` with any `password=…` (or a URI's `user:password@`) replaced: for messages
+    built from a target or from DuckDB's errors."""
+    return _URI_PASSWORD.sub(r"\1***@", _PASSWORD.sub(r"\1***", text))
 
 
 def extension_paths(version: str | None = None) -> dict[str, Path]:

@@ -8,6 +8,8 @@ Real captures are read from ../shared/fixtures, never copied into this repositor
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,3 +106,19 @@ def ingest_catalogues(db: Path, days: tuple[str, ...] | list[str]) -> Path:
                              fixture_path("openrouter", name).read_bytes(),
                              datetime.fromisoformat(day).replace(tzinfo=UTC), name)
     return db
+
+
+def git(repo: Path, *args: str, when: str | None = None) -> str:
+    """`git -C repo ARGS` with a fixed identity and, given `when`, that commit time."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    if when:
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def commit(repo: Path, name: str, body: bytes, when: str) -> None:
+    (repo / name).write_bytes(body)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", f"{name} at {when}", when=when)

@@ -1,5 +1,6 @@
 """Request paths and bodies more than one test module serves from the fake provider: the
-OpenRouter paths and chosen catalogue models, and Billing Catalog SKU pages."""
+OpenRouter paths and chosen catalogue models, the Hugging Face router's body with one nscale
+price changed, and Billing Catalog SKU pages."""
 
 from __future__ import annotations
 
@@ -14,6 +15,21 @@ CHOSEN = ["meta-llama/llama-3.3-70b-instruct", "deepseek/deepseek-chat-v3-0324",
           "qwen/qwen-2.5-72b-instruct", "openai/gpt-4o-mini", "google/gemini-2.5-flash",
           "anthropic/claude-sonnet-4", "mistralai/mistral-small-3.2-24b-instruct",
           "~anthropic/claude-sonnet-latest"]
+
+
+HF = "hf-router-models-2026-06-19.json"
+DROPPED = "Qwen/Qwen2.5-Coder-32B-Instruct"  # the model whose nscale input price hf_body sets
+
+
+def hf_body(input_price: str | None = None) -> bytes:
+    """The 2026-06-19 router capture, with DROPPED's nscale input price set if given."""
+    data = json.loads(fixture_path("nscale", HF).read_text())
+    if input_price:
+        for model in data["data"]:
+            for offer in model["providers"]:
+                if model["id"] == DROPPED and offer["provider"] == "nscale":
+                    offer["pricing"]["input"] = float(input_price)
+    return json.dumps(data).encode()
 
 
 def load(name: str) -> dict:

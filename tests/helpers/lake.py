@@ -22,6 +22,8 @@ from pricewatch.warehouse import lake as lakes
 
 PG = {"host": os.environ.get("PRICEWATCH_TEST_PGHOST", "127.0.0.1"),
       "user": os.environ.get("PRICEWATCH_TEST_PGUSER", "postgres")}
+# .ci/run sets a prefix of its own and drops what a killed run left under it
+PREFIX = os.environ.get("PRICEWATCH_TEST_DB_PREFIX", "pricewatch_test_")
 
 
 def unavailable() -> str | None:
@@ -31,6 +33,9 @@ def unavailable() -> str | None:
         return "the DuckLake extension wheels for this duckdb are not installed"
     if shutil.which("createdb") is None:
         return "PostgreSQL's createdb is not on PATH"
+    ready = subprocess.run(["pg_isready", "-h", PG["host"]], capture_output=True, text=True)
+    if ready.returncode != 0:
+        return f"PostgreSQL does not answer on {PG['host']}: {ready.stdout.strip()}"
     return None
 
 
@@ -52,7 +57,7 @@ def _pg(command: str, name: str) -> None:
 def postgres_lake(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """(`ducklake:postgres:…` target, data folder) on a new database, dropped after."""
     require()
-    name = f"pricewatch_test_{uuid.uuid4().hex[:12]}"
+    name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
     _pg("createdb", name)
     try:
         yield (f"ducklake:postgres:dbname={name} host={PG['host']} user={PG['user']}",
