@@ -127,7 +127,8 @@ def configure_logging(verbose: bool) -> None:
 
 
 DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="DuckDB file (default: setting db_path, pricewatch.duckdb).")]
+    "--db", help="DuckDB file, or a DuckLake: ducklake:postgres:'dbname=NAME host=HOST', "
+                 "ducklake:sqlite:PATH (default: setting db_path, pricewatch.duckdb).")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]

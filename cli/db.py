@@ -10,6 +10,7 @@ import typer
 from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit
+from pricewatch.warehouse import compact as compacting
 from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse import to_lake
 from pricewatch.warehouse import upgrade as upgrading
@@ -21,7 +22,8 @@ from pricewatch.warehouse.db import (
     warehouse_label,
 )
 
-app = new_app(help="The warehouse itself: `db info`, `db upgrade`, `db migrate-to`.")
+app = new_app(help="The warehouse itself: `db info`, `db upgrade`, `db migrate-to`, "
+                   "`db compact`.")
 
 
 @app.command("upgrade")
@@ -99,3 +101,30 @@ def db_migrate_to(
            "bodies": report.bodies}],
          ["from", "to", "runs", "rows", "tables", "bodies"], as_json=as_json,
          title="db migrate-to")
+
+
+@app.command("compact")
+def db_compact(
+    expire_days: Annotated[float | None, typer.Option(
+        "--expire-days", help="Also expire snapshots older than this many days (time travel "
+        "stops there) and delete the files none of the rest needs.")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+) -> None:
+    """A DuckLake's small files merged and mostly-deleted files rewritten, so its reads stay
+    fast (daily, from cron, on one host; it runs beside the daemons). History and time
+    travel are kept. A file needs nothing: it says so."""
+    settings = load(db, config)
+    with open_warehouse(settings) as con:
+        report = compacting.compact(con, expire_days)
+    if report is None:
+        note = f"{warehouse_label(settings)} is a DuckDB file, which reuses its free space " \
+               "itself: nothing to compact"
+        if as_json:
+            emit([{"database": warehouse_label(settings), "note": note}],
+                 ["database", "note"], as_json=True)
+        else:
+            typer.echo(note)
+        return
+    emit([{"database": warehouse_label(settings), **vars(report)}],
+         ["database", "files_before", "files_after", "snapshots_expired", "files_deleted"],
+         as_json=as_json, title="db compact")

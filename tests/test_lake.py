@@ -520,3 +520,35 @@ def test_targets_that_cannot_work_say_why(tmp_path: Path) -> None:
     assert uri.exit_code == 3 and "key=value" in uri.output and "pw-in-uri" not in uri.output
     unknown = runner.invoke(app, ["status", "--db", "ducklake:mysql:db=x"])
     assert unknown.exit_code == 3 and "ducklake:postgres:" in unknown.output
+
+
+def test_compact_merges_files_and_keeps_history_and_time_travel(tmp_path: Path, lake) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pricewatch.warehouse.compact import compact
+
+    target, _ = lake
+    ingest_catalogues(Path(target), ["2025-05-23", "2025-12-18", "2026-01-29", "2026-05-07"])
+    settings = load_settings(db_path=Path(target))
+
+    def state() -> tuple[list, list]:
+        with open_warehouse(settings, read_only=True) as con:
+            return (con.execute("SELECT * FROM price_history ORDER BY ALL").fetchall(),
+                    con.execute("SELECT * FROM current_prices ORDER BY ALL").fetchall())
+
+    before = state()
+    result = runner.invoke(app, ["db", "compact", "--db", target, "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.stdout)
+    assert report["files_after"] < report["files_before"]
+    assert (report["snapshots_expired"], report["files_deleted"]) == (0, 0)
+    assert state() == before
+    with open_warehouse(settings, read_only=True) as con:  # time travel still reaches back
+        assert con.execute("SELECT count(*) FROM runs AT (VERSION => 5)").fetchall() < \
+            con.execute("SELECT count(*) FROM runs").fetchall()
+    with open_warehouse(settings) as con:  # two hours on: every snapshot but the last goes
+        expired = compact(con, expire_days=0, now=datetime.now(UTC) + timedelta(hours=2))
+    assert expired is not None and expired.snapshots_expired >= 5 and expired.files_deleted > 0
+    assert state() == before
+    on_file = runner.invoke(app, ["db", "compact", "--db", str(tmp_path / "f.duckdb")])
+    assert on_file.exit_code == 0 and "nothing to compact" in on_file.output
