@@ -406,6 +406,7 @@ def test_two_daemons_on_one_lake_send_each_alert_once(tmp_path: Path, lake) -> N
         assert analyst.returncode == 0, err
         reads, longest = out.split()
         assert int(reads) > 20 and float(longest) < 5  # readers never wait for writers
+        print(f"analyst: {reads} reads in 20 s beside two daemons, the longest {longest} s")
         for process, log in processes:
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=20) == 0, log.read_text()[-2000:]
@@ -424,6 +425,7 @@ def test_two_daemons_on_one_lake_send_each_alert_once(tmp_path: Path, lake) -> N
                                     "GROUP BY ALL").fetchall())
         outbox = con.execute("SELECT status, attempts FROM alert_outbox").fetchall()
         listed = repr(con.execute("SELECT * FROM duckdb_databases()").fetchall())
+    print("runs by source and status:", statuses)
     assert statuses["nscale.hf-router:ok"] == 2 and statuses["openrouter.models:ok"] == 1
     assert statuses["openrouter.models:unchanged"] >= 3
     assert outbox == [("delivered", 1)]

@@ -307,8 +307,7 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                 raise WarehouseError(str(error)) from None
             except duckdb.Error as error:
                 kind = WarehouseUnavailable if lakes.is_unreachable(error) else WarehouseError
-                raise kind(f"cannot open the lake {lake.label}: "
-                           f"{lakes.redact(str(error))}") from None
+                raise kind(lakes.explain(error, lake)) from None
             with suppress(lakes.LakeError):  # reading needs no archive; a write says so
                 LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
             try:

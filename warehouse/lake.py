@@ -124,6 +124,16 @@ def is_unreachable(error: BaseException) -> bool:
     return bool(_UNREACHABLE.search(str(error)))
 
 
+def explain(error: BaseException, lake: Lake) -> str:
+    """DuckDB's attach error in the words of pricewatch's settings, without a password."""
+    text = redact(str(error))
+    if "data_path is not set" in text:
+        return (f"{lake.label} holds no lake yet, and a new lake needs a folder for its "
+                "files: set ducklake.data_path (PRICEWATCH_DUCKLAKE__DATA_PATH, or "
+                "--data-path for db migrate-to)")
+    return f"cannot open the lake {lake.label}: {text}"
+
+
 def is_attach_race(error: BaseException) -> bool:
     """An ATTACH that met another process at work: creating the lake's catalog tables at
     the same time, or (SQLite) writing the catalog at that moment. Worth another try."""

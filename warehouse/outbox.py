@@ -110,14 +110,15 @@ def claim_due(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, lease_s
 
     def claim() -> list[tuple[Any, ...]]:
         # chosen, then updated: a DuckLake UPDATE cannot RETURN; in one transaction, and a
-        # lake's concurrent claim conflicts at commit and is retried on what is left
-        serialize_writers(con)
+        # lake's concurrent claim conflicts at commit and is retried on what is left (a
+        # pass that finds nothing due writes nothing)
         rows = con.execute(
             "SELECT alert_id, channel, message, payload, detected_at FROM alert_outbox "
             "WHERE channel IN (SELECT unnest($channels)) AND ((status = 'pending' AND "
             "next_attempt_at <= $now) OR (status = 'sending' AND lease_until < $now)) "
             "ORDER BY detected_at, alert_id LIMIT $limit", due).fetchall()
         if rows:
+            serialize_writers(con)
             con.execute(
                 "UPDATE alert_outbox SET status = 'sending', claimed_by = $owner, "
                 "lease_until = $lease WHERE concat_ws(chr(31), alert_id, channel) IN "

@@ -100,8 +100,7 @@ def _attach(con, lake: lakes.Lake) -> None:
     except lakes.LakeError as error:
         raise MigrateError(str(error)) from None
     except Exception as error:  # duckdb's errors name the catalog; never a password
-        raise MigrateError(f"cannot open the lake {lake.label}: "
-                           f"{lakes.redact(str(error))}") from None
+        raise MigrateError(lakes.explain(error, lake)) from None
     con.execute(f"USE {TARGET}")
     try:
         migrate(con)
