@@ -184,6 +184,13 @@ def test_migrate_to_copies_a_file_warehouse_history_intact(tmp_path: Path, lake)
         counters = dict(con.execute("SELECT name, next_id FROM id_counters").fetchall())
     assert after == before
     assert counters["run"] == 3
+    # the views are there: what a user asks first answers as on the file
+    for command in (["status"], ["cheapest", "-c", "vision", "-n", "3"]):
+        on_lake = runner.invoke(app, [*command, "--db", target, "--json"])
+        on_file = runner.invoke(app, [*command, "--db", str(source_db), "--json"])
+        assert on_lake.exit_code == 0, on_lake.output
+        assert _without_ages(json.loads(on_lake.stdout)) == \
+            _without_ages(json.loads(on_file.stdout)) != []
     # the bodies came along: a reparse on the lake rebuilds the same history
     (report,) = pipeline.reparse(lake_settings)
     assert (report.runs_replayed, report.intervals_added, report.intervals_removed) == (2, 0, 0)
