@@ -436,6 +436,7 @@ def test_two_daemons_on_one_lake_send_each_alert_once(tmp_path: Path, lake) -> N
     assert statuses["nscale.hf-router:ok"] == 2 and statuses["openrouter.models:ok"] == 1
     assert statuses["openrouter.models:unchanged"] >= 3
     assert outbox == [("delivered", 1)]
+    _the_readme_analyst_reads(target)
     logs = "".join(log.read_text() for _, log in processes)
     events = [json.loads(line) for line in logs.splitlines()]
     assert [e["database"] for e in events if e.get("event") == "start"] == [target] * 2
@@ -561,3 +562,19 @@ def test_compact_merges_files_and_keeps_history_and_time_travel(tmp_path: Path, 
     assert state() == before
     on_file = runner.invoke(app, ["db", "compact", "--db", str(tmp_path / "f.duckdb")])
     assert on_file.exit_code == 0 and "nothing to compact" in on_file.output
+
+
+def _the_readme_analyst_reads(target: str) -> None:
+    """The README's analyst session, run as written against this lake."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Scaling out"):readme.index("## Views")]
+    (code,) = [block for block in re.findall(r"```python\n(.*?)```", section, re.S)
+               if "ATTACH 'ducklake:postgres:" in block]
+    shown = "ducklake:postgres:dbname=pricewatch host=db.example.org user=analyst"
+    assert shown in code
+    done = subprocess.run([sys.executable, "-c", code.replace(shown, target)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "blended_price" in done.stdout and "nscale" in done.stdout
