@@ -279,13 +279,30 @@ _ENGINE_EXTENSIONS: set[str] = set()  # lake catalog kinds whose extensions are 
 LAKE_ARCHIVES: dict[str, Path] = {}
 
 
-def _attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: bool) -> None:
-    """ATTACH the lake; two processes creating a new lake at once race on its catalog
-    tables, and the loser attaches again once the winner has made them."""
+def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: bool,
+                alias: str = ALIAS) -> None:
+    """ATTACH the lake as `alias` (its password, if any, as an unnamed secret first); two
+    processes creating a new lake at once race on its catalog tables, and the loser
+    attaches again once the winner has made them."""
+    secret = lakes.secret_sql(lake)
+    if secret:
+        con.execute(secret)
     for attempt in stamina.retry_context(on=lakes.is_attach_race, attempts=10, timeout=None,
                                          wait_initial=0.1, wait_max=1.0, wait_jitter=0.2):
         with attempt:
-            con.execute(lakes.attach_sql(lake, ALIAS, read_only))
+            con.execute(lakes.attach_sql(lake, alias, read_only))
+
+
+@contextmanager
+def _in_use(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The attached warehouse as the cursor's current database for one unit of work,
+    detached after (which releases a file's lock)."""
+    try:
+        con.execute(f"USE {ALIAS}")
+        yield con
+    finally:
+        con.execute("USE memory")
+        con.execute(f"DETACH {ALIAS}")
 
 
 @contextmanager
@@ -299,10 +316,7 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                 if lake.kind not in _ENGINE_EXTENSIONS:
                     lakes.load_extensions(con, lake.kind)
                     _ENGINE_EXTENSIONS.add(lake.kind)
-                secret = lakes.secret_sql(lake)
-                if secret:
-                    con.execute(secret)
-                _attach_lake(con, lake, read_only)
+                attach_lake(con, lake, read_only)
             except lakes.LakeError as error:
                 raise WarehouseError(str(error)) from None
             except duckdb.Error as error:
@@ -310,12 +324,8 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                 raise kind(lakes.explain(error, lake)) from None
             with suppress(lakes.LakeError):  # reading needs no archive; a write says so
                 LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
-            try:
-                con.execute(f"USE {ALIAS}")
+            with _in_use(con):
                 yield con
-            finally:
-                con.execute("USE memory")
-                con.execute(f"DETACH {ALIAS}")
         finally:
             con.close()
 
@@ -408,12 +418,8 @@ def _attached(path: Path, read_only: bool, lock_timeout_s: float,
               storage_version: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = _attach_locked(path, read_only, lock_timeout_s, storage_version)
     try:
-        try:
-            con.execute(f"USE {ALIAS}")
+        with _in_use(con):
             yield con
-        finally:
-            con.execute("USE memory")
-            con.execute(f"DETACH {ALIAS}")
     finally:
         con.close()
         _ENGINE_LOCK.release()

@@ -22,6 +22,7 @@ from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse.bodies import archive_dir, body_path, read_body, write_body
 from pricewatch.warehouse.db import (
     WarehouseError,
+    attach_lake,
     fetch_one,
     migrate,
     open_warehouse,
@@ -95,10 +96,7 @@ def _attach(con, lake: lakes.Lake) -> None:
     """The lake attached as TARGET beside the file, migrated (a new lake is created)."""
     try:
         lakes.load_extensions(con, lake.kind)
-        secret = lakes.secret_sql(lake)
-        if secret:
-            con.execute(secret)
-        con.execute(lakes.attach_sql(lake, TARGET, False))
+        attach_lake(con, lake, False, TARGET)
     except lakes.LakeError as error:
         raise MigrateError(str(error)) from None
     except Exception as error:  # duckdb's errors name the catalog; never a password
