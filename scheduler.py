@@ -289,6 +289,7 @@ class Daemon:
 
     def start(self, now: bool = False) -> None:
         _limit_malloc_arenas()
+        spool.spool_dir(self.settings)  # a lake with no folder for bodies stops here, said
         self._install_views()
         names = {s.name for s in self.sources}
         schedule = {}

@@ -258,7 +258,8 @@ class DuckLakeSettings(BaseModel):
     data_path: str | None = Field(None, description=(
         "The lake's Parquet files: a folder every writer and reader can reach (a shared "
         "mount), or `s3://bucket/prefix/` where DuckDB's httpfs is configured. Needed when "
-        "the lake is created; an existing lake remembers its own."))
+        "the lake is created and by the daemon (its spool goes beside it); other commands "
+        "read an existing lake's own."))
     archive_path: str | None = Field(None, description=(
         "Raw fetched bodies (what `reparse` replays): default `<data_path>.archive`, a folder "
         "beside the data. Needed when data_path is not a filesystem folder."))

@@ -530,6 +530,12 @@ def test_targets_that_cannot_work_say_why(tmp_path: Path) -> None:
     assert uri.exit_code == 3 and "key=value" in uri.output and "pw-in-uri" not in uri.output
     unknown = runner.invoke(app, ["status", "--db", "ducklake:mysql:db=x"])
     assert unknown.exit_code == 3 and "ducklake:postgres:" in unknown.output
+    inside = lakes.parse("ducklake:sqlite:c.sqlite", str(tmp_path / "data"),
+                         str(tmp_path / "data" / "bodies"))
+    with pytest.raises(lakes.LakeError, match="inside the lake's data path"):
+        _ = inside.archive
+    assert lakes.parse("ducklake:sqlite:c.sqlite", str(tmp_path / "data")).archive == \
+        tmp_path / "data.archive"
 
 
 def test_compact_merges_files_and_keeps_history_and_time_travel(tmp_path: Path, lake) -> None:

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -147,7 +147,7 @@ def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T],
                 wait_initial=0.05, wait_max=2.0, wait_jitter=0.2):
             with attempt, transaction(con):
                 return work()
-    except duckdb.TransactionException as error:
+    except duckdb.Error as error:
         if not is_conflict(error):
             raise
         raise WriteConflict(f"{what}: the commit conflicted with other writers "
@@ -322,8 +322,13 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
             except duckdb.Error as error:
                 kind = WarehouseUnavailable if lakes.is_unreachable(error) else WarehouseError
                 raise kind(lakes.explain(error, lake)) from None
-            with suppress(lakes.LakeError):  # reading needs no archive; a write says so
+            try:
                 LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
+            except lakes.LakeError as error:
+                if lake.archive_path:  # set, and wrong: said at once
+                    raise WarehouseError(str(error)) from None
+                # else reading needs no archive, and a write finds the lake's own data path
+                # (bodies.archive_dir), or says that ducklake.archive_path must be set
             with _in_use(con):
                 yield con
         finally:

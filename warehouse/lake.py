@@ -68,7 +68,13 @@ class Lake:
     def archive(self) -> Path:
         """The body archive folder: configured, or beside the data path."""
         if self.archive_path:
-            return Path(self.archive_path).absolute()
+            archive = Path(self.archive_path).expanduser().absolute()
+            if self.data_path and "://" not in self.data_path and \
+                    archive.is_relative_to(Path(self.data_path)):
+                raise LakeError(f"ducklake.archive_path {archive} is inside the lake's data "
+                                "path, where DuckLake's cleanup deletes files its catalog "
+                                "does not list: put the raw bodies beside it")
+            return archive
         if not self.data_path:
             raise LakeError(f"{self.label}: set ducklake.data_path (where the lake's files "
                             "go) or ducklake.archive_path (where raw bodies go)")
