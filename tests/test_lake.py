@@ -86,7 +86,9 @@ def test_a_password_never_reaches_the_catalog_list_logs_or_errors(
     with open_warehouse(settings, read_only=True) as con:
         listed = con.execute("SELECT * FROM duckdb_databases()").fetchall()
         settings_rows = con.execute("SELECT * FROM duckdb_settings()").fetchall()
+        secrets = con.execute("SELECT * FROM duckdb_secrets()").fetchall()
     assert secret not in repr(listed) and secret not in repr(settings_rows)
+    assert secrets and secret not in repr(secrets)  # held, and shown redacted
     assert "password=" not in repr(listed)
     wrong = load_settings(db_path=Path(f"ducklake:postgres:dbname=pricewatch_no_such_db "
                                        f"host=127.0.0.1 user=postgres password='{secret}'"))
