@@ -257,7 +257,7 @@ class DuckLakeSettings(BaseModel):
 
     data_path: str | None = Field(None, description=(
         "The lake's Parquet files: a folder every writer and reader can reach (a shared "
-        "mount), or `s3://bucket/prefix/` where DuckDB's httpfs is configured. Needed when "
+        "mount), or `s3://bucket/prefix/` (credentials from the AWS_* variables). Needed when "
         "the lake is created and by the daemon (its spool goes beside it); other commands "
         "read an existing lake's own."))
     archive_path: str | None = Field(None, description=(

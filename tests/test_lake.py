@@ -586,3 +586,53 @@ def _the_readme_analyst_reads(target: str) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "blended_price" in done.stdout and "nscale" in done.stdout
+
+
+def test_a_lake_with_its_data_on_s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ducklake.data_path = "s3://…"` with credentials and an endpoint from the AWS SDK's
+    variables (an S3 server on 127.0.0.1 here); the raw bodies in a local folder."""
+    import urllib.request
+
+    from helpers.lake import require
+
+    require()
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/prices", method="PUT"))
+        for name, value in {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY":
+                            "test-secret-never-shown", "AWS_REGION": "us-east-1",
+                            "AWS_ENDPOINT_URL": endpoint}.items():
+            monkeypatch.setenv(name, value)
+        with postgres_lake(tmp_path) as (target, _):
+            settings = load_settings(db_path=Path(target), ducklake={
+                "data_path": "s3://prices/lake/", "archive_path": str(tmp_path / "bodies")})
+            for day in ("2025-12-18", "2026-01-29"):
+                outcome = pipeline.ingest_body(
+                    settings, "openrouter.models",
+                    fixture_path("openrouter", f"models-{day}.json").read_bytes(),
+                    T0.replace(year=int(day[:4]), month=int(day[5:7]), day=int(day[8:])),
+                    day)
+                assert outcome.status == "ok"
+            (report,) = pipeline.reparse(settings)
+            with open_warehouse(settings, read_only=True) as con:
+                files = con.execute("SELECT data_file FROM ducklake_list_files("
+                                    "'pricewatch', 'price_history')").fetchall()
+                current = con.execute("SELECT * FROM current_prices ORDER BY ALL").fetchall()
+                listed = repr(con.execute("SELECT * FROM duckdb_secrets()").fetchall())
+        assert files and all(f.startswith("s3://prices/lake/main/price_history/")
+                             for (f,) in files)
+        assert (report.runs_replayed, report.intervals_added, report.intervals_removed) == \
+            (2, 0, 0)  # the bodies came back from the local archive
+        assert len(list((tmp_path / "bodies").rglob("*.gz"))) == 2
+        assert "test-secret-never-shown" not in listed
+        on_file = ingest_catalogues(tmp_path / "file.duckdb", ["2025-12-18", "2026-01-29"])
+        with open_db(on_file, read_only=True) as con:
+            assert current == con.execute("SELECT * FROM current_prices ORDER BY ALL"
+                                          ).fetchall() and len(current) == 929
+    finally:
+        server.stop()

@@ -281,12 +281,13 @@ LAKE_ARCHIVES: dict[str, Path] = {}
 
 def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: bool,
                 alias: str = ALIAS) -> None:
-    """ATTACH the lake as `alias` (its password, if any, as an unnamed secret first); two
+    """ATTACH the lake as `alias` (its password and any S3 credentials as unnamed secrets
+    first, read afresh each time); two
     processes creating a new lake at once race on its catalog tables, and the loser
     attaches again once the winner has made them."""
-    secret = lakes.secret_sql(lake)
-    if secret:
-        con.execute(secret)
+    for secret in (lakes.secret_sql(lake), lakes.s3_secret_sql()):
+        if secret:
+            con.execute(secret)
     for attempt in stamina.retry_context(on=lakes.is_attach_race, attempts=10, timeout=None,
                                          wait_initial=0.1, wait_max=1.0, wait_jitter=0.2):
         with attempt:

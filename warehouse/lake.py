@@ -16,6 +16,8 @@ What differs from a file, and where it is handled:
 - Secrets: a `password=` in the conninfo is taken out before ATTACH and handed to DuckDB as
   an unnamed postgres secret, so it is never in `duckdb_databases()`, an error or a log line
   (`PGPASSWORD` and `~/.pgpass` work as for any libpq client).
+- Object storage: an `s3://` data path is read and written by DuckDB's httpfs (a wheel of
+  the extra too), with credentials from the AWS SDK's environment variables.
 - Raw bodies go to a folder beside the data (`<data_path>.archive`, or
   `ducklake.archive_path`), not inside it: DuckLake's orphan-file cleanup deletes files in
   the data path that its catalog does not list.
@@ -24,10 +26,13 @@ What differs from a file, and where it is handled:
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -36,7 +41,8 @@ CATALOGS = {"postgres": "postgres_scanner", "sqlite": "sqlite_scanner"}  # kind 
 # The wheel that carries each extension's binary (`pricewatch[ducklake]`).
 WHEELS = {"ducklake": "duckdb_extension_ducklake",
           "postgres_scanner": "duckdb_extension_postgres_scanner",
-          "sqlite_scanner": "duckdb_extension_sqlite_scanner"}
+          "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+          "httpfs": "duckdb_extension_httpfs"}
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
@@ -191,6 +197,8 @@ def load_extensions(con: duckdb.DuckDBPyConnection, kind: str) -> None:
                 f"was built for; this duckdb, {duckdb.__version__}, would install it from "
                 f"DuckDB's repository, which needs the network ({error})"
             ) from None
+    if "httpfs" in wheels:  # for an s3:// data path; else DuckDB autoloads it when needed
+        con.execute(f"LOAD '{wheels['httpfs']}'")
 
 
 def attach_sql(lake: Lake, alias: str, read_only: bool) -> str:
@@ -207,6 +215,27 @@ def secret_sql(lake: Lake) -> str | None:
     if lake.password is None:
         return None
     return f"CREATE OR REPLACE SECRET (TYPE postgres, PASSWORD {_literal(lake.password)})"
+
+
+def s3_secret_sql(environ: Mapping[str, str] = os.environ) -> str | None:
+    """An unnamed, in-memory S3 secret from the AWS SDK's variables, for an `s3://` data
+    path: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or
+    AWS_DEFAULT_REGION), and AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) for an S3-compatible
+    store such as MinIO or R2 (path-style URLs). None without a key id."""
+    if not environ.get("AWS_ACCESS_KEY_ID"):
+        return None
+    options = {"KEY_ID": environ["AWS_ACCESS_KEY_ID"],
+               "SECRET": environ.get("AWS_SECRET_ACCESS_KEY", ""),
+               "SESSION_TOKEN": environ.get("AWS_SESSION_TOKEN"),
+               "REGION": environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")}
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    flags = ""
+    if endpoint:
+        url = urlsplit(endpoint)
+        options |= {"ENDPOINT": url.netloc or url.path, "URL_STYLE": "path"}
+        flags = f", USE_SSL {'false' if url.scheme == 'http' else 'true'}"
+    listed = ", ".join(f"{key} {_literal(value)}" for key, value in options.items() if value)
+    return f"CREATE OR REPLACE SECRET (TYPE s3, {listed}{flags})"
 
 
 def _literal(text: str) -> str:
