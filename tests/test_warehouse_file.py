@@ -259,3 +259,37 @@ def test_reads_stay_read_only_with_identity_overrides(tmp_path: Path) -> None:
                                  "--json", "--config", str(config)])
     assert [row["canonical_model"] for row in json.loads(result.stdout)] == ["one", "two"]
     assert sha256(settings.db_path) == before
+
+
+KILLED_AFTER_CREATE = """
+import os, sys
+from pathlib import Path
+from pricewatch.warehouse.db import open_db
+with open_db(Path(sys.argv[1])):
+    os.kill(os.getpid(), 9)  # the schema is committed; nothing detached or closed
+"""
+
+
+@pytest.mark.parametrize("python", ["this", "other"])
+def test_a_file_killed_right_after_its_creation_opens_directly(tmp_path: Path,
+                                                               python: str) -> None:
+    """The DuckDB CLI opens a file directly. DuckDB 1.5 could not replay a WAL holding the
+    new schema that way ("GetDefaultDatabase with no default database set"; the crash test
+    met it): a new schema is checkpointed into the file at once."""
+    import sys
+
+    runner_python = sys.executable if python == "this" else OTHER_DUCKDB
+    if runner_python is None:
+        pytest.skip("no second duckdb here; .ci/run sets PRICEWATCH_OTHER_DUCKDB_PYTHON")
+    db = tmp_path / "killed.duckdb"
+    done = subprocess.run([runner_python, "-c", KILLED_AFTER_CREATE, str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr
+    for reader in {sys.executable, runner_python}:  # both duckdb versions read it
+        opened = subprocess.run(
+            [reader, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], "
+             "read_only=True); print(con.execute('SELECT max(version) FROM "
+             "schema_migrations').fetchall()[0][0])", str(db)],
+            capture_output=True, text=True, timeout=60)
+        assert opened.returncode == 0, opened.stderr[-2000:]
+        assert int(opened.stdout) == 9

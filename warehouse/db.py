@@ -466,7 +466,11 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     with _attached(path, False, lock_timeout_s, storage_version) as con:
         if created:
             os.chmod(path, file_mode)
-        migrate(con)
+        if migrate(con):
+            # the new schema into the file at once: DuckDB 1.5 cannot replay a WAL that
+            # holds these tables ("GetDefaultDatabase with no default database set") when
+            # the file is opened directly, as the DuckDB CLI does, after a crash here
+            con.execute("CHECKPOINT")
         if not read_only:
             # A write is many small statements over one run's rows: one thread avoids the
             # coordination overhead (about a fifth of ingest time).
