@@ -78,7 +78,8 @@ def migrate_to(settings: Settings, target: str, data_path: str | None,
                 for table in tables:
                     if table == "schema_migrations":
                         continue
-                    con.execute(f"INSERT INTO {TARGET}.{table} SELECT * FROM pricewatch.{table}")
+                    con.execute(f"INSERT INTO {TARGET}.{table} BY NAME "
+                                f"SELECT * FROM pricewatch.{table}")
                     report.tables[table] = int(fetch_one(
                         con, f"SELECT count(*) FROM pricewatch.{table}")[0])
                 for counter, column, table in (("run", "run_id", "runs"),
