@@ -35,7 +35,8 @@ def db_upgrade(
     """Migrate the schema, install the views with this configuration's [views] settings,
     and rewrite the file in the configured storage_version (default v1.4.0, which every
     DuckDB client from 1.4 opens) if it is in another: copied, row counts checked, then
-    renamed over the old file. Stop the daemon first."""
+    renamed over the old file. Stop the daemon first. On a DuckLake: its migrations and
+    views (Parquet files need no rewrite)."""
     settings = load(db, config)
 
     def install_views(con) -> None:
@@ -60,7 +61,8 @@ def db_upgrade(
 @app.command("info")
 def db_info(db: DbOption = None, config: ConfigOption = None,
             as_json: JsonOption = False) -> None:
-    """The file's storage format, schema version and views, read-only."""
+    """The warehouse's storage format (a file's DuckDB format, or `ducklake`), schema
+    version and views, read-only."""
     settings = load(db, config)
     with open_warehouse(settings, read_only=True) as con:
         row = {"database": warehouse_label(settings),
