@@ -344,6 +344,8 @@ def _open_lake(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyCon
         if read_only:
             try:
                 con = stack.enter_context(_lake_attached(lake, True))
+            except WarehouseUnavailable:
+                raise  # out of reach: a writer's attach would wait for it a second time
             except WarehouseError:
                 con = None  # a lake not created yet cannot be attached read-only
             if con is not None and _schema_version(con) >= SCHEMA_VERSION:
