@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -70,6 +71,11 @@ RateLimitMetric = Literal[
     "usage",
 ]
 
+# A price's time window, in UTC: the days (three-letter names in week order, "" for every
+# day) and the minutes of the day [start, end) it holds on. No window: "", 0, 1440.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES = 1440
+
 # DECIMAL(38,18) in DuckDB: more fractional digits would be rounded silently on insert.
 PRICE_SCALE = 18
 MAX_PRICE = Decimal(10) ** (38 - PRICE_SCALE)
@@ -111,6 +117,30 @@ def _check_aware(value: datetime | None) -> datetime | None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValueError("timestamp must carry a timezone (e.g. 2026-01-29T00:00:00Z)")
     return value
+
+
+def utc_days_text(value: object) -> str:
+    """The canonical text of a set of weekdays: `"sat,sun"` from "sun,sat", ["Saturday",
+    "sunday"] or "sat, sun"; every day (or none named) is "", no day condition."""
+    if value is None:
+        return ""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("utc_days must be a list of weekday names or a comma-separated text")
+    days = set()
+    for item in items:
+        name = item.strip().lower() if isinstance(item, str) else None
+        if name == "":
+            continue
+        day = next((d for d in WEEKDAYS if name in (d, _DAY_NAMES[d])), None)
+        if day is None:
+            raise ValueError(f"utc_days: {item!r} is not a weekday name")
+        days.add(day)
+    return "" if len(days) in (0, len(WEEKDAYS)) else ",".join(d for d in WEEKDAYS if d in days)
+
+
+_DAY_NAMES = dict(zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                 "saturday", "sunday"), strict=True))
 
 
 def _sorted_unique(values: list[str] | None) -> list[str] | None:
@@ -161,16 +191,32 @@ class PriceRecord(_Record):
     # Tiered rates: this price applies from this many base units of usage (tokens for token
     # prices) in the billing period; 0 for every untiered price.
     usage_tier_start: Count = 0
+    # A time-of-day / weekday price (OpenRouter's `utc_start`/`utc_end`/`utc_days`): it holds
+    # on these UTC days from minute `utc_start_minute` to `utc_end_minute` (exclusive) of
+    # the day; outside every window of its series the price without a window holds.
+    utc_days: Annotated[str, BeforeValidator(utc_days_text)] = ""
+    utc_start_minute: Annotated[int, Field(ge=0, lt=DAY_MINUTES)] = 0
+    utc_end_minute: Annotated[int, Field(gt=0, le=DAY_MINUTES)] = DAY_MINUTES
 
     @property
     def series(self) -> tuple[object, ...]:
         """What names one price series: price_history's key without the source."""
         return (self.provider, self.model, self.route, self.component, self.service_tier,
                 self.context_threshold, self.unit, self.currency, self.effective_from,
-                self.usage_tier_start)
+                self.usage_tier_start, self.utc_days, self.utc_start_minute,
+                self.utc_end_minute)
+
+    @property
+    def windowed(self) -> bool:
+        """Whether the price holds only in a time window (not at every hour of the week)."""
+        return (self.utc_days, self.utc_start_minute, self.utc_end_minute) != (
+            "", 0, DAY_MINUTES)
 
     @model_validator(mode="after")
     def _price_or_dynamic(self) -> PriceRecord:
+        if self.utc_start_minute >= self.utc_end_minute:
+            raise ValueError("utc_start_minute must be before utc_end_minute (a window across "
+                             "midnight is two windows)")
         if self.dynamic and self.price is not None:
             raise ValueError("a dynamic price has no figure: price must be null")
         if not self.dynamic and self.price is None:
@@ -402,8 +448,6 @@ class ParseResult:
     holds the (provider, model) pairs actually fetched, and only their absent keys close.
     `error` set means the run failed and writes no history; `suspect` set means the parser
     judged the body wrong (a changed layout): the run is suspect and writes no history.
-    `zero_when_absent`: offers (provider, model, route) whose feed omits zero prices, so a
-    component they had and no longer send is stored as 0 (OpenRouter since January 2026).
     """
 
     records: list[AnyRecord] | None
@@ -412,7 +456,9 @@ class ParseResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     suspect: str | None = None
-    zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()
+    # What the bodies held that the parser did not read (collectors.base.Unread): stored
+    # with the run, so a format change is a message, not a silent hole.
+    unread: tuple[Any, ...] = ()
 
     @property
     def messages(self) -> list[str]:

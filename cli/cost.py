@@ -88,13 +88,15 @@ def cost_command(
 
 def _per_call() -> str:
     return ("SELECT unnest(log_row), priced_model, input_price, output_price, cost_usd, "
-            "price_valid_from, status FROM cost_of('usage_calls') ORDER BY log_line")
+            "price_valid_from, status, price_note FROM cost_of('usage_calls') "
+            "ORDER BY log_line")
 
 
 def _grouped(by: str) -> str:
     return (f"SELECT {GROUPS[by]} AS {by}, count(*) AS calls, "
             "count(*) FILTER (status = 'priced') AS priced_calls, "
             "count(*) FILTER (status <> 'priced') AS unpriced_calls, "
+            "count(price_note) AS noted_calls, "
             "sum(cost_usd) FILTER (status = 'priced') AS cost_usd, "
             "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens "
             f"FROM cost_of('usage_calls') GROUP BY ALL ORDER BY {by}")
@@ -153,12 +155,15 @@ def _title(rows: list[dict[str, Any]], by: str | None) -> str:
     if by:
         total = sum((r["cost_usd"] for r in rows if r["cost_usd"] is not None), start=0)
         unpriced = sum(r["unpriced_calls"] for r in rows)
+        noted = sum(r["noted_calls"] for r in rows)
     else:
         total = sum((r["cost_usd"] for r in rows if r["status"] == "priced"), start=0)
         unpriced = sum(1 for r in rows if r["status"] != "priced")
+        noted = sum(1 for r in rows if r["price_note"])
     return (f"cost per {by}" if by else "priced calls") + (
-        f": USD {decimal_text(Decimal(total))} exact" + (f"; {unpriced} not priced (status)"
-                                              if unpriced else ""))
+        f": USD {decimal_text(Decimal(total))} exact"
+        + (f"; {unpriced} not priced (status)" if unpriced else "")
+        + (f"; {noted} with cached tokens at the input price (price_note)" if noted else ""))
 
 
 def _table_columns(own: list[str], columns: list[str]) -> list[str]:
@@ -166,5 +171,5 @@ def _table_columns(own: list[str], columns: list[str]) -> list[str]:
     first = [c for c in own if c.lower() in ("timestamp", "time", "ts", "created_at")][:1]
     first += [c for c in own if c.lower() in ("model", "model_id", "model_name")][:1]
     added = ["cost_usd", "status", "input_price", "output_price", "priced_model",
-             "price_valid_from"]
+             "price_valid_from", "price_note"]
     return list(dict.fromkeys(first + added + [c for c in columns if c not in added]))

@@ -76,6 +76,9 @@ def parse(
         warn(warning)
     if suspect:
         warn(f"suspect: {suspect}; `collect` or `ingest` would write no history from it")
+    for item in output.unread:
+        warn(f"unread: {item.path} ({item.count} {'item' if item.count == 1 else 'items'}, "
+             f"e.g. {item.example})")
     if when is not None:
         records = [r.model_copy(update={"observed_at": when}) for r in records]
     for line in to_jsonl(records):

@@ -73,7 +73,7 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     rows += [{"source": name, "last_status": "not run yet", "last_observed_at": None,
               "last_started_at": None, "records": 0, "changes": 0, "failing_runs": None,
               "last_good_at": None, "last_good_records": None, "runs": 0, "message": "",
-              "last_origin": None}
+              "last_origin": None, "unread": 0}
              for name in sorted(set(beat) - seen)]
     rows.sort(key=lambda row: row["source"])
     for row in rows:
@@ -82,10 +82,10 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
         row["next_run_at"] = beat.get(row["source"], {}).get("next_run_at")
     emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
                 "failing_runs", "last_good_at", "last_good_records", "age_s", "next_run_at",
-                "runs", "message", "last_origin"],
+                "runs", "message", "last_origin", "unread"],
          as_json=as_json, title="collectors",
-         table_columns=["source", "last_status", "last_good_at", "last_good_records",
-                        "failing_runs", "next_run_at", "message"])
+         table_columns=["source", "last_status", "last_good_at", "unread",
+                        "last_good_records", "failing_runs", "next_run_at", "message"])
     if channels and not as_json:
         emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
              as_json=False, title="alert channels")

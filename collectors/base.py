@@ -31,18 +31,61 @@ class ParseError(PricewatchError):
         super().__init__(f"{where}: {message}")
 
 
+@dataclass(frozen=True)
+class Unread:
+    """Something a parser saw and did not read (a key, a column, a row, a section): where,
+    in how many items, and one item that had it. Recorded with the run, never silent."""
+
+    path: str
+    count: int
+    example: str
+
+
+class UnreadLog:
+    """What one parse did not read, counted per path with its first example."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self._seen: dict[str, list[Any]] = {}
+
+    def note(self, path: str, example: str, count: int = 1) -> None:
+        entry = self._seen.setdefault(self.prefix + path, [0, example])
+        entry[0] += count
+
+    def keys(self, item: Mapping[str, Any], read: Iterable[str], example: str,
+             path: str = "") -> None:
+        """Note the keys of `item` that are not in `read` (a parser's list of what it reads
+        or knowingly passes over)."""
+        known = set(read)
+        for key in item:
+            if key not in known:
+                self.note(f"{path}{key}", example)
+
+    def items(self) -> tuple[Unread, ...]:
+        return tuple(Unread(path, count, str(example)[:200])
+                     for path, (count, example) in sorted(self._seen.items()))
+
+
+def merge_unread(groups: Iterable[Iterable[Unread]]) -> tuple[Unread, ...]:
+    """Several parses' unread items as one: counts add up, the first example stays."""
+    log = UnreadLog()
+    for group in groups:
+        for item in group:
+            log.note(item.path, item.example, item.count)
+    return log.items()
+
+
 class ParseOutput(NamedTuple):
     """Records plus warnings a reader should see (e.g. an unrendered placeholder).
 
     `suspect` is the parser's own verdict that the body is not what it should be (most of a
     page's tables unreadable): the run is archived and reported and writes no history.
-    `zero_when_absent` names the offers (provider, model, route) whose feed omits zero
-    prices: a component they were priced for and no longer send is now 0, not unlisted."""
+    `unread` is what the body held that the parser did not read (format drift)."""
 
     records: list[AnyRecord]
     warnings: list[str]
     suspect: str | None = None
-    zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()
+    unread: tuple[Unread, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +231,7 @@ def parse_bodies(source: Source, bodies: Sequence[tuple[str, bytes]],
         output = _try_parse(source, url, body, observed_at, options, failures)
         if output is not None:
             return ParseResult(output.records, warnings=output.warnings + failures,
-                               suspect=output.suspect, zero_when_absent=output.zero_when_absent)
+                               suspect=output.suspect, unread=output.unread)
     return ParseResult(None, error="; ".join(failures))
 
 
@@ -202,12 +245,14 @@ def _parse_pages(source: Source, bodies: Sequence[tuple[str, bytes]],
     warnings: list[str] = []
     failures: list[str] = []
     suspects: list[str] = []
+    unread: list[tuple[Unread, ...]] = []
     for url, body in bodies:
         output = _try_parse(source, url, body, observed_at, options, failures)
         if output is None:
             continue
         records.extend(output.records)
         warnings.extend(output.warnings)
+        unread.append(output.unread)
         if output.suspect:
             suspects.append(_with_url(output.suspect, url))
     if failures and not records:
@@ -216,7 +261,7 @@ def _parse_pages(source: Source, bodies: Sequence[tuple[str, bytes]],
     return ParseResult(merged, scope_models=set() if failures else None,
                        partial=bool(failures),
                        warnings=failures + warnings + conflicts,
-                       suspect="; ".join(suspects) or None)
+                       suspect="; ".join(suspects) or None, unread=merge_unread(unread))
 
 
 def _parse_sweep(source: Source, bodies: Sequence[tuple[str, bytes]],
@@ -226,7 +271,7 @@ def _parse_sweep(source: Source, bodies: Sequence[tuple[str, bytes]],
     scope: set[tuple[str, str]] = set()
     failures: list[str] = []
     warnings: list[str] = []
-    zero_when_absent: set[tuple[str, str, str]] = set()
+    unread: list[tuple[Unread, ...]] = []
     for url, body in bodies:
         try:
             model = source.scope(body, url)
@@ -241,14 +286,14 @@ def _parse_sweep(source: Source, bodies: Sequence[tuple[str, bytes]],
             continue
         records.extend(output.records)
         warnings.extend(output.warnings)
-        zero_when_absent |= output.zero_when_absent
+        unread.append(output.unread)
         if model is not None:
             scope.add(model)
     if not scope and failures:
         return ParseResult(None, error=f"{source.name}: every body failed; first: {failures[0]}")
     shown = failures[:20] + ([f"... and {len(failures) - 20} more"] if len(failures) > 20 else [])
     return ParseResult(records, scope_models=scope, partial=bool(failures),
-                       warnings=shown + warnings, zero_when_absent=frozenset(zero_when_absent))
+                       warnings=shown + warnings, unread=merge_unread(unread))
 
 
 def _with_url(message: str, url: str) -> str:

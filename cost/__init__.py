@@ -42,7 +42,7 @@ TEXT = ("provider", "model", "route", "service_tier")
 ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
 # what the output adds to the log's own columns
 ADDED = ("priced_model", "input_price", "output_price", "cost_usd", "price_valid_from",
-         "status")
+         "status", "price_note")
 AMBIGUOUS_SQL = queries.command_sql("cost_ambiguous")
 READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
            ".json": "read_json", ".parquet": "read_parquet"}

@@ -4,16 +4,20 @@
 -- output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, requests (NULL: ""
 -- route, the standard tier, 0 tokens). Returns its columns plus priced_model,
 -- input_price and output_price (USD per 1M tokens), price_valid_from, cost_usd (exact,
--- DECIMAL(38,24)) and status.
+-- DECIMAL(38,24)), status and price_note.
 --
 -- The price of a call at t is the one prices_as_of(t) gives: valid_from <= t < valid_to (a
 -- price starting exactly at t applies), a published effective date already reached,
 -- Vertex's billing catalog before the page, the base usage tier. cached_tokens and
 -- cache_write_tokens are part of input_tokens, reasoning_tokens part of output_tokens (as
--- OpenAI and OpenRouter count them): cached tokens pay cache_read, written ones cache_write
--- (the input price where the offer has none), reasoning tokens the reasoning price where
--- the offer has one. A prompt (input_tokens) over a context_threshold pays that
--- threshold's prices for the whole request. requests pay a per-request price if any.
+-- OpenAI and OpenRouter count them): cached tokens pay cache_read, written ones cache_write,
+-- reasoning tokens the reasoning price where the offer has one. An offer that publishes no
+-- cache price bills cached (or written) tokens as input: price_note says so for that call
+-- (a missing price is never taken as 0). A prompt (input_tokens) over a context_threshold pays that
+-- threshold's prices for the whole request. requests pay a per-request price if any. A
+-- time-of-day or weekday price applies when its window holds the call's timestamp (UTC):
+-- of the highest threshold the prompt is over, its windowed price, else its price without
+-- a window, else the base's windowed price, else the base price (overrides.py's reading).
 -- status: priced, unknown_model, ambiguous_model (a canonical id naming several of the
 -- provider's models), before_history, not_listed_at_time, dynamic_price,
 -- no_price_for_component. Only priced calls have a cost.
@@ -79,7 +83,8 @@ in_force AS (  -- per segment start, each component's price as prices_as_of woul
     SELECT e.starts, r.*,
            row_number() OVER (PARTITION BY r.provider, r.model, r.route, r.service_tier,
                                            e.starts, r.component, r.context_threshold,
-                                           r.usage_tier_start
+                                           r.usage_tier_start, r.utc_days,
+                                           r.utc_start_minute, r.utc_end_minute
                               ORDER BY r.effective_from DESC NULLS LAST, r.source_rank,
                                        r.source) AS pick
     FROM edges e
@@ -95,10 +100,12 @@ base_rate AS (
               AS is_base
     FROM in_force WHERE pick = 1
     WINDOW w AS (PARTITION BY provider, model, route, service_tier, starts, component,
-                              context_threshold)
+                              context_threshold, utc_days, utc_start_minute, utc_end_minute)
 ),
-tiers AS (  -- one row per segment start and context threshold, components as columns
-    SELECT provider, model, route, service_tier, starts, context_threshold,
+tiers AS (  -- one row per segment start, context threshold and window, components as columns
+    SELECT provider, model, route, service_tier, starts, context_threshold, utc_days,
+           utc_start_minute, utc_end_minute,
+           (utc_days, utc_start_minute, utc_end_minute) <> ('', 0, 1440) AS windowed,
            max(price) FILTER (component = 'input') AS input,
            max(price) FILTER (component = 'output') AS output,
            max(price) FILTER (component = 'cache_read') AS cache_read,
@@ -116,28 +123,53 @@ segments AS (  -- a segment with no price at all: the offer was not listed then
     LEFT JOIN tiers t USING (provider, model, route, service_tier, starts)
     GROUP BY ALL
 ),
-matched AS (
+located AS (
     SELECT c.*, r.priced_model, r.name_status, s.starts AS segment_at,
-           -- tiers run from the highest threshold down: the first one the prompt is over
-           list_filter(s.tiers, lambda t: t.context_threshold > 0
-                       AND coalesce(c.input_tokens, 0) > t.context_threshold)[1] AS long_tier,
-           list_filter(s.tiers, lambda t: t.context_threshold = 0)[1] AS base
+           -- the tiers whose window holds the call's time, and the highest threshold the
+           -- prompt is over
+           list_filter(s.tiers, lambda t: price_window_holds(
+               t.utc_days, t.utc_start_minute, t.utc_end_minute, c.timestamp)) AS holding,
+           coalesce(list_max(list_transform(
+               list_filter(s.tiers, lambda t: t.context_threshold > 0
+                           AND coalesce(c.input_tokens, 0) > t.context_threshold),
+               lambda t: t.context_threshold)), 0) AS over
     FROM calls c
     JOIN resolved r USING (provider, model)
     ASOF LEFT JOIN segments s
       ON s.provider = c.provider AND s.model = r.priced_model AND s.route = c.cost_route
      AND s.service_tier = c.cost_tier AND c.timestamp >= s.starts
 ),
+matched AS (
+    SELECT * EXCLUDE (holding, over),
+           list_filter(holding, lambda t: t.context_threshold = over AND over > 0
+                       AND t.windowed)[1] AS long_window,
+           list_filter(holding, lambda t: t.context_threshold = over AND over > 0
+                       AND NOT t.windowed)[1] AS long_tier,
+           list_filter(holding, lambda t: t.context_threshold = 0 AND t.windowed)[1]
+               AS base_window,
+           list_filter(holding, lambda t: t.context_threshold = 0 AND NOT t.windowed)[1]
+               AS base
+    FROM located
+),
 prices AS (
     SELECT *,
-           coalesce(long_tier.input, base.input) AS p_input,
-           coalesce(long_tier.output, base.output) AS p_output,
-           coalesce(long_tier.cache_read, base.cache_read) AS p_cache_read,
-           coalesce(long_tier.cache_write, base.cache_write) AS p_cache_write,
-           coalesce(long_tier.reasoning, base.reasoning) AS p_reasoning,
-           coalesce(long_tier.request, base.request) AS p_request,
-           coalesce(long_tier.dynamic, false) OR coalesce(base.dynamic, false) AS p_dynamic,
-           greatest(long_tier.since, base.since) AS p_since,
+           coalesce(long_window.input, long_tier.input, base_window.input,
+                    base.input) AS p_input,
+           coalesce(long_window.output, long_tier.output, base_window.output,
+                    base.output) AS p_output,
+           coalesce(long_window.cache_read, long_tier.cache_read, base_window.cache_read,
+                    base.cache_read) AS p_cache_read,
+           coalesce(long_window.cache_write, long_tier.cache_write, base_window.cache_write,
+                    base.cache_write) AS p_cache_write,
+           coalesce(long_window.reasoning, long_tier.reasoning, base_window.reasoning,
+                    base.reasoning) AS p_reasoning,
+           coalesce(long_window.request, long_tier.request, base_window.request,
+                    base.request) AS p_request,
+           coalesce(long_window.dynamic, false) OR coalesce(long_tier.dynamic, false)
+               OR coalesce(base_window.dynamic, false) OR coalesce(base.dynamic, false)
+               AS p_dynamic,
+           greatest(long_window.since, long_tier.since, base_window.since, base.since)
+               AS p_since,
            coalesce(input_tokens, 0) - coalesce(cached_tokens, 0)
                - coalesce(cache_write_tokens, 0) AS t_uncached,
            coalesce(output_tokens, 0) AS t_output
@@ -155,7 +187,7 @@ judged AS (
     FROM prices
 )
 SELECT * EXCLUDE (cost_call_id, cost_route, cost_tier, name_status, segment_at, long_tier,
-                  base, p_input, p_output, p_cache_read, p_cache_write, p_reasoning,
+                  long_window, base_window, base, p_input, p_output, p_cache_read, p_cache_write, p_reasoning,
                   p_request, p_dynamic, p_since, t_uncached, t_output, status),
        p_input AS input_price, p_output AS output_price, p_since AS price_valid_from,
        CASE WHEN status = 'priced' THEN
@@ -168,5 +200,14 @@ SELECT * EXCLUDE (cost_call_id, cost_route, cost_tier, name_status, segment_at, 
                    ELSE t_output * coalesce(p_output, 0) END) * 0.000001
            + coalesce(requests, 0) * coalesce(p_request, 0)
        END AS cost_usd,
-       status
+       status,
+       nullif(concat_ws('; ',
+           CASE WHEN status = 'priced' AND coalesce(cached_tokens, 0) > 0
+                     AND p_cache_read IS NULL
+                THEN 'cached tokens billed at the input price (no cache_read price published)'
+           END,
+           CASE WHEN status = 'priced' AND coalesce(cache_write_tokens, 0) > 0
+                     AND p_cache_write IS NULL
+                THEN 'cache writes billed at the input price (no cache_write price published)'
+           END), '') AS price_note
 FROM judged;

@@ -7,6 +7,8 @@
 --   new_cheapest      the current cheapest paid offer of a capability, since its price began
 --   rate_limit_change a published limit appeared, changed or went away
 --   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
+--   format_drift      a source's body held a key, column or section its parser does not
+--                     read, for the first time (unread_fields): once per source and path
 -- Changes found on a source's first run are its initial load, not news.
 -- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
 -- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
@@ -62,10 +64,17 @@ failing AS (
            NULL AS unit, first_failing_run AS run_id
     FROM collector_health WHERE failing_runs >= min_failing_runs
 ),
+drift AS (
+    SELECT 'format_drift' AS kind, split_part(source, '.', 1) AS provider, source AS model,
+           '' AS route, path AS component, NULL AS old_price, NULL AS new_price,
+           NULL AS change_pct, first_seen_at AS detected_at, NULL AS unit,
+           first_run_id AS run_id, last_items AS drift_items, example AS drift_example
+    FROM unread_fields
+),
 everything AS (
     SELECT * FROM prices UNION ALL BY NAME SELECT * FROM offers
     UNION ALL BY NAME SELECT * FROM cheapest UNION ALL BY NAME SELECT * FROM limits
-    UNION ALL BY NAME SELECT * FROM failing
+    UNION ALL BY NAME SELECT * FROM failing UNION ALL BY NAME SELECT * FROM drift
 )
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      -- a failing streak is one alert however long it lasts
@@ -93,6 +102,9 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
          WHEN 'rate_limit_change' THEN format('{} {} ({}): {} -> {}', model, component,
               coalesce(nullif(route, ''), 'no condition'), price_text(old_value),
               price_text(new_value))
+         WHEN 'format_drift' THEN format('{} sends {} that pricewatch does not read ({} '
+              'items, e.g. {}): see unread_fields', model, component, drift_items,
+              drift_example)
          ELSE format('{} failed or was suspect {} runs in a row', model,
               CAST(min_failing_runs AS INTEGER))
        END AS message,

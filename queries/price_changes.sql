@@ -9,7 +9,8 @@ WITH recent AS (
 ),
 starts AS (
     SELECT n.provider, n.model, n.route, n.component, n.service_tier, n.context_threshold,
-           n.unit, n.currency, n.source, n.usage_tier_start, o.price AS old_price, n.price AS new_price,
+           n.unit, n.currency, n.source, n.usage_tier_start, n.utc_days, n.utc_start_minute,
+           n.utc_end_minute, o.price AS old_price, n.price AS new_price,
            n.valid_from AS changed_at, n.opened_by_run AS run_id,
            CASE WHEN o.key_hash IS NULL THEN 'listed' ELSE 'changed' END AS kind
     FROM recent n
@@ -18,7 +19,8 @@ starts AS (
 ),
 ends AS (
     SELECT o.provider, o.model, o.route, o.component, o.service_tier, o.context_threshold,
-           o.unit, o.currency, o.source, o.usage_tier_start, o.price AS old_price,
+           o.unit, o.currency, o.source, o.usage_tier_start, o.utc_days, o.utc_start_minute,
+           o.utc_end_minute, o.price AS old_price,
            NULL AS new_price,
            o.valid_to AS changed_at, o.closed_by_run AS run_id, 'unlisted' AS kind
     FROM recent o
@@ -32,7 +34,8 @@ SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.
        CASE WHEN c.old_price > 0 AND c.new_price IS NOT NULL
             THEN CAST(round(100 * (c.new_price - c.old_price) / c.old_price, 2)
                       AS DECIMAL(18, 2)) END AS change_pct,
-       c.changed_at, c.run_id, c.kind, c.currency, c.source, c.usage_tier_start
+       c.changed_at, c.run_id, c.kind, c.currency, c.source, c.usage_tier_start, c.utc_days,
+       c.utc_start_minute, c.utc_end_minute
 FROM (SELECT * FROM starts UNION ALL SELECT * FROM ends) c
 LEFT JOIN model_identity_overrides i USING (provider, model);
 

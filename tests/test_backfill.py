@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -222,16 +223,21 @@ def test_the_real_history_equals_150_ingests_in_order(real: Path, tmp_path: Path
     assert reorder_only and set(reorder_only) == {0}  # reordering changes nothing
 
 
-@pytest.mark.slow
-def test_a_step_of_the_change_feed_is_the_diff_of_two_raw_versions(real: Path,
-                                                                   tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
+@pytest.fixture(scope="module")
+def real_db(real: Path, tmp_path_factory) -> Path:
+    """The 150-version history backfilled into one warehouse."""
+    db = tmp_path_factory.mktemp("real_db") / "w.duckdb"
     backfill("git", str(real), "--path", "models.json", "--source", "openrouter.models",
              "--db", str(db))
+    return db
+
+
+@pytest.mark.slow
+def test_a_step_of_the_change_feed_is_the_diff_of_two_raw_versions(real: Path,
+                                                                   real_db: Path) -> None:
+    db = real_db
     lines = git(real, "log", "--reverse", "--format=%H %ct").split("\n")
     commits = [line.split() for line in lines if line]
-    from decimal import Decimal
-
     for step in (40, 100):
         (old_sha, _), (new_sha, new_t) = commits[step - 1], commits[step]
 
@@ -268,3 +274,33 @@ def test_an_identical_body_at_two_commits_is_parsed_once(tmp_path: Path) -> None
                        "openrouter.models", "--db", str(tmp_path / "w.duckdb"))
     assert (summary["ingested"], summary["bodies_parsed"]) == (3, 2)
     assert summary["changes"] > 0
+
+
+@pytest.mark.slow
+def test_no_zero_is_invented_for_a_component_that_stops_being_sent(real: Path,
+                                                                   real_db: Path) -> None:
+    """Absent = not published, never 0 (DESIGN.md section 5). On the shared history the old
+    rule made 135 "drop to 0" changes followed by "unlisted (was 0)" from bodies with equal
+    pricing; now a component that stops being sent closes, and no optional component has a
+    zero interval (an explicit optional "0" is the same fact as an absent field)."""
+    with open_db(real_db, read_only=True, lock_timeout_s=30) as con:
+        zero_optional = con.execute(
+            "SELECT count(*) FROM price_history WHERE price = 0 "
+            "AND component NOT IN ('input', 'output')").fetchall()[0][0]
+        to_zero_then_unlisted = con.execute("""
+            SELECT count(*) FROM (
+                SELECT component, new_price, lead(kind) OVER w AS next_kind
+                FROM price_changes
+                WINDOW w AS (PARTITION BY provider, model, route, component, service_tier,
+                                          context_threshold, unit ORDER BY changed_at))
+            WHERE new_price = 0 AND next_kind = 'unlisted'
+              AND component NOT IN ('input', 'output')""").fetchall()[0][0]
+        cache = con.execute(
+            "SELECT price, valid_to FROM price_history WHERE model = "
+            "'deepseek/deepseek-chat-v3-0324' AND component = 'cache_read' AND route = '' "
+            "ORDER BY valid_from").fetchall()
+    assert zero_optional == 0
+    assert to_zero_then_unlisted == 0
+    # 0.135 closed by the 2026-08-19 12:12 version that no longer sends it; no 0 after it.
+    assert cache[-1][0] == Decimal("0.135")
+    assert cache[-1][1].astimezone(UTC).strftime("%Y-%m-%d %H:%M") == "2026-08-19 12:12"

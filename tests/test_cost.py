@@ -199,6 +199,26 @@ def test_a_missing_component_price_is_said(tiers: Path) -> None:
         ("no_price_for_component", None), ("priced", "0.000003")]
 
 
+def test_cached_tokens_without_a_cache_price_pay_the_input_price_and_say_so(
+        tiers: Path) -> None:
+    """nscale's acme/big publishes no cache price: a cached token is billed as input (never
+    at 0), and the call's price_note and the table's title say so."""
+    line = {"timestamp": "2026-02-01T00:00:00Z", "provider": "nscale", "model": "acme/big",
+            "input_tokens": 1000, "cached_tokens": 400, "output_tokens": 10}
+    result = cost(["-", "--json"], tiers, stdin=json.dumps(line) + "\n")
+    [priced] = json.loads(result.stdout)
+    assert Decimal(priced["cost_usd"]) == (1000 * Decimal("0.5") + 10 * Decimal("0.5")) / 10**6
+    assert priced["price_note"] == ("cached tokens billed at the input price "
+                                    "(no cache_read price published)")
+    table = cost(["-"], tiers, stdin=json.dumps(line) + "\n")
+    assert "1 with cached tokens at the input price (price_note)" in " ".join(
+        table.stdout.split())
+    # an offer with a cache price has no note
+    line["provider"] = "openrouter"
+    [priced] = json.loads(cost(["-", "--json"], tiers, stdin=json.dumps(line) + "\n").stdout)
+    assert priced["price_note"] is None
+
+
 def test_the_sql_macro_gives_the_same_cents(tiers: Path, tmp_path: Path) -> None:
     log = tmp_path / "calls.parquet"
     duckdb.sql("""

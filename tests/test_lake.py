@@ -32,7 +32,13 @@ from pricewatch import pipeline
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import lake as lakes
-from pricewatch.warehouse.db import WarehouseError, open_db, open_warehouse, warehouse_exists
+from pricewatch.warehouse.db import (
+    SCHEMA_VERSION,
+    WarehouseError,
+    open_db,
+    open_warehouse,
+    warehouse_exists,
+)
 
 WRITER = Path(__file__).parent / "helpers" / "lake_writer.py"
 runner = CliRunner()
@@ -71,7 +77,7 @@ def test_both_backends_give_the_same_columns(tmp_path: Path, lake) -> None:
     assert lake_columns == file_columns
     assert ("price", "DECIMAL(38,18)", "YES", None) in lake_columns["price_history"]
     assert counters == {"run": 1, "fetch": 1}
-    assert version == 9  # the baseline; a later version is shared unless overridden
+    assert version == SCHEMA_VERSION  # 9 is the baseline; later ones are shared
 
 
 def test_a_password_never_reaches_the_catalog_list_logs_or_errors(

@@ -29,7 +29,25 @@ def _as_schema_5(settings: Settings) -> None:
         _undo_6(con)
 
 
+WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
+
+
+def _undo_11(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE run_unread")
+    con.execute("DELETE FROM schema_migrations WHERE version = 11")
+
+
+def _undo_10(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_11(con)
+    for column in WINDOW_COLUMNS:
+        con.execute(f"ALTER TABLE price_history DROP COLUMN {column}")
+    old_key = tuple(c for c in PRICES.key if c not in WINDOW_COLUMNS)
+    con.execute(f"UPDATE price_history SET key_hash = {_key_digest(old_key)}")
+    con.execute("DELETE FROM schema_migrations WHERE version = 10")
+
+
 def _undo_9(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_10(con)
     con.execute("ALTER TABLE runs DROP COLUMN origin")
     con.execute("DELETE FROM schema_migrations WHERE version = 9")
 
@@ -69,7 +87,8 @@ def _undo_6(con: duckdb.DuckDBPyConnection) -> None:
 def _as_schema_4(settings: Settings) -> None:
     """Undo migration 5 the way a schema-4 database looked: no usage_tier_start column,
     key_hash over the old key."""
-    old_key = tuple(c for c in PRICES.key if c != "usage_tier_start")
+    old_key = tuple(c for c in PRICES.key if c != "usage_tier_start" and
+                    c not in WINDOW_COLUMNS)
     with open_warehouse(settings) as con:
         _undo_6(con)
         con.execute("ALTER TABLE price_history DROP COLUMN usage_tier_start")
@@ -128,3 +147,22 @@ def test_missing_or_damaged_body_file_is_named(settings: Settings) -> None:
     with pytest.raises(IngestError, match=f"body {sha} is recorded but its file {path} is "
                                           "missing"):
         reparse(settings, ["records"])
+
+
+def test_price_window_migration_keeps_every_series(settings: Settings) -> None:
+    """Migration 10 adds the window columns to the key: every stored series keeps its
+    interval (key_hash recomputed), so only a changed price moves after it."""
+    prices = {"a/one": "1.25", "a/two": "2.5"}
+    ingest_body(settings, "records", jsonl(*(price_line(m, p) for m, p in prices.items())),
+                T1, "file:t1")
+    with open_warehouse(settings) as con:
+        _undo_10(con)
+    prices["a/one"] = "1.5"
+    outcome = ingest_body(settings, "records",
+                          jsonl(*(price_line(m, p) for m, p in prices.items())), T2, "file:t2")
+    assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 1, 1)
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute(
+            "SELECT count(*), count(*) FILTER (utc_days = '' AND utc_start_minute = 0 AND "
+            f"utc_end_minute = 1440), count(*) FILTER (key_hash = {_key_digest(PRICES.key)}) "
+            "FROM price_history").fetchall() == [(3, 3, 3)]

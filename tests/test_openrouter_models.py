@@ -13,7 +13,6 @@ from helpers import fixture_path, jsonl
 from pricewatch import pipeline
 from pricewatch.collectors.base import ParseError
 from pricewatch.collectors.openrouter.models import parse_models
-from pricewatch.collectors.openrouter.pricing import omits_zeros
 from pricewatch.records import OfferRecord, PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
@@ -155,11 +154,10 @@ def test_unknown_price_components_are_kept_under_their_name() -> None:
     assert "discount" not in prices
 
 
-def test_a_component_the_feed_stops_sending_is_zero_not_unlisted(tmp_path: Path) -> None:
-    """Since January 2026 OpenRouter leaves zero prices out. claude-opus-4.1 had image 0.024
-    per image in December 2025 and no `image` field in January 2026 (still listed): that
-    is a change to 0, not an unlisting. A component never priced (`request`: "0") gets no
-    zero record; a model still sending explicit zeros keeps "absent = not published"."""
+def test_a_component_the_feed_stops_sending_is_closed_not_zero(tmp_path: Path) -> None:
+    """Absent = not published, never 0 (DESIGN.md section 5). claude-opus-4.1 had image 0.024
+    per image in December 2025 and no `image` field in January 2026 (still listed): the
+    price closes, no zero is made up. A component sent as "0" (`request`) is not stored."""
     settings = december_then_january(tmp_path / "z.duckdb")
     with open_db(settings.db_path, read_only=True) as con:
         image = con.execute(
@@ -169,28 +167,12 @@ def test_a_component_the_feed_stops_sending_is_zero_not_unlisted(tmp_path: Path)
         request = con.execute("SELECT count(*) FROM price_history WHERE model = "
                               "'anthropic/claude-opus-4.1' AND component = 'request'"
                               ).fetchall()[0][0]
+        zeros = con.execute("SELECT count(*) FROM price_history WHERE price = 0 AND "
+                            "component NOT IN ('input', 'output')").fetchall()[0][0]
     jan = datetime(2026, 1, 29, tzinfo=UTC)
     assert [(p, f.date().isoformat(), t) for p, f, t in image] == [
-        (Decimal("0.024"), "2025-12-18", jan), (Decimal(0), "2026-01-29", None)]
-    assert request == 0
-    # Every still-listed model whose January pricing omits zeros: no unlisted price.
-    raw = {m["id"]: m["pricing"] for m in raw_models("models-2026-01-29.json")}
-    omitting = {model for model, pricing in raw.items() if omits_zeros(pricing)}
-    with open_db(settings.db_path, read_only=True) as con:
-        unlisted = {row[0] for row in con.execute(
-            "SELECT DISTINCT model FROM price_changes WHERE kind = 'unlisted' "
-            "AND changed_at = ?", [jan]).fetchall()}
-    assert omitting and not unlisted & omitting
-    # A model that still sends explicit zeros is not named: its absent fields stay absent.
-    named = parse_models(fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
-                         NOW).zero_when_absent
-    assert {m for _, m, _ in named} == omitting and len(omitting) < len(raw)
-
-
-def test_an_explicit_zero_is_seen_as_string_or_number() -> None:
-    assert not omits_zeros({"prompt": "1", "completion": "2", "image": "0"})
-    assert not omits_zeros({"prompt": "1", "completion": "2", "image": Decimal("0.0")})
-    assert omits_zeros({"prompt": "0", "completion": "0", "image": "0.001"})
+        (Decimal("0.024"), "2025-12-18", jan)]
+    assert request == 0 and zeros == 0
 
 
 def test_an_optional_price_finer_than_stored_is_left_out_with_a_warning() -> None:

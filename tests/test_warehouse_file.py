@@ -21,7 +21,7 @@ from pricewatch import pipeline, queries
 from pricewatch.cli.main import app
 from pricewatch.queries import docs
 from pricewatch.settings import load_settings
-from pricewatch.warehouse.db import open_db
+from pricewatch.warehouse.db import SCHEMA_VERSION, open_db
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,4 +292,4 @@ def test_a_file_killed_right_after_its_creation_opens_directly(tmp_path: Path,
              "schema_migrations').fetchall()[0][0])", str(db)],
             capture_output=True, text=True, timeout=60)
         assert opened.returncode == 0, opened.stderr[-2000:]
-        assert int(opened.stdout) == 9
+        assert int(opened.stdout) == SCHEMA_VERSION

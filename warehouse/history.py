@@ -57,12 +57,14 @@ PRICES = HistorySpec(
     table="price_history",
     record_type=PriceRecord,
     key=("source", "provider", "model", "route", "component", "service_tier",
-         "context_threshold", "unit", "currency", "effective_from", "usage_tier_start"),
+         "context_threshold", "unit", "currency", "effective_from", "usage_tier_start",
+         "utc_days", "utc_start_minute", "utc_end_minute"),
     value=("price", "dynamic"),
     arrow_types={"source": _STR, "provider": _STR, "model": _STR, "route": _STR,
                  "component": _STR, "service_tier": _STR, "context_threshold": _INT,
                  "unit": _STR, "currency": _STR, "effective_from": _DATE,
-                 "usage_tier_start": _INT,
+                 "usage_tier_start": _INT, "utc_days": _STR, "utc_start_minute": _INT,
+                 "utc_end_minute": _INT,
                  "price": PRICE_TYPE, "dynamic": _BOOL},
     model_column=True,
     label="model",
@@ -224,27 +226,6 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Bounda
         f"$run, {closer} FROM {s} s WHERE NOT EXISTS (SELECT 1 FROM {t} h "
         f"WHERE h.source = $src AND h.key_hash = s.key_hash AND {covers_or_starts})"), params)
     return changes
-
-
-def stage_omitted_zeros(con: duckdb.DuckDBPyConnection, at: Boundary) -> int:
-    """Add price 0 to the staged snapshot for every component an offer of `zero_offers`
-    (offers whose feed leaves zero prices out) was priced for at `t0` and no longer sends:
-    the feed dropped it because it is 0 now, so the change reads 0.00516 -> 0, not an
-    unlisting. Components never priced get no zero; required ones are always sent; a
-    long-context tier that is gone as a whole closes (only base prices fill)."""
-    zero = "CAST(0 AS DECIMAL(38, 18))"
-    key = ", ".join(PRICES.key)
-    return _count(con, (
-        f"INSERT INTO stage_{PRICES.table} ({key}, price, dynamic, key_hash, value_hash) "
-        f"SELECT {', '.join('h.' + c for c in PRICES.key)}, {zero}, false, h.key_hash, "
-        f"hash({zero}, false) FROM {PRICES.table} h "
-        "JOIN zero_offers z ON z.provider = h.provider AND z.model = h.model "
-        "AND z.route = h.route "
-        "WHERE h.source = $src AND h.valid_from <= $t0 AND (h.valid_to IS NULL "
-        "OR h.valid_to > $t0) AND NOT h.dynamic AND h.price > 0 "
-        "AND h.component NOT IN ('input', 'output') AND h.context_threshold = 0 "
-        f"AND NOT EXISTS (SELECT 1 FROM stage_{PRICES.table} s WHERE s.key_hash = h.key_hash)"
-    ), {"src": at.source, "t0": at.observed_at})
 
 
 def scope_filter(spec: HistorySpec, scope: str) -> str:

@@ -18,11 +18,10 @@ import duckdb
 import pyarrow as pa
 
 from pricewatch.errors import PricewatchError
-from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, OfferRecord, ParseResult
+from pricewatch.records import AnyRecord, FetchedBody, MeasurementRecord, ParseResult
 from pricewatch.warehouse.bodies import ArchiveError, archive_dir, body_path, read_body, write_body
 from pricewatch.warehouse.db import fetch_one, in_transaction, take_ids
 from pricewatch.warehouse.history import (
-    PRICES,
     SPECS,
     Boundary,
     Changes,
@@ -30,7 +29,6 @@ from pricewatch.warehouse.history import (
     apply_snapshot,
     scope_filter,
     stage,
-    stage_omitted_zeros,
 )
 
 # Runs whose snapshot is part of the history: they bound intervals.
@@ -267,6 +265,32 @@ def previous_digest(con: duckdb.DuckDBPyConnection, source: str,
 def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
                observed_at: datetime, content_sha256: str | None, parsed: ParseResult,
                suspect_ratio: float) -> RunOutcome:
+    """The run's history changes, and what its parse did not read (for a run that parsed
+    its bodies: an unchanged run repeats a stored one, a failed one read nothing)."""
+    outcome = _apply_snapshot(con, run_id, source, observed_at, content_sha256, parsed,
+                              suspect_ratio)
+    if parsed.unread and outcome.status in ("ok", "partial", "suspect"):
+        _append_unread(con, run_id, source, observed_at, parsed.unread)
+    return outcome
+
+
+def _append_unread(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
+                   observed_at: datetime, unread: Sequence[Any]) -> None:
+    con.register("new_unread", pa.table({
+        "run_id": pa.array([run_id] * len(unread), pa.int64()),
+        "source": [source] * len(unread),
+        "observed_at": pa.array([observed_at] * len(unread), pa.timestamp("us", tz="UTC")),
+        "path": [u.path for u in unread],
+        "items": pa.array([u.count for u in unread], pa.int64()),
+        "example": [u.example for u in unread],
+    }))
+    con.execute("INSERT INTO run_unread SELECT * FROM new_unread")
+    con.unregister("new_unread")
+
+
+def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
+                    observed_at: datetime, content_sha256: str | None, parsed: ParseResult,
+                    suspect_ratio: float) -> RunOutcome:
     outcome = RunOutcome(source=source, status="failed", observed_at=observed_at,
                          run_id=run_id, warnings=list(parsed.warnings))
     if parsed.error is not None or parsed.records is None:
@@ -297,7 +321,7 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
-    changes = apply_records(con, at, records, parsed.scope_models, parsed.zero_when_absent)
+    changes = apply_records(con, at, records, parsed.scope_models)
     outcome.opened, outcome.closed = changes.opened, changes.closed
     outcome.status = "partial" if parsed.partial else "ok"
     outcome.message = "; ".join(parsed.messages)
@@ -305,18 +329,10 @@ def _apply_run(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
 
 
 def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequence[AnyRecord],
-                  scope_models: set[tuple[str, str]] | None,
-                  zero_when_absent: frozenset[tuple[str, str, str]] = frozenset()) -> Changes:
+                  scope_models: set[tuple[str, str]] | None) -> Changes:
     """Stage one snapshot per history table, apply it, and append its measurements.
 
-    For the offers in `zero_when_absent` still listed in the snapshot, a component priced
-    before and absent now is staged as 0 (history.stage_omitted_zeros)."""
-    listed = {(r.provider, r.model, r.route) for r in records if isinstance(r, OfferRecord)}
-    zero_offers = sorted(zero_when_absent & listed)
-    if zero_offers:  # most runs have none: nothing to register
-        con.register("zero_offers", pa.table(
-            {name: [offer[i] for offer in zero_offers]
-             for i, name in enumerate(("provider", "model", "route"))}))
+    A price absent from the snapshot is not published (never 0): its interval closes."""
     scope = "all"
     if scope_models is not None:
         scope = "models"
@@ -337,14 +353,9 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
             if not rows and not _has_open_intervals(con, spec.table, at.source):
                 continue  # nothing to open and nothing that could close
             stage(con, spec, spec.to_arrow(rows))
-            if spec is PRICES and zero_offers:
-                stage_omitted_zeros(con, at)
             changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
     except ConflictingRecords as error:
         raise IngestError(f"{at.source}: {error}") from None
-    finally:
-        if zero_offers:
-            con.unregister("zero_offers")
     _append_measurements(con, at, by_type.get(MeasurementRecord, []))
     return changes
 
@@ -411,8 +422,9 @@ def _rebuild(con: duckdb.DuckDBPyConnection, source: str, parse_run: ParseRun,
                     [source, since])
         con.execute(f"UPDATE {spec.table} SET valid_to = NULL, closed_by_run = NULL "
                     "WHERE source = ? AND valid_to >= ?", [source, since])
-    con.execute("DELETE FROM offer_measurements WHERE run_id IN (SELECT unnest($ids))",
-                {"ids": run_ids})
+    for table in ("offer_measurements", "run_unread"):  # rewritten by the replay
+        con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT unnest($ids))",
+                    {"ids": run_ids})
     # Not yet replayed runs must not bound intervals: park them.
     con.execute("UPDATE runs SET status = 'replaying' WHERE run_id IN (SELECT unnest($ids))",
                 {"ids": run_ids})

@@ -17,6 +17,7 @@ from pricewatch.collectors.base import (
     ParseOutput,
     PlanContext,
     Source,
+    UnreadLog,
 )
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
@@ -26,8 +27,7 @@ from pricewatch.collectors.openrouter.pricing import (
     component_name,
     int_or_none,
     modalities,
-    omits_zeros,
-    prices,
+    offer_prices,
 )
 from pricewatch.collectors.values import load_json
 from pricewatch.records import AnyRecord, RecordError, validate_record
@@ -39,6 +39,13 @@ ENDPOINTS = "openrouter.endpoints"
 UPTIME_FIELDS = {"uptime_last_5m": "uptime_pct_5m", "uptime_last_30m": "uptime_pct_30m",
                  "uptime_last_1d": "uptime_pct_1d"}
 PERCENTILE_FIELDS = {"latency_last_30m": "latency_ms", "throughput_last_30m": "throughput_tps"}
+# The keys of an endpoint this parser reads or knowingly passes over (names, moderation
+# flags); any other key is recorded as unread with the run.
+ENDPOINT_KEYS = ("name", "model_name", "model_id", "tag", "provider_name", "pricing",
+                 "context_length", "max_completion_tokens", "max_prompt_tokens",
+                 "supported_parameters", "quantization", "status", "is_byok",
+                 "supports_implicit_caching", "supports_tool_choice",
+                 "supports_voice_cloning", *UPTIME_FIELDS, *PERCENTILE_FIELDS)
 
 
 def _endpoints_payload(body: bytes) -> dict[str, Any]:
@@ -70,12 +77,12 @@ def parse_endpoints(body: bytes, observed_at: datetime,
             raise ParseError(ENDPOINTS, f"model {model!r}: endpoints[{index}] is not an object")
     routes, warnings = _routes(model, data["endpoints"], slugs)
     records: list[AnyRecord] = []
-    zero_when_absent = set()
+    unread = UnreadLog("data.endpoints[].")
     for route, endpoint in zip(routes, data["endpoints"], strict=True):
-        records.extend(_endpoint_records(model, route, endpoint, inputs, outputs, warnings))
-        if isinstance(endpoint.get("pricing"), dict) and omits_zeros(endpoint["pricing"]):
-            zero_when_absent.add(("openrouter", model, route))
-    return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
+        unread.keys(endpoint, ENDPOINT_KEYS, f"{model} {route}")
+        records.extend(_endpoint_records(model, route, endpoint, inputs, outputs, warnings,
+                                         unread))
+    return ParseOutput(records, warnings, None, unread.items())
 
 
 def _routes(model: str, endpoints: list[dict[str, Any]],
@@ -124,21 +131,14 @@ def _route(endpoint: dict[str, Any], model: str, slugs: Mapping[str, str]) -> st
 
 def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
                       inputs: list[str] | None, outputs: list[str] | None,
-                      warnings: list[str]) -> list[AnyRecord]:
+                      warnings: list[str], unread: UnreadLog) -> list[AnyRecord]:
     pricing = endpoint.get("pricing")
     if not isinstance(pricing, dict):
         raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: no pricing object")
-    price_records = prices(pricing, source=ENDPOINTS, model=model, route=route,
-                           warnings=warnings)
-    for tier in pricing.get("overrides") or ():
-        threshold = int_or_none(tier.get("min_prompt_tokens")) if isinstance(tier, dict) else None
-        if threshold is None:
-            raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: a pricing override "
-                                        "has no min_prompt_tokens")
-        tier_prices = {k: v for k, v in tier.items() if k != "min_prompt_tokens"}
-        price_records += prices(tier_prices, source=ENDPOINTS, model=model, route=route,
-                                threshold=threshold, warnings=warnings)
-    by_component = {p.component: p.price for p in price_records if p.context_threshold == 0}
+    price_records = offer_prices(pricing, source=ENDPOINTS, model=model, route=route,
+                                 warnings=warnings, unread=unread)
+    by_component = {p.component: p.price for p in price_records
+                    if p.context_threshold == 0 and not p.windowed}
     free = by_component.get("input") == 0 and by_component.get("output") == 0
     parameters = endpoint.get("supported_parameters")
     parameters = [str(p) for p in parameters] if isinstance(parameters, list) else None

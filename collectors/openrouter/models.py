@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.pricing import (
@@ -14,8 +14,7 @@ from pricewatch.collectors.openrouter.pricing import (
     int_or_none,
     iso_date,
     modalities,
-    omits_zeros,
-    prices,
+    offer_prices,
 )
 from pricewatch.collectors.values import model_list
 from pricewatch.records import AnyRecord, RecordError, validate_record
@@ -23,28 +22,45 @@ from pricewatch.settings import OpenRouterSettings
 
 MODELS = "openrouter.models"
 
+# The keys of a catalogue model this parser reads, and those it passes over knowingly
+# (text, links and defaults that are no price or availability fact). Any other key is
+# recorded as unread with the run: a new field shows up in `status` and as an alert.
+MODEL_KEYS = ("id", "name", "context_length", "architecture", "pricing", "top_provider",
+              "supported_parameters", "expiration_date")
+PASSED_OVER = ("canonical_slug", "hugging_face_id", "created", "description",
+               "per_request_limits", "default_parameters", "supported_voices",
+               "knowledge_cutoff", "links")
+TOP_PROVIDER_KEYS = ("context_length", "max_completion_tokens", "is_moderated")
+ARCHITECTURE_KEYS = ("input_modalities", "output_modalities", "modality", "tokenizer",
+                     "instruct_type")
+
 
 def parse_models(body: bytes, observed_at: datetime,
                  options: OpenRouterSettings | None = None) -> ParseOutput:
-    """`GET /api/v1/models`: one default-route offer and its prices per model; the models
-    whose pricing omits zero components (since January 2026) are named for ingest."""
+    """`GET /api/v1/models`: one default-route offer and its prices per model; what the
+    body holds beyond the keys above is returned as unread."""
     records: list[AnyRecord] = []
     warnings: list[str] = []
-    zero_when_absent = set()
+    unread = UnreadLog("data[].")
     for item in model_list(body, MODELS):
-        records.extend(_model_records(item, warnings))
-        if isinstance(item.get("pricing"), dict) and omits_zeros(item["pricing"]):
-            zero_when_absent.add(("openrouter", item["id"], ""))
-    return ParseOutput(records, warnings, None, frozenset(zero_when_absent))
+        records.extend(_model_records(item, warnings, unread))
+    return ParseOutput(records, warnings, None, unread.items())
 
 
-def _model_records(item: dict[str, Any], warnings: list[str]) -> list[AnyRecord]:
+def _model_records(item: dict[str, Any], warnings: list[str],
+                   unread: UnreadLog) -> list[AnyRecord]:
     model = item["id"]
     pricing = item.get("pricing")
     if not isinstance(pricing, dict):
         raise ParseError(MODELS, f"model {model!r} has no pricing object")
-    price_records = prices(pricing, source=MODELS, model=model, warnings=warnings)
-    by_component = {p.component: p.price for p in price_records}
+    unread.keys(item, MODEL_KEYS + PASSED_OVER, model)
+    for key, known in (("top_provider", TOP_PROVIDER_KEYS), ("architecture", ARCHITECTURE_KEYS)):
+        if isinstance(item.get(key), dict):
+            unread.keys(item[key], known, model, f"{key}.")
+    price_records = offer_prices(pricing, source=MODELS, model=model, warnings=warnings,
+                                 unread=unread)
+    by_component = {p.component: p.price for p in price_records
+                    if p.context_threshold == 0 and not p.windowed}
     free = by_component.get("input") == 0 and by_component.get("output") == 0
     architecture = item.get("architecture") if isinstance(item.get("architecture"), dict) else {}
     top = item.get("top_provider") if isinstance(item.get("top_provider"), dict) else {}

@@ -3,17 +3,26 @@
 Prices arrive as decimal strings in USD per token (or per request / image / search) and
 become `Decimal` per 1M tokens. `"-1"` marks a dynamically priced router: no figure.
 Zero-valued optional components stopped being sent in January 2026; a zero and a missing
-optional component are therefore the same fact and neither is stored.
+optional component are therefore the same fact and neither is stored: an absent component is
+not published (never 0), and one that stops being sent closes like any unlisted price.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pricewatch.collectors.base import ParseError
+from pricewatch.collectors.base import ParseError, UnreadLog
+from pricewatch.collectors.openrouter.overrides import (
+    NO_WINDOW,
+    Override,
+    OverrideError,
+    Window,
+    read_override,
+    resolve,
+)
 from pricewatch.collectors.values import to_decimal
 from pricewatch.records import (
     ONE_MILLION,
@@ -35,12 +44,17 @@ COMPONENTS: dict[str, tuple[str, str, Decimal]] = {
     "input_audio_cache": ("audio_cache_read", "per_1m_tokens", ONE_MILLION),
     "image_output": ("image_output", "per_1m_tokens", ONE_MILLION),
     "audio_output": ("audio_output", "per_1m_tokens", ONE_MILLION),
+    "input_cache_write_1h": ("cache_write_1h", "per_1m_tokens", ONE_MILLION),
+    "image_token": ("image_token", "per_1m_tokens", ONE_MILLION),
     "request": ("request", "per_request", Decimal(1)),
     "image": ("image_input", "per_image", Decimal(1)),
     "web_search": ("web_search", "per_1k_searches", Decimal(1000)),
 }
 REQUIRED = ("prompt", "completion")  # always stored, so a free model shows price 0
-NOT_PRICES = {"discount"}  # a numeric share, not a price
+NOT_PRICES = {"discount", "overrides"}  # a numeric share; the conditional prices
+# Keys of a `pricing.overrides` entry shaped like a condition pricewatch does not know: such
+# an entry cannot be placed, so it is left out (and named), never read as a price.
+CONDITION_PREFIXES = ("min_", "max_", "utc_")
 
 # OpenRouter's supported_parameters that mean a capability.
 PARAMETER_CAPABILITIES = {
@@ -80,28 +94,11 @@ def capabilities(inputs: Iterable[str] | None, outputs: Iterable[str] | None,
     return sorted(found)
 
 
-def omits_zeros(pricing: dict[str, Any]) -> bool:
-    """Whether a pricing object follows OpenRouter's January 2026 rule of leaving zero-valued
-    optional components out: it sends no optional component as zero. Then a component the
-    offer was priced for and no longer sends is 0; before the rule (explicit "0" fields),
-    an absent component is simply not published."""
-    return not any(key not in REQUIRED and key not in NOT_PRICES and _is_zero(raw)
-                   for key, raw in pricing.items())
-
-
-def _is_zero(raw: Any) -> bool:
-    """A zero sent as a string ("0") or a JSON number (0, 0.0)."""
-    if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
-        return False
-    try:
-        return Decimal(str(raw).strip()) == 0
-    except InvalidOperation:
-        return False
-
-
 def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
-           threshold: int = 0, warnings: list[str] | None = None) -> list[PriceRecord]:
-    """Price records of one pricing object; `-1` is dynamic, zero optional ones are omitted.
+           threshold: int = 0, warnings: list[str] | None = None,
+           window: Window = NO_WINDOW, keep_zeros: bool = False) -> list[PriceRecord]:
+    """Price records of one pricing object; `-1` is dynamic, zero optional ones are omitted
+    (unless `keep_zeros`: a conditional zero that undercuts a price is a price).
 
     An optional component priced finer than the warehouse stores exactly (more than 18
     decimal places in its unit: a 2024 catalogue priced one image at 0.0000000001384083045)
@@ -109,25 +106,79 @@ def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
     catalogue; without a `warnings` list it is an error, as any unstorable price is."""
     records = []
     for key, raw in pricing.items():
-        if key in NOT_PRICES or not isinstance(raw, str | int | Decimal) or isinstance(raw, bool):
+        if key in NOT_PRICES or not _is_figure(raw):
             continue
         value = to_decimal(raw, source, f"model {model!r} pricing.{key}")
         component, unit, factor = COMPONENTS.get(key, (component_name(key), "per_1m_tokens",
                                                        ONE_MILLION))
         if value == -1:
-            records.append(_price(source, model, route, component, unit, None, threshold))
+            records.append(_price(source, model, route, component, unit, None, threshold,
+                                  window))
             continue
         if value < 0:
             raise ParseError(source, f"model {model!r} pricing.{key}: negative price {raw!r}")
-        if value == 0 and key not in REQUIRED:
+        if value == 0 and key not in REQUIRED and not keep_zeros:
             continue
         scaled = value * factor
         if warnings is not None and key not in REQUIRED and _finer_than_stored(scaled):
             warnings.append(f"model {model!r} pricing.{key} {raw!r}: more than {PRICE_SCALE} "
                             f"decimal places {unit}, left out")
             continue
-        records.append(_price(source, model, route, component, unit, scaled, threshold))
+        records.append(_price(source, model, route, component, unit, scaled, threshold,
+                              window))
     return records
+
+
+def _is_figure(raw: Any) -> bool:
+    return isinstance(raw, str | int | Decimal) and not isinstance(raw, bool)
+
+
+def offer_prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
+                 warnings: list[str], unread: UnreadLog) -> list[PriceRecord]:
+    """Every price of one pricing object, its `overrides` resolved into long-context tiers
+    (context_threshold) and UTC time windows (overrides.resolve). An entry that cannot be
+    placed is left out, named in `warnings` and recorded as unread; the rest still apply."""
+    for key in pricing:
+        if key not in COMPONENTS and key not in NOT_PRICES:
+            unread.note(f"pricing.{key}", model)  # stored under its own name, per token
+    listed = pricing.get("overrides")
+    if listed is None or listed == []:
+        return prices(pricing, source=source, model=model, route=route, warnings=warnings)
+    if not isinstance(listed, list):
+        unread.note("pricing.overrides", model)
+        warnings.append(f"model {model!r} pricing.overrides is not a list: left out")
+        return prices(pricing, source=source, model=model, route=route, warnings=warnings)
+    entries = []
+    for index, entry in enumerate(listed):
+        try:
+            entries.append(read_override(entry, _is_price_key))
+        except OverrideError as error:
+            unread.note("pricing.overrides[]", model)
+            warnings.append(f"model {model!r} pricing.overrides[{index}]: {error}; the entry "
+                            "is left out")
+    base = _figures(pricing, source, model, "pricing")
+    read = [Override(e.tier, e.days, e.span,
+                     _figures(e.values, source, model, "pricing.overrides[]"))
+            for e in entries]
+    records: list[PriceRecord] = []
+    for (threshold, window), values in resolve(base, read).items():
+        row = {key: format(value, "f") for key, value in values.items()}
+        records += prices(row, source=source, model=model, route=route, threshold=threshold,
+                          warnings=warnings, window=window,
+                          keep_zeros=(threshold, window) != (0, NO_WINDOW))
+    return records
+
+
+def _is_price_key(key: str, raw: Any) -> bool:
+    """A key of an override entry that is a price: a figure whose name is not shaped like a
+    condition (`min_…`, `max_…`, `utc_…`)."""
+    return _is_figure(raw) and not key.startswith(CONDITION_PREFIXES)
+
+
+def _figures(pricing: dict[str, Any], source: str, model: str, where: str
+             ) -> dict[str, Decimal]:
+    return {key: to_decimal(raw, source, f"model {model!r} {where}.{key}")
+            for key, raw in pricing.items() if key not in NOT_PRICES and _is_figure(raw)}
 
 
 def _finer_than_stored(value: Decimal) -> bool:
@@ -140,10 +191,12 @@ def component_name(key: str) -> str:
 
 
 def _price(source: str, model: str, route: str, component: str, unit: str,
-           value: Decimal | None, threshold: int) -> PriceRecord:
+           value: Decimal | None, threshold: int, window: Window) -> PriceRecord:
+    days, start, end = window
     data = {"kind": "price", "source": source, "provider": "openrouter", "model": model,
             "route": route, "component": component, "unit": unit,
-            "context_threshold": threshold, "price": value, "dynamic": value is None}
+            "context_threshold": threshold, "price": value, "dynamic": value is None,
+            "utc_days": days, "utc_start_minute": start, "utc_end_minute": end}
     try:
         return validate_record(data, source)  # type: ignore[return-value]
     except RecordError as error:
