@@ -102,6 +102,9 @@ class OpenRouterSettings(ProviderSettings):
     api_base: str = "https://openrouter.ai/api/v1"
     limits_page_url: str = "https://openrouter.ai/docs/api-reference/limits"
     allowed_hosts: list[str] = Field(default_factory=lambda: ["openrouter.ai"])
+    # `GET /models` lists text models only unless asked: "all" adds image, video, audio,
+    # embedding and rerank models; "" sends no filter (OpenRouter's default).
+    output_modalities: str = Field(default="all", pattern=r"^[a-z,]*$")
 
     @model_validator(mode="after")
     def _urls_inside_allow_list(self) -> OpenRouterSettings:

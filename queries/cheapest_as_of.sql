@@ -3,7 +3,10 @@
 -- (to 12 decimal places), where input is (1 - cache_share) x input + cache_share x
 -- cache_read when a cache-read price exists. Free offers are ranked apart from paid ones (is_free). Ties: input, output,
 -- then provider, model, route. Offers priced in other units (per megapixel for image
--- generation) are ranked among their own unit only (price_unit).
+-- generation) are ranked among their own unit only (price_unit). An offer is free only when
+-- every price it publishes is 0 and it outputs nothing but text or embeddings: an image or
+-- video model at prompt/completion 0 bills what it makes (per image, per second), priced or
+-- not published, so it is never free; one that makes no tokens is not ranked by token prices.
 CREATE OR REPLACE MACRO cheapest_as_of(ts, mix_input, mix_output, cache_share) AS TABLE
 WITH priced AS (
     SELECT provider, model, route, unit,
@@ -17,6 +20,18 @@ WITH priced AS (
       AND component IN ('input', 'output', 'cache_read')
     GROUP BY provider, model, route, unit
 ),
+outputs AS (  -- what each offer makes: tokens (text, embeddings) or something billed otherwise
+    SELECT provider, model, route,
+           bool_or(len(list_filter(coalesce(output_modalities, ['text']),
+                                   lambda m: m IN ('text', 'embeddings'))) > 0) AS makes_tokens,
+           bool_or(len(list_filter(coalesce(output_modalities, ['text']),
+                                   lambda m: m NOT IN ('text', 'embeddings'))) > 0) AS makes_other
+    FROM offers_as_of(ts) GROUP BY ALL
+),
+charged AS (  -- offers with a price other than 0 at ts
+    SELECT DISTINCT provider, model, route FROM prices_as_of(ts)
+    WHERE context_threshold = 0 AND service_tier = 'standard' AND (dynamic OR price <> 0)
+),
 blended AS (
     SELECT c.capability, c.provider, c.model, c.canonical_model, c.route, p.unit AS price_unit,
            p.input_price, p.output_price, p.cache_read_price,
@@ -29,11 +44,17 @@ blended AS (
                      / CAST(mix_input + mix_output AS DOUBLE), 12)
              ELSE coalesce(p.input_price, p.output_price)
            END AS blended_price,
-           coalesce(p.input_price, 0) = 0 AND coalesce(p.output_price, 0) = 0 AS is_free,
+           coalesce(p.input_price, 0) = 0 AND coalesce(p.output_price, 0) = 0
+               AND NOT coalesce(o.makes_other, false)
+               AND NOT EXISTS (SELECT 1 FROM charged x WHERE x.provider = p.provider
+                               AND x.model = p.model AND x.route = p.route) AS is_free,
            p.price_since, p.price_source
     FROM capabilities_as_of(ts) c
     JOIN priced p USING (provider, model, route)
-    WHERE p.input_price IS NOT NULL OR p.output_price IS NOT NULL
+    LEFT JOIN outputs o USING (provider, model, route)
+    -- a model that makes no tokens is not ranked by token prices (flux at 0 per 1M tokens)
+    WHERE (p.input_price IS NOT NULL OR p.output_price IS NOT NULL)
+      AND (p.unit <> 'per_1m_tokens' OR coalesce(o.makes_tokens, true))
 ),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs

@@ -55,11 +55,11 @@ def test_an_unknown_pricing_key_is_named_stored_shown_and_alerted_once(tmp_path:
     assert len(alerts) == 1 and alerts[0]["detected_at"].startswith("2026-05-07")
     assert alerts[0]["message"].startswith(
         "openrouter.models sends data[].pricing.video_second that pricewatch does not read")
-    # the price itself is stored under its own name, per token as OpenRouter's default unit
+    # the price itself is stored under its own name, in the unit its name ends in
     price = json.loads(runner.invoke(app, ["sql", "SELECT price, unit FROM current_prices "
                                            "WHERE component = 'video_second'", "--json",
                                            "--db", db]).stdout)
-    assert price == [{"price": "50000", "unit": "per_1m_tokens"}]
+    assert price == [{"price": "0.05", "unit": "per_second"}]
 
 
 def test_reparse_keeps_the_unread_record_of_each_run(tmp_path: Path) -> None:

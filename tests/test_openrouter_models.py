@@ -189,3 +189,63 @@ def test_an_optional_price_finer_than_stored_is_left_out_with_a_warning() -> Non
     assert output.warnings == ["model 'mistralai/pixtral-12b:free' pricing.image "
                                "'0.0000000001384083045': more than 18 decimal places "
                                "per_image, left out"]
+
+
+def test_the_free_class_needs_every_billed_component_published_and_zero() -> None:
+    """With `output_modalities=all`, image and video models list prompt/completion 0: an
+    image model priced per image output is not free, a video model whose seconds of video
+    have no published price is not free (not published), a text model at 0 is."""
+    def offer(model_id: str, outputs: list[str], pricing: dict) -> dict:
+        return {"id": model_id, "pricing": pricing,
+                "architecture": {"input_modalities": ["text"], "output_modalities": outputs}}
+
+    body = json.dumps({"data": [
+        offer("bfl/flux.2-pro", ["image"], {"prompt": "0", "completion": "0",
+                                            "image_output": "0.00003"}),
+        offer("bytedance/seedream", ["image"], {"prompt": "0", "completion": "0",
+                                                "image": "0.03"}),
+        offer("google/veo", ["video"], {"prompt": "0", "completion": "0"}),
+        offer("acme/chat", ["text"], {"prompt": "0", "completion": "0"}),
+        offer("acme/chat:free", ["text"], {"prompt": "0", "completion": "0"}),
+        offer("acme/picture", ["image", "text"], {"prompt": "0", "completion": "0",
+                                                  "image_output": "0"}),
+        offer("acme/embed", ["embeddings"], {"prompt": "0", "completion": "0"}),
+    ]}).encode()
+    output = parse_models(body, NOW)
+    free = {r.model for r in output.records
+            if isinstance(r, OfferRecord) and "free" in (r.capabilities or ())}
+    # acme/picture's image_output "0" is the same fact as absent: nothing bills its images
+    assert free == {"acme/chat", "acme/chat:free", "acme/embed"}
+    assert [(u.path, u.count, u.example) for u in output.unread] == [
+        ("data[].architecture.output_modalities=video", 1, "google/veo")]
+
+
+def test_the_catalogue_asks_for_every_output_modality() -> None:
+    from pricewatch.collectors.base import PlanContext
+    from pricewatch.collectors.openrouter.models import plan_models
+    from pricewatch.settings import OpenRouterSettings
+
+    [request] = plan_models(OpenRouterSettings(), PlanContext())
+    assert request.url == "https://openrouter.ai/api/v1/models?output_modalities=all"
+    [request] = plan_models(OpenRouterSettings(output_modalities=""), PlanContext())
+    assert request.url == "https://openrouter.ai/api/v1/models"
+
+
+def test_image_and_video_models_at_zero_tokens_are_not_ranked_free(tmp_path: Path) -> None:
+    def offer(model_id: str, outputs: list[str], pricing: dict) -> dict:
+        return {"id": model_id, "pricing": pricing, "architecture": {
+            "input_modalities": ["text", "image"], "output_modalities": outputs}}
+
+    body = json.dumps({"data": [
+        offer("bfl/flux.2-pro", ["image"], {"prompt": "0", "completion": "0",
+                                            "image_output": "0.00003"}),
+        offer("google/veo", ["video"], {"prompt": "0", "completion": "0"}),
+        offer("acme/see", ["text"], {"prompt": "0", "completion": "0"})]}).encode()
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    pipeline.ingest_body(settings, "openrouter.models", body, NOW, "all.json")
+    with open_db(settings.db_path, read_only=True) as con:
+        ranked = con.execute("SELECT capability, model, is_free FROM cheapest_per_capability "
+                             "WHERE capability = 'vision' ORDER BY model").fetchall()
+    # flux and veo make images and video, billed per image or per second: not ranked by
+    # their token prices of 0, and never free
+    assert ranked == [("vision", "acme/see", True)]

@@ -94,7 +94,10 @@ def test_an_unknown_pricing_key_is_stored_under_its_name_and_named_unread() -> N
     output = parse_models(body, NOW)
     assert [(u.path, u.count, u.example) for u in output.unread] == [
         ("data[].pricing.video_second", 1, "a/b")]
-    assert rows(body)[("a/b", "video_second", 0, "", 0, 1440)] == Decimal(50000)
+    # a unit word at the end of the name gives its unit; nothing is scaled then
+    [record] = [r for r in parse_models(body, NOW).records
+                if isinstance(r, PriceRecord) and r.component == "video_second"]
+    assert (record.price, record.unit) == (Decimal("0.05"), "per_second")
 
 
 def test_the_2026_10_07_capture_tiers_and_windows() -> None:

@@ -10,8 +10,10 @@ from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Sou
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.pricing import (
+    BILLED_BY,
     capabilities,
     int_or_none,
+    is_free,
     iso_date,
     modalities,
     offer_prices,
@@ -59,12 +61,12 @@ def _model_records(item: dict[str, Any], warnings: list[str],
             unread.keys(item[key], known, model, f"{key}.")
     price_records = offer_prices(pricing, source=MODELS, model=model, warnings=warnings,
                                  unread=unread)
-    by_component = {p.component: p.price for p in price_records
-                    if p.context_threshold == 0 and not p.windowed}
-    free = by_component.get("input") == 0 and by_component.get("output") == 0
     architecture = item.get("architecture") if isinstance(item.get("architecture"), dict) else {}
     top = item.get("top_provider") if isinstance(item.get("top_provider"), dict) else {}
     inputs, outputs = modalities(architecture, "input"), modalities(architecture, "output")
+    for modality in sorted(set(outputs or ()) - set(BILLED_BY)):
+        unread.note(f"architecture.output_modalities={modality}", model)
+    free = is_free(model, price_records, outputs)
     parameters = item.get("supported_parameters")
     parameters = [str(p) for p in parameters] if isinstance(parameters, list) else None
     retiring_on = iso_date(item.get("expiration_date"))
@@ -88,7 +90,10 @@ def _model_records(item: dict[str, Any], warnings: list[str],
 
 
 def plan_models(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
-    return [Request(MODELS, api_url(options, "/models"), allowed(options))]
+    """The whole catalogue: `?output_modalities=all` (the default) lists every modality."""
+    query = f"?output_modalities={options.output_modalities}" if options.output_modalities \
+        else ""
+    return [Request(MODELS, api_url(options, "/models" + query), allowed(options))]
 
 
 SOURCE = Source(MODELS, "openrouter", "model catalogue, GET /api/v1/models", parse_models,

@@ -56,6 +56,24 @@ NOT_PRICES = {"discount", "overrides"}  # a numeric share; the conditional price
 # an entry cannot be placed, so it is left out (and named), never read as a price.
 CONDITION_PREFIXES = ("min_", "max_", "utc_")
 
+# What bills each output modality: an offer is free only when, for every modality it
+# outputs, one of these components is published, and every published price is 0. A video
+# model priced only by prompt/completion 0 has no published price for what it bills
+# (seconds of video): not published, not free. A modality missing here (video, rerank, a
+# new one) never makes an offer free, and the catalogue records it as unread.
+BILLED_BY: dict[str, tuple[str, ...]] = {
+    "text": ("output",),
+    "embeddings": ("input",),
+    "image": ("image_output", "image_input"),
+    "audio": ("audio_output",),
+    "speech": ("audio_output",),
+}
+# Unknown pricing keys are per token (OpenRouter's default unit) unless their name ends in
+# a unit word; a price is never put in a unit its name contradicts.
+UNIT_SUFFIXES = (("_second", "per_second"), ("_seconds", "per_second"),
+                 ("_minute", "per_minute"), ("_image", "per_image"),
+                 ("_request", "per_request"))
+
 # OpenRouter's supported_parameters that mean a capability.
 PARAMETER_CAPABILITIES = {
     "reasoning": "reasoning",
@@ -109,8 +127,7 @@ def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
         if key in NOT_PRICES or not _is_figure(raw):
             continue
         value = to_decimal(raw, source, f"model {model!r} pricing.{key}")
-        component, unit, factor = COMPONENTS.get(key, (component_name(key), "per_1m_tokens",
-                                                       ONE_MILLION))
+        component, unit, factor = COMPONENTS.get(key) or unknown_component(key)
         if value == -1:
             records.append(_price(source, model, route, component, unit, None, threshold,
                                   window))
@@ -184,6 +201,26 @@ def _figures(pricing: dict[str, Any], source: str, model: str, where: str
 def _finer_than_stored(value: Decimal) -> bool:
     exponent = value.normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent < -PRICE_SCALE
+
+
+def unknown_component(key: str) -> tuple[str, str, Decimal]:
+    """A pricing key pricewatch does not know: its own name, its unit from a unit word at
+    the end of the name, else per token (scaled to per 1M tokens)."""
+    name = component_name(key)
+    unit = next((u for suffix, u in UNIT_SUFFIXES if name.endswith(suffix)), None)
+    return (name, unit, Decimal(1)) if unit else (name, "per_1m_tokens", ONE_MILLION)
+
+
+def is_free(model: str, records: Iterable[PriceRecord], outputs: Iterable[str] | None) -> bool:
+    """The `free` class: a `:free` variant, or an offer whose every published price is 0 and
+    which publishes a price for each modality it outputs (BILLED_BY)."""
+    if model.endswith(":free"):
+        return True
+    base = [r for r in records if r.context_threshold == 0 and not r.windowed]
+    published = {r.component: r.price for r in base}
+    if not published or any(price != 0 for price in published.values()):
+        return False  # a priced component, or a dynamic (None) one
+    return all(any(c in published for c in BILLED_BY.get(m, ())) for m in outputs or ("text",))
 
 
 def component_name(key: str) -> str:
