@@ -239,7 +239,8 @@ def _parse_pages(source: Source, bodies: Sequence[tuple[str, bytes]],
                  observed_at: datetime, options: Any) -> ParseResult:
     """Every page parsed, records merged. A page that fails makes the run partial with an
     empty scope: it may add and change, but closes nothing, since any model's prices may
-    continue on the page that is missing."""
+    continue on the page that is missing. The page is recorded as unread (format drift: a
+    known section gone), so it shows in `status` and raises an alert, not only a warning."""
     assert source.merge_pages is not None
     records: list[AnyRecord] = []
     warnings: list[str] = []
@@ -249,6 +250,7 @@ def _parse_pages(source: Source, bodies: Sequence[tuple[str, bytes]],
     for url, body in bodies:
         output = _try_parse(source, url, body, observed_at, options, failures)
         if output is None:
+            unread.append((Unread(f"page {url}: nothing recognised", 1, failures[-1]),))
             continue
         records.extend(output.records)
         warnings.extend(output.warnings)

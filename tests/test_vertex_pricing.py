@@ -416,3 +416,38 @@ def test_model_cells_with_periods(cell: str, name: str, dated: bool, starts) -> 
     from pricewatch.collectors.vertex.pricing import model_period
 
     assert model_period(cell) == (name, dated, starts)
+
+
+REPEATED_PAIR = b"""<html><body><h2>Partner models</h2>
+<div class="devsite-tabs-wrapper">
+  <button id="tab-use5" role="tab" track-metadata-eventdetail="us-east5">us-east5</button>
+</div>
+<div role="tabpanel" aria-labelledby="tab-use5">
+<table><thead><tr><th>Model</th><th>Type</th><th>Price (/1M tokens)</th></tr></thead><tbody>
+<tr><td rowspan="8">Claude Sonnet 9</td><td>Input</td><td>$3.30</td></tr>
+<tr><td>Output</td><td>$16.50</td></tr>
+<tr><td>Batch Input</td><td>$1.65</td></tr>
+<tr><td>Batch Output</td><td>$8.25</td></tr>
+<tr><td>5m Cache Write</td><td>$4.125</td></tr>
+<tr><td>Cache Hit</td><td>$0.33</td></tr>
+<tr><td></td><td>$3.60</td></tr>
+<tr><td></td><td>$18.00</td></tr>
+</tbody></table></div></body></html>"""
+
+
+def test_a_repeated_pair_without_a_label_keeps_the_labelled_prices() -> None:
+    """A regional tab repeats an Input/Output pair after the model's batch and cache rows,
+    with no type label of its own: the labelled rows' prices stay (the model keeps its
+    regional standard price), the repeated rows are recorded as unread, nothing conflicts."""
+    output = parse_pricing(REPEATED_PAIR, NOW)
+    prices = {(r.component, r.service_tier): r.price for r in output.records
+              if isinstance(r, PriceRecord) and r.route == "us-east5"}
+    assert prices == {("input", "standard"): D("3.30"), ("output", "standard"): D("16.50"),
+                      ("input", "batch"): D("1.65"), ("output", "batch"): D("8.25"),
+                      ("cache_write", "standard"): D("4.125"),
+                      ("cache_read", "standard"): D("0.33")}
+    assert not [w for w in output.warnings if "conflicting" in w]
+    [unread] = output.unread
+    assert (unread.path, unread.count) == (
+        "price table row without a type label, repeating a labelled row", 2)
+    assert "3.60" in unread.example

@@ -38,7 +38,10 @@ def test_dynamic_shared_quota_models_2025() -> None:
     assert got[("gemini-2.5-pro", "fixed_quota", "pay-as-you-go")] == (None, False)
     assert {scope for scope, _, _ in got} == {
         "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.0-flash", "gemini-2.0-flash-lite",
-        "gemini-1.5-pro", "gemini-1.5-flash"}
+        "gemini-1.5-pro", "gemini-1.5-flash", "textembedding-gecko"}
+    # the base-model table's row, with the metric's own words as the note
+    assert got[("textembedding-gecko", "requests_per_minute", "per region")] == \
+        (Decimal(1500), True)
 
 
 def test_standard_paygo_usage_tiers_and_system_limit() -> None:
@@ -249,3 +252,108 @@ def test_sku_pages_that_contradict_each_other_leave_the_key_out() -> None:
     assert inputs == []
     assert "SKUs price gemini-2.5-pro input (standard, route default) as 1.25 and 1.3" \
         in " ".join(result.warnings)
+
+
+# A 2026 Claude quotas page as Google lays it out (from the format's description): a table per
+# model whose rows are regions, the global endpoint and multi-region endpoints; models launched
+# later list only global and multi-region rows; names carry "on Google Cloud".
+CLAUDE_2026 = """# Quotas for Anthropic Claude models
+
+## Per-model quotas
+
+### Claude Opus 4.6 on Google Cloud
+
+| Region | Quotas | Supported context length |
+| --- | --- | --- |
+| `us-east5 (Ohio)` | Up to 40 QPM, 400,000 TPM | 1,000,000 tokens |
+| global endpoint | Up to 100 QPM, 2,000,000 TPM | 1,000,000 tokens |
+| Multi-region (us) | Up to 60 QPM, 800,000 TPM | 1,000,000 tokens |
+
+### Claude Sonnet 5
+
+| Region | Quotas | Supported context length |
+| --- | --- | --- |
+| Global endpoint | Up to 200 QPM, 3,000,000 TPM | 1,000,000 tokens |
+| EU multi-region | Up to 50 QPM, 500,000 TPM | 1,000,000 tokens |
+"""
+
+
+def test_claude_2026_global_and_multi_region_rows_are_their_own_conditions() -> None:
+    out = parse_quotas(CLAUDE_2026.encode(), NOW)
+    got = {(r.scope, r.metric, r.condition): r.value for r in out.records}
+    assert got == {
+        ("claude-opus-4.6", "requests_per_minute", "region us-east5"): 40,
+        ("claude-opus-4.6", "tokens_per_minute", "region us-east5"): 400000,
+        ("claude-opus-4.6", "requests_per_minute", "region global"): 100,
+        ("claude-opus-4.6", "tokens_per_minute", "region global"): 2000000,
+        ("claude-opus-4.6", "requests_per_minute", "multi-region us"): 60,
+        ("claude-opus-4.6", "tokens_per_minute", "multi-region us"): 800000,
+        ("claude-sonnet-5", "requests_per_minute", "region global"): 200,
+        ("claude-sonnet-5", "tokens_per_minute", "region global"): 3000000,
+        ("claude-sonnet-5", "requests_per_minute", "multi-region eu"): 50,
+        ("claude-sonnet-5", "tokens_per_minute", "multi-region eu"): 500000}
+    assert out.warnings == []  # nothing conflicting, nothing dropped
+
+
+def test_the_2026_genai_quotas_page_of_embedding_limits_reads() -> None:
+    page = b"""<h1>Generative AI on Vertex AI quotas</h1>
+<p>This table lists the rate limits for embedding models, metric
+embed_content_input_tokens_per_minute_per_base_model:</p>
+<table><tr><th>Base model</th><th>Tokens per minute</th></tr>
+<tr><td><code>base_model: gemini-embedding-001</code></td><td>5M (5,000,000)</td></tr>
+<tr><td><code>base_model: text-embedding-005</code></td><td>1,500,000</td></tr></table>
+<table><tr><th>Base model</th><th>Limit</th><th>Metric</th></tr>
+<tr><td><code>base_model: text-multilingual-embedding-002</code></td><td>1,500 RPM</td>
+<td>Online prediction requests per base model per minute per region per base_model</td></tr>
+</table>"""
+    got = {(r.scope, r.metric, r.condition): r.value
+           for r in parse_quotas(page, NOW).records}
+    assert got == {("gemini-embedding-001", "tokens_per_minute", ""): 5000000,
+                   ("text-embedding-005", "tokens_per_minute", ""): 1500000,
+                   ("text-multilingual-embedding-002", "requests_per_minute", "per region"): 1500}
+
+
+def test_markdown_escapes_leave_the_condition_text() -> None:
+    page = (fixture_path("vertex", "standard-paygo-2026-04-10.txt").read_text()
+            .replace("> $2000", "\\> $2000")).encode()
+    got = {(r.scope, r.condition) for r in parse_quotas(page, NOW).records}
+    assert ("Gemini Pro models", "standard paygo usage tier 3: 30-day spend > $2000") in got
+    assert not any("\\" in condition for _, condition in got)
+
+
+def test_offer_rate_limits_finds_the_claude_limits_for_claude_prices(tmp_path) -> None:
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+    from pricewatch.warehouse.db import open_db
+
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    price = ('{"kind": "price", "source": "vertex.pricing", "provider": "vertex", '
+             '"model": "claude-opus-4.6", "route": "global", "component": "input", '
+             '"unit": "per_1m_tokens", "price": "5"}\n'
+             '{"kind": "offer", "source": "vertex.pricing", "provider": "vertex", '
+             '"model": "claude-opus-4.6", "route": "global"}\n')
+    pipeline.ingest_body(settings, "records", price.replace("vertex.pricing", "records")
+                         .encode(), NOW, "prices")
+    pipeline.ingest_body(settings, "vertex.quotas", CLAUDE_2026.encode(), NOW, "quotas")
+    with open_db(settings.db_path, read_only=True) as con:
+        found = con.execute("SELECT metric, condition, value FROM offer_rate_limits WHERE "
+                            "model = 'claude-opus-4.6' ORDER BY ALL").fetchall()
+    assert [(m, c, int(v)) for m, c, v in found] == [
+        ("requests_per_minute", "multi-region us", 60), ("requests_per_minute", "region global", 100),
+        ("requests_per_minute", "region us-east5", 40),
+        ("tokens_per_minute", "multi-region us", 800000),
+        ("tokens_per_minute", "region global", 2000000),
+        ("tokens_per_minute", "region us-east5", 400000)]
+
+
+def test_a_page_whose_known_section_is_gone_makes_a_partial_run_with_a_drift_entry() -> None:
+    from pricewatch.collectors.base import parse_bodies
+    from pricewatch.collectors.vertex.quotas import SOURCE
+
+    bodies = [("https://cloud.google.com/quotas", CLAUDE_2026.encode()),
+              ("https://cloud.google.com/gone", b"# Quotas\n\nThis page moved.\n")]
+    result = parse_bodies(SOURCE, bodies, NOW, None)
+    assert result.partial and result.error is None and len(result.records) == 10
+    [drift] = result.unread
+    assert drift.path == "page https://cloud.google.com/gone: nothing recognised"
+    assert "no quota facts found" in drift.example

@@ -18,6 +18,8 @@ PROVIDER = "vertex"
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _NOT_SLUG = re.compile(r"[^a-z0-9.]+")
 _MAAS = re.compile(r"(?:-instruct)?-maas$")
+# "Claude Opus 4.6 on Google Cloud" (2026 quota tables) names the model, not a variant.
+_ON_PLATFORM = re.compile(r"-on-(?:google-cloud|vertex-ai|(?:gemini-enterprise-)?agent-platform)$")
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|"
            "november|december")
 DATE = re.compile(rf"\b(?:({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})|(\d{{4}})-(\d{{2}})-(\d{{2}}))",
@@ -27,10 +29,12 @@ DATE = re.compile(rf"\b(?:({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})|(\d{{4}})-(\d{
 def model_slug(name: str) -> str:
     """`Gemini 2.5 Pro` -> `gemini-2.5-pro`; `llama-3.1-405b-instruct-maas` ->
     `llama-3.1-405b`. Parenthesised versions and regions ("(25.03)", "(Global)") and
-    footnote marks are not part of a name."""
+    footnote marks are not part of a name, nor is a trailing "on Google Cloud" (the 2026
+    quota tables' `claude-opus-4.6-on-google-cloud` is the pricing page's
+    `claude-opus-4.6`)."""
     text = _PARENTHESES.sub(" ", name.lower()).replace("*", " ")
     text = _NOT_SLUG.sub("-", text).strip("-.")
-    return _MAAS.sub("", text)
+    return _MAAS.sub("", _ON_PLATFORM.sub("", text))
 
 
 def display_name(text: str) -> str:

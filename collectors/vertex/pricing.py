@@ -30,7 +30,14 @@ from decimal import Decimal, InvalidOperation
 from bs4 import Tag
 
 from pricewatch.collectors import pages
-from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
+from pricewatch.collectors.base import (
+    ParseError,
+    ParseOutput,
+    PlanContext,
+    Source,
+    UnreadLog,
+    merge_by_key,
+)
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.vertex.names import (
     DATE,
@@ -151,6 +158,7 @@ class Report:
     recognised: int = 0
     unrecognised: list[str] = field(default_factory=list)  # table names
     rows: list[str] = field(default_factory=list)  # row problems
+    unplaced: list[str] = field(default_factory=list)  # rows read as a labelled row again
     names: dict[str, str] = field(default_factory=dict)  # model id -> name on the page
 
 
@@ -236,7 +244,11 @@ def parse_pricing(body: bytes, observed_at: datetime,
         raise ParseError(PRICING, "no price table and no statement that preview models are "
                                   "free: not a pricing or partner model page")
     records, conflicts = _deduplicated(entries)
-    warnings = [f"{PRICING}: {message}" for message in report.rows + conflicts]
+    warnings = [f"{PRICING}: {message}" for message in report.rows + report.unplaced
+                + conflicts]
+    unread = UnreadLog()
+    for row in report.unplaced:
+        unread.note("price table row without a type label, repeating a labelled row", row)
     if report.unrecognised:
         warnings.insert(0, f"{PRICING}: {len(report.unrecognised)} of "
                            f"{len(report.unrecognised) + report.recognised} price tables not "
@@ -247,7 +259,7 @@ def parse_pricing(body: bytes, observed_at: datetime,
     elif len(report.unrecognised) > report.recognised:
         suspect = (f"{PRICING}: most price tables not recognised ({len(report.unrecognised)} "
                    f"of {len(report.unrecognised) + report.recognised})")
-    return ParseOutput(_with_offers(records, report.names), warnings, suspect)
+    return ParseOutput(_with_offers(records, report.names), warnings, suspect, unread.items())
 
 
 def _page_facts(document: Tag) -> Page:
@@ -436,7 +448,8 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
     table_date = _effective(heading) or preamble_date
     columns = [_column(i, headers[i], page) for i in prices]
     table_unit = next((c.unit for c in columns if c.unit), None)
-    records: list[AnyRecord] = []
+    read: list[tuple[list[AnyRecord], bool, str]] = []  # (records, own label, where)
+    labels_seen: set[int] = set()
     model = kind = ""
     row_date = table_date
     for row in body:
@@ -447,6 +460,10 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
             row_date = starts if dated else table_date
         kind_lines = _lines(row, type_col)
         kind = " ".join(kind_lines) or kind
+        own = type_col is None or (type_col < len(row) and bool(kind_lines)
+                                   and row[type_col].origin not in labels_seen)
+        if type_col is not None and type_col < len(row):
+            labels_seen.add(row[type_col].origin)
         if not any(_MONEY.search(_cell(row, c.index)) for c in columns):
             continue  # a rowspan'd name row, or a row of N/A
         where = f"{name} row '{model}" + (f" / {kind}'" if kind else "'")
@@ -456,8 +473,29 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
                                        region if region[0] else (tab.route, region[1]),
                                        table_tiers or ("standard",), row_date,
                                        table_unit or page.default_unit, page)
-        records += found
+        read.append((found, own, where))
         report.rows += [f"{where} not recognised: {problem}" for problem in problems]
+    return _placed(read, report)
+
+
+def _placed(read: list[tuple[list[AnyRecord], bool, str]], report: Report) -> list[AnyRecord]:
+    """The records of every row, except a row without a type label of its own (the label
+    carried from a row above) that prices a key a labelled row already prices otherwise: a
+    real tabbed table repeats an Input/Output pair after a model's batch and cache rows.
+    The labelled reading is kept and the repeated row recorded as unplaced (unread), so
+    neither figure is lost to a conflict."""
+    labelled = {r.series: r.price for found, own, _ in read if own for r in found
+                if isinstance(r, PriceRecord)}
+    records: list[AnyRecord] = []
+    for found, own, where in read:
+        clash = [r for r in found if isinstance(r, PriceRecord) and r.series in labelled
+                 and labelled[r.series] != r.price]
+        if not own and clash:
+            shown = ", ".join(f"{r.component} {r.price}" for r in clash)
+            report.unplaced.append(f"{where}: {shown} (no type label of its own; the "
+                                   "labelled row's price is kept)")
+            continue
+        records += found
     return records
 
 

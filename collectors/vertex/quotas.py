@@ -6,7 +6,11 @@
   tokens-per-minute per model family, and a system limit in requests per minute per model
   per region.
 - Partner and open model pages: per-model, per-region QPM / TPM tables ("QPM: 90",
-  "Up to 55 QPM, 500,000 TPM") and "Fixed quota: Not supported".
+  "Up to 55 QPM, 500,000 TPM") and "Fixed quota: Not supported". A row's region can be a
+  region id, the `global` endpoint or a multi-region endpoint (`Multi-region (us)`): each
+  is its own condition (`region us-east5`, `region global`, `multi-region us`).
+- Base-model rate limits (`base_model: gemini-embedding-001 | 5,000,000 TPM`), as the
+  generative-AI quotas pages list them (in 2026 only embedding models).
 
 Each record carries the condition it depends on (usage tier, region). The pages are read
 as text lines (collectors.pages), so the live HTML and a markdown rendering parse alike.
@@ -30,7 +34,21 @@ DSQ_NOTE = "dynamic shared quota, no fixed per-model quota"
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _REGION = re.compile(r"^((?:us|europe|asia|australia|northamerica|southamerica|me|africa)"
-                     r"-[a-z]+\d+|global)(?:\s*\([^)]*\))?\s*:?$")
+                     r"-[a-z]+\d+|global)(?:\s+endpoints?)?(?:\s*\([^)]*\))?\s*:?$",
+                     re.IGNORECASE)
+# A multi-region endpoint: "Multi-region (us)", "multi-region: eu", "US multi-region",
+# "us (multi-region)", "Multi-region endpoint", "Multi-region".
+_MULTI_REGION = re.compile(
+    r"^(?:multi-?region(?:al)?(?:\s+endpoints?)?\s*(?:\(([a-z]{2,4})\)|:\s*([a-z]{2,4}))?"
+    r"|([a-z]{2,4})\s*(?:\(\s*multi-?region(?:al)?\s*\)|multi-?region(?:al)?)(?:\s+endpoints?)?)"
+    r"\s*:?$", re.IGNORECASE)
+_BASE_MODEL = re.compile(r"\bbase_model\s*:\s*([a-z0-9][a-z0-9._@-]*)", re.IGNORECASE)
+_LIMIT = re.compile(r"^(?:up to\s+)?(\d[\d,.]*)\s*([kmb])?\s*(?:\((\d[\d,]*)\))?\s*"
+                    r"(rpm|tpm|qpm|requests per minute|tokens per minute)?$", re.IGNORECASE)
+_LIMIT_HEADERS = {"rpm": "requests_per_minute", "qpm": "requests_per_minute",
+                  "requests per minute": "requests_per_minute",
+                  "tpm": "tokens_per_minute", "tokens per minute": "tokens_per_minute"}
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|$~])")
 _FIGURE = re.compile(r"(?:\b(input |output )?(QPM|RPM|TPM)\s*:\s*(\d[\d,]*))|"
                      r"(?:\b(\d[\d,]*)\s*(input |output )?(QPM|RPM|TPM)\b)", re.IGNORECASE)
 _METRICS = {"qpm": "requests_per_minute", "rpm": "requests_per_minute",
@@ -45,8 +63,9 @@ _SYSTEM = re.compile(r"system limit of (\d[\d,]*)\s*(?:RPM|requests per minute)\
 
 
 def plain(line: str) -> str:
-    """A line without markdown: list marks, heading marks, emphasis, code ticks, links."""
-    text = _LINK.sub(r"\1", line)
+    """A line without markdown: list marks, heading marks, emphasis, code ticks, links and
+    backslash escapes (`30-day spend \\> $2000` is `30-day spend > $2000`)."""
+    text = _LINK.sub(r"\1", _ESCAPE.sub(r"\1", line))
     text = re.sub(r"^\s*(?:#+|>(?!\s*[$\d])|[-*\u2022]|\d+\.)\s+", "", text)
     text = text.replace("**", "").replace("`", "")
     return " ".join(text.split())
@@ -64,10 +83,11 @@ def parse_quotas(body: bytes, observed_at: datetime,
                  options: VertexSettings | None = None) -> ParseOutput:
     lines = pages.document_lines(body, QUOTAS)
     records = (dsq_records(lines) + paygo_records(lines) + region_quota_records(lines)
-               + fixed_quota_records(lines))
+               + fixed_quota_records(lines) + base_model_records(lines))
     if not records:
         raise ParseError(QUOTAS, "no quota facts found: no dynamic shared quota list, usage "
-                                 "tiers, per-region QPM/TPM table or fixed-quota statement")
+                                 "tiers, per-region QPM/TPM table, base-model limit or "
+                                 "fixed-quota statement")
     kept, conflicts = merge(records)
     return ParseOutput(kept, conflicts)
 
@@ -131,7 +151,20 @@ def _is_model_name(line: str) -> bool:
     return (0 < len(words) <= 8 and len(line) <= 60 and line[0].isupper()
             and not line.endswith((".", ":", "?")) and "_" not in line
             and line.lower() not in _HEADER_WORDS and not _FIGURE.search(line)
-            and not re.match(r"^[\d,]+\b", line) and not _REGION.match(line))
+            and not re.match(r"^[\d,]+\b", line) and region_of(line) is None)
+
+
+def region_of(line: str) -> str | None:
+    """The condition a region cell names: `region us-east5`, `region global`,
+    `multi-region us` (`multi-region` when the cell does not say which); None otherwise."""
+    match = _REGION.match(line)
+    if match:
+        return f"region {match.group(1).lower()}"
+    match = _MULTI_REGION.match(line)
+    if match:
+        where = next((g for g in match.groups() if g), "")
+        return f"multi-region {where.lower()}".strip()
+    return None
 
 
 def region_quota_records(lines: list[str]) -> list[AnyRecord]:
@@ -152,9 +185,9 @@ def region_quota_records(lines: list[str]) -> list[AnyRecord]:
             continue
         if not in_section:
             continue
-        region_match = _REGION.match(line)
-        if region_match:
-            region = region_match.group(1)
+        named = region_of(line)
+        if named:
+            region = named
             continue
         figures = list(_FIGURE.finditer(line))
         if figures and model and region:
@@ -164,8 +197,8 @@ def region_quota_records(lines: list[str]) -> list[AnyRecord]:
                 value = figure.group(3) or figure.group(4)
                 records.append(_record(model_slug(model),
                                        _METRICS[f"{side} {unit}".strip()],
-                                       Decimal(value.replace(",", "")), f"region {region}",
-                                       f"{model} in {region}"))
+                                       Decimal(value.replace(",", "")), region,
+                                       f"{model}, {region}"))
         elif not figures and _is_model_name(line):
             model, region = line, ""
     return records
@@ -192,6 +225,50 @@ def fixed_quota_records(lines: list[str]) -> list[AnyRecord]:
                             "fixed quota not supported: Standard PayGo (shared capacity) "
                             "only", enforced=False)]
     return []
+
+
+def base_model_records(lines: list[str]) -> list[AnyRecord]:
+    """`base_model: ID` cells with their limit: `1,500 RPM`, `5,000,000 TPM`, or a bare
+    figure (`4M (4,000,000)`) under a "Tokens per minute" / "Requests per minute" header.
+    A following cell naming the metric ("... per minute per region per base_model") is
+    kept as the note, and "per region" as the condition."""
+    records: list[AnyRecord] = []
+    header = None
+    texts = [plain(line) for line in lines]
+    for index, text in enumerate(texts):
+        lowered = text.lower()
+        if lowered in _LIMIT_HEADERS:
+            header = _LIMIT_HEADERS[lowered]
+            continue
+        model = _BASE_MODEL.search(text)
+        if not model:
+            continue
+        for cell in texts[index + 1:index + 3]:
+            limit = _LIMIT.match(cell)
+            if not limit:
+                continue
+            metric = _LIMIT_HEADERS.get((limit.group(4) or "").lower()) or header
+            if metric is None:
+                break
+            value = _limit_value(limit)
+            after = texts[index + 2] if index + 2 < len(texts) and cell != texts[index + 2] \
+                else ""
+            described = after if "per minute" in after.lower() else None
+            condition = "per region" if described and "per region" in described.lower() \
+                else ""
+            records.append(_record(model_slug(model.group(1)), metric, value, condition,
+                                   described))
+            break
+    return records
+
+
+def _limit_value(match: re.Match[str]) -> Decimal:
+    """`1,500` -> 1500; `4M (4,000,000)` -> 4000000 (the written-out figure wins)."""
+    if match.group(3):
+        return Decimal(match.group(3).replace(",", ""))
+    scale = {"k": 1000, "m": 1_000_000, "b": 1_000_000_000}.get((match.group(2) or "").lower(),
+                                                                1)
+    return Decimal(match.group(1).replace(",", "")) * scale
 
 
 def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
