@@ -339,7 +339,8 @@ def test_offer_rate_limits_finds_the_claude_limits_for_claude_prices(tmp_path) -
         found = con.execute("SELECT metric, condition, value FROM offer_rate_limits WHERE "
                             "model = 'claude-opus-4.6' ORDER BY ALL").fetchall()
     assert [(m, c, int(v)) for m, c, v in found] == [
-        ("requests_per_minute", "multi-region us", 60), ("requests_per_minute", "region global", 100),
+        ("requests_per_minute", "multi-region us", 60),
+        ("requests_per_minute", "region global", 100),
         ("requests_per_minute", "region us-east5", 40),
         ("tokens_per_minute", "multi-region us", 800000),
         ("tokens_per_minute", "region global", 2000000),
