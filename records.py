@@ -241,6 +241,11 @@ class OfferRecord(_Record):
     capabilities: StrList = None
     supported_parameters: StrList = None
     quantization: str | None = None
+    # The offer this id names under another id (OpenRouter's `~vendor/...-latest` aliases and
+    # their `alias_target`): one offer, so rankings leave the alias out.
+    alias_of: str | None = None
+    # The reasoning efforts the offer accepts (OpenRouter's `reasoning.supported_efforts`).
+    reasoning_efforts: StrList = None
 
 
 class RateLimitRecord(_Record):

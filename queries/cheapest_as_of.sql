@@ -25,7 +25,8 @@ outputs AS (  -- what each offer makes: tokens (text, embeddings) or something b
            bool_or(len(list_filter(coalesce(output_modalities, ['text']),
                                    lambda m: m IN ('text', 'embeddings'))) > 0) AS makes_tokens,
            bool_or(len(list_filter(coalesce(output_modalities, ['text']),
-                                   lambda m: m NOT IN ('text', 'embeddings'))) > 0) AS makes_other
+                                   lambda m: m NOT IN ('text', 'embeddings'))) > 0) AS makes_other,
+           bool_or(alias_of IS NOT NULL) AS is_alias
     FROM offers_as_of(ts) GROUP BY ALL
 ),
 charged AS (  -- offers with a price other than 0 at ts
@@ -55,6 +56,7 @@ blended AS (
     -- a model that makes no tokens is not ranked by token prices (flux at 0 per 1M tokens)
     WHERE (p.input_price IS NOT NULL OR p.output_price IS NOT NULL)
       AND (p.unit <> 'per_1m_tokens' OR coalesce(o.makes_tokens, true))
+      AND NOT coalesce(o.is_alias, false)  -- an alias id is the offer it names: counted once
 ),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from helpers import jsonl, price_line
+from helpers import fixture_path, jsonl, price_line
 from pricewatch.pipeline import ingest_body, reparse
 from pricewatch.settings import Settings
 from pricewatch.warehouse.bodies import archive_dir, body_path, read_body
@@ -32,7 +32,14 @@ def _as_schema_5(settings: Settings) -> None:
 WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
 
 
+def _undo_12(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE offer_history DROP COLUMN alias_of")
+    con.execute("ALTER TABLE offer_history DROP COLUMN reasoning_efforts")
+    con.execute("DELETE FROM schema_migrations WHERE version = 12")
+
+
 def _undo_11(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_12(con)
     con.execute("DROP TABLE run_unread")
     con.execute("DELETE FROM schema_migrations WHERE version = 11")
 
@@ -166,3 +173,15 @@ def test_price_window_migration_keeps_every_series(settings: Settings) -> None:
             "SELECT count(*), count(*) FILTER (utc_days = '' AND utc_start_minute = 0 AND "
             f"utc_end_minute = 1440), count(*) FILTER (key_hash = {_key_digest(PRICES.key)}) "
             "FROM price_history").fetchall() == [(3, 3, 3)]
+
+
+def test_offer_attribute_migration_keeps_every_offer_interval(settings: Settings) -> None:
+    """Migration 12 adds alias_of and reasoning_efforts to the offer's value: the stored
+    offers' value_hash is recomputed, so the same catalogue after it changes nothing."""
+    body = fixture_path("openrouter", "models-2026-05-07.json").read_bytes()
+    ingest_body(settings, "openrouter.models", body, T1, "file:t1")
+    with open_warehouse(settings) as con:
+        _undo_12(con)
+    outcome = ingest_body(settings, "openrouter.models", body.replace(b'"data"', b' "data"'),
+                          T2, "file:t2")
+    assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 0, 0)

@@ -233,3 +233,30 @@ def test_the_price_now_is_the_window_in_force(capture_db: Path) -> None:
     assert price_at("2026-10-08 03:59:00+00") == "1.32"
     assert price_at("2026-10-08 04:00:00+00") == "0.66"  # the window's start is in it
     assert price_at("2026-10-10 02:00:00+00") == "0.66"  # Saturday
+
+
+def test_an_alias_is_one_offer_and_reasoning_efforts_are_read(capture_db: Path) -> None:
+    """`~deepseek/deepseek-pro-latest` is an alias of deepseek-v4-pro-0813 (alias_target):
+    both ids stay offers, the alias names its target, and rankings count the model once."""
+    def sql(query: str) -> list[dict]:
+        result = runner.invoke(app, ["sql", query, "--json", "--db", str(capture_db)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    offers = sql("SELECT model, alias_of FROM current_offers WHERE model IN "
+                 "('~deepseek/deepseek-pro-latest', 'deepseek/deepseek-v4-pro-0813') ORDER BY 1")
+    assert offers == [{"model": "deepseek/deepseek-v4-pro-0813", "alias_of": None},
+                      {"model": "~deepseek/deepseek-pro-latest",
+                       "alias_of": "deepseek/deepseek-v4-pro-0813"}]
+    assert sql("SELECT count(*) AS n FROM cheapest_per_capability WHERE model LIKE '~%'") == \
+        [{"n": 0}]
+    assert sql("SELECT count(DISTINCT capability) > 0 AS ranked FROM cheapest_per_capability "
+               "WHERE model = 'deepseek/deepseek-v4-pro-0813'") == [{"ranked": True}]
+    raw = {m["id"]: m for m in json.loads(fixture_path("openrouter", CAPTURE).read_text())["data"]}
+    with_efforts = [m for m, item in raw.items()
+                    if (item.get("reasoning") or {}).get("supported_efforts")]
+    model = with_efforts[0]
+    [row] = sql(f"SELECT reasoning_efforts FROM current_offers WHERE model = '{model}'")
+    assert row["reasoning_efforts"] == sorted(raw[model]["reasoning"]["supported_efforts"])
+    unread = sql("SELECT path FROM unread_fields ORDER BY 1")
+    assert unread == [{"path": "data[].benchmarks"}]  # for the quality issue

@@ -28,13 +28,16 @@ MODELS = "openrouter.models"
 # (text, links and defaults that are no price or availability fact). Any other key is
 # recorded as unread with the run: a new field shows up in `status` and as an alert.
 MODEL_KEYS = ("id", "name", "context_length", "architecture", "pricing", "top_provider",
-              "supported_parameters", "expiration_date")
+              "supported_parameters", "expiration_date", "alias_target", "reasoning")
 PASSED_OVER = ("canonical_slug", "hugging_face_id", "created", "description",
                "per_request_limits", "default_parameters", "supported_voices",
                "knowledge_cutoff", "links")
 TOP_PROVIDER_KEYS = ("context_length", "max_completion_tokens", "is_moderated")
 ARCHITECTURE_KEYS = ("input_modalities", "output_modalities", "modality", "tokenizer",
                      "instruct_type")
+# reasoning: the efforts are read; its defaults and switches are passed over
+REASONING_KEYS = ("supported_efforts", "mandatory", "default_enabled", "default_effort",
+                  "supports_max_tokens")
 
 
 def parse_models(body: bytes, observed_at: datetime,
@@ -56,7 +59,8 @@ def _model_records(item: dict[str, Any], warnings: list[str],
     if not isinstance(pricing, dict):
         raise ParseError(MODELS, f"model {model!r} has no pricing object")
     unread.keys(item, MODEL_KEYS + PASSED_OVER, model)
-    for key, known in (("top_provider", TOP_PROVIDER_KEYS), ("architecture", ARCHITECTURE_KEYS)):
+    for key, known in (("top_provider", TOP_PROVIDER_KEYS), ("architecture", ARCHITECTURE_KEYS),
+                       ("reasoning", REASONING_KEYS)):
         if isinstance(item.get(key), dict):
             unread.keys(item[key], known, model, f"{key}.")
     price_records = offer_prices(pricing, source=MODELS, model=model, warnings=warnings,
@@ -81,12 +85,25 @@ def _model_records(item: dict[str, Any], warnings: list[str],
         "input_modalities": inputs, "output_modalities": outputs,
         "supported_parameters": parameters,
         "capabilities": capabilities(inputs, outputs, parameters, free),
+        "alias_of": alias_of(item.get("alias_target")),
+        "reasoning_efforts": reasoning_efforts(item.get("reasoning")),
     }
     try:
         return [validate_record(offer, MODELS), *price_records]
     except RecordError as error:
         raise ParseError(MODELS, f"model {model!r}: {error.reason}"
                          f"{' (' + error.field + ')' if error.field else ''}") from None
+
+
+def alias_of(target: Any) -> str | None:
+    """`alias_target: {"name": ..., "slug": "deepseek/deepseek-v4-pro-0813"}` -> the slug."""
+    slug = target.get("slug") if isinstance(target, dict) else target
+    return slug if isinstance(slug, str) and slug else None
+
+
+def reasoning_efforts(reasoning: Any) -> list[str] | None:
+    efforts = reasoning.get("supported_efforts") if isinstance(reasoning, dict) else None
+    return [str(e) for e in efforts] if isinstance(efforts, list) else None
 
 
 def plan_models(options: OpenRouterSettings, context: PlanContext) -> list[Request]:
