@@ -324,8 +324,12 @@ def validate_record(data: dict[str, Any], source: str) -> AnyRecord:
 AnyRecord = PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
 
 
-def parse_jsonl(body: bytes, source: str = "records") -> list[AnyRecord]:
-    """Read the JSON-lines record format. All or nothing: one bad line rejects the file."""
+def parse_jsonl(body: bytes, source: str = "records",
+                extra: dict[str, list[Any]] | None = None) -> list[AnyRecord]:
+    """Read the JSON-lines record format. All or nothing: one bad line rejects the file.
+
+    Keys a record does not have are allowed (other programs add their own); with `extra`,
+    each is counted there by name with the first line that had it, so it is not silent."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -342,9 +346,13 @@ def parse_jsonl(body: bytes, source: str = "records") -> list[AnyRecord]:
         if not isinstance(data, dict):
             raise RecordError(source, "not a JSON object", line=number)
         try:
-            records.append(_RECORD.validate_python(data))
+            record = _RECORD.validate_python(data)
         except ValidationError as error:
             raise record_error(source, error, line=number) from None
+        records.append(record)
+        if extra is not None:
+            for key in data.keys() - type(record).model_fields.keys() - {"kind"}:
+                extra.setdefault(f"{record.kind}.{key}", [0, f"line {number}"])[0] += 1
     if not records:
         raise RecordError(source, "no records found")
     return records

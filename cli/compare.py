@@ -32,13 +32,13 @@ COMPARE_SQL = queries.command_sql("compare")
 
 COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
            "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
-           "observed_at"]
+           "observed_at", "price_windows"]
 
 
 # what a side-by-side needs first at 80 columns; the rest follow as the terminal allows
 TABLE_COLUMNS = ["model", "provider", "monthly_cost", "input_price", "output_price",
                  "context_length", "role", "route", "status", "capabilities", "rate_limits",
-                 "source", "observed_at"]
+                 "source", "observed_at", "price_windows"]
 assert sorted(TABLE_COLUMNS) == sorted(COLUMNS)
 
 

@@ -146,7 +146,8 @@ def budget(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Monthly cost of a workload for each offer of the named models, with the prices used
-    (exact in --json; the table rounds to the cent)."""
+    (exact in --json; the table rounds to the cent): the prices in force now, and an
+    offer's time-of-day or weekday prices listed beside them (price_windows)."""
     settings = load(db, config)
     amount_in, amount_out = parse_tokens(tokens_in, "--input"), \
         parse_tokens(tokens_out, "--output")
@@ -168,7 +169,7 @@ def budget(
             row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     emit(rows, ["provider", "model", "canonical_model", "route", "status", "input_price",
                 "output_price", "cache_read_price", "monthly_cost", "currency",
-                "price_since"], as_json=as_json,
+                "price_since", "price_windows"], as_json=as_json,
          title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens"
                + ("" if as_json else f" ({ROUNDING_RULE}; --json: exact)")
                + ("" if models or as_json else

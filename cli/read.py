@@ -22,7 +22,6 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
-from pricewatch.warehouse.db import open_warehouse
 
 app = new_app()
 
@@ -102,7 +101,7 @@ def history(
 ) -> None:
     """Every interval of every price of one model (valid_to empty = current)."""
     settings = load(db, config)
-    with open_warehouse(settings, read_only=True) as con:
+    with queries.open_gold(settings) as con:  # the macros it reads exist (an older file)
         result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
         columns = [d[0] for d in result.description or ()]
         rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
@@ -111,9 +110,11 @@ def history(
                 "SELECT DISTINCT model FROM price_history").fetchall()]
             raise InputError(f"no prices recorded for model {model!r}"
                              + close_matches(model, known))
+    # a model with time-of-day prices shows each price's window beside it
+    window = ["time_window"] if any(row["time_window"] for row in rows) else []
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
-         table_columns=["provider", "component", "price", "unit", "valid_from", "valid_to",
-                        "route", "service_tier", "context_threshold"])
+         table_columns=["provider", "component", "price", *window, "unit", "valid_from",
+                        "valid_to", "route", "service_tier", "context_threshold"])
 
 
 @app.command()

@@ -173,9 +173,15 @@ class Source:
 
 
 def parse_records_file(body: bytes, observed_at: datetime, options: Any = None
-                       ) -> list[AnyRecord]:
-    """The JSON-lines record contract itself, so `parse X f | ingest records -` works."""
-    return parse_jsonl(body, source="records")
+                       ) -> ParseOutput:
+    """The JSON-lines record contract itself, so `parse X f | ingest records -` works. Keys
+    the contract does not define are allowed and recorded as unread (`price.my_key`)."""
+    extra: dict[str, list[Any]] = {}
+    records = parse_jsonl(body, source="records", extra=extra)
+    unread = UnreadLog()
+    for path, (count, example) in extra.items():
+        unread.note(path, example, count)
+    return ParseOutput(records, [], None, unread.items())
 
 
 # Not collected from anywhere: the format `pricewatch parse` prints and `ingest records` reads.

@@ -27,7 +27,13 @@ WITH first_runs AS (
 prices AS (
     SELECT CASE WHEN change_pct < 0 THEN 'price_drop' ELSE 'price_rise' END AS kind,
            provider, model, route, component, old_price, new_price, change_pct,
-           changed_at AS detected_at, unit, run_id
+           changed_at AS detected_at, unit, run_id,
+           -- a long-context tier or a time window is its own price: said, and in the id
+           nullif(concat_ws(', ',
+               CASE WHEN context_threshold > 0
+                    THEN format('prompts over {} tokens', context_threshold) END,
+               nullif(price_window_text(utc_days, utc_start_minute, utc_end_minute), '')),
+               '') AS condition_text
     FROM price_changes_since(since)
     WHERE kind = 'changed' AND (change_pct <= -min_drop_pct OR change_pct >= min_rise_pct)
 ),
@@ -79,18 +85,21 @@ everything AS (
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      -- a failing streak is one alert however long it lasts
                      CASE WHEN kind = 'collector_failing' THEN CAST(run_id AS VARCHAR)
-                          ELSE CAST(epoch_us(detected_at) AS VARCHAR) END))
+                          ELSE CAST(epoch_us(detected_at) AS VARCHAR) END,
+                     condition_text))  -- NULL for a base price: its id is unchanged
        AS alert_id,
        kind, provider, model, route, component,
        CAST(old_price AS DECIMAL(38, 18)) AS old_price,
        CAST(new_price AS DECIMAL(38, 18)) AS new_price,
        CAST(change_pct AS DECIMAL(18, 2)) AS change_pct, detected_at,
        CASE kind
-         WHEN 'price_drop' THEN format('{} at {}{}: {} {} -> {} {} ({}%)', model, provider,
+         WHEN 'price_drop' THEN format('{} at {}{}: {}{} {} -> {} {} ({}%)', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+              coalesce(' (' || condition_text || ')', ''),
               price_text(old_price), price_text(new_price), unit, price_text(change_pct))
-         WHEN 'price_rise' THEN format('{} at {}{}: {} {} -> {} {} (+{}%)', model, provider,
+         WHEN 'price_rise' THEN format('{} at {}{}: {}{} {} -> {} {} (+{}%)', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+              coalesce(' (' || condition_text || ')', ''),
               price_text(old_price), price_text(new_price), unit, price_text(change_pct))
          WHEN 'new_offer' THEN format('new offer: {} at {}{}', model, provider,
               CASE WHEN route <> '' THEN '/' || route ELSE '' END)

@@ -71,3 +71,19 @@ def test_reparse_keeps_the_unread_record_of_each_run(tmp_path: Path) -> None:
     rows = json.loads(runner.invoke(app, ["sql", "SELECT count(*) AS n FROM run_unread",
                                           "--json", "--db", db]).stdout)
     assert rows == [{"n": 2}]
+
+
+def test_keys_a_record_does_not_define_are_allowed_and_recorded(tmp_path: Path) -> None:
+    line = ('{"kind": "price", "provider": "openrouter", "model": "a/b", "component": '
+            '"input", "unit": "per_1m_tokens", "price": "1", "vendor_note": "%s"}\n')
+    body = line % "x" + line.replace("a/b", "a/c") % "y"
+    parsed = runner.invoke(app, ["parse", "records", "-"], input=body)
+    assert parsed.exit_code == 0
+    assert "unread: price.vendor_note (2 items, e.g. line 1)" in parsed.stderr
+    db = str(tmp_path / "w.duckdb")
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                 "2026-10-07T00:00:00Z", "--db", db], input=body)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(runner.invoke(app, ["sql", "SELECT source, path, last_items FROM "
+                                          "unread_fields", "--json", "--db", db]).stdout)
+    assert rows == [{"source": "records", "path": "price.vendor_note", "last_items": 2}]

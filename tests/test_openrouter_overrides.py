@@ -260,3 +260,37 @@ def test_an_alias_is_one_offer_and_reasoning_efforts_are_read(capture_db: Path) 
     assert row["reasoning_efforts"] == sorted(raw[model]["reasoning"]["supported_efforts"])
     unread = sql("SELECT path FROM unread_fields ORDER BY 1")
     assert unread == [{"path": "data[].benchmarks"}]  # for the quality issue
+
+
+def test_a_window_price_change_is_a_change_and_an_alert_of_its_own(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+
+    def line(price: str, **key: object) -> str:
+        return json.dumps({"kind": "price", "provider": "openrouter", "model": "a/b",
+                           "component": "input", "unit": "per_1m_tokens", "price": price,
+                           **key})
+
+    def ingest(when: str, weekend: str, monday: str, tier: str) -> None:
+        body = "\n".join([line("1"), line(weekend, utc_days=["saturday", "sunday"]),
+                          line(monday, utc_days="mon", utc_start_minute=0,
+                               utc_end_minute=60),
+                          line(tier, context_threshold=200000)]) + "\n"
+        result = runner.invoke(app, ["ingest", "records", "-", "--observed-at", when,
+                                     "--db", db], input=body)
+        assert result.exit_code == 0, result.output
+
+    ingest("2026-10-01T00:00:00Z", "0.5", "0.5", "2")
+    ingest("2026-10-02T00:00:00Z", "0.4", "0.4", "1.5")
+    result = runner.invoke(app, ["sql", "SELECT alert_id, message FROM price_alerts WHERE "
+                                 "kind = 'price_drop' ORDER BY message", "--json", "--db", db])
+    alerts = json.loads(result.stdout)
+    assert [a["message"] for a in alerts] == [
+        "a/b at openrouter: input (mon 00:00-01:00 UTC) 0.5 -> 0.4 per_1m_tokens (-20%)",
+        "a/b at openrouter: input (prompts over 200000 tokens) 2 -> 1.5 per_1m_tokens (-25%)",
+        "a/b at openrouter: input (sat,sun 00:00-24:00 UTC) 0.5 -> 0.4 per_1m_tokens (-20%)"]
+    assert len({a["alert_id"] for a in alerts}) == 3
+    changes = json.loads(runner.invoke(app, ["sql", "SELECT utc_days, old_price, new_price "
+                                             "FROM price_changes WHERE kind = 'changed' "
+                                             "ORDER BY utc_days", "--json", "--db", db]).stdout)
+    assert [(c["utc_days"], c["new_price"]) for c in changes] == [
+        ("", "1.5"), ("mon", "0.4"), ("sat,sun", "0.4")]

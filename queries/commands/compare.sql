@@ -1,5 +1,6 @@
 -- `pricewatch compare`: every current offer of the named models (ids or canonical ids)
--- with prices, capabilities, the limits that cover each offer and when they were seen.
+-- with prices, capabilities, the limits that cover each offer and when they were seen. The
+-- prices are those in force now; price_windows lists an offer's other time windows.
 WITH chosen AS (
     SELECT * FROM current_offers
     WHERE lower(model) IN (SELECT lower(unnest($models)))
@@ -29,16 +30,30 @@ limits AS (  -- the limits whose scope covers the offer (offer_rate_limits)
                 ORDER BY scope, metric, condition) AS rate_limits
     FROM offer_rate_limits GROUP BY provider, model, route
 ),
+windows AS (  -- time-of-day / weekday prices beside the ones in force now (peak, off-peak)
+    SELECT provider, model, route,
+           list(price_window_text(utc_days, utc_start_minute, utc_end_minute) || ': ' || parts
+                ORDER BY utc_days, utc_start_minute) AS price_windows
+    FROM (SELECT provider, model, route, utc_days, utc_start_minute, utc_end_minute,
+                 string_agg(component || ' ' || price_text(price), ', ' ORDER BY component)
+                     AS parts
+          FROM current_price_windows
+          WHERE unit = 'per_1m_tokens' AND context_threshold = 0 AND service_tier = 'standard'
+          GROUP BY ALL)
+    GROUP BY provider, model, route
+),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
     WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
 )
 SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
        c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,
-       l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at
+       l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at,
+       w.price_windows
 FROM chosen c
 LEFT JOIN prices p USING (provider, model, route)
 LEFT JOIN caps k USING (provider, model, route)
 LEFT JOIN limits l USING (provider, model, route)
+LEFT JOIN windows w USING (provider, model, route)
 LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
 ORDER BY c.canonical_model, c.provider, c.route

@@ -17,6 +17,7 @@ WITH picked AS (
            OR concat_ws('|', h.provider, h.model, h.route, h.component, h.unit)
               IN (SELECT unnest($keys)))
       AND h.service_tier = 'standard' AND h.context_threshold = 0 AND h.usage_tier_start = 0
+      AND (h.utc_days, h.utc_start_minute, h.utc_end_minute) = ('', 0, 1440)  -- no time window
       AND NOT h.dynamic
       AND h.valid_from <= $until AND (h.valid_to IS NULL OR h.valid_to > $since)
       AND (h.effective_from IS NULL  -- in effect by the end, and before it was withdrawn
