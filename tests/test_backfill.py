@@ -256,7 +256,9 @@ def test_a_step_of_the_change_feed_is_the_diff_of_two_raw_versions(real: Path,
         with open_db(db, read_only=True, lock_timeout_s=30) as con:
             feed = con.execute(
                 "SELECT model, component, old_price, new_price FROM price_changes "
-                "WHERE changed_at = ? AND component IN ('input', 'output') AND route = ''",
+                "WHERE changed_at = ? AND component IN ('input', 'output') AND route = '' "
+                "AND context_threshold = 0 AND utc_days = '' AND utc_start_minute = 0 "
+                "AND utc_end_minute = 1440",  # the base prices: overrides are tested apart
                 [when]).fetchall()
         assert {(m, c, o, n) for m, c, o, n in feed} == expected and expected
 

@@ -311,7 +311,7 @@ def test_every_command_gives_on_a_lake_what_it_gives_on_a_file(tmp_path: Path, l
     assert on_lake["collect"][0][2] > 10
     assert [row["cost_usd"] for row in on_lake["cost"]] == ["0.150006", "1.20000075"]
     assert on_lake["export"]["price_history"] > 2000
-    assert on_lake["db upgrade"] == [{"migrations": 0, "schema_version": 9}]
+    assert on_lake["db upgrade"] == [{"migrations": 0, "schema_version": SCHEMA_VERSION}]
     info = json.loads(_cli("db", "info", "--db", lake[0], "--json"))[0]
     assert (info["storage_version"], info["views_current"]) == ("ducklake", True)
     assert info["database"] == lake[0]
@@ -475,11 +475,11 @@ def test_processes_creating_one_new_lake_at_once_all_write(tmp_path: Path, lake)
     reports = _writers(target, data, ["new.a", "new.b", "new.c", "new.d"], 1)
     assert [r["statuses"] for r in reports] == [["ok"]] * 4
     with open_warehouse(load_settings(db_path=Path(target)), read_only=True) as con:
-        versions = con.execute("SELECT version, count(*) FROM schema_migrations GROUP BY ALL"
-                               ).fetchall()
+        versions = con.execute("SELECT version, count(*) FROM schema_migrations GROUP BY ALL "
+                               "ORDER BY version").fetchall()
         assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchall() \
             == [(4, 4)]
-    assert versions == [(9, 1)]
+    assert versions == [(v, 1) for v in range(9, SCHEMA_VERSION + 1)]  # each applied once
 
 
 def test_a_sqlite_catalog_takes_writers_one_at_a_time(tmp_path: Path) -> None:
