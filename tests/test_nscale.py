@@ -36,7 +36,7 @@ def hf_nscale_offers() -> dict[str, dict]:
 
 
 def test_hf_router_capture_exact_figures() -> None:
-    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW)
+    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW).records
     expected = hf_nscale_offers()
     offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
     assert set(offers) == set(expected) and len(offers) == 16
@@ -61,7 +61,7 @@ def test_hf_router_capture_exact_figures() -> None:
 
 def test_hf_router_other_providers_by_configuration() -> None:
     records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW,
-                              NscaleSettings(hf_providers=["nscale", "novita"]))
+                              NscaleSettings(hf_providers=["nscale", "novita"])).records
     assert {r.provider for r in records} == {"nscale", "novita"}
 
 
@@ -72,7 +72,7 @@ def test_float_noise_is_rounded_through_the_decimal_text() -> None:
             b'"status": "staging", "pricing": {"input": 0.030000000000000002, "output": 0.1}},'
             b'{"provider": "nscale", "status": "error"}]}, {"id": "c/D", "providers": '
             b'[{"provider": "nscale", "status": "live"}]}]}')
-    records = parse_hf_router(body, NOW)
+    records = parse_hf_router(body, NOW).records
     price = next(r for r in records if isinstance(r, PriceRecord) and r.component == "input")
     assert str(price.price) == "0.03"
     unknown = next(r for r in records if isinstance(r, OfferRecord) and r.model == "c/D")
@@ -83,7 +83,7 @@ def test_float_noise_is_rounded_through_the_decimal_text() -> None:
 
 
 def test_documented_shape_models_fixture() -> None:
-    records = parse_models(BUILT.read_bytes(), NOW)
+    records = parse_models(BUILT.read_bytes(), NOW).records
     offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
     prices = {(r.model, r.component): r for r in records if isinstance(r, PriceRecord)}
     assert len(offers) == 23
@@ -211,9 +211,19 @@ def test_api_faults_fail_cleanly_and_close_nothing(config: Path, server, monkeyp
 
 def test_hf_router_modalities_come_from_the_file() -> None:
     """Llama 4 Scout takes images (architecture.input_modalities): vision, not text only."""
-    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW)
+    records = parse_hf_router(fixture_path("nscale", HF).read_bytes(), NOW).records
     offers = {r.model: r for r in records if isinstance(r, OfferRecord)}
     scout = offers["meta-llama/Llama-4-Scout-17B-16E-Instruct"]
     assert scout.input_modalities == ["image", "text"] and "image_input" in scout.capabilities
     text_only = [r for r in offers.values() if r.input_modalities == ["text"]]
     assert text_only and all("image_input" not in (r.capabilities or []) for r in text_only)
+
+
+def test_pricing_keys_nscale_does_not_read_are_recorded_as_unread() -> None:
+    body = json.dumps({"object": "list", "data": [
+        {"id": "a/B", "object": "model", "pricing": {"input": 0.1, "output": 0.2,
+                                                     "cached_input": 0.05}}]}).encode()
+    output = parse_models(body, NOW)
+    assert [(u.path, u.count, u.example) for u in output.unread] == [
+        ("data[].pricing.cached_input", 1, "a/B")]
+    assert {r.component for r in output.records if r.kind == "price"} == {"input", "output"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pricewatch.collectors.base import ParseError, PlanContext, Source
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
 from pricewatch.collectors.values import model_list
@@ -20,12 +20,13 @@ DEFAULTS = NscaleSettings()
 
 
 def parse_hf_router(body: bytes, observed_at: datetime,
-                    options: NscaleSettings | None = None) -> list[AnyRecord]:
+                    options: NscaleSettings | None = None) -> ParseOutput:
     """Hugging Face router `GET /v1/models`: the offers of the providers `options.hf_providers`
     names (default nscale), route `huggingface`. A missing price or context length is
     unknown, never zero."""
     providers = frozenset((options or DEFAULTS).hf_providers)
     records: list[AnyRecord] = []
+    unread = UnreadLog("data[].providers[].")
     for entry in model_list(body, HF_ROUTER):
         offers = entry.get("providers") or []
         if not isinstance(offers, list):
@@ -45,7 +46,7 @@ def parse_hf_router(body: bytes, observed_at: datetime,
                 "context_length": context if isinstance(context, int) and context >= 0 else None,
                 "capabilities": capabilities,
                 "status": HF_STATUS.get(status, "unavailable") if isinstance(status, str)
-                else None})
+                else None}, unread)
             for field, metric in (("first_token_latency_ms", "first_token_latency_ms"),
                                   ("throughput", "throughput_tps")):
                 value = offer.get(field)
@@ -57,7 +58,7 @@ def parse_hf_router(body: bytes, observed_at: datetime,
                         "value": value}, HF_ROUTER))
     if not records:
         raise ParseError(HF_ROUTER, f"no offers from {', '.join(sorted(providers))} in the list")
-    return records
+    return ParseOutput(records, [], None, unread.items())
 
 
 def plan_hf_router(options: NscaleSettings, context: PlanContext) -> list[Request]:

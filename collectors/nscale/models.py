@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pricewatch.collectors.base import PlanContext, Source
+from pricewatch.collectors.base import ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
 from pricewatch.collectors.values import model_list
@@ -17,15 +17,18 @@ TOKEN_ENV = "NSCALE_SERVICE_TOKEN"
 
 
 def parse_models(body: bytes, observed_at: datetime,
-                 options: NscaleSettings | None = None) -> list[AnyRecord]:
-    """`GET /v1/models` of nscale's own API: ids are Hugging Face repo ids, kept as given."""
+                 options: NscaleSettings | None = None) -> ParseOutput:
+    """`GET /v1/models` of nscale's own API: ids are Hugging Face repo ids, kept as given.
+    Pricing keys other than input and output are returned as unread."""
     records: list[AnyRecord] = []
+    unread = UnreadLog("data[].")
     for entry in model_list(body, MODELS):
         context = entry.get("context_length")
         records += offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
                                      entry.get("pricing"), {
-            "context_length": context if isinstance(context, int) and context >= 0 else None})
-    return records
+            "context_length": context if isinstance(context, int) and context >= 0 else None},
+            unread)
+    return ParseOutput(records, [], None, unread.items())
 
 
 def plan_models(options: NscaleSettings, context: PlanContext) -> list[Request]:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from pricewatch.collectors.base import ParseError
+from pricewatch.collectors.base import ParseError, UnreadLog
 from pricewatch.collectors.values import to_decimal
 from pricewatch.records import MAX_PRICE, AnyRecord, RecordError, validate_record
 
@@ -85,9 +85,15 @@ def modalities(entry: dict[str, Any], kind: str) -> tuple[list[str], list[str]]:
         for value, default in zip(stated, implied, strict=True))
 
 
+# The pricing keys read: input and output per 1M tokens (per megapixel for image output).
+PRICING_KEYS = ("input", "output")
+
+
 def offer_and_prices(source: str, provider: str, model: str, route: str,
                       entry: dict[str, Any], pricing: Any,
-                      extra: dict[str, Any]) -> list[AnyRecord]:
+                      extra: dict[str, Any], unread: UnreadLog | None = None
+                      ) -> list[AnyRecord]:
+    """An entry's offer and prices; pricing keys other than PRICING_KEYS go to `unread`."""
     kind = model_kind(entry)
     inputs, outputs = modalities(entry, kind)
     capabilities = set(extra.pop("capabilities", ()))
@@ -101,6 +107,8 @@ def offer_and_prices(source: str, provider: str, model: str, route: str,
         "retiring_on": retiring, "input_modalities": inputs, "output_modalities": outputs,
         "capabilities": sorted(capabilities), **extra}]
     if isinstance(pricing, dict):
+        if unread is not None:
+            unread.keys(pricing, PRICING_KEYS, model, "pricing.")
         output_unit = "per_megapixel" if kind == "image" else "per_1m_tokens"
         for key, component, unit in (("input", "input", "per_1m_tokens"),
                                      ("output", "output", output_unit)):

@@ -159,6 +159,7 @@ class Report:
     unrecognised: list[str] = field(default_factory=list)  # table names
     rows: list[str] = field(default_factory=list)  # row problems
     unplaced: list[str] = field(default_factory=list)  # rows read as a labelled row again
+    columns: list[str] = field(default_factory=list)  # label columns of no known meaning
     names: dict[str, str] = field(default_factory=dict)  # model id -> name on the page
 
 
@@ -247,8 +248,13 @@ def parse_pricing(body: bytes, observed_at: datetime,
     warnings = [f"{PRICING}: {message}" for message in report.rows + report.unplaced
                 + conflicts]
     unread = UnreadLog()
-    for row in report.unplaced:
-        unread.note("price table row without a type label, repeating a labelled row", row)
+    for path, items in (
+            ("price table row without a type label, repeating a labelled row", report.unplaced),
+            ("price table not recognised", report.unrecognised),
+            ("price table row not recognised", report.rows),
+            ("price table column of no known meaning", report.columns)):
+        for item in items:
+            unread.note(path, item)
     if report.unrecognised:
         warnings.insert(0, f"{PRICING}: {len(report.unrecognised)} of "
                            f"{len(report.unrecognised) + report.recognised} price tables not "
@@ -439,6 +445,8 @@ def _table_records(grid: list[list[Cell]], heading: str, name: str, page: Page,
         model_col = next((i for i in labels if not _OTHER_LABEL.search(headers[i])), None)
     if model_col is None:
         raise _Unreadable("no model column")
+    report.columns += [f"{name} column '{headers[i]}'" for i in labels if i != model_col
+                       and not _OTHER_LABEL.search(headers[i])]
     type_col = next((i for i in labels if i != model_col
                      and re.search(r"\btype\b|\btipo\b", headers[i], re.I)), None)
     region_col = next((i for i in labels if re.search(r"region|endpoint|location", headers[i],
