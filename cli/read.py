@@ -21,7 +21,9 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
+from pricewatch.queries import user_sql
 from pricewatch.settings import Settings
+from pricewatch.warehouse.db import lock_down, open_warehouse, own_engine
 
 app = new_app()
 
@@ -31,15 +33,19 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Run a read-only SQL query against the warehouse."""
+    """Run one read-only SELECT against the warehouse (its tables, views and macros; nothing
+    outside it: no other file, database, extension or setting)."""
     settings = load(db, config)
-    with queries.open_gold(settings) as con:
+    queries.ensure_installed(settings)  # an older file's views brought up to date first
+    with own_engine(), open_warehouse(settings, read_only=True) as con:
+        lock_down(con)
+        user_sql.check(con, query)
         try:
             result = con.execute(query)
+            columns = [d[0] for d in result.description or ()]
+            rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
         except duckdb.Error as error:
             raise InputError(f"query failed: {error}") from None
-        columns = [d[0] for d in result.description or ()]
-        rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
     emit(rows, columns, as_json=as_json, relative=False)  # the query chose its columns
 
 

@@ -23,7 +23,8 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 
 # Modules whose `db_target` (and so `settings`, and test_views' `warehouse`) is a file and,
 # parametrized, a DuckLake: the warehouse, view, reparse, alert and export tests.
-TWO_BACKENDS = {"test_history", "test_views", "test_reparse", "test_alerts_exports"}
+TWO_BACKENDS = {"test_history", "test_views", "test_reparse", "test_alerts_exports",
+                "test_sql_sandbox"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

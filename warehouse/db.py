@@ -274,6 +274,41 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return _ENGINE
 
 
+@contextmanager
+def own_engine() -> Iterator[None]:
+    """Units of work inside run on a DuckDB instance of their own, closed after: settings
+    made on it (a locked-down reader of user SQL) never reach the process's engine."""
+    global _ENGINE, _ENGINE_PID, _ENGINE_USES
+    with _ENGINE_LOCK:
+        saved = (_ENGINE, _ENGINE_PID, _ENGINE_USES, set(_ENGINE_EXTENSIONS))
+        _ENGINE = None
+    try:
+        yield
+    finally:
+        with _ENGINE_LOCK:
+            if _ENGINE is not None:
+                _ENGINE.close()
+            _ENGINE, _ENGINE_PID, _ENGINE_USES = saved[:3]
+            _ENGINE_EXTENSIONS.clear()
+            _ENGINE_EXTENSIONS.update(saved[3])
+
+
+def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the instance of `con` (an own_engine, with the warehouse attached read-only)
+    unable to reach anything else: no secrets left (a lake's were needed only to attach),
+    no file, network or extension access, and the configuration locked."""
+    for (name,) in con.execute("SELECT name FROM duckdb_secrets()").fetchall():
+        con.execute(f"DROP SECRET {quote_identifier(name)}")
+    for setting in ("enable_external_access", "autoload_known_extensions",
+                    "autoinstall_known_extensions"):
+        con.execute(f"SET {setting} = false")
+    con.execute("SET lock_configuration = true")
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 _ENGINE_EXTENSIONS: set[str] = set()  # lake catalog kinds whose extensions are loaded
 # The archive folder of each lake attached in this process, by catalog (bodies.archive_dir).
 LAKE_ARCHIVES: dict[str, Path] = {}
