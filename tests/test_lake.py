@@ -637,6 +637,6 @@ def test_a_lake_with_its_data_on_s3(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         on_file = ingest_catalogues(tmp_path / "file.duckdb", ["2025-12-18", "2026-01-29"])
         with open_db(on_file, read_only=True) as con:
             assert current == con.execute("SELECT * FROM current_prices ORDER BY ALL"
-                                          ).fetchall() and len(current) == 929
+                                          ).fetchall() and len(current) == 891
     finally:
         server.stop()
