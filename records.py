@@ -472,6 +472,9 @@ class ParseResult:
     # What the bodies held that the parser did not read (collectors.base.Unread): stored
     # with the run, so a format change is a message, not a silent hole.
     unread: tuple[Any, ...] = ()
+    # Items the parser could not read and left out (named in warnings): the run is partial,
+    # yet still judged against the last good run (a body mostly unreadable is suspect).
+    left_out: int = 0
 
     @property
     def messages(self) -> list[str]:

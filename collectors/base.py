@@ -80,12 +80,17 @@ class ParseOutput(NamedTuple):
 
     `suspect` is the parser's own verdict that the body is not what it should be (most of a
     page's tables unreadable): the run is archived and reported and writes no history.
-    `unread` is what the body held that the parser did not read (format drift)."""
+    `unread` is what the body held that the parser did not read (format drift).
+    `left_out` counts items (models) the parser could not read and left out, each named in
+    `warnings`; `scope` then holds the (provider, model) pairs it did read: the run is
+    partial and closes nothing of the others."""
 
     records: list[AnyRecord]
     warnings: list[str]
     suspect: str | None = None
     unread: tuple[Unread, ...] = ()
+    left_out: int = 0
+    scope: frozenset[tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,9 @@ def parse_bodies(source: Source, bodies: Sequence[tuple[str, bytes]],
         output = _try_parse(source, url, body, observed_at, options, failures)
         if output is not None:
             return ParseResult(output.records, warnings=output.warnings + failures,
-                               suspect=output.suspect, unread=output.unread)
+                               suspect=output.suspect, unread=output.unread,
+                               scope_models=None if output.scope is None else set(output.scope),
+                               partial=output.left_out > 0, left_out=output.left_out)
     return ParseResult(None, error="; ".join(failures))
 
 

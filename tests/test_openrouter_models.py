@@ -249,3 +249,58 @@ def test_image_and_video_models_at_zero_tokens_are_not_ranked_free(tmp_path: Pat
     # flux and veo make images and video, billed per image or per second: not ranked by
     # their token prices of 0, and never free
     assert ranked == [("vision", "acme/see", True)]
+
+
+@pytest.mark.parametrize(("bad", "raw_key"), [
+    ('"NaN"', "prompt"), ("NaN", "prompt"), ('"0x10"', "prompt"), ('""', "completion"),
+    ('"-0.5"', "prompt"), ("1e309", "prompt"), ('"1e309"', "prompt"),
+    ('"' + "9" * 40 + '"', "prompt"), ("null", "prompt"), ("null", "completion")])
+def test_one_bad_model_is_left_out_and_named_the_run_partial(tmp_path: Path, bad: str,
+                                                           raw_key: str) -> None:
+    """Issue 29, item 8: one bad price in one of 368 models cost the whole catalogue (and
+    `"prompt": null` closed the price silently). Now that model is left out and named, the
+    run is partial, the others are read, and the bad model's stored prices stay open."""
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    text = fixture_path("openrouter", "models-2026-05-07.json").read_text()
+    data = json.loads(text)
+    victim, changed = data["data"][5]["id"], data["data"][6]["id"]
+    pipeline.ingest_body(settings, "openrouter.models", text.encode(), NOW, "clean")
+    data["data"][6]["pricing"]["prompt"] = "0.00009"
+    body = json.dumps(data).replace(
+        json.dumps(data["data"][5]["pricing"])[:-1],
+        json.dumps(data["data"][5]["pricing"])[:-1] + ', "x_placeholder": 1', 1)
+    body = body.replace('"x_placeholder": 1', "")  # the victim's pricing is rewritten below
+    data["data"][5]["pricing"][raw_key] = "__BAD__"
+    body = json.dumps(data).replace('"__BAD__"', bad)
+    later = NOW.replace(day=2)
+    outcome = pipeline.ingest_body(settings, "openrouter.models", body.encode(), later, "bad")
+    assert outcome.status == "partial"
+    assert "1 of 368 models left out" in outcome.message and victim in outcome.message
+    with open_db(settings.db_path, read_only=True) as con:
+        open_victim = con.execute("SELECT count(*) FROM price_history WHERE model = ? AND "
+                                  "valid_to IS NULL", [victim]).fetchall()[0][0]
+        new_price = con.execute("SELECT price FROM price_history WHERE model = ? AND "
+                                "component = 'input' AND valid_to IS NULL",
+                                [changed]).fetchall()
+    assert open_victim > 0 and new_price == [(Decimal("90"),)]
+
+
+def test_a_600_character_id_is_left_out_and_named_short(tmp_path: Path) -> None:
+    data = json.loads(fixture_path("openrouter", "models-2026-05-07.json").read_text())
+    data["data"][0]["id"] = "x/" + "y" * 600
+    output = parse_models(json.dumps(data).encode(), NOW)
+    assert output.left_out == 1 and len(output.scope) == 367
+    [summary] = [w for w in output.warnings if "left out" in w]
+    assert "x/" + "y" * 77 + "\u2026" in summary and "y" * 100 not in summary
+
+
+def test_a_body_mostly_unreadable_is_still_suspect(tmp_path: Path) -> None:
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    text = fixture_path("openrouter", "models-2026-05-07.json").read_text()
+    pipeline.ingest_body(settings, "openrouter.models", text.encode(), NOW, "clean")
+    data = json.loads(text)
+    for item in data["data"][:300]:
+        item["pricing"]["prompt"] = "bad"
+    outcome = pipeline.ingest_body(settings, "openrouter.models", json.dumps(data).encode(),
+                                   NOW.replace(day=2), "bad")
+    assert outcome.status == "suspect" and outcome.closed == 0

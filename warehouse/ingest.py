@@ -312,8 +312,8 @@ def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
                                      *parsed.messages])
         return outcome
     good = around.last_good_records
-    if not records or (good is not None and not parsed.partial
-                       and len(records) < suspect_ratio * good):
+    judged = not parsed.partial or parsed.left_out > 0  # a sweep's part is judged apart
+    if not records or (good is not None and judged and len(records) < suspect_ratio * good):
         outcome.status = "suspect"
         outcome.message = (f"{source}: {len(records)} records, far fewer than the {good} "
                            f"of run {around.last_good_run}: history left unchanged" if good

@@ -11,6 +11,7 @@ from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.pricing import (
     BILLED_BY,
+    REQUIRED,
     capabilities,
     int_or_none,
     is_free,
@@ -18,7 +19,7 @@ from pricewatch.collectors.openrouter.pricing import (
     modalities,
     offer_prices,
 )
-from pricewatch.collectors.values import model_list
+from pricewatch.collectors.values import left_out_message, model_list
 from pricewatch.records import AnyRecord, RecordError, validate_record
 from pricewatch.settings import OpenRouterSettings
 
@@ -47,9 +48,22 @@ def parse_models(body: bytes, observed_at: datetime,
     records: list[AnyRecord] = []
     warnings: list[str] = []
     unread = UnreadLog("data[].")
-    for item in model_list(body, MODELS):
-        records.extend(_model_records(item, warnings, unread))
-    return ParseOutput(records, warnings, None, unread.items())
+    read: set[tuple[str, str]] = set()
+    left_out: list[str] = []
+    for item in model_list(body, MODELS, bad=left_out):
+        try:
+            records.extend(_model_records(item, warnings, unread))
+        except (ParseError, RecordError) as error:
+            left_out.append(left_out_message(item["id"], error))
+            continue
+        read.add(("openrouter", item["id"]))
+    if not read:
+        raise ParseError(MODELS, f"no model could be read; first: {left_out[0]}")
+    if left_out:
+        warnings.insert(0, f"{MODELS}: {len(left_out)} of {len(left_out) + len(read)} models "
+                           f"left out (the rest is a partial run): {'; '.join(left_out[:20])}")
+    return ParseOutput(records, warnings, None, unread.items(), len(left_out),
+                       frozenset(read) if left_out else None)
 
 
 def _model_records(item: dict[str, Any], warnings: list[str],
@@ -58,6 +72,9 @@ def _model_records(item: dict[str, Any], warnings: list[str],
     pricing = item.get("pricing")
     if not isinstance(pricing, dict):
         raise ParseError(MODELS, f"model {model!r} has no pricing object")
+    for key in REQUIRED:  # a price that is not sent is not 0, and not a reason to close it
+        if key not in pricing or pricing[key] is None:
+            raise ParseError(MODELS, f"model {model!r} pricing.{key} is missing")
     unread.keys(item, MODEL_KEYS + PASSED_OVER, model)
     for key, known in (("top_provider", TOP_PROVIDER_KEYS), ("architecture", ARCHITECTURE_KEYS),
                        ("reasoning", REASONING_KEYS)):

@@ -124,6 +124,8 @@ def prices(pricing: dict[str, Any], *, source: str, model: str, route: str = "",
     catalogue; without a `warnings` list it is an error, as any unstorable price is."""
     records = []
     for key, raw in pricing.items():
+        if key in REQUIRED and not _is_figure(raw):
+            raise ParseError(source, f"model {model!r} pricing.{key}: {raw!r} is not a price")
         if key in NOT_PRICES or not _is_figure(raw):
             continue
         value = to_decimal(raw, source, f"model {model!r} pricing.{key}")
@@ -155,9 +157,11 @@ def offer_prices(pricing: dict[str, Any], *, source: str, model: str, route: str
     """Every price of one pricing object, its `overrides` resolved into long-context tiers
     (context_threshold) and UTC time windows (overrides.resolve). An entry that cannot be
     placed is left out, named in `warnings` and recorded as unread; the rest still apply."""
-    for key in pricing:
+    for key, raw in pricing.items():
         if key not in COMPONENTS and key not in NOT_PRICES:
             unread.note(f"pricing.{key}", model)  # stored under its own name, per token
+        elif key in COMPONENTS and raw is not None and not _is_figure(raw):
+            unread.note(f"pricing.{key} (not a number)", model)
     listed = pricing.get("overrides")
     if listed is None or listed == []:
         return prices(pricing, source=source, model=model, route=route, warnings=warnings)
