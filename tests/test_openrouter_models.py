@@ -265,13 +265,9 @@ def test_one_bad_model_is_left_out_and_named_the_run_partial(tmp_path: Path, bad
     data = json.loads(text)
     victim, changed = data["data"][5]["id"], data["data"][6]["id"]
     pipeline.ingest_body(settings, "openrouter.models", text.encode(), NOW, "clean")
-    data["data"][6]["pricing"]["prompt"] = "0.00009"
-    body = json.dumps(data).replace(
-        json.dumps(data["data"][5]["pricing"])[:-1],
-        json.dumps(data["data"][5]["pricing"])[:-1] + ', "x_placeholder": 1', 1)
-    body = body.replace('"x_placeholder": 1', "")  # the victim's pricing is rewritten below
+    data["data"][6]["pricing"]["prompt"] = "0.00009"  # another model's price moves
     data["data"][5]["pricing"][raw_key] = "__BAD__"
-    body = json.dumps(data).replace('"__BAD__"', bad)
+    body = json.dumps(data).replace('"__BAD__"', bad)  # the bad value as JSON text
     later = NOW.replace(day=2)
     outcome = pipeline.ingest_body(settings, "openrouter.models", body.encode(), later, "bad")
     assert outcome.status == "partial"
