@@ -51,6 +51,19 @@ def left_out_message(model: str, error: Exception) -> str:
         f"model {shown_id(model)!r}: {reason[:300]}"
 
 
+def left_out_summary(source: str, read: set[Any], left_out: list[str]) -> tuple[list[str], None]:
+    """The warnings of a list some of whose items were left out (and no suspect verdict: the
+    suspect guard judges the run against the last good one); a ParseError when none was
+    read."""
+    if not read:
+        raise ParseError(source, "no model could be read; first: "
+                         + (left_out[0] if left_out else "the list is empty"))
+    if not left_out:
+        return [], None
+    return [f"{source}: {len(left_out)} of {len(left_out) + len(read)} models left out (the "
+            f"rest is a partial run): {'; '.join(left_out[:20])}"], None
+
+
 def model_list(body: bytes, source: str, bad: list[str] | None = None) -> list[dict[str, Any]]:
     """The `{"data": [{"id": ...}, ...]}` list that OpenAI-style model APIs answer with. With
     a `bad` list, an entry without an id is named there and skipped instead of failing the

@@ -227,3 +227,15 @@ def test_pricing_keys_nscale_does_not_read_are_recorded_as_unread() -> None:
     assert [(u.path, u.count, u.example) for u in output.unread] == [
         ("data[].pricing.cached_input", 1, "a/B")]
     assert {r.component for r in output.records if r.kind == "price"} == {"input", "output"}
+
+
+def test_one_bad_nscale_model_is_left_out_and_named() -> None:
+    body = json.dumps({"object": "list", "data": [
+        {"id": "a/Good", "object": "model", "pricing": {"input": 0.1, "output": 0.2}},
+        {"id": "a/Bad", "object": "model", "pricing": {"input": "0x10", "output": 0.2}},
+        {"object": "model"}]}).encode()
+    output = parse_models(body, NOW)
+    assert output.left_out == 2 and output.scope == frozenset({("nscale", "a/Good")})
+    assert output.warnings[0].startswith("nscale.models: 2 of 3 models left out")
+    assert "'a/Bad'" in output.warnings[0] and "data[2]: no model id" in output.warnings[0]
+    assert {r.model for r in output.records} == {"a/Good"}

@@ -9,8 +9,8 @@ from decimal import Decimal
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
-from pricewatch.collectors.values import model_list
-from pricewatch.records import AnyRecord, validate_record
+from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
+from pricewatch.records import AnyRecord, RecordError, validate_record
 from pricewatch.settings import NscaleSettings
 
 HF_ROUTER = "nscale.hf-router"
@@ -27,7 +27,9 @@ def parse_hf_router(body: bytes, observed_at: datetime,
     providers = frozenset((options or DEFAULTS).hf_providers)
     records: list[AnyRecord] = []
     unread = UnreadLog("data[].providers[].")
-    for entry in model_list(body, HF_ROUTER):
+    read: set[tuple[str, str]] = set()
+    left_out: list[str] = []
+    for entry in model_list(body, HF_ROUTER, bad=left_out):
         offers = entry.get("providers") or []
         if not isinstance(offers, list):
             raise ParseError(HF_ROUTER, f"model {entry['id']}: `providers` is not a list")
@@ -41,12 +43,18 @@ def parse_hf_router(body: bytes, observed_at: datetime,
                                                      "structured_outputs"),
                                                     ("is_free", "free")) if offer.get(flag)}
             status = offer.get("status")
-            records += offer_and_prices(HF_ROUTER, offer["provider"], entry["id"], HF_ROUTE,
-                                         entry, offer.get("pricing"), {
-                "context_length": context if isinstance(context, int) and context >= 0 else None,
-                "capabilities": capabilities,
-                "status": HF_STATUS.get(status, "unavailable") if isinstance(status, str)
-                else None}, unread)
+            try:
+                records += offer_and_prices(HF_ROUTER, offer["provider"], entry["id"],
+                                             HF_ROUTE, entry, offer.get("pricing"), {
+                    "context_length": context if isinstance(context, int) and context >= 0
+                    else None,
+                    "capabilities": capabilities,
+                    "status": HF_STATUS.get(status, "unavailable") if isinstance(status, str)
+                    else None}, unread)
+            except (ParseError, RecordError) as error:
+                left_out.append(left_out_message(entry["id"], error))
+                continue
+            read.add((offer["provider"], entry["id"]))
             for field, metric in (("first_token_latency_ms", "first_token_latency_ms"),
                                   ("throughput", "throughput_tps")):
                 value = offer.get(field)
@@ -56,9 +64,10 @@ def parse_hf_router(body: bytes, observed_at: datetime,
                         "provider": offer["provider"],
                         "model": entry["id"], "route": HF_ROUTE, "metric": metric,
                         "value": value}, HF_ROUTER))
-    if not records:
+    if not records and not left_out:
         raise ParseError(HF_ROUTER, f"no offers from {', '.join(sorted(providers))} in the list")
-    return ParseOutput(records, [], None, unread.items())
+    return ParseOutput(records, *left_out_summary(HF_ROUTER, read, left_out), unread.items(),
+                       len(left_out), frozenset(read) if left_out else None)
 
 
 def plan_hf_router(options: NscaleSettings, context: PlanContext) -> list[Request]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pricewatch.collectors.base import ParseOutput, PlanContext, Source, UnreadLog
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
-from pricewatch.collectors.values import model_list
-from pricewatch.records import AnyRecord
+from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
+from pricewatch.records import AnyRecord, RecordError
 from pricewatch.settings import NscaleSettings
 
 MODELS = "nscale.models"
@@ -22,13 +22,21 @@ def parse_models(body: bytes, observed_at: datetime,
     Pricing keys other than input and output are returned as unread."""
     records: list[AnyRecord] = []
     unread = UnreadLog("data[].")
-    for entry in model_list(body, MODELS):
+    read: set[tuple[str, str]] = set()
+    left_out: list[str] = []
+    for entry in model_list(body, MODELS, bad=left_out):
         context = entry.get("context_length")
-        records += offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
-                                     entry.get("pricing"), {
-            "context_length": context if isinstance(context, int) and context >= 0 else None},
-            unread)
-    return ParseOutput(records, [], None, unread.items())
+        try:
+            records += offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
+                                         entry.get("pricing"), {
+                "context_length": context if isinstance(context, int) and context >= 0
+                else None}, unread)
+        except (ParseError, RecordError) as error:
+            left_out.append(left_out_message(entry["id"], error))
+            continue
+        read.add(("nscale", entry["id"]))
+    return ParseOutput(records, *left_out_summary(MODELS, read, left_out),
+                       unread.items(), len(left_out), frozenset(read) if left_out else None)
 
 
 def plan_models(options: NscaleSettings, context: PlanContext) -> list[Request]:

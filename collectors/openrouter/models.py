@@ -19,7 +19,7 @@ from pricewatch.collectors.openrouter.pricing import (
     modalities,
     offer_prices,
 )
-from pricewatch.collectors.values import left_out_message, model_list
+from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
 from pricewatch.records import AnyRecord, RecordError, validate_record
 from pricewatch.settings import OpenRouterSettings
 
@@ -57,12 +57,8 @@ def parse_models(body: bytes, observed_at: datetime,
             left_out.append(left_out_message(item["id"], error))
             continue
         read.add(("openrouter", item["id"]))
-    if not read:
-        raise ParseError(MODELS, f"no model could be read; first: {left_out[0]}")
-    if left_out:
-        warnings.insert(0, f"{MODELS}: {len(left_out)} of {len(left_out) + len(read)} models "
-                           f"left out (the rest is a partial run): {'; '.join(left_out[:20])}")
-    return ParseOutput(records, warnings, None, unread.items(), len(left_out),
+    summary, _ = left_out_summary(MODELS, read, left_out)
+    return ParseOutput(records, summary + warnings, None, unread.items(), len(left_out),
                        frozenset(read) if left_out else None)
 
 
