@@ -1,17 +1,31 @@
 -- Offers listed for the first time (or again after a gap), unlisted, or changed (status,
 -- context length, modalities, ...). An offer missing from a good run is unlisted then.
+-- Each interval is read beside its key's previous and next ones (intervals of a key never
+-- overlap): it follows the previous one without a gap (changed) or not (listed), and its end
+-- without a following interval is an unlisting. Written with window functions, not a self
+-- join: duckdb 2.0.1's common-subplan optimizer dropped every `listed` row of the self-join
+-- form when this view and price_alerts were read in one query
+-- (docs/duckdb-union-all-repro.md).
 CREATE OR REPLACE VIEW offer_changes AS
-SELECT n.provider, n.model, n.route, n.source,
-       CASE WHEN o.key_hash IS NULL THEN 'listed' ELSE 'changed' END AS kind,
-       o.status AS old_status, n.status AS new_status,
-       o.context_length AS old_context_length, n.context_length AS new_context_length,
-       n.valid_from AS changed_at, n.opened_by_run AS run_id
-FROM offer_history n
-LEFT JOIN offer_history o ON o.key_hash = n.key_hash AND o.valid_to = n.valid_from
+WITH neighbours AS (
+    SELECT *,
+           lag(valid_to) OVER w AS previous_to, lag(status) OVER w AS previous_status,
+           lag(context_length) OVER w AS previous_context_length,
+           lead(valid_from) OVER w AS next_from
+    FROM offer_history
+    WINDOW w AS (PARTITION BY key_hash ORDER BY valid_from)
+)
+SELECT provider, model, route, source,
+       CASE WHEN previous_to = valid_from THEN 'changed' ELSE 'listed' END AS kind,
+       CASE WHEN previous_to = valid_from THEN previous_status END AS old_status,
+       status AS new_status,
+       CASE WHEN previous_to = valid_from THEN previous_context_length END
+           AS old_context_length,
+       context_length AS new_context_length,
+       valid_from AS changed_at, opened_by_run AS run_id
+FROM neighbours
 UNION ALL
-SELECT o.provider, o.model, o.route, o.source, 'unlisted', o.status, NULL,
-       o.context_length, NULL, o.valid_to, o.closed_by_run
-FROM offer_history o
-WHERE o.valid_to IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM offer_history n
-                  WHERE n.key_hash = o.key_hash AND n.valid_from = o.valid_to);
+SELECT provider, model, route, source, 'unlisted', status, NULL, context_length, NULL,
+       valid_to, closed_by_run
+FROM neighbours
+WHERE valid_to IS NOT NULL AND next_from IS DISTINCT FROM valid_to;
