@@ -24,6 +24,7 @@ from pricewatch.settings import Settings, secret_from_env
 from pricewatch.warehouse import spool, state
 from pricewatch.warehouse.db import (
     DatabaseLocked,
+    WarehouseError,
     in_transaction,
     open_warehouse,
     warehouse_exists,
@@ -38,6 +39,7 @@ from pricewatch.warehouse.ingest import (
     load_body,
     previous_digest,
     rebuild_source,
+    record_failed,
     record_run_rows,
     record_skipped,
 )
@@ -192,8 +194,24 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
     else:
         results = await _fetch_all(fetcher, source.name, [_conditional(r, known) for r in plan],
                                    progress)
-    outcome = _ingest_fetched(settings, source, observed_at, results, known)
+    try:
+        outcome = _ingest_fetched(settings, source, observed_at, results, known)
+    except (WarehouseError, asyncio.CancelledError):
+        raise
+    except Exception as error:  # every attempt ends in a recorded run
+        log.exception("%s failed (unexpected error)", source.name)
+        outcome = _record_failure(settings, source, observed_at, error)
     return _logged(outcome, started)
+
+
+def _record_failure(settings: Settings, source: Source, observed_at: datetime,
+                    error: Exception) -> RunOutcome:
+    """A failed run for an attempt that broke where pricewatch did not expect it (an
+    archive folder it cannot write, a bug): recorded so collector_health counts it."""
+    message = f"{type(error).__name__}: {error}"
+    with open_warehouse(settings) as con:
+        return record_failed(con, source=source.name, observed_at=observed_at,
+                             message=f"run failed unexpectedly: {message}")
 
 
 def _waiting(settings: Settings, source: Source, observed_at: datetime,

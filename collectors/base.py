@@ -201,7 +201,9 @@ def _try_parse(source: Source, url: str, body: bytes, observed_at: datetime, opt
         return source.run_parser(body, observed_at, options)
     except (ParseError, RecordError) as error:
         failures.append(_with_url(str(error), url))
-        return None
+    except RecursionError:
+        failures.append(_with_url(f"{source.name}: body nested too deeply to read", url))
+    return None
 
 
 def merge_by_key(records: Iterable[AnyRecord], key: Callable[[AnyRecord], Hashable],

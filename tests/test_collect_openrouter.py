@@ -325,3 +325,32 @@ def test_log_lines_print_above_the_progress_bar(monkeypatch, capsys) -> None:
     lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).replace("\r", "\n")
     shown = [line for line in lines.splitlines() if "giving up" in line]
     assert shown == [f"WARNING pricewatch.fetch: giving up on model {n}" for n in (1, 2, 3)]
+
+
+def test_a_body_nested_too_deeply_is_a_recorded_failed_run(config: Path,
+                                                           server: fp.FakeProvider) -> None:
+    """Issue 29, item 6: a RecursionError in the parser added no run, so collector_health
+    showed 0 failing runs; now the attempt is a failed run with its reason."""
+    server.serve(f"{API}/models", b"[" * 100_000 + b"]" * 100_000)
+    code, rows = collect(config, "openrouter.models")
+    assert code == 1 and rows["openrouter.models"]["status"] == "failed"
+    assert query(config, "SELECT status, message LIKE '%nested too deeply%' FROM runs") == [
+        ("failed", True)]
+    assert query(config, "SELECT failing_runs FROM collector_health") == [(1,)]
+
+
+def test_an_archive_folder_that_cannot_be_written_is_a_recorded_failed_run(
+        config: Path) -> None:
+    """Issue 29, item 6: an OSError writing the body archive added no run. (A file where the
+    folder should be: chmod would not stop root, which CI runs as.)"""
+    import shutil
+
+    code, _ = collect(config, "openrouter.providers")  # creates the file and its archive
+    assert code == 0
+    archive = config.parent / "pw.duckdb.archive"
+    shutil.rmtree(archive)
+    archive.write_text("not a folder")
+    code, rows = collect(config, "openrouter.models")
+    assert code == 1 and rows["openrouter.models"]["status"] == "failed"
+    assert query(config, "SELECT count(*) FROM runs WHERE source = 'openrouter.models' "
+                         "AND status = 'failed' AND message LIKE '%unexpectedly%'") == [(1,)]

@@ -216,6 +216,25 @@ def record_skipped(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: 
                       run_id=run_id, message=message, waiting_for=waiting_for)
 
 
+def record_failed(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: datetime,
+                  message: str) -> RunOutcome:
+    """A run that failed before it could be written as one (its bodies could not be
+    archived, an error pricewatch did not expect): recorded, so `status`, collector_health
+    and the failing-collector alert see every attempt. Writes no history."""
+    def write() -> int:
+        now = datetime.now(UTC)
+        (run_id,) = take_ids(con, "run", 1)
+        con.execute(
+            "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
+            "status, message) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?)",
+            [run_id, source, source, observed_at.astimezone(UTC), now, now, message[:4000]])
+        return run_id
+
+    run_id = in_transaction(con, write, f"{source}: failed run")
+    return RunOutcome(source=source, status="failed", observed_at=observed_at,
+                      run_id=run_id, message=message)
+
+
 def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
     con.execute(
         "UPDATE runs SET status = ?, records = ?, intervals_opened = ?, intervals_closed = ?, "
