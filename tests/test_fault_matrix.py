@@ -169,8 +169,17 @@ def state(settings: Settings) -> tuple[list[tuple], int, int]:
                  + (SELECT count(*) FROM offer_history WHERE valid_to IS NOT NULL)
                  + (SELECT count(*) FROM rate_limit_history WHERE valid_to IS NOT NULL)
             """).fetchall()[0][0]
-        alerts = con.execute("SELECT count(*) FROM price_alerts").fetchall()[0][0]
+        # a changed layout is format drift, and saying so is the point (format_drift);
+        # every other alert must stay as it was
+        alerts = con.execute("SELECT count(*) FROM price_alerts WHERE kind <> 'format_drift'"
+                             ).fetchall()[0][0]
     return open_rows, closed, alerts
+
+
+def drift(settings: Settings, source: str) -> int:
+    with open_db(settings.db_path, read_only=True) as con:
+        return con.execute("SELECT count(*) FROM price_alerts WHERE kind = 'format_drift' "
+                           "AND model = ?", [source]).fetchall()[0][0]
 
 
 def check(source: str, fault: Fault, outcome: pipeline.RunOutcome) -> str | None:
@@ -257,6 +266,8 @@ def test_fault(world, baselines, matrix, source: str, fault: Fault) -> None:
     matrix.setdefault(source, {})[fault.name] = outcome.status
     assert check(source, fault, outcome) is None, check(source, fault, outcome)
     assert state(settings) == before, f"history or alerts changed after a {outcome.status} run"
+    if fault.name == "layout change" and outcome.status == "suspect":
+        assert drift(settings, source) > 0, "a suspect layout change raised no format_drift"
     healthy = collect(settings, source)
     assert healthy.status in ("ok", "unchanged"), f"no clean recovery: {healthy.message}"
     assert state(settings) == before, "the healthy run after the fault changed history"

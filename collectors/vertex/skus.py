@@ -22,7 +22,14 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
+from pricewatch.collectors.base import (
+    ParseError,
+    ParseOutput,
+    PlanContext,
+    Source,
+    UnreadLog,
+    merge_by_key,
+)
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.values import load_json, to_decimal
 from pricewatch.collectors.vertex.names import PROVIDER, model_slug
@@ -80,6 +87,8 @@ def parse_skus(body: bytes, observed_at: datetime,
         raise ParseError(SKUS, "the `skus` list is empty")
     records: list[AnyRecord] = []
     unmapped: list[str] = []
+    unread = UnreadLog()
+    unread.keys(payload, ("skus", "nextPageToken"), "the page")  # a renamed list: drift
     for index, sku in enumerate(skus):
         if not isinstance(sku, dict):
             raise ParseError(SKUS, f"skus[{index}] is not an object")
@@ -94,7 +103,8 @@ def parse_skus(body: bytes, observed_at: datetime,
                                              if len(unmapped) > 20 else "")
         warnings.append(f"{SKUS}: {len(unmapped)} of {len(skus)} SKUs map to no model price: "
                         f"{shown}")
-    return ParseOutput(records, warnings)
+        unread.note("skus[] mapped to no model price", unmapped[0], len(unmapped))
+    return ParseOutput(records, warnings, None, unread.items())
 
 
 def describe(description: str) -> tuple[str, str, str, bool, str] | None:
