@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pricewatch import queries
 from pricewatch.collectors import get_source, sources_for
 from pricewatch.collectors.base import ParseError, PlanContext, Source, parse_bodies
-from pricewatch.collectors.fetch import Fetcher, FetchError, Request
+from pricewatch.collectors.fetch import Fetcher, FetchError, Request, redact
 from pricewatch.errors import InputError
 from pricewatch.records import FetchedBody, ParseResult
 from pricewatch.settings import Settings, secret_from_env
@@ -235,7 +235,7 @@ def _waiting(settings: Settings, source: Source, observed_at: datetime,
 
 
 def _conditional(request: Request, known: dict[str, state.Validators]) -> Request:
-    previous = known.get(request.url)
+    previous = known.get(redact(request.url))  # stored as fetch_log keeps URLs: redacted
     if previous is None:
         return request
     return replace(request, etag=previous.etag, last_modified=previous.last_modified)

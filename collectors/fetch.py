@@ -13,6 +13,7 @@ import asyncio
 import email.utils
 import functools
 import logging
+import re
 import ssl
 import time
 from collections.abc import Mapping
@@ -51,7 +52,7 @@ class FetchError(Exception):
                  status: int | None = None, retry_after_s: float | None = None) -> None:
         self.source, self.url, self.kind, self.status = source, redact(url), kind, status
         self.retry_after_s = retry_after_s
-        super().__init__(f"{source}: {kind}: {message} ({self.url})")
+        super().__init__(f"{source}: {kind}: {scrub(message)} ({self.url})")
 
     @property
     def transient(self) -> bool:
@@ -59,14 +60,24 @@ class FetchError(Exception):
             self.kind == "http_status" and self.status in RETRY_STATUSES)
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#@\s]+@")
+
+
 def redact(url: str) -> str:
-    """The URL with secret query parameters replaced, for logs and the archive."""
+    """The URL with credentials (`user:pass@` of a configured base_url) and secret query
+    parameters replaced, for logs, messages, the archive and exports."""
+    url = _USERINFO.sub("REDACTED@", url)
     parts = urlsplit(url)
     if not parts.query:
         return url
     query = [(k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
              for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def scrub(text: str) -> str:
+    """Any URL credentials inside a message (an HTTP library's error names the URL)."""
+    return _USERINFO.sub("REDACTED@", text)
 
 
 def same_origin(url: str, target: str) -> bool:

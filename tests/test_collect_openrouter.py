@@ -354,3 +354,29 @@ def test_an_archive_folder_that_cannot_be_written_is_a_recorded_failed_run(
     assert code == 1 and rows["openrouter.models"]["status"] == "failed"
     assert query(config, "SELECT count(*) FROM runs WHERE source = 'openrouter.models' "
                          "AND status = 'failed' AND message LIKE '%unexpectedly%'") == [(1,)]
+
+
+def test_credentials_in_a_base_url_are_never_stored_or_shown(
+        tmp_path: Path, server: fp.FakeProvider, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 29, item 11: `http://user:pass@mirror` appeared in fetch_log.url, runs.message,
+    the log line and the exports."""
+    secret = "pa55-never-shown"
+    base = server.url(API).replace("http://", f"http://mirror-user:{secret}@")
+    config = write_config(tmp_path, f"""
+[openrouter]
+api_base = "{base}"
+limits_page_url = "{server.url(LIMITS_PAGE)}"
+allowed_hosts = ["127.0.0.1"]
+""", read_timeout_s=1, total_timeout_s=5, max_body_bytes=2_000_000)
+    server.fail_always(f"{API}/providers", fp.status(503))
+    caplog.set_level(logging.DEBUG)
+    collect(config, "openrouter.models", "openrouter.providers")
+    out = tmp_path / "export"
+    assert runner.invoke(app, ["export", "--out", str(out), "--format", "csv", "--config",
+                               str(config)]).exit_code == 0
+    stored = query(config, "SELECT string_agg(url, ' ') FROM fetch_log")[0][0] + \
+        query(config, "SELECT string_agg(coalesce(message, ''), ' ') FROM runs")[0][0]
+    exported = " ".join(p.read_text() for p in out.rglob("*.csv"))
+    assert "REDACTED@127.0.0.1" in stored
+    for text in (stored, caplog.text, exported):
+        assert secret not in text and "mirror-user" not in text
