@@ -157,6 +157,8 @@ def _check_format(fmt: str) -> None:
 def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Any]:
     """Write every table and view, every month; returns the manifest."""
     _check_format(fmt)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file: give a folder (it is created if missing)")
     out_dir.mkdir(parents=True, exist_ok=True)
     with queries.open_gold(settings) as con:
         through = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import httpx
 import typer
 
 from pricewatch import alerts as delivery
@@ -58,6 +59,6 @@ def alerts_test(
     """Send a test message through one configured channel."""
     try:
         delivery.send_test(load(db, config), channel)
-    except RuntimeError as error:
-        raise InputError(f"channel {channel!r}: {error}") from None
+    except (RuntimeError, OSError, httpx.HTTPError) as error:  # a receiver out of reach too
+        raise InputError(f"channel {channel!r}: not delivered: {error}") from None
     typer.echo(f"test message sent to {channel}")

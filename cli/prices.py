@@ -48,7 +48,14 @@ def parse_tokens(text: str, option: str) -> Decimal:
     if not match:
         raise InputError(f"{option} {text!r} is not a token amount such as 10M, 500k or "
                          "2000000")
-    return Decimal(match[1]) * _SUFFIXES[match[2].lower()]
+    amount = Decimal(match[1]) * _SUFFIXES[match[2].lower()]
+    if amount > MAX_TOKENS:
+        raise InputError(f"{option} {text!r} is more than {MAX_TOKENS:,} tokens a month")
+    return amount
+
+
+# Past this a monthly token amount is a typo, and costs would overflow exact decimals.
+MAX_TOKENS = Decimal(10) ** 15
 
 
 def _when(at: str | None) -> datetime:

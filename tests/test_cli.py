@@ -253,3 +253,22 @@ def test_a_change_reads_in_one_cell(row: dict, cell: str) -> None:
     from pricewatch.cli.prices import change_cell
 
     assert change_cell(row) == cell
+
+
+def test_small_refusals_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Issue 29, item 12: each of these exited 70 with a traceback."""
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["ingest", "records", "-", "--observed-at", "2026-01-01T00:00:00Z",
+                        "--db", db], input=jsonl(price_line("a/one", "1")).decode())
+    existing = tmp_path / "a-file.txt"
+    existing.write_text("x")
+    config = tmp_path / "pw.toml"
+    config.write_text('[[channels]]\nname = "w"\nwebhook_url = "http://127.0.0.1:9/hook"\n')
+    for args, said in (
+            (["budget", "--input", "1" + "0" * 27 + "M", "--db", db], "tokens a month"),
+            (["export", "--out", str(existing), "--db", db], "is a file"),
+            (["alerts", "test", "w", "--config", str(config), "--db", db], "not delivered")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+    assert existing.read_text() == "x"
