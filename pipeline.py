@@ -302,6 +302,7 @@ def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
     try:
         return _write_run(settings, source, observed_at, fetched, failed, known)
     except DatabaseLocked as error:
+        fetched = [_with_sent_body(body, known) for body in fetched]
         where = spool.keep(settings, source.name, observed_at, fetched + failed)
         return RunOutcome(source=source.name, status="spooled", observed_at=observed_at,
                           message=f"{error}; the bodies wait in {where} and are archived "
@@ -389,14 +390,26 @@ def _drain_one(settings: Settings, entry: spool.SpooledRun) -> RunOutcome | None
                              note="archived late from the spool (the database was locked)")
 
 
+def _with_sent_body(body: FetchedBody, known: dict[str, state.Validators]) -> FetchedBody:
+    """A 304 about to be spooled names the body its request's validators came from."""
+    previous = known.get(body.url) if body.status_code == 304 else None
+    return body if previous is None else replace(
+        body, not_modified_sha256=previous.content_sha256)
+
+
 def _resolve_not_modified(con, body: FetchedBody,
                           known: dict[str, state.Validators]) -> FetchedBody:
+    """A 304 is the body whose validators were sent: the one named when it was spooled, else
+    the one the validators read before the request came from."""
     if body.status_code != 304:
         return body
-    previous = known.get(body.url)
-    if previous is None:
-        return replace(body, error="304 without an archived body")
-    return replace(body, content=load_body(con, previous.content_sha256))
+    sha = body.not_modified_sha256
+    if sha is None:
+        previous = known.get(body.url)
+        if previous is None:
+            return replace(body, error="304 without an archived body")
+        sha = previous.content_sha256
+    return replace(body, content=load_body(con, sha))
 
 
 def fetch_summary(failed: Sequence[FetchedBody], total: int) -> str:

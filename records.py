@@ -447,6 +447,9 @@ class FetchedBody:
     content_type: str | None = None
     elapsed_ms: float | None = None
     error: str | None = None
+    # A 304 kept in the spool: the archived body whose validators the request sent, so the
+    # drain resolves it to that body, not to whatever is newest by then.
+    not_modified_sha256: str | None = None
 
     @property
     def sha256(self) -> str | None:

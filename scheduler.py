@@ -232,14 +232,18 @@ class Daemon:
         """Off the job threads, so no job outlasts its interval on others' work: ingest
         spooled runs as soon as the file is free, then the alert pass and the export for
         the runs since the last pass (or for a pass that met the lock)."""
+        # the wake-up is taken first: a pass that fails part-way must not spin on it
+        wanted = self._pass_wanted.is_set()
+        self._pass_wanted.clear()
         if self._views_pending:
             self._install_views()
         drained: list[RunOutcome] = []
         if spool.has_pending(self.settings):
-            drained = pipeline.drain_spool(self.patient)
+            try:
+                drained = pipeline.drain_spool(self.patient)
+            except Exception:  # one bad spooled run costs that run, not the alert pass
+                log.exception("draining the spool failed; the alert pass goes on")
             self._landed(drained)
-        wanted = self._pass_wanted.is_set()
-        self._pass_wanted.clear()
         waiting = self._pass_waits or alerts.pending_results() > 0
         if wanted or drained or waiting:
             self._alerts_and_exports()

@@ -380,3 +380,71 @@ allowed_hosts = ["127.0.0.1"]
     assert "REDACTED@127.0.0.1" in stored
     for text in (stored, caplog.text, exported):
         assert secret not in text and "mirror-user" not in text
+
+
+def test_an_unreadable_spool_entry_is_set_aside_and_the_rest_drains(config: Path,
+                                                                    server) -> None:
+    """Issue 29, item 5: a truncated run.json made every drain raise (collect exited 70,
+    the daemon spun at 100% CPU). Now it is moved to <spool>/_unreadable with one error."""
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+    from pricewatch.warehouse import spool
+
+    assert collect(config, "openrouter.providers")[0] == 0
+    settings = load_settings(config)
+    root = spool.spool_dir(settings)
+    bad = root / "20260101T000000000000-openrouter.providers"
+    bad.mkdir(parents=True)
+    (bad / "run.json").write_text('{"source": "openrouter.providers", "obs')
+    body = json.dumps(load("providers-2026-05-07.json")).encode()
+    from datetime import UTC, datetime
+
+    from pricewatch.records import FetchedBody
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    spool.keep(settings, "openrouter.providers", when,
+               [FetchedBody(url=server.url(f"{API}/providers"), fetched_at=when, content=body,
+                            status_code=200)])
+    drained = pipeline.drain_spool(settings)
+    assert [o.status for o in drained] == ["ok"]
+    assert not list(root.glob("*/run.json"))
+    assert (root / "_unreadable" / bad.name / "run.json").exists()
+    assert collect(config, "openrouter.providers")[0] == 0  # collect drains first: no 70
+
+
+def test_a_spooled_304_resolves_to_the_body_its_etag_came_with(config: Path, server) -> None:
+    """Issue 29, item 4: a 304 spooled for body A was read at drain time as the newest
+    archived body B, so B's price started before B was served."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+
+    db = config.parent / "pw.duckdb"
+    assert collect(config, "openrouter.providers")[0] == 0  # body A, with its ETag
+    config.write_text(config.read_text().replace('db_path', 'lock_timeout_s = 0.5\ndb_path'))
+    # a reader holding the file: the validators are read, the write waits, the 304 spools
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               "c = duckdb.connect(sys.argv[1], read_only=True); "
+                               "print('held', flush=True); time.sleep(60)", str(db)],
+                              stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        _, rows = collect(config, "openrouter.providers")  # a 304 for A, spooled
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rows["openrouter.providers"]["status"] == "spooled"
+    directory = load("providers-2026-05-07.json")
+    directory["data"][0]["headquarters"] = "DE"  # body B
+    server.serve(f"{API}/providers", json.dumps(directory).encode())
+    settings = load_settings(config)
+    [outcome] = asyncio.run(pipeline.collect(settings, ["openrouter.providers"], drain=False))
+    assert outcome.status == "ok" and outcome.changes == 2  # B archived, newest
+    [drained] = pipeline.drain_spool(settings)
+    # the spooled 304 stands for A: between A's run and B's it changes nothing
+    assert drained.status == "unchanged"
+    assert query(config, "SELECT count(*) FROM provider_directory_history WHERE "
+                         "headquarters = 'DE' AND valid_from < (SELECT max(observed_at) "
+                         "FROM runs WHERE status = 'ok')") == [(0,)]

@@ -9,6 +9,7 @@ one `N.body` per body, created with the database's file mode.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from pricewatch.records import FetchedBody
 from pricewatch.settings import Settings
 from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse.db import WarehouseError, lake_of
+
+log = logging.getLogger("pricewatch.spool")
 
 
 @dataclass(frozen=True)
@@ -52,16 +55,36 @@ def keep(settings: Settings, source: str, observed_at: datetime,
         entry["fetched_at"] = body.fetched_at.isoformat()
         if body.content is not None:
             entry["file"] = f"{index}.body"
-            (folder / entry["file"]).write_bytes(body.content)
-            os.chmod(folder / entry["file"], settings.file_mode)
+            _durable(folder / entry["file"], body.content, settings.file_mode)
         entries.append(entry)
     # run.json last and whole (renamed into place): a folder without it is not a run yet
     written = folder / "run.json.tmp"
-    written.write_text(json.dumps({"source": source, "observed_at": observed_at.isoformat(),
-                                   "bodies": entries}))
-    os.chmod(written, settings.file_mode)
+    _durable(written, json.dumps({"source": source, "observed_at": observed_at.isoformat(),
+                                  "bodies": entries}).encode(), settings.file_mode)
     os.replace(written, folder / "run.json")
+    _sync_dir(folder)
+    _sync_dir(folder.parent)
     return folder
+
+
+def _durable(path: Path, data: bytes, mode: int) -> None:
+    """Write, flush to disk, then the caller renames: a crash leaves the old or the new."""
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(path, mode)
+
+
+def _sync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+BAD = "_unreadable"  # spooled runs that cannot be read wait here for a person, not a drain
 
 
 def has_pending(settings: Settings) -> bool:
@@ -82,10 +105,30 @@ def pending(settings: Settings) -> Iterator[SpooledRun]:
                                      "content": (folder / entry["file"]).read_bytes()
                                      if "file" in entry else None})
                       for entry in meta["bodies"]]
+            run = SpooledRun(folder, meta["source"],
+                             datetime.fromisoformat(meta["observed_at"]), bodies)
         except FileNotFoundError:
-            continue  # another process ingested and removed it meanwhile
-        yield SpooledRun(folder, meta["source"], datetime.fromisoformat(meta["observed_at"]),
-                         bodies)
+            if folder.is_dir() and not (folder / "run.json").exists():
+                continue  # another process ingested and removed it meanwhile
+            set_aside(folder, "a body file it names is missing")
+            continue
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            set_aside(folder, f"{type(error).__name__}: {error}")
+            continue
+        yield run
+
+
+def set_aside(folder: Path, reason: str) -> None:
+    """Move a spooled run that cannot be read out of the drain's way (`<spool>/_unreadable/`),
+    with one error line: the drain goes on with the others, and nothing is deleted."""
+    target = folder.parent / BAD / folder.name
+    target.parent.mkdir(exist_ok=True)
+    try:
+        os.replace(folder, target)
+    except OSError as error:
+        log.error("spooled run %s cannot be read (%s) nor set aside: %s", folder, reason, error)
+        return
+    log.error("spooled run %s cannot be read (%s): moved to %s", folder.name, reason, target)
 
 
 def remove(run: SpooledRun) -> None:
