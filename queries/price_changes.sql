@@ -11,7 +11,7 @@ starts AS (
     SELECT n.provider, n.model, n.route, n.component, n.service_tier, n.context_threshold,
            n.unit, n.currency, n.source, n.usage_tier_start, n.utc_days, n.utc_start_minute,
            n.utc_end_minute, o.price AS old_price, n.price AS new_price,
-           n.valid_from AS changed_at, n.opened_by_run AS run_id,
+           n.valid_from AS changed_at, n.opened_by_run AS run_id, o.valid_from AS old_valid_from,
            CASE WHEN o.key_hash IS NULL THEN 'listed' ELSE 'changed' END AS kind
     FROM recent n
     LEFT JOIN recent o ON o.key_hash = n.key_hash AND o.valid_to = n.valid_from
@@ -22,7 +22,8 @@ ends AS (
            o.unit, o.currency, o.source, o.usage_tier_start, o.utc_days, o.utc_start_minute,
            o.utc_end_minute, o.price AS old_price,
            NULL AS new_price,
-           o.valid_to AS changed_at, o.closed_by_run AS run_id, 'unlisted' AS kind
+           o.valid_to AS changed_at, o.closed_by_run AS run_id, o.valid_from AS old_valid_from,
+           'unlisted' AS kind
     FROM recent o
     WHERE o.valid_to >= since
       AND NOT EXISTS (SELECT 1 FROM recent n
@@ -35,7 +36,7 @@ SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.
             THEN CAST(round(100 * (c.new_price - c.old_price) / c.old_price, 2)
                       AS DECIMAL(18, 2)) END AS change_pct,
        c.changed_at, c.run_id, c.kind, c.currency, c.source, c.usage_tier_start, c.utc_days,
-       c.utc_start_minute, c.utc_end_minute
+       c.utc_start_minute, c.utc_end_minute, c.old_valid_from
 FROM (SELECT * FROM starts UNION ALL SELECT * FROM ends) c
 LEFT JOIN model_identity_overrides i USING (provider, model);
 

@@ -1,15 +1,26 @@
--- Published rate limits that appeared, changed or went away.
+-- Published rate limits that appeared, changed or went away. Each interval is read beside
+-- its key's previous and next ones (window functions, not a self-join: see offer_changes);
+-- old_valid_from/old_valid_to are the interval before the change (the one that ended, for
+-- an unlisting).
 CREATE OR REPLACE VIEW rate_limit_changes AS
-SELECT n.provider, n.scope, n.metric, n.condition, n.source,
-       CASE WHEN o.key_hash IS NULL THEN 'listed' ELSE 'changed' END AS kind,
-       o.value AS old_value, n.value AS new_value, o.enforced AS old_enforced,
-       n.enforced AS new_enforced, n.valid_from AS changed_at, n.opened_by_run AS run_id
-FROM rate_limit_history n
-LEFT JOIN rate_limit_history o ON o.key_hash = n.key_hash AND o.valid_to = n.valid_from
+WITH neighbours AS (
+    SELECT *,
+           lag(valid_from) OVER w AS previous_from, lag(valid_to) OVER w AS previous_to,
+           lag(value) OVER w AS previous_value, lag(enforced) OVER w AS previous_enforced,
+           lead(valid_from) OVER w AS next_from
+    FROM rate_limit_history
+    WINDOW w AS (PARTITION BY key_hash ORDER BY valid_from)
+)
+SELECT provider, scope, metric, condition, source,
+       CASE WHEN previous_to = valid_from THEN 'changed' ELSE 'listed' END AS kind,
+       CASE WHEN previous_to = valid_from THEN previous_value END AS old_value,
+       value AS new_value,
+       CASE WHEN previous_to = valid_from THEN previous_enforced END AS old_enforced,
+       enforced AS new_enforced, valid_from AS changed_at, opened_by_run AS run_id,
+       previous_from AS old_valid_from, previous_to AS old_valid_to
+FROM neighbours
 UNION ALL
-SELECT o.provider, o.scope, o.metric, o.condition, o.source, 'unlisted', o.value, NULL,
-       o.enforced, NULL, o.valid_to, o.closed_by_run
-FROM rate_limit_history o
-WHERE o.valid_to IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM rate_limit_history n
-                  WHERE n.key_hash = o.key_hash AND n.valid_from = o.valid_to);
+SELECT provider, scope, metric, condition, source, 'unlisted', value, NULL, enforced, NULL,
+       valid_to, closed_by_run, valid_from, valid_to
+FROM neighbours
+WHERE valid_to IS NOT NULL AND next_from IS DISTINCT FROM valid_to;

@@ -362,3 +362,32 @@ def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
     sent = json.loads(body)
     assert (sent["kind"], sent["model"], sent["component"], sent["new_price"],
             sent["detected_at"]) == ("new_cheapest", "n", "text", "11", "2026-01-02T00:00:00Z")
+
+
+def test_a_late_run_moves_a_change_but_not_its_alert_id(settings) -> None:
+    """Issue 29, item 3: a run ingested between two stored ones moved each change earlier
+    and gave it a new alert_id, so receivers got it twice (8 changes, 16 posts)."""
+    from helpers import jsonl, price_line
+    from pricewatch.records import parse_timestamp
+
+    def offer(model: str) -> str:
+        return json.dumps({"kind": "offer", "provider": "openrouter", "model": model})
+
+    def ingest(day: str, price: str, *models: str) -> None:
+        pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", price),
+                                                        *map(offer, models)),
+                             parse_timestamp(f"2026-03-{day}T00:00:00Z"), f"file:{day}")
+
+    ingest("01", "1", "a/one", "a/gone")
+    ingest("02", "1", "a/one", "a/gone")
+    ingest("04", "2", "a/one", "a/new")
+    query = ("SELECT kind, alert_id, detected_at FROM price_alerts WHERE kind IN "
+             "('price_rise', 'new_offer', 'offer_unlisted') ORDER BY kind")
+    with open_warehouse(settings, read_only=True) as con:
+        before = con.execute(query).fetchall()
+    ingest("03", "2", "a/one", "a/new")  # late: between 02 and 04
+    with open_warehouse(settings, read_only=True) as con:
+        after = con.execute(query).fetchall()
+    assert [k for k, _, _ in before] == ["new_offer", "offer_unlisted", "price_rise"]
+    assert [(k, i) for k, i, _ in after] == [(k, i) for k, i, _ in before]
+    assert {t.day for _, _, t in before} == {4} and {t.day for _, _, t in after} == {3}
