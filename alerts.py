@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,10 +45,13 @@ log = logging.getLogger("pricewatch.alerts")
 SIGNATURE_HEADER = "X-Pricewatch-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ALERT_ID_HEADER = "X-Pricewatch-Alert-Id"
-WEBHOOK_TIMEOUT_S = 10
+WEBHOOK_TIMEOUT_S = 10  # each phase of a webhook request: connect, write, read
+# A whole webhook send, however slowly the receiver answers or trickles its reply: past it
+# the send has failed (retried later under the same Idempotency-Key).
+WEBHOOK_DEADLINE_S = 20.0
 CLAIM_LIMIT = 50  # rows one pass claims; the rest wait for the next pass
 # A claim outlives every send it covers, so no live pass loses its rows to another.
-LEASE_S = CLAIM_LIMIT * WEBHOOK_TIMEOUT_S * 2
+LEASE_S = CLAIM_LIMIT * WEBHOOK_DEADLINE_S * 2
 
 ALERTS_SQL = queries.command_sql("alerts_to_enqueue")
 
@@ -99,7 +103,8 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def send(settings: Settings, channel: ChannelSettings, message: str, body: str,
-         alert_id: str, title: str = "pricewatch") -> None:
+         alert_id: str, title: str = "pricewatch",
+         stop: Callable[[], bool] = lambda: False) -> None:
     """One delivery; raises on failure (the outbox keeps the alert pending).
 
     A webhook gets the alert id twice over, as `Idempotency-Key` and `X-Pricewatch-Alert-Id`:
@@ -115,10 +120,9 @@ def send(settings: Settings, channel: ChannelSettings, message: str, body: str,
             if secret is None:
                 raise RuntimeError(f"{channel.webhook_secret_env} is not set")
             headers[SIGNATURE_HEADER] = sign(data, secret.get_secret_value())
-        response = httpx.post(channel.webhook_url, content=data, headers=headers,
-                              timeout=WEBHOOK_TIMEOUT_S, verify=tls_context())
-        if response.status_code >= 300:
-            raise RuntimeError(f"webhook answered HTTP {response.status_code}")
+        status = post_within_deadline(channel.webhook_url, data, headers, stop)
+        if status >= 300:
+            raise RuntimeError(f"webhook answered HTTP {status}")
         return
     import apprise  # imported when used: it loads many notification plugins
 
@@ -189,6 +193,38 @@ def pending_results() -> int:
     return len(UNRECORDED.attempts)
 
 
+def post_within_deadline(url: str, data: bytes, headers: dict[str, str],
+                         stop: Callable[[], bool] = lambda: False) -> int:
+    """POST and read the reply within WEBHOOK_DEADLINE_S in all, giving up at once when
+    `stop()` turns true (SIGTERM): the request runs on a worker thread that the caller
+    stops waiting for; it ends at its own next timeout or chunk. Returns the HTTP status."""
+    outcome: dict[str, Any] = {}
+    deadline = time.monotonic() + WEBHOOK_DEADLINE_S
+
+    def work() -> None:
+        try:
+            with httpx.Client(timeout=WEBHOOK_TIMEOUT_S, verify=tls_context()) as client, \
+                    client.stream("POST", url, content=data, headers=headers) as response:
+                for _ in response.iter_bytes():
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the reply trickled past the deadline")
+                outcome["status"] = response.status_code
+        except Exception as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="webhook-send", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+        if stop():
+            raise RuntimeError("not sent: the daemon is stopping")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no reply within {WEBHOOK_DEADLINE_S:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return int(outcome["status"])
+
+
 def deliver_pending(settings: Settings, now: datetime | None = None,
                     stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
     """Claim what is due, send it with the file closed, record the results: each alert
@@ -209,7 +245,8 @@ def deliver_pending(settings: Settings, now: datetime | None = None,
         if stop():
             break
         try:
-            send(settings, channels[row.channel], row.message, row.payload, row.alert_id)
+            send(settings, channels[row.channel], row.message, row.payload, row.alert_id,
+                 stop=stop)
             attempts.append((owner, Attempt(row.alert_id, row.channel, True,
                                             at=datetime.now(UTC))))
         except Exception as error:
