@@ -49,6 +49,7 @@ WEBHOOK_TIMEOUT_S = 10  # each phase of a webhook request: connect, write, read
 # A whole webhook send, however slowly the receiver answers or trickles its reply: past it
 # the send has failed (retried later under the same Idempotency-Key).
 WEBHOOK_DEADLINE_S = 20.0
+STOP_GRACE_S = 2.0  # how long a send in flight may still finish once the daemon stops
 CLAIM_LIMIT = 50  # rows one pass claims; the rest wait for the next pass
 # A claim outlives every send it covers, so no live pass loses its rows to another.
 LEASE_S = CLAIM_LIMIT * WEBHOOK_DEADLINE_S * 2
@@ -195,8 +196,8 @@ def pending_results() -> int:
 
 def post_within_deadline(url: str, data: bytes, headers: dict[str, str],
                          stop: Callable[[], bool] = lambda: False) -> int:
-    """POST and read the reply within WEBHOOK_DEADLINE_S in all, giving up at once when
-    `stop()` turns true (SIGTERM): the request runs on a worker thread that the caller
+    """POST and read the reply within WEBHOOK_DEADLINE_S in all, and within STOP_GRACE_S of
+    `stop()` turning true (SIGTERM): the request runs on a worker thread that the caller
     stops waiting for; it ends at its own next timeout or chunk. Returns the HTTP status."""
     outcome: dict[str, Any] = {}
     deadline = time.monotonic() + WEBHOOK_DEADLINE_S
@@ -216,9 +217,12 @@ def post_within_deadline(url: str, data: bytes, headers: dict[str, str],
     worker.start()
     while worker.is_alive():
         worker.join(0.1)
-        if stop():
-            raise RuntimeError("not sent: the daemon is stopping")
-        if time.monotonic() > deadline:
+        if worker.is_alive() and stop():  # a prompt receiver still finishes
+            deadline = min(deadline, time.monotonic() + STOP_GRACE_S)
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                raise RuntimeError("not delivered: the daemon is stopping")
+        if worker.is_alive() and time.monotonic() > deadline:
             raise RuntimeError(f"no reply within {WEBHOOK_DEADLINE_S:g} s")
     if "error" in outcome:
         raise outcome["error"]
