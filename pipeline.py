@@ -313,19 +313,44 @@ def _ingest_fetched(settings: Settings, source: Source, observed_at: datetime,
 def _write_run(settings: Settings, source: Source, observed_at: datetime,
                fetched: list[FetchedBody], failed: list[FetchedBody],
                known: dict[str, state.Validators], note: str | None = None) -> RunOutcome:
+    """Parse before the write lock (a big page parses for seconds: readers and other
+    writers wait for the lock meanwhile), then archive and write under it."""
+    bodies, parsed = _parse_unlocked(settings, source, observed_at, fetched, failed, known)
     with open_warehouse(settings) as con:
-        return _write_run_in(con, settings, source, observed_at, fetched, failed, known, note)
+        return _write_run_in(con, settings, source, observed_at, bodies, failed, known, note,
+                             [parsed] if parsed is not None else [])
+
+
+def _parse_unlocked(settings: Settings, source: Source, observed_at: datetime,
+                    fetched: list[FetchedBody], failed: list[FetchedBody],
+                    known: dict[str, state.Validators]
+                    ) -> tuple[list[FetchedBody], ParseResult | None]:
+    """The run's bodies (304s resolved) and their parse, read with a read-only open; no
+    parse when the content equals the previous run's (the write decides again)."""
+    with open_warehouse(settings, read_only=True) as con:
+        bodies = [_resolve_not_modified(con, body, known) for body in fetched]
+        digest = content_digest(bodies)
+        if not bodies or (digest is not None
+                          and previous_digest(con, source.name, observed_at) == digest):
+            return bodies, None
+        options = parse_options(settings, source, con)
+    parsed = parse_bodies(source, [(b.url, b.content or b"") for b in bodies], observed_at,
+                          options)
+    return bodies, _with_fetch_errors(source, parsed, failed, len(bodies) + len(failed))
 
 
 def _write_run_in(con, settings: Settings, source: Source, observed_at: datetime,
                   fetched: list[FetchedBody], failed: list[FetchedBody],
-                  known: dict[str, state.Validators], note: str | None = None) -> RunOutcome:
+                  known: dict[str, state.Validators], note: str | None = None,
+                  parses: list[ParseResult] | None = None) -> RunOutcome:
+    """Archive and write one run in the caller's write lock; `parses` holds a parse made
+    before the lock, if any (else the bodies are parsed here)."""
     errors = [row.error or "" for row in failed]
     # A 304 means "what you archived last time": use that body, so every run is whole.
     bodies = [_resolve_not_modified(con, body, known) for body in fetched]
     fetch_ids = archive(con, source.name, source.name, bodies + failed)
     digest = content_digest(bodies)
-    parses: list[ParseResult] = []  # parsed once, however often a lake commit is retried
+    parses = list(parses or [])  # parsed once, however often a lake commit is retried
 
     def write() -> RunOutcome:
         # the `unchanged` check reads the runs before this one: in the same transaction as

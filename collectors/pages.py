@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from pricewatch.collectors.base import ParseError
 
@@ -76,27 +76,41 @@ def document_lines(body: bytes, source: str) -> list[str]:
 
 
 def _markup_text(text: str, markdown_rows: bool = False) -> str:
-    page = soup(text)
-    for dropped in page.find_all(["script", "style", "noscript", "template", "svg"]):
-        dropped.decompose()
-    if markdown_rows:
-        for row in page.find_all("tr"):
-            cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
-            row.replace_with(page.new_string("\n| " + " | ".join(cells) + " |\n"))
-    for br in page.find_all("br"):
-        br.replace_with("\n")
-    for heading in page.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
-        heading.insert_before("\n# ")
-        heading.insert_after("\n")
-    for item in page.find_all("li"):
-        item.insert_before("\n- ")
-        item.insert_after("\n")
-    for cell in page.find_all(["td", "th"]):
-        cell.insert_before("\n")
-        cell.insert_after("\n")
-    for block in page.find_all(_BLOCKS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    # Markup pages wrap lines in their source; only the inserted breaks and markdown lines
-    # in text nodes (a markdown page with an HTML table) are real.
-    return page.get_text("")
+    """The page's text with the line structure the module docstring describes, produced in
+    one walk of the tree (inserting marker strings into it cost a search of each parent's
+    children per insert: quadratic in a page with many siblings)."""
+    return _render(soup(text), markdown_rows)
+
+
+_DROPPED = {"script", "style", "noscript", "template", "svg"}
+_WRAPS = {**{f"h{n}": ("\n# ", "\n") for n in range(1, 7)}, "li": ("\n- ", "\n"),
+          "td": ("\n", "\n"), "th": ("\n", "\n"),
+          **{name: ("\n", "\n") for name in _BLOCKS}}
+
+
+def _render(root: Tag, markdown_rows: bool) -> str:
+    out: list[str] = []
+    stack: list[object] = [root]  # tags and strings to read, and separators (plain str)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, NavigableString):
+            if type(item) in (NavigableString, CData):  # as get_text: no comments
+                out.append(str(item))
+            continue
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if not isinstance(item, Tag) or item.name in _DROPPED:
+            continue
+        if item.name == "br":
+            out.append("\n")
+            continue
+        if markdown_rows and item.name == "tr":
+            cells = [c.get_text(" ", strip=True) for c in item.find_all(["th", "td"])]
+            out.append("\n| " + " | ".join(cells) + " |\n")
+            continue
+        before, after = _WRAPS.get(item.name, ("", ""))
+        stack.append(after)
+        stack.extend(reversed(list(item.children)))
+        stack.append(before)
+    return "".join(out)

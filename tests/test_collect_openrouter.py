@@ -448,3 +448,21 @@ def test_a_spooled_304_resolves_to_the_body_its_etag_came_with(config: Path, ser
     assert query(config, "SELECT count(*) FROM provider_directory_history WHERE "
                          "headquarters = 'DE' AND valid_from < (SELECT max(observed_at) "
                          "FROM runs WHERE status = 'ok')") == [(0,)]
+
+
+def test_bodies_are_parsed_with_the_warehouse_closed(config: Path, monkeypatch) -> None:
+    """Issue 29, item 9: a 2 MB Vertex page parsed for ~100 s inside the write lock, and
+    status and ingest timed out meanwhile. The parse now runs with nothing attached."""
+    from pricewatch import pipeline
+    from pricewatch.warehouse import db as warehouse_db
+
+    held = []
+    real = pipeline.parse_bodies
+
+    def watched(*args, **kwargs):
+        held.append(warehouse_db._ENGINE_LOCK.locked())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_bodies", watched)
+    assert collect(config, "openrouter.models")[0] == 0
+    assert held == [False]

@@ -295,14 +295,28 @@ def own_engine() -> Iterator[None]:
 
 def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     """Make the instance of `con` (an own_engine, with the warehouse attached read-only)
-    unable to reach anything else: no secrets left (a lake's were needed only to attach),
-    no file, network or extension access, and the configuration locked."""
-    for (name,) in con.execute("SELECT name FROM duckdb_secrets()").fetchall():
-        con.execute(f"DROP SECRET {quote_identifier(name)}")
+    unable to reach anything else: no file, network or extension access but a lake's own
+    data files, no secret but the S3 one those files need (the catalog's password was
+    needed only to attach), and the configuration locked."""
+    data = lake_data_path(con)
+    for name, kind in con.execute("SELECT name, type FROM duckdb_secrets()").fetchall():
+        if not (data and data.startswith("s3://") and kind == "s3"):
+            con.execute(f"DROP SECRET {quote_identifier(name)}")
+    if data:
+        con.execute(f"SET allowed_directories = [{quote_literal(data)}]")
     for setting in ("enable_external_access", "autoload_known_extensions",
                     "autoinstall_known_extensions"):
         con.execute(f"SET {setting} = false")
     con.execute("SET lock_configuration = true")
+
+
+def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the attached lake keeps its data files (its catalog says); None for a file."""
+    if not is_lake_connection(con):
+        return None
+    row = fetch_one(con, f"SELECT value FROM __ducklake_metadata_{ALIAS}.ducklake_metadata "
+                         "WHERE key = 'data_path'")
+    return str(row[0]) if row and row[0] else None
 
 
 def quote_identifier(name: str) -> str:

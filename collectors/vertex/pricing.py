@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from bs4 import Tag
+from bs4 import NavigableString, Tag
 
 from pricewatch.collectors import pages
 from pricewatch.collectors.base import (
@@ -151,6 +151,9 @@ class Page:
     footnotes: list[str] = field(default_factory=list)
     long_context: int | None = None
     default_unit: tuple[str, Decimal] | None = None
+    # every element with an id, looked up once: a tab panel names its button by id, and a
+    # search of the whole page per table made parsing quadratic in the page's size
+    ids: dict[str, Tag] = field(default_factory=dict)
 
 
 @dataclass
@@ -234,6 +237,7 @@ def parse_pricing(body: bytes, observed_at: datetime,
         return ParseOutput(records, [])
     document = pages.soup(text)
     page = _page_facts(document)
+    page.ids = element_ids(document)
     report = Report()
     entries: list[AnyRecord] = []
     for number, table in enumerate(document.find_all("table"), start=1):
@@ -315,7 +319,7 @@ class Tab:
     labels: tuple[str, ...] = ()
 
 
-def tab_context(table: Tag) -> Tab:
+def tab_context(table: Tag, ids: dict[str, Tag] | None = None) -> Tab:
     """The labels of the tab panels that hold the table, outermost first. A panel is a
     `role="tabpanel"` element whose `aria-labelledby` names its tab button; the label is
     the button's `track-metadata-eventdetail` or its text. A tier label sets the service
@@ -324,7 +328,7 @@ def tab_context(table: Tag) -> Tab:
     route = ""
     labels = []
     for panel in reversed(list(table.find_parents(attrs={"role": "tabpanel"}))):
-        label = _tab_label(panel)
+        label = _tab_label(panel, ids)
         if not label:
             continue
         labels.append(label)
@@ -336,23 +340,36 @@ def tab_context(table: Tag) -> Tab:
     return Tab(tiers, route, tuple(labels))
 
 
-def _tab_label(panel: Tag) -> str:
-    root = panel
-    while root.parent is not None:
-        root = root.parent
+def _tab_label(panel: Tag, ids: dict[str, Tag] | None = None) -> str:
+    if ids is None:
+        root = panel
+        while root.parent is not None:
+            root = root.parent
+        ids = element_ids(root)
     for label_id in str(panel.get("aria-labelledby") or "").split():
-        button = root.find(attrs={"id": label_id})
+        button = ids.get(label_id)
         if button is not None:
             text = button.get("track-metadata-eventdetail") or button.get_text(" ")
             return " ".join(str(text).split())
     return " ".join(str(panel.get("aria-label") or "").split())
 
 
+def element_ids(root: Tag) -> dict[str, Tag]:
+    """Every element with an id, the first of each id (as `find(id=...)` would find it)."""
+    found: dict[str, Tag] = {}
+    for tag in root.find_all(id=True):
+        found.setdefault(str(tag["id"]), tag)
+    return found
+
+
 def _preamble(table: Tag) -> str:
     """The text between the table and the heading before it (a note such as "Starting
-    January 1, 2027, these prices apply"): it dates the table like a heading does."""
+    January 1, 2027, these prices apply"): it dates the table like a heading does. Read
+    backwards lazily: the walk stops at a heading, a table or 600 characters."""
     parts = []
-    for node in table.find_all_previous(string=True):
+    for node in table.previous_elements:
+        if not isinstance(node, NavigableString):
+            continue
         parent = node.parent
         if parent is not None and parent.name in ("h1", "h2", "h3", "h4", "h5"):
             break
@@ -393,7 +410,7 @@ def _read_table(table: Tag, number: int, page: Page, report: Report) -> list[Any
     if not any(_MONEY.search(cell.text) for row in grid for cell in row):
         return []  # not a price table
     heading = _heading(table)
-    tab = tab_context(table)
+    tab = tab_context(table, page.ids)
     label = " / ".join(tab.labels)
     name = f"table {number}" + (f" ('{heading}'" + (f", tab {label}" if label else "") + ")"
                                  if heading or label else "")
