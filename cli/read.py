@@ -116,11 +116,14 @@ def history(
                 "SELECT DISTINCT model FROM price_history").fetchall()]
             raise InputError(f"no prices recorded for model {model!r}"
                              + close_matches(model, known))
-    # a model with time-of-day prices shows each price's window beside it
-    window = ["time_window"] if any(row["time_window"] for row in rows) else []
+    # a model with time-of-day prices shows each price's window beside it, before the unit
+    # (the interval's ends stay in sight at 80 columns)
+    shown = ["provider", "component", "price", "unit", "valid_from", "valid_to"]
+    if any(row["time_window"] for row in rows):
+        shown = ["provider", "component", "price", "time_window", "valid_from", "valid_to",
+                 "unit"]
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
-         table_columns=["provider", "component", "price", *window, "unit", "valid_from",
-                        "valid_to", "route", "service_tier", "context_threshold"])
+         table_columns=[*shown, "route", "service_tier", "context_threshold"])
 
 
 @app.command()

@@ -294,3 +294,12 @@ def test_a_window_price_change_is_a_change_and_an_alert_of_its_own(tmp_path: Pat
                                              "ORDER BY utc_days", "--json", "--db", db]).stdout)
     assert [(c["utc_days"], c["new_price"]) for c in changes] == [
         ("", "1.5"), ("mon", "0.4"), ("sat,sun", "0.4")]
+
+
+def test_history_shows_each_window_beside_its_price(capture_db: Path) -> None:
+    result = runner.invoke(app, ["history", "tencent/hy3", "--db", str(capture_db)],
+                           env={"COLUMNS": "80"})
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert "provider component price time_window valid_from valid_to" in lines
+    assert "openrouter input 0.0825 16:00-24:00 UTC 2026-10-07" in lines
+    assert "openrouter input 0.132 2026-10-07" in lines
