@@ -303,3 +303,19 @@ def test_history_shows_each_window_beside_its_price(capture_db: Path) -> None:
     assert "provider component price time_window valid_from valid_to" in lines
     assert "openrouter input 0.0825 16:00-24:00 UTC 2026-10-07" in lines
     assert "openrouter input 0.132 2026-10-07" in lines
+
+
+def test_compare_and_budget_list_the_windows_beside_the_price_now(capture_db: Path) -> None:
+    expected = ["mon,tue,wed,thu,fri 00:00-01:00 UTC: cache_read 0.022, input 0.66, "
+                "output 1.98",
+                "mon,tue,wed,thu,fri 04:00-06:00 UTC: cache_read 0.022, input 0.66, "
+                "output 1.98",
+                "mon,tue,wed,thu,fri 10:00-24:00 UTC: cache_read 0.022, input 0.66, "
+                "output 1.98",
+                "sat,sun 00:00-24:00 UTC: cache_read 0.022, input 0.66, output 1.98"]
+    model = "deepseek/deepseek-v4-pro-0813"
+    for args in (["compare", model, "--format", "json"], ["budget", model, "--json"]):
+        result = runner.invoke(app, [*args, "--db", str(capture_db)])
+        assert result.exit_code == 0, result.output
+        [row] = [r for r in json.loads(result.stdout) if r["model"] == model]
+        assert row["price_windows"] == expected, args

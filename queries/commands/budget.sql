@@ -1,17 +1,5 @@
 -- `pricewatch budget`: current token prices of the named models' offers (all when none):
 -- those in force now; price_windows lists an offer's time-of-day or weekday prices.
-WITH windows AS (  -- time-of-day / weekday prices beside the ones in force now (peak, off-peak)
-    SELECT provider, model, route,
-           list(price_window_text(utc_days, utc_start_minute, utc_end_minute) || ': ' || parts
-                ORDER BY utc_days, utc_start_minute) AS price_windows
-    FROM (SELECT provider, model, route, utc_days, utc_start_minute, utc_end_minute,
-                 string_agg(component || ' ' || price_text(price), ', ' ORDER BY component)
-                     AS parts
-          FROM current_price_windows
-          WHERE unit = 'per_1m_tokens' AND context_threshold = 0 AND service_tier = 'standard'
-          GROUP BY ALL)
-    GROUP BY provider, model, route
-)
 SELECT p.provider, p.model, p.canonical_model, p.route, o.status,
        max(p.price) FILTER (p.component = 'input') AS input_price,
        max(p.price) FILTER (p.component = 'output') AS output_price,
@@ -19,7 +7,7 @@ SELECT p.provider, p.model, p.canonical_model, p.route, o.status,
        max(p.valid_from) AS price_since, any_value(w.price_windows) AS price_windows
 FROM current_prices p
 JOIN current_offers o USING (provider, model, route)
-LEFT JOIN windows w USING (provider, model, route)
+LEFT JOIN offer_price_windows w USING (provider, model, route)
 WHERE p.unit = 'per_1m_tokens' AND p.context_threshold = 0 AND p.service_tier = 'standard'
   AND NOT p.dynamic AND p.component IN ('input', 'output', 'cache_read')
   AND (len($models) = 0 OR lower(p.model) IN (SELECT lower(unnest($models)))

@@ -30,18 +30,6 @@ limits AS (  -- the limits whose scope covers the offer (offer_rate_limits)
                 ORDER BY scope, metric, condition) AS rate_limits
     FROM offer_rate_limits GROUP BY provider, model, route
 ),
-windows AS (  -- time-of-day / weekday prices beside the ones in force now (peak, off-peak)
-    SELECT provider, model, route,
-           list(price_window_text(utc_days, utc_start_minute, utc_end_minute) || ': ' || parts
-                ORDER BY utc_days, utc_start_minute) AS price_windows
-    FROM (SELECT provider, model, route, utc_days, utc_start_minute, utc_end_minute,
-                 string_agg(component || ' ' || price_text(price), ', ' ORDER BY component)
-                     AS parts
-          FROM current_price_windows
-          WHERE unit = 'per_1m_tokens' AND context_threshold = 0 AND service_tier = 'standard'
-          GROUP BY ALL)
-    GROUP BY provider, model, route
-),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
     WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
@@ -54,6 +42,6 @@ FROM chosen c
 LEFT JOIN prices p USING (provider, model, route)
 LEFT JOIN caps k USING (provider, model, route)
 LEFT JOIN limits l USING (provider, model, route)
-LEFT JOIN windows w USING (provider, model, route)
+LEFT JOIN offer_price_windows w USING (provider, model, route)
 LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
 ORDER BY c.canonical_model, c.provider, c.route
