@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -640,3 +641,135 @@ def test_a_lake_with_its_data_on_s3(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                           ).fetchall() and len(current) == 891
     finally:
         server.stop()
+
+
+# --- the catalog server restarting under a writer (issue 29, item 10) --------------------------
+
+@pytest.fixture
+def own_lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """(server, target, data folder): a lake on a PostgreSQL this test starts and stops."""
+    from helpers.lake import require
+    from helpers.own_postgres import own_postgres
+
+    require()  # the DuckLake extension wheels
+    with own_postgres() as server:
+        server.createdb("lake")
+        data = tmp_path / "lake-data"
+        monkeypatch.setenv("PRICEWATCH_DUCKLAKE__DATA_PATH", str(data))
+        yield server, f"ducklake:postgres:{server.conninfo('lake')}", data
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_a_catalog_lost_mid_write_spools_the_run_and_the_next_attach_works(
+        tmp_path: Path, own_lake, mode: str) -> None:
+    """PostgreSQL stops while a run is being written (`fast`: sessions told to end;
+    `immediate`: dropped as in a crash): the run is spooled, not lost as an "unexpected
+    error"; the failed DETACH leaves no alias behind, so once the server is back the next
+    collection attaches, drains the spooled run at its own time and goes on."""
+    from helpers import fake_provider as fp
+    from pricewatch.warehouse import spool
+
+    server, target, _ = own_lake
+    provider = fp.FakeProvider()
+    provider.serve("/v1/models", hf_body())
+    config = write_config(tmp_path, f'[nscale]\nbase_url = "{provider.base}"\n')
+    settings = load_settings(config, db_path=Path(target))
+    original = pipeline._write_run_in
+
+    def stopping_first(*args, **kwargs):
+        server.stop(mode)
+        return original(*args, **kwargs)
+
+    try:
+        (first,) = asyncio.run(pipeline.collect(settings, ["nscale.hf-router"]))
+        provider.serve("/v1/models", hf_body("0.048"))
+        pipeline._write_run_in = stopping_first
+        try:
+            (lost,) = asyncio.run(pipeline.collect(settings, ["nscale.hf-router"]))
+        finally:
+            pipeline._write_run_in = original
+        assert lost.status == "spooled" and "mid-work" in lost.message
+        assert spool.has_pending(settings)
+        server.start()
+        (after,) = asyncio.run(pipeline.collect(settings, ["nscale.hf-router"]))
+    finally:
+        provider.close()
+    assert first.status == "ok" and after.status == "unchanged"
+    assert not spool.has_pending(settings)
+    with open_warehouse(settings, read_only=True) as con:
+        assert history_violations(con) == []
+        runs = con.execute("SELECT observed_at, status FROM runs ORDER BY observed_at"
+                           ).fetchall()
+        price = con.execute("SELECT price, valid_from FROM price_history WHERE model = ? "
+                            "AND provider = 'nscale' AND component = 'input' "
+                            "AND valid_to IS NULL", [DROPPED]).fetchall()
+    assert [(t, s) for t, s in runs] == [(first.observed_at, "ok"), (lost.observed_at, "ok"),
+                                        (after.observed_at, "unchanged")]
+    assert price == [(Decimal("0.048"), lost.observed_at)]
+
+
+@pytest.mark.slow
+def test_a_daemon_rides_out_catalog_restarts_and_alerts_once(tmp_path: Path, own_lake) -> None:
+    """`pricewatch run` every second on a lake whose PostgreSQL is stopped twice for 5 s
+    (once `fast`, once `immediate`), a price drop served during the first outage: every
+    run the daemon logged is in `runs` (the spooled ones at their own times), none failed
+    as unexpected, the alert reached the receiver once, and SIGTERM ends it cleanly."""
+    import time
+
+    from helpers import fake_provider as fp
+    from helpers import wait_for
+    from pricewatch.warehouse import spool
+
+    server, target, data = own_lake
+    provider, receiver = fp.FakeProvider(), fp.WebhookReceiver()
+    provider.serve("/v1/models", hf_body())
+    settings = load_settings(db_path=Path(target))
+
+    def runs() -> int:
+        with open_warehouse(settings, read_only=True) as con:
+            return con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+
+    process, log = _daemon(tmp_path, "d", target, "nscale.hf-router", provider, receiver,
+                           data)
+
+    def spooled() -> int:
+        return log.read_text().count('"status": "spooled"')
+
+    try:
+        wait_for(lambda: warehouse_exists(settings) and runs() >= 2, 60, "two runs")
+        for mode, drop in (("fast", True), ("immediate", False)):
+            server.stop(mode)
+            if drop:
+                provider.serve("/v1/models", hf_body("0.048"))  # 0.06 -> 0.048
+            before = spooled()
+            wait_for(lambda b=before: spooled() >= b + 2, 30, "runs spooled while it is down")
+            time.sleep(2)
+            server.start()
+            wait_for(lambda: not spool.has_pending(settings), 60, "the drain")
+            done = runs()
+            wait_for(lambda d=done: runs() >= d + 2, 60, "runs after the restart")
+        wait_for(lambda: len(receiver.received) >= 1, 30, "the price-drop alert")
+        time.sleep(3)  # further alert passes, which must not send it again
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        provider.close()
+        receiver.close()
+    text = log.read_text()
+    events = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    attempts = {e["observed_at"] for e in events if e.get("event") == "run"}
+    with open_warehouse(settings, read_only=True) as con:
+        assert history_violations(con) == []
+        stored = {t.isoformat() for (t,) in con.execute("SELECT observed_at FROM runs")
+                  .fetchall()}
+        outbox = con.execute("SELECT status, attempts FROM alert_outbox").fetchall()
+    assert "unexpected error" not in text and "failed unexpectedly" not in text
+    assert "already exists" not in text
+    assert attempts <= stored and len(stored) == len(attempts)
+    assert spooled() >= 4
+    (body, _), = receiver.received
+    alert = json.loads(body)
+    assert (alert["model"], alert["old_price"], alert["new_price"]) == (DROPPED, "0.06", "0.048")
+    assert outbox == [("delivered", 1)]

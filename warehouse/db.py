@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -262,7 +262,8 @@ def _engine() -> duckdb.DuckDBPyConnection:
     _ENGINE_USES += 1
     if _ENGINE is not None and _ENGINE_USES > ENGINE_RECYCLE_ATTACHES \
             and os.getpid() == _ENGINE_PID:
-        _ENGINE.close()
+        with suppress(duckdb.Error):  # an instance given up after a failed DETACH
+            _ENGINE.close()
         _ENGINE = None
     if _ENGINE is None or os.getpid() != _ENGINE_PID:  # never share an instance across fork
         _ENGINE = duckdb.connect(":memory:")
@@ -351,8 +352,24 @@ def _in_use(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnectio
         con.execute(f"USE {ALIAS}")
         yield con
     finally:
+        _detach(con)
+
+
+def _detach(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the warehouse. A DETACH that fails (a lake whose catalog connection dropped,
+    a file whose checkpoint meets a full disk) must not leave the alias behind, or every
+    later attach in this process fails ("database with name pricewatch already exists"):
+    the instance is replaced at its next use instead. What was committed stays committed
+    (a file's WAL is replayed on the next open), so the failure is logged, not raised."""
+    global _ENGINE_USES
+    try:
         con.execute("USE memory")
         con.execute(f"DETACH {ALIAS}")
+    except duckdb.Error as error:
+        log.warning("could not detach the warehouse cleanly; what was committed stays "
+                    "(this process opens it afresh next time): %s",
+                    " ".join(lakes.redact(str(error)).split())[:400])
+        _ENGINE_USES = ENGINE_RECYCLE_ATTACHES  # replaced at the next _engine()
 
 
 @contextmanager
@@ -379,8 +396,18 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                     raise WarehouseError(str(error)) from None
                 # else reading needs no archive, and a write finds the lake's own data path
                 # (bodies.archive_dir), or says that ducklake.archive_path must be set
-            with _in_use(con):
-                yield con
+            try:
+                with _in_use(con):
+                    yield con
+            except duckdb.Error as error:
+                if not lakes.is_unreachable(error):
+                    raise
+                # the catalog went away mid-work (a restart): the daemon spools the run
+                # as when the catalog is down at its start; a commit that did land is
+                # found by the drain (same source and observation time) and not rewritten
+                raise WarehouseUnavailable(
+                    f"lost the lake {lake.label} mid-work: "
+                    f"{lakes.redact(str(error)).splitlines()[0]}") from None
         finally:
             con.close()
 

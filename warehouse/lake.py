@@ -127,12 +127,15 @@ def _unquote(value: str) -> str:
 # exist" or a refused login are settings to fix, not a wait.
 _UNREACHABLE = re.compile(r"connection refused|could not connect|timeout expired|timed out|"
                           r"server closed the connection|starting up|shutting down|"
+                          r"in recovery mode|terminating connection|"
+                          r"no connection to the server|could not (?:send|receive) data|"
+                          r"connection reset|broken pipe|SSL SYSCALL error|"
                           r"could not translate host name|no route to host|"
                           r"network is unreachable|too many clients", re.IGNORECASE)
 
 
 def is_unreachable(error: BaseException) -> bool:
-    """Whether attaching failed because the catalog cannot be reached right now."""
+    """Whether the catalog cannot be reached right now, at attach or mid-work (a restart)."""
     return bool(_UNREACHABLE.search(str(error)))
 
 
