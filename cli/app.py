@@ -2,13 +2,15 @@
 settings they load, and the one mapping from errors to exit codes.
 
 Exit codes: 0 success; 1 bad input or a failed run (a `PricewatchError`, one line on
-stderr); 2 usage error; 3 database unavailable (locked past the wait, unreadable, newer);
+stderr); 2 usage error; 3 database unavailable (locked past the wait, unreadable, newer,
+or its disk full);
 70 a bug: any other exception, printed with its traceback.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import logging
 import os
 import re
@@ -99,11 +101,24 @@ class ErrorMappingGroup(TyperGroup):
         except BrokenPipeError:  # `pricewatch ... | head` closed the pipe: not a bug
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
-        except Exception:
+        except Exception as error:
+            if out_of_space(error):  # the machine's state, not a bug: say it in one line
+                fail(f"the disk is full, so nothing more could be written: "
+                     f"{' '.join(str(error).split())[:300]}")
+                raise typer.Exit(EXIT_DB) from None
             traceback.print_exc(file=sys.stderr)
             fail("internal error (a bug in pricewatch, not your input); the traceback "
                  "above says where")
             raise typer.Exit(EXIT_BUG) from None
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A write refused for want of space (the archive, the database or its WAL); a
+    transaction whose commit failed so is rolled back, so the run is not half-written."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(error, duckdb.Error) and (
+        "No space left on device" in str(error) or "Disk quota exceeded" in str(error))
 
 
 def new_app(**kwargs: Any) -> typer.Typer:
