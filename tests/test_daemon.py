@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,172 @@ def _pending(db: Path) -> int:
 def _check_invariants(db: Path) -> None:
     with open_db(db, read_only=True) as con:
         assert history_violations(con) == []
+
+
+def _start(tmp_path: Path, config: Path, **env: str) -> tuple[subprocess.Popen, Path]:
+    log = tmp_path / "daemon.log"
+    with log.open("w") as out:  # a pipe nobody reads would fill and block
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "pricewatch", "run", "--now", "nscale.hf-router",
+             "--config", str(config)], cwd=Path(__file__).resolve().parents[1],
+            env=dict(os.environ, PW_TEST_WEBHOOK_SECRET=SECRET, **env), stdout=out,
+            stderr=out, text=True)
+    return daemon, log
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_daemon_within_seconds_whatever_the_receiver_does(setup) -> None:
+    """Issue 29, item 7, in the daemon: the receiver takes the alert and then trickles its
+    reply a byte every 3 s (each read in time; 300 s in all). SIGTERM during that send ends
+    the daemon within a few seconds, and the alert stays pending for the next start."""
+    tmp_path, config, provider, receiver = setup
+    db = tmp_path / "pw.duckdb"
+    receiver.trickle_s = 3.0
+    daemon, log = _start(tmp_path, config)
+    try:
+        wait_for(lambda: len(runs(db)) >= 2, 30, "two runs")
+        provider.serve("/hf/v1/models", hf_body("0.048"))
+        wait_for(lambda: len(receiver.received) >= 1, 30, "the alert in flight")
+        time.sleep(1.0)  # well into the trickle
+        started = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    print(f"SIGTERM during a trickling send: exit {code} after {took:.1f} s")
+    assert code == 0, log.read_text()[-2000:]
+    assert took < 8  # the send's STOP_GRACE_S (2 s) and the scheduler's shutdown
+    assert len(receiver.received) == 1
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        assert con.execute("SELECT status FROM alert_outbox").fetchall() == [("pending",)]
+    _check_invariants(db)
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    import duckdb
+    db, seconds = sys.argv[1], float(sys.argv[2])
+    deadline, holds = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        try:
+            con = duckdb.connect(db, read_only=True)
+        except duckdb.Error:
+            time.sleep(0.05)  # the daemon is writing: take the file after it
+            continue
+        holds += 1
+        time.sleep(1.6)
+        con.close()
+        time.sleep(0.6)
+    print(holds)
+""")
+
+
+@pytest.mark.slow
+def test_a_reader_holding_the_file_on_and_off_never_makes_an_alert_go_twice(setup) -> None:
+    """Issue 29, items 3 and 4, in the daemon: another process takes the file for 1.6 s at
+    a time, so runs are spooled (304s among them) and drained after later runs were
+    written (a change moves earlier as the late run lands). Three price drops in that time:
+    each reaches the receiver once, under one alert id, and no price starts before it was
+    served."""
+    tmp_path, config, provider, receiver = setup
+    db = tmp_path / "pw.duckdb"
+    daemon, log = _start(tmp_path, config, PRICEWATCH_LOCK_TIMEOUT_S="0.3")
+    holder = None
+    try:
+        wait_for(lambda: len(runs(db)) >= 2, 30, "two runs")
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "24"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        served = {"0.06": datetime.now(UTC)}  # at the latest
+        for price in ("0.048", "0.0384", "0.03072"):  # a 20% drop each
+            time.sleep(6)
+            served[price] = datetime.now(UTC)
+            provider.serve("/hf/v1/models", hf_body(price))
+        out, err = holder.communicate(timeout=60)
+        assert holder.returncode == 0, err
+        wait_for(lambda: _pending(db) == 0 and len(receiver.received) >= 3, 60,
+                 "the three alerts delivered")
+        time.sleep(4)  # more runs and alert passes: none may send again
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0, log.read_text()[-2000:]
+    finally:
+        for process in (daemon, holder):
+            if process is not None and process.poll() is None:
+                process.kill()
+    alerts = [json.loads(body) for body, _ in receiver.received]
+    assert [a["new_price"] for a in alerts] == ["0.048", "0.0384", "0.03072"]
+    assert len({a["alert_id"] for a in alerts}) == 3
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    spooled = sum(1 for line in lines if line.get("status") == "spooled")
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        late = con.execute("""SELECT count(*) FROM runs r WHERE EXISTS (SELECT 1 FROM runs s
+                              WHERE s.run_id < r.run_id AND s.observed_at > r.observed_at)
+                           """).fetchall()[0][0]
+        outbox = con.execute("SELECT status, attempts FROM alert_outbox").fetchall()
+        prices = con.execute("SELECT price::VARCHAR, valid_from FROM price_history WHERE "
+                             "model = ? AND provider = 'nscale' AND component = 'input' "
+                             "ORDER BY valid_from", [DROPPED]).fetchall()
+        not_modified = con.execute("SELECT runs.observed_at FROM fetch_log JOIN runs "
+                                   "USING (run_id) WHERE status_code = 304").fetchall()
+    drained = {line["observed_at"] for line in lines
+               if "from the spool" in (line.get("message") or "")}
+    spooled_304 = sum(1 for (t,) in not_modified if t.isoformat() in drained)
+    print(f"reader took the file {out.strip()} times; {spooled} runs spooled, {late} "
+          f"written after a later run, {spooled_304} spooled 304s drained")
+    # item 4: a spooled 304 is the body its ETag named, so no price starts before it was
+    # served (nor an interval opens twice for one price)
+    assert [p.rstrip("0") for p, _ in prices] == ["0.06", "0.048", "0.0384", "0.03072"]
+    assert all(started >= served[p.rstrip("0")] - timedelta(seconds=1)
+               for p, started in prices[1:])
+    assert spooled >= 3 and late >= 1 and spooled_304 >= 1
+    assert outbox == [("delivered", 1)] * 3
+    _check_invariants(db)
+
+
+@pytest.mark.slow
+def test_an_unreadable_spool_entry_and_an_unwritable_archive_do_not_stop_the_daemon(
+        setup) -> None:
+    """Issue 29, items 5 and 6, in the daemon: it starts with a truncated `run.json` in its
+    spool and with its archive folder replaced by a file. The entry is set aside with one
+    error line; every run that cannot archive is a recorded failed run, so the failing-
+    collector alert reaches the receiver; once the folder is back, a price drop does too."""
+    tmp_path, config, provider, receiver = setup
+    config.write_text(config.read_text().replace('kinds = ["price_drop"]',
+                                                 'kinds = ["price_drop", "collector_failing"]'))
+    db = tmp_path / "pw.duckdb"
+    daemon, log = _start(tmp_path, config)
+    try:
+        wait_for(lambda: len(runs(db)) >= 2, 30, "two runs")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0
+        bad = tmp_path / "pw.duckdb.spool" / "20260101T000000000000-nscale.hf-router"
+        bad.mkdir(parents=True)
+        (bad / "run.json").write_text('{"source": "nscale.hf-router", "observed_at": "20')
+        archive = tmp_path / "pw.duckdb.archive"
+        archive.rename(tmp_path / "archive.aside")
+        archive.write_text("not a folder")
+        daemon, log = _start(tmp_path, config)
+        wait_for(lambda: len(receiver.received) >= 1, 60, "the failing-collector alert")
+        archive.unlink()
+        (tmp_path / "archive.aside").rename(archive)
+        provider.serve("/hf/v1/models", hf_body("0.048"))
+        wait_for(lambda: len(receiver.received) >= 2, 30, "the price-drop alert")
+        time.sleep(3)  # further alert passes: nothing sent twice
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0, log.read_text()[-2000:]
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    kinds = [json.loads(body)["kind"] for body, _ in receiver.received]
+    assert kinds == ["collector_failing", "price_drop"]
+    assert (tmp_path / "pw.duckdb.spool" / "_unreadable" / bad.name / "run.json").exists()
+    text = log.read_text()
+    assert [line for line in text.splitlines() if bad.name in line] == \
+        [line for line in text.splitlines() if "cannot be read" in line]
+    assert text.count("cannot be read") == 1  # one error, not a spin
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        failed = con.execute("SELECT message FROM runs WHERE status = 'failed'").fetchall()
+    assert len(failed) >= 3
+    assert all("run failed unexpectedly" in m and "archive" in m for (m,) in failed), failed
+    _check_invariants(db)

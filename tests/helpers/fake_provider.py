@@ -236,6 +236,9 @@ class WebhookReceiver:
         self.up = True
         self.delay_s = 0.0  # before answering: a slow receiver
         self.on_post: Callable[[], None] | None = None  # called before each answer
+        # > 0: the POST is recorded, then answered 200 with a 100-byte body sent one byte
+        # every trickle_s (each read arrives in time; the whole reply takes 100 x that)
+        self.trickle_s = 0.0
         self.lock = threading.Lock()
         receiver = self
 
@@ -254,8 +257,23 @@ class WebhookReceiver:
                 time.sleep(receiver.delay_s)
                 with receiver.lock:
                     receiver.received.append((body, dict(self.headers)))
+                if receiver.trickle_s > 0:
+                    self._trickle(receiver.trickle_s)
+                    return
                 self.send_response(204)
                 self.end_headers()
+
+            def _trickle(self, every_s: float) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                for _ in range(100):
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the sender gave up
+                    time.sleep(every_s)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
