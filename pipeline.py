@@ -22,6 +22,7 @@ from pricewatch.errors import InputError
 from pricewatch.records import FetchedBody, ParseResult
 from pricewatch.settings import Settings, secret_from_env
 from pricewatch.warehouse import spool, state
+from pricewatch.warehouse.bodies import ArchiveError
 from pricewatch.warehouse.db import (
     DatabaseLocked,
     WarehouseError,
@@ -196,6 +197,9 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
                                    progress)
     try:
         outcome = _ingest_fetched(settings, source, observed_at, results, known)
+    except ArchiveError as error:  # the archive, not the warehouse: a failed run
+        log.error("%s failed: %s", source.name, error)
+        outcome = _record_failure(settings, source, observed_at, error)
     except (WarehouseError, asyncio.CancelledError):
         raise
     except Exception as error:  # every attempt ends in a recorded run

@@ -1,10 +1,7 @@
 """What every `pricewatch` command shares: the Typer app factory, the common options, the
-settings they load, and the one mapping from errors to exit codes.
-
-Exit codes: 0 success; 1 bad input or a failed run (a `PricewatchError`, one line on
-stderr); 2 usage error; 3 database unavailable (locked past the wait, unreadable, newer,
-or its disk full);
-70 a bug: any other exception, printed with its traceback.
+settings they load, and the one mapping from errors to exit codes: a `PricewatchError`
+exits with its class's code (errors.py), a full disk like an unavailable database, a
+closed pipe quietly, anything else as a bug with its traceback.
 """
 
 from __future__ import annotations
@@ -27,11 +24,12 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pricewatch import queries
 from pricewatch.cli.output import fail
-from pricewatch.errors import InputError, PricewatchError
+from pricewatch.errors import EXIT_BUG, InputError, PricewatchError, UsageError, WarehouseError
 from pricewatch.records import parse_timestamp
 from pricewatch.settings import Settings, load_settings
 
-EXIT_INPUT, EXIT_USAGE, EXIT_DB, EXIT_BUG = 1, 2, 3, 70
+EXIT_INPUT, EXIT_USAGE = InputError.exit_code, UsageError.exit_code
+EXIT_DB = WarehouseError.exit_code
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 
@@ -87,6 +85,11 @@ class ErrorMappingGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         _plain_labels(self)
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the root: its options also after the command's name
+            args = _root_options_first(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -110,6 +113,18 @@ class ErrorMappingGroup(TyperGroup):
             fail("internal error (a bug in pricewatch, not your input); the traceback "
                  "above says where")
             raise typer.Exit(EXIT_BUG) from None
+
+
+# Options of the whole program a user writes after the command's name too, as every table's
+# "(+4 columns: --wide, --json)" suggests: `pricewatch status --wide`.
+ROOT_FLAGS = ("--wide", "--verbose")
+
+
+def _root_options_first(args: list[str]) -> list[str]:
+    """`args` with ROOT_FLAGS moved before the command's name (none after `--`)."""
+    end = args.index("--") if "--" in args else len(args)
+    moved = [arg for arg in args[:end] if arg in ROOT_FLAGS]
+    return moved + [arg for arg in args[:end] if arg not in ROOT_FLAGS] + args[end:]
 
 
 def out_of_space(error: BaseException) -> bool:
@@ -146,7 +161,9 @@ DbOption = Annotated[Path | None, typer.Option(
                  "ducklake:sqlite:PATH (default: setting db_path, pricewatch.duckdb).")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print a JSON array instead of a table (--wide: the table with every "
+                   "column, nothing cut).")]
 
 
 def load(db: Path | None, config: Path | None) -> Settings:

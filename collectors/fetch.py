@@ -26,6 +26,7 @@ import certifi
 import httpx
 import stamina
 
+from pricewatch.errors import PricewatchError
 from pricewatch.records import FetchedBody
 from pricewatch.settings import FetchSettings
 
@@ -45,8 +46,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0+unknown"
 
 
-class FetchError(Exception):
-    """A request that did not produce a usable body. `kind` names the fault."""
+class FetchError(PricewatchError):
+    """A request that did not produce a usable body. `kind` names the fault (exit 1, a
+    failed run, where a command lets it through)."""
 
     def __init__(self, source: str, url: str, kind: str, message: str,
                  status: int | None = None, retry_after_s: float | None = None) -> None:

@@ -272,3 +272,23 @@ def test_small_refusals_are_one_line_not_a_traceback(tmp_path: Path) -> None:
         assert result.exit_code == 1, (args, result.output)
         assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
     assert existing.read_text() == "x"
+
+
+def test_wide_and_verbose_work_after_the_command_name_too(tmp_path: Path) -> None:
+    """Every table that leaves columns out says "(+N columns: --wide, --json)": the flag
+    works where a user types it, after the command, as before it."""
+    from helpers import ingest_catalogues
+
+    db = ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"])
+    model = "openai/gpt-4o-mini"
+    narrow = runner.invoke(app, ["history", model, "--db", str(db)], terminal_width=80)
+    before = runner.invoke(app, ["--wide", "history", model, "--db", str(db)],
+                           terminal_width=80)
+    after = runner.invoke(app, ["history", model, "--db", str(db), "--wide"],
+                          terminal_width=80)
+    assert narrow.exit_code == before.exit_code == after.exit_code == 0, after.output
+    assert "(+3 columns: --wide, --json)" in narrow.output
+    assert after.output == before.output and "columns: --wide" not in after.output
+    assert "service_tier" in after.output and "service_tier" not in narrow.output
+    quoted = runner.invoke(app, ["sql", "SELECT '--wide' AS flag", "--db", str(db), "--json"])
+    assert json.loads(quoted.output) == [{"flag": "--wide"}]  # a value, not the flag

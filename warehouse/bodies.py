@@ -23,9 +23,12 @@ from pathlib import Path
 
 import duckdb
 
+from pricewatch.errors import WarehouseError
 
-class ArchiveError(RuntimeError):
-    """A body the database records but the archive folder cannot give back intact."""
+
+class ArchiveError(WarehouseError):
+    """An archive folder that cannot be had, or a body the database records but the
+    archive cannot give back intact."""
 
 
 def archive_dir(con: duckdb.DuckDBPyConnection) -> Path:

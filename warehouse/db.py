@@ -26,7 +26,12 @@ from typing import Any, TypeVar
 import duckdb
 import stamina
 
-from pricewatch.errors import PricewatchError
+from pricewatch.errors import (  # defined in the one tree; imported from here too
+    DatabaseLocked,
+    WarehouseError,
+    WarehouseUnavailable,
+    WriteConflict,
+)
 from pricewatch.settings import DEFAULT_STORAGE_VERSION, Settings
 from pricewatch.warehouse import lake as lakes
 
@@ -34,27 +39,7 @@ log = logging.getLogger("pricewatch.warehouse")
 T = TypeVar("T")
 
 
-class WarehouseError(PricewatchError):
-    """A problem with the database file itself (locked, newer schema, unreadable)."""
-
-    exit_code = 3
-
-
-class DatabaseLocked(WarehouseError):
-    """Another process held the file for longer than the configured wait."""
-
-
-class WriteConflict(DatabaseLocked):
-    """A DuckLake commit that kept conflicting with other writers' past the retries: like a
-    lock held too long, the daemon keeps the run's bodies in the spool and tries again."""
-
-
-class WarehouseUnavailable(DatabaseLocked):
-    """A lake whose catalog cannot be reached right now (PostgreSQL down or restarting):
-    like a file held by another process, a command exits 3 and the daemon spools."""
-
-
-class _LockConflict(Exception):
+class _LockConflict(DatabaseLocked):
     """One failed attempt at the lock; retried until the deadline."""
 
 
@@ -384,16 +369,14 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                     lakes.load_extensions(con, lake.kind)
                     _ENGINE_EXTENSIONS.add(lake.kind)
                 attach_lake(con, lake, read_only)
-            except lakes.LakeError as error:
-                raise WarehouseError(str(error)) from None
             except duckdb.Error as error:
                 kind = WarehouseUnavailable if lakes.is_unreachable(error) else WarehouseError
                 raise kind(lakes.explain(error, lake)) from None
             try:
                 LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
-            except lakes.LakeError as error:
+            except lakes.LakeError:
                 if lake.archive_path:  # set, and wrong: said at once
-                    raise WarehouseError(str(error)) from None
+                    raise
                 # else reading needs no archive, and a write finds the lake's own data path
                 # (bodies.archive_dir), or says that ducklake.archive_path must be set
             try:
@@ -526,10 +509,7 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     beside the data); the lock settings do not apply.
     """
     if lakes.is_lake(path):
-        try:
-            lake = lakes.parse(str(path), data_path, archive_path)
-        except lakes.LakeError as error:
-            raise WarehouseError(str(error)) from None
+        lake = lakes.parse(str(path), data_path, archive_path)
         with _open_lake(lake, read_only) as con:
             yield con
         return
@@ -584,11 +564,8 @@ def warehouse_label(settings: Settings, *, short: bool = False) -> str:
 
 def lake_of(settings: Settings) -> lakes.Lake:
     """The configured lake (`db_path` a `ducklake:` target) with its data and archive paths."""
-    try:
-        return lakes.parse(str(settings.db_path), settings.ducklake.data_path,
-                           settings.ducklake.archive_path)
-    except lakes.LakeError as error:
-        raise WarehouseError(str(error)) from None
+    return lakes.parse(str(settings.db_path), settings.ducklake.data_path,
+                       settings.ducklake.archive_path)
 
 
 def warehouse_exists(settings: Settings) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pricewatch.errors import InputError
 from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, ProviderRecord, RateLimitRecord
 from pricewatch.warehouse.db import fetch_one
 
@@ -143,7 +144,7 @@ class Changes:
         self.closed += other.closed
 
 
-class ConflictingRecords(ValueError):
+class ConflictingRecords(InputError):
     """One snapshot gave two different values for the same key."""
 
 

@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from pricewatch.errors import WarehouseError
+
 PREFIX = "ducklake:"
 CATALOGS = {"postgres": "postgres_scanner", "sqlite": "sqlite_scanner"}  # kind -> extension
 # The wheel that carries each extension's binary (`pricewatch[ducklake]`).
@@ -46,8 +48,8 @@ WHEELS = {"ducklake": "duckdb_extension_ducklake",
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
-class LakeError(RuntimeError):
-    """A DuckLake target that cannot be used as written (raised as a WarehouseError)."""
+class LakeError(WarehouseError):
+    """A DuckLake target that cannot be used as written (exit 3, like a locked file)."""
 
 
 def is_lake(target: object) -> bool:

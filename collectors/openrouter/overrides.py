@@ -29,6 +29,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from pricewatch.errors import InputError
 from pricewatch.records import DAY_MINUTES, WEEKDAYS
 
 # The conditions of an entry; every other key of it is a price.
@@ -42,7 +43,7 @@ _DAY_NAMES = {**{d: i for i, d in enumerate(WEEKDAYS)},
                                                    "sunday"))}}
 
 
-class OverrideError(ValueError):
+class OverrideError(InputError, ValueError):
     """An entry that cannot be placed (its condition is unreadable): it is left out."""
 
 

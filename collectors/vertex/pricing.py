@@ -48,6 +48,7 @@ from pricewatch.collectors.vertex.names import (
     parse_date,
     tokens,
 )
+from pricewatch.errors import InputError
 from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, validate_record
 from pricewatch.settings import VertexSettings
 
@@ -119,7 +120,7 @@ _OTHER_LABEL = re.compile(r"\btype\b|\btipo\b|region|endpoint|location|attribute
                           r"modality", re.IGNORECASE)
 
 
-class _Unreadable(ValueError):
+class _Unreadable(InputError, ValueError):
     """A row or entry whose meaning is not certain; reported, never guessed."""
 
 
