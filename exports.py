@@ -31,6 +31,7 @@ import duckdb
 from pricewatch import queries
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
+from pricewatch.text import iso_utc
 from pricewatch.warehouse.db import quote_literal, warehouse_label
 from pricewatch.warehouse.history import SPECS
 
@@ -235,7 +236,7 @@ def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
         name = relative.split("/")[0].removesuffix(f".{fmt}")
         counts[name] = counts.get(name, 0) + entry["rows"]
     manifest = {"version": MANIFEST_VERSION,
-                "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "exported_at": iso_utc(datetime.now(UTC)),
                 "format": fmt, "database": warehouse_label(settings), "through_run": through,
                 "cheapest_months": sorted(cheapest_months),
                 "files": dict(sorted(files.items())), "row_counts": dict(sorted(counts.items()))}

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from pricewatch.errors import InputError, PricewatchError
+from pricewatch.text import decimal_text, iso_utc
 
 # The providers pricewatch collects; configuration may add Hugging Face router providers,
 # so the field accepts any lowercase slug.
@@ -367,12 +368,6 @@ def printable(text: str, limit: int = 1000) -> str:
     return _UNPRINTABLE.sub("", text)[:limit]
 
 
-def decimal_text(value: Decimal | None) -> str | None:
-    """`0.06`, never `6E-8` or `0.060000`: the contract's text form of a decimal."""
-    if value is None:
-        return None
-    text = format(value.normalize(), "f")
-    return text if text != "-0" else "0"
 
 
 def plain(value: Any) -> Any:
@@ -380,7 +375,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -402,7 +397,7 @@ def to_json_dict(record: AnyRecord) -> dict[str, Any]:
         if isinstance(value, Decimal):
             data[name] = decimal_text(value)
         elif isinstance(value, datetime):
-            data[name] = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            data[name] = iso_utc(value)
         elif isinstance(value, date):
             data[name] = value.isoformat()
     return data

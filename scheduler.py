@@ -35,6 +35,7 @@ from pricewatch import alerts, exports, pipeline, queries, report
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
 from pricewatch.settings import Settings, SettingsError
+from pricewatch.text import every
 from pricewatch.warehouse import spool
 from pricewatch.warehouse.db import DatabaseLocked, WarehouseError, warehouse_label
 from pricewatch.warehouse.ingest import RunOutcome
@@ -358,21 +359,15 @@ class Daemon:
         return 0
 
 
-def every(spec: int | str) -> str:
-    """A schedule as a person reads it: `1h`, `6h`, `90s`, or the cron expression."""
-    if isinstance(spec, str) and not spec.strip().isdigit():
-        return f"cron '{spec}'"
-    seconds = int(spec)
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def _schedule_text(spec: int | str) -> str:
+    shown = every(spec)
+    return f"cron '{spec}'" if shown == spec and isinstance(spec, str) else str(shown)
 
 
 def start_line(settings: Settings, schedule: dict[str, int | str], unset: list[Source],
                now: bool) -> str:
     """The daemon's first line: what runs how often, where it writes, who is told."""
-    sources = ", ".join(f"{name} every {every(spec)}" for name, spec in schedule.items())
+    sources = ", ".join(f"{name} every {_schedule_text(spec)}" for name, spec in schedule.items())
     channels = ", ".join(f"{c.name} ({'webhook' if c.webhook_url else 'apprise'})"
                          for c in settings.channels) or "none"
     parts = [f"daemon started: {len(schedule)} sources ({sources})",

@@ -18,6 +18,7 @@ from pricewatch import pipeline, queries
 from pricewatch.errors import PricewatchError
 from pricewatch.records import ParseResult, parse_timestamp
 from pricewatch.settings import Settings
+from pricewatch.text import iso_utc
 from pricewatch.warehouse.db import open_warehouse
 
 OUTCOMES = ("ingested", "unchanged", "duplicate", "suspect", "failed")
@@ -154,5 +155,5 @@ def _failed(report: Report, version: Version, at: datetime, message: str) -> Non
 
 
 def _problem(version: Version, at: datetime, status: str, message: str) -> dict[str, str]:
-    return {"version": version.label, "observed_at": at.isoformat().replace("+00:00", "Z"),
+    return {"version": version.label, "observed_at": iso_utc(at),
             "status": status, "message": message, "origin": version.origin}

@@ -33,8 +33,8 @@ from pathlib import Path
 import duckdb
 
 from pricewatch import pipeline, queries
-from pricewatch.records import decimal_text
 from pricewatch.settings import load_settings
+from pricewatch.text import decimal_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "openrouter"

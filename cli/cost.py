@@ -17,7 +17,7 @@ from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
-from pricewatch.records import decimal_text
+from pricewatch.text import decimal_text
 
 app = new_app()
 
@@ -107,17 +107,12 @@ def _text(query: str) -> str:
     UTC, as --json prints them (CSV and JSON lines would otherwise show 0.45 as
     0.450000000000000000000000, or as a float)."""
     return f"""SELECT * REPLACE (
-        {_trimmed('cost_usd')} AS cost_usd
-        {', ' + _trimmed('input_price') + ' AS input_price' if 'input_price' in query else ''}
-        {', ' + _trimmed('output_price') + ' AS output_price' if 'output_price' in query else ''}
-        {", strftime(timezone('UTC', price_valid_from), '%Y-%m-%dT%H:%M:%SZ') AS "
-         "price_valid_from" if 'price_valid_from' in query else ''})
+        decimal_text(cost_usd) AS cost_usd
+        {', decimal_text(input_price) AS input_price' if 'input_price' in query else ''}
+        {', decimal_text(output_price) AS output_price' if 'output_price' in query else ''}
+        {', iso_utc(price_valid_from) AS price_valid_from'
+         if 'price_valid_from' in query else ''})
         FROM ({query})"""
-
-
-def _trimmed(column: str) -> str:
-    text = f"CAST({column} AS VARCHAR)"
-    return f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, output_format: str,

@@ -19,12 +19,13 @@ from pricewatch.cli.app import (
     observed_at_option,
     read_input,
 )
-from pricewatch.cli.output import emit, every, warn
+from pricewatch.cli.output import emit, warn
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
 from pricewatch.records import parse_timestamp, to_jsonl
 from pricewatch.settings import secret_from_env
+from pricewatch.text import every
 
 app = new_app()
 
@@ -63,14 +64,15 @@ def parse(
 ) -> None:
     """Print a captured body's normalised records as JSON lines (the record contract).
 
-    Reads the warehouse (--db) only for the provider directory that keys OpenRouter
-    endpoints without a tag, and only when the file exists."""
+    A pure function of the file: the output does not depend on the folder it runs in. Only
+    with --db does it read that warehouse, for the provider directory that keys OpenRouter
+    endpoints without a tag (as `collect` and `ingest` do)."""
     chosen = get_source(source)
     settings = load(db, config)
     body, _ = read_input(file)
     when = observed_at_option(observed_at)
-    output = chosen.run_parser(body, when or datetime.now(UTC),
-                               pipeline.parse_options(settings, chosen))
+    options = pipeline.parse_options(settings, chosen) if db else chosen.options(settings)
+    output = chosen.run_parser(body, when or datetime.now(UTC), options)
     records, warnings, suspect = output.records, output.warnings, output.suspect
     for warning in warnings:
         warn(warning)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rich import box
@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pricewatch.records import plain, printable
+from pricewatch.text import ago, stamp
 
 console = Console()
 errors = Console(stderr=True)
@@ -56,38 +57,6 @@ def cut(value: str, width: int | None, column: str = "") -> str:
 
 
 WIDE = False  # `pricewatch --wide`: every table column, nothing cut
-
-
-def ago(value: datetime, now: datetime | None = None) -> str:
-    """A time as people read it in a table: `3 h ago`, `in 2 d` (JSON keeps the timestamp)."""
-    seconds = ((now or datetime.now(UTC)) - value).total_seconds()
-    size = abs(seconds)
-    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
-        if size >= length:
-            amount = f"{size / length:.0f} {unit}"
-            break
-    else:
-        amount = f"{size:.0f} s"
-    return f"{amount} ago" if seconds >= 0 else f"in {amount}"
-
-
-def every(schedule: int | str | None) -> str | None:
-    """A schedule as people read it: `1 h`, `6 h`, `90 s`; a cron expression as written."""
-    if not isinstance(schedule, int):
-        return schedule
-    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
-        if schedule >= length and schedule % length == 0:
-            return f"{schedule // length} {unit}"
-    return f"{schedule} s"
-
-
-def stamp(value: datetime) -> str:
-    """A time as a date when it falls on midnight UTC, else to the minute (`2026-01-29`,
-    `2026-01-29 06:30`): how interval edges read in a table."""
-    value = value.astimezone(UTC)
-    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
-        return value.strftime("%Y-%m-%d")
-    return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 else "%Y-%m-%d %H:%M:%S")
 
 
 # Interval edges are facts of a price schedule, so a table shows their date; every other

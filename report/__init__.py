@@ -19,15 +19,9 @@ from markupsafe import Markup
 
 from pricewatch import __version__, queries
 from pricewatch.report.data import Chart, Options, ReportData, gather
-from pricewatch.report.svg import (
-    colour,
-    price_text,
-    sparkline,
-    stamp,
-    step_chart,
-    unit_words,
-)
+from pricewatch.report.svg import colour, sparkline, stamp, step_chart, unit_words
 from pricewatch.settings import Settings
+from pricewatch.text import ago, decimal_text
 from pricewatch.warehouse.db import warehouse_label
 
 __all__ = ["Options", "ReportData", "build", "render", "write"]
@@ -70,7 +64,7 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
     return template.render(
         data=data, db=db, capabilities=capabilities, version=__version__,
         css=Markup(folder.joinpath("report.css").read_text("utf-8")),
-        stamp=_stamp, age=lambda t: _age(data.generated_at, t), price=_price, pct=_pct,
+        stamp=_stamp, age=lambda t: ago(t, data.generated_at), price=_price, pct=_pct,
         unit=unit_words, offer=_offer, unique_offers=_unique_offers,
         spark=lambda steps, label, unit, key="": Markup(sparkline(
             steps, start=data.start, end=data.drawn_until, label=label, unit=unit, key=key)),
@@ -88,16 +82,8 @@ def _stamp(value: Any) -> str:
     return str(value)
 
 
-def _age(now: datetime, value: datetime) -> str:
-    seconds = (now - value).total_seconds()
-    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(seconds) >= length:
-            return f"{seconds / length:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
-
-
 def _price(value: Decimal | None) -> str:
-    return "" if value is None else price_text(value)
+    return "" if value is None else decimal_text(value)
 
 
 def _pct(value: Decimal | None) -> str:

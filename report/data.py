@@ -15,8 +15,8 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.money import monthly_cost
-from pricewatch.records import decimal_text
 from pricewatch.report.svg import Series, Step
+from pricewatch.text import decimal_text
 
 SERIES_SQL = queries.command_sql("report_series")
 MOVERS_SQL = queries.command_sql("report_movers")
@@ -84,8 +84,8 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
            mix: tuple[Decimal, Decimal], cache_share: Decimal) -> ReportData:
     """Every section's data. The window ends at the last good observation (a warehouse
     filled from old captures is drawn up to its last capture, not up to today)."""
-    last = con.execute("SELECT max(observed_at) FROM runs WHERE status IN "
-                       "('ok', 'partial', 'unchanged')").fetchone()[0]
+    last = con.execute("SELECT max(observed_at) FROM runs WHERE is_good_run(status)"
+                       ).fetchone()[0]
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import escape
 
+from pricewatch import text
+
 # Okabe-Ito, then Tableau: told apart by most colour-blind readers; dashes after ten
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#8C564B", "#7F7F7F", "#BCBD22")
@@ -41,22 +43,13 @@ def colour(index: int) -> tuple[str, str]:
     return PALETTE[index % len(PALETTE)], DASHES[index // len(PALETTE) % len(DASHES)]
 
 
-def price_text(value: Decimal) -> str:
-    """A decimal as written, without exponent or trailing zeros (`0.075`, `2`)."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def stamp(value: datetime | None) -> str:
-    if value is None:
-        return "now"
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d" if value.time() == datetime.min.time()
-                          else "%Y-%m-%d %H:%M")
+    """An edge of a step: the open end of the newest is "now"."""
+    return "now" if value is None else text.stamp(value)
 
 
 def iso(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "" if value is None else text.iso_utc(value)
 
 
 def visible(steps: tuple[Step, ...], start: datetime, end: datetime) -> list[Step]:
@@ -181,9 +174,9 @@ def _series(index: int, one: Series, steps: list[Step], x, y, unit: str,
         if previous is not None and previous.end == step.start:  # the rise or fall
             out.append(f'<line class="riser" x1="{x1:.1f}" y1="{y(previous.price):.1f}" '
                        f'x2="{x1:.1f}" y2="{at:.1f}"/>')
-        tip = (f"{one.label}: {price_text(step.price)} USD {unit_words(unit)}, "
+        tip = (f"{one.label}: {text.decimal_text(step.price)} USD {unit_words(unit)}, "
                f"{stamp(step.start)} → {stamp(step.end)}")
-        out.append(f'<g class="step" data-price="{price_text(step.price)}" '
+        out.append(f'<g class="step" data-price="{text.decimal_text(step.price)}" '
                    f'data-from="{iso(step.start)}" data-to="{iso(step.end)}">'
                    f'<title>{escape(tip)}</title>'
                    f'<line x1="{x1:.1f}" y1="{at:.1f}" x2="{x2:.1f}" y2="{at:.1f}"/>'
@@ -224,4 +217,4 @@ def unit_words(unit: str) -> str:
 
 def _axis_number(value: float) -> str:
     """A tick label to four significant digits, never in exponent form (`0.000025`)."""
-    return price_text(Decimal(f"{value:.4g}")) if value else "0"
+    return text.decimal_text(Decimal(f"{value:.4g}")) if value else "0"

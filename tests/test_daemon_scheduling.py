@@ -332,8 +332,8 @@ def test_first_run_now_on_an_empty_database_fills_every_source(tmp_path, provide
     # the default output: a start line, one line per run, a stop line; no library noise
     # (a wait for the file, said once, is the only other line: the test polls the file)
     lines = output.splitlines()
-    assert "daemon started: 3 sources (openrouter.models every 1h, openrouter.endpoints " \
-           "every 6h, openrouter.providers every 1d)" in lines[0]
+    assert "daemon started: 3 sources (openrouter.models every 1 h, openrouter.endpoints " \
+           "every 6 h, openrouter.providers every 1 d)" in lines[0]
     assert f"database {db}" in lines[0] and "alert channels: hook (webhook)" in lines[0]
     assert lines[-1].endswith("INFO pricewatch.daemon: daemon stopped")
     runs_logged = [line.split("pricewatch.run: ")[1] for line in lines

@@ -1,0 +1,60 @@
+"""How pricewatch writes figures and times as text, once: the CLI's tables and JSON, the
+report, the daemon's log, the exports and the record format all call these. The SQL side
+has the same formats as macros (queries/text.sql: `decimal_text`, `iso_utc`), so a figure
+reads the same whichever way it was printed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60))
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """`0.06`, never `6E-8` or `0.060000`: the exact decimal as people write it (the
+    record format's text form of a price)."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with a `Z` (`2026-01-29T06:30:00Z`); microseconds only when the
+    time has them, so an observation time round-trips exactly."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def ago(value: datetime, now: datetime | None = None) -> str:
+    """A time by its age, as people read it in a table: `3 h ago`, `in 2 d`."""
+    seconds = ((now or datetime.now(UTC)) - value).total_seconds()
+    amount = duration(abs(seconds), exact=False)
+    return f"{amount} ago" if seconds >= 0 else f"in {amount}"
+
+
+def duration(seconds: float, *, exact: bool = True) -> str:
+    """`90 s`, `1 h`, `6 h`, `2 d`: the largest unit that divides it (`exact`), else the
+    largest it reaches, rounded (`25 h` is `1 d` when not exact)."""
+    for unit, length in _UNITS:
+        if seconds >= length and (not exact or seconds % length == 0):
+            return f"{seconds / length:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def every(schedule: int | str | None) -> str | None:
+    """A schedule as people read it: `1 h`, `6 h`, `90 s`; a cron expression as written."""
+    if schedule is None or (isinstance(schedule, str) and not schedule.strip().isdigit()):
+        return schedule
+    return duration(int(schedule))
+
+
+def stamp(value: datetime) -> str:
+    """A time as a date when it falls on midnight UTC, else to the minute, or the second
+    when it has seconds: `2026-01-29`, `2026-01-29 06:30`. How interval edges read in
+    tables and the report (JSON, CSV and the record format keep the exact time: `iso_utc`)."""
+    value = value.astimezone(UTC)
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 else "%Y-%m-%d %H:%M:%S")
