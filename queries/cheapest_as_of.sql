@@ -60,7 +60,7 @@ blended AS (
 ),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
-    WHERE status IN ('ok', 'partial', 'unchanged') AND observed_at <= ts GROUP BY source
+    WHERE is_good_run(status) AND observed_at <= ts GROUP BY source
 )
 SELECT b.capability,
        row_number() OVER (PARTITION BY b.capability, b.price_unit, b.is_free

@@ -25,7 +25,7 @@ CREATE OR REPLACE MACRO price_alerts_with(since, cheapest_since, min_drop_pct, m
                                           min_failing_runs) AS TABLE
 WITH first_runs AS (
     SELECT source, min(observed_at) AS first_at FROM runs
-    WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
+    WHERE is_good_run(status) GROUP BY source
 ),
 prices AS (
     SELECT CASE WHEN change_pct < 0 THEN 'price_drop' ELSE 'price_rise' END AS kind,

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -308,3 +309,78 @@ def test_a_reader_closing_the_pipe_is_not_a_bug() -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=30) in (0, 1, 141)
     assert "Traceback" not in stderr and "internal error" not in stderr
+
+
+def test_every_exception_class_is_in_the_one_tree() -> None:
+    """errors.py roots every exception pricewatch defines, each with its exit code, so the
+    CLI maps none by hand and none escapes as a bug (exit 70) by being outside the tree."""
+    import importlib
+    import inspect
+
+    from pricewatch.errors import PricewatchError
+
+    outside = []
+    for name in sorted(_modules()):
+        if name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, BaseException) \
+                    and value.__module__ == name and not issubclass(value, PricewatchError):
+                outside.append(f"{name}.{attribute}")
+    assert outside == []
+    assert {PricewatchError.exit_code} == {
+        c.exit_code for c in (collectors.fetch.FetchError, collectors.base.ParseError)}
+    from pricewatch.warehouse import bodies, lake
+    assert lake.LakeError.exit_code == bodies.ArchiveError.exit_code == 3
+
+
+def test_the_good_run_statuses_are_one_set() -> None:
+    """queries/is_good_run.sql is what the views count as a whole snapshot; ingest, which
+    runs before the views exist, keeps the same set in BOUNDARY_STATUSES."""
+    import duckdb
+
+    from pricewatch.warehouse.ingest import BOUNDARY_STATUSES
+
+    con = duckdb.connect()
+    con.execute(queries._files()["is_good_run"])
+    statuses = ("ok", "partial", "unchanged", "failed", "suspect", "skipped", "duplicate",
+                "spooled")
+    good = {s for s in statuses if con.execute("SELECT is_good_run(?)", [s]).fetchone()[0]}
+    assert good == set(BOUNDARY_STATUSES)
+
+
+def test_parse_does_not_depend_on_the_folder_it_runs_in(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pricewatch.duckdb in the working directory used to change `parse`'s output (the
+    provider directory read from it); now only an explicit --db is read."""
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+
+    body = json.loads(fixture_path(
+        "openrouter", "endpoints-google-gemini-2.5-pro-preview-2025-05-23.json").read_text())
+    for endpoint in body["data"]["endpoints"]:
+        del endpoint["tag"]  # an older capture: routes keyed by the provider directory
+    capture = tmp_path / "endpoints.json"
+    capture.write_text(json.dumps(body))
+    capture = str(capture)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    alone = runner.invoke(app, ["parse", "openrouter.endpoints", capture,
+                                "--observed-at", "2026-08-15T00:00:00Z"])
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    pipeline.ingest_body(load_settings(db_path=here / "pricewatch.duckdb"),
+                         "openrouter.providers",
+                         fixture_path("openrouter", "providers-2026-05-07.json").read_bytes(),
+                         datetime(2026, 5, 7, tzinfo=UTC), "providers.json")
+    beside = runner.invoke(app, ["parse", "openrouter.endpoints", capture,
+                                 "--observed-at", "2026-08-15T00:00:00Z"])
+    named = runner.invoke(app, ["parse", "openrouter.endpoints", capture, "--db",
+                                str(here / "pricewatch.duckdb"),
+                                "--observed-at", "2026-08-15T00:00:00Z"])
+    assert alone.exit_code == beside.exit_code == named.exit_code == 0, beside.output
+    assert beside.stdout == alone.stdout
+    assert named.stdout != alone.stdout  # --db: the directory keys the routes

@@ -31,7 +31,8 @@ from pricewatch.warehouse.history import (
     stage,
 )
 
-# Runs whose snapshot is part of the history: they bound intervals.
+# Runs whose snapshot is part of the history: they bound intervals (queries/is_good_run.sql
+# is the same set for the views, which do not exist yet when the first run is written).
 BOUNDARY_STATUSES = ("ok", "partial", "unchanged")
 
 
@@ -243,7 +244,7 @@ def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
          outcome.message[:4000], datetime.now(UTC), outcome.run_id])
 
 
-NEIGHBOURS_SQL = """
+NEIGHBOURS_SQL = f"""
 SELECT
     arg_max(run_id, observed_at) FILTER (boundary AND observed_at < $t),
     arg_max(content_sha256, observed_at) FILTER (boundary AND observed_at < $t),
@@ -251,7 +252,7 @@ SELECT
     arg_max(records, observed_at) FILTER (status = 'ok' AND observed_at < $t),
     arg_min(run_id, observed_at) FILTER (boundary AND observed_at > $t),
     min(observed_at) FILTER (boundary AND observed_at > $t)
-FROM (SELECT *, status IN ('ok', 'partial', 'unchanged') AS boundary FROM runs
+FROM (SELECT *, status IN {BOUNDARY_STATUSES!r} AS boundary FROM runs
       WHERE source = $src)
 """
 

@@ -32,7 +32,7 @@ limits AS (  -- the limits whose scope covers the offer (offer_rate_limits)
 ),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
-    WHERE status IN ('ok', 'partial', 'unchanged') GROUP BY source
+    WHERE is_good_run(status) GROUP BY source
 )
 SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
        c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,

@@ -6,7 +6,7 @@ WITH ranked AS (
 SELECT r.source, r.status AS last_status, r.observed_at AS last_observed_at,
        r.started_at AS last_started_at, r.records, r.intervals_opened + r.intervals_closed
        AS changes, (SELECT max(observed_at) FROM runs g WHERE g.source = r.source
-                    AND g.status IN ('ok', 'partial', 'unchanged')) AS last_good_at,
+                    AND is_good_run(g.status)) AS last_good_at,
        -- an `unchanged` run parses nothing: the figures of the last run that did
        (SELECT arg_max(records, observed_at) FROM runs g WHERE g.source = r.source
                     AND g.status IN ('ok', 'partial')) AS last_good_records,
