@@ -58,3 +58,25 @@ def db_target(tmp_path: Path, backend: str, request: pytest.FixtureRequest,
 @pytest.fixture
 def settings(db_target: Path) -> Settings:
     return load_settings(db_path=db_target, lock_timeout_s=20)
+
+
+# Skips that are by design (a file-only test on the lake backend) are not gaps of this
+# machine; the others are counted by reason in one line, so a local run that skipped the
+# lake, browser or cross-version tests says so plainly.
+_BY_DESIGN = ("about the database file itself",)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(
+            report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if not any(mark in reason for mark in _BY_DESIGN):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        listed = " | ".join(f"{count} x {reason}" for reason, count in
+                           sorted(reasons.items(), key=lambda item: -item[1]))
+        terminalreporter.write_line(
+            f"NOT RUN HERE ({sum(reasons.values())} tests): {listed}. "
+            "`bash .ci/run` installs what they need and runs them all.", yellow=True)
