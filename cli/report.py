@@ -63,8 +63,8 @@ def resolve_models(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str
     found: list[str] = []
     for name in names:
         hits = [r[0] for r in con.execute(
-            "SELECT DISTINCT canonical_model FROM model_identity WHERE lower(model) = lower(?) "
-            "OR canonical_model = canonical_model_rules(?) ORDER BY 1", [name, name]).fetchall()]
+            "SELECT DISTINCT canonical_model FROM model_identity "
+            "WHERE model_named(model, canonical_model, [?]) ORDER BY 1", [name]).fetchall()]
         if not hits:
             known = con.execute("SELECT DISTINCT model, canonical_model FROM model_identity"
                                 ).fetchall()

@@ -10,6 +10,5 @@ JOIN current_offers o USING (provider, model, route)
 LEFT JOIN offer_price_windows w USING (provider, model, route)
 WHERE p.unit = 'per_1m_tokens' AND p.context_threshold = 0 AND p.service_tier = 'standard'
   AND NOT p.dynamic AND p.component IN ('input', 'output', 'cache_read')
-  AND (len($models) = 0 OR lower(p.model) IN (SELECT lower(unnest($models)))
-       OR p.canonical_model IN (SELECT canonical_model_rules(unnest($models))))
+  AND (len($models) = 0 OR model_named(p.model, p.canonical_model, $models))
 GROUP BY ALL

@@ -3,8 +3,7 @@
 -- prices are those in force now; price_windows lists an offer's other time windows.
 WITH chosen AS (
     SELECT * FROM current_offers
-    WHERE lower(model) IN (SELECT lower(unnest($models)))
-       OR canonical_model IN (SELECT canonical_model_rules(unnest($models)))
+    WHERE model_named(model, canonical_model, $models)
 ),
 prices AS (
     SELECT provider, model, route,
