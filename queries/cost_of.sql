@@ -60,7 +60,7 @@ offers AS (
     WHERE r.priced_model IS NOT NULL
 ),
 rows AS (  -- the history of those offers, in the components a call pays
-    SELECT h.*, CASE h.source WHEN 'vertex.skus' THEN 0 ELSE 1 END AS source_rank
+    SELECT h.*, source_rank(h.source) AS source_rank
     FROM price_history h
     JOIN offers o ON h.provider = o.provider AND h.model = o.priced_model
                  AND h.route = o.cost_route AND h.service_tier = o.cost_tier

@@ -1,7 +1,7 @@
 -- Prices in force at a time: the interval that covers `ts`, and for a key with several
 -- published effective dates, the latest one already in effect. Priced per 1M tokens or in
--- the unit named. `source_rank` prefers an exact machine-readable source (Vertex's billing
--- catalog) over a page that rounds, when both priced the same key. Of tiered rates
+-- the unit named. `source_rank` (queries/source_rank.sql) prefers an exact machine-readable
+-- source over a page that rounds, when both priced the same key. Of tiered rates
 -- (usage_tier_start), the row is the base rate: the first tier that charges (a catalog's
 -- first tier is often a $0 allowance); every tier is in price_history and current_price_tiers.
 -- Of time-of-day and weekday prices, the one whose window holds `ts` (UTC) wins over the
@@ -10,7 +10,7 @@
 CREATE OR REPLACE MACRO prices_as_of(ts) AS TABLE
 WITH open_at AS (
     SELECT h.*,
-           CASE h.source WHEN 'vertex.skus' THEN 0 ELSE 1 END AS source_rank
+           source_rank(h.source) AS source_rank
     FROM price_history h
     WHERE h.valid_from <= ts AND (h.valid_to IS NULL OR h.valid_to > ts)
       AND (h.effective_from IS NULL OR h.effective_from <= CAST(timezone('UTC', CAST(ts AS TIMESTAMPTZ)) AS DATE))
