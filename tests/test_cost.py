@@ -300,8 +300,7 @@ def test_outputs_stream_to_files(tiers: Path, tmp_path: Path) -> None:
     assert json.loads(lines[0])["team"] == "t1" and json.loads(lines[0])["input_price"] == "1"
 
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-SECTION = README[README.index("## Usage costs"):README.index("## The report")]
+SECTION = (Path(__file__).resolve().parents[1] / "docs" / "cost.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_lists_every_column_and_alias() -> None:

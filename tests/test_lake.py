@@ -581,8 +581,8 @@ def _the_readme_analyst_reads(target: str) -> None:
     """The README's analyst session, run as written against this lake."""
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Scaling out"):readme.index("## Views")]
+    section = (Path(__file__).resolve().parents[1] / "docs" / "lake.md").read_text(
+        encoding="utf-8")
     (code,) = [block for block in re.findall(r"```python\n(.*?)```", section, re.S)
                if "ATTACH 'ducklake:postgres:" in block]
     shown = "ducklake:postgres:dbname=pricewatch host=db.example.org user=analyst"

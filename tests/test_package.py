@@ -229,10 +229,12 @@ def test_exports_take_every_installed_view(tmp_path: Path) -> None:
 
 
 def test_every_configuration_example_in_the_readme_loads(tmp_path: Path) -> None:
-    """Each ```toml block of the README, written to a file and loaded as a user would copy
-    it (a block that opens with a comment naming another file is that file: skipped)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    """Each ```toml block of the README and docs/, written to a file and loaded as a user
+    would copy it (a block that opens with a comment naming another file is that file:
+    skipped)."""
+    text = "".join(path.read_text(encoding="utf-8")
+                   for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
     loaded = 0
     for block in blocks:
         first = block.splitlines()[0]
@@ -384,3 +386,35 @@ def test_parse_does_not_depend_on_the_folder_it_runs_in(tmp_path: Path,
     assert alone.exit_code == beside.exit_code == named.exit_code == 0, beside.output
     assert beside.stdout == alone.stdout
     assert named.stdout != alone.stdout  # --db: the directory keys the routes
+
+
+def test_every_setting_is_documented() -> None:
+    """Each setting (`section.key`) is named in the README or docs/: as `section.key`, or as
+    `key` (in backticks, or `key = ` in a TOML example) within 15 lines of its section's
+    name (`[section]`)."""
+    from pydantic import BaseModel
+
+    text = "\n".join(path.read_text(encoding="utf-8")
+                     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+    lines = text.splitlines()
+
+    def named(section: str, key: str) -> bool:
+        dotted = f"{section}.{key}" if section else key
+        if re.search(rf"`{re.escape(dotted)}[` ]|^{re.escape(dotted)} = |^\[\[{dotted}\]\]",
+                     text, re.M):
+            return True
+        for at, line in enumerate(lines):
+            if f"`{key}`" in line or line.startswith(f"{key} = "):
+                near = "\n".join(lines[max(0, at - 15):at + 1])
+                if f"[{section}]" in near or f"`{section}." in near:
+                    return True
+        return False
+
+    missing = []
+    for name, field in Settings.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            missing += [f"{name}.{key}" for key in kind.model_fields if not named(name, key)]
+        elif not named("", name):
+            missing.append(name)
+    assert missing == [], missing
