@@ -133,10 +133,14 @@ class _Writer:
                 self.whole(view)
 
     def forget_month(self, item: Monthly, month: str) -> None:
-        """A month that no longer has rows (a reparse removed them)."""
+        """A month that no longer has rows (a reparse removed them); its folder goes too
+        when it was the last month (an export never leaves an empty folder)."""
         relative = f"{item.name}/{month}.{self.fmt}"
         (self.out_dir / relative).unlink(missing_ok=True)
         self.files.pop(relative, None)
+        folder = self.out_dir / item.name
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _months(con: duckdb.DuckDBPyConnection, item: Monthly, where: str = "TRUE",

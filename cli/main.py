@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from pricewatch import __version__
 from pricewatch.cli import (
     alerts,
     backfill,
@@ -27,12 +28,21 @@ app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
               help="LLM inference prices and availability, with their history, in DuckDB.")
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"pricewatch {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Log each run and retry (INFO) to stderr.")] = False,
           wide: Annotated[bool, typer.Option(
               "--wide", help="Tables with every column, nothing cut (they may wrap).")]
-          = False) -> None:
+          = False,
+          version: Annotated[bool, typer.Option(
+              "--version", help="Print the version and exit.", callback=_version,
+              is_eager=True)] = False) -> None:
     """LLM inference prices and availability, with their history, in DuckDB."""
     configure_logging(verbose)
     output.WIDE = wide

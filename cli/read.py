@@ -64,6 +64,14 @@ def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
         return {}
 
 
+def _time(text: object) -> datetime | None:
+    """A heartbeat's ISO time as a time (a table shows it as `in 3 min`); None if unreadable."""
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+
+
 @app.command()
 def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: last run, its status and counts, and how old the last good data is."""
@@ -84,7 +92,7 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     for row in rows:
         good = row["last_good_at"]
         row["age_s"] = None if good is None else round((now - good).total_seconds())
-        row["next_run_at"] = beat.get(row["source"], {}).get("next_run_at")
+        row["next_run_at"] = _time(beat.get(row["source"], {}).get("next_run_at"))
     emit(rows, ["source", "last_status", "last_observed_at", "records", "changes",
                 "failing_runs", "last_good_at", "last_good_records", "age_s", "next_run_at",
                 "runs", "message", "last_origin", "unread"],

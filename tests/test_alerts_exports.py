@@ -263,6 +263,9 @@ def test_export_writes_whole_files_and_a_manifest(tmp_path, db_target) -> None:
     _check_files(out, manifest)
     assert manifest["row_counts"]["current_offers"] == 347
     assert list(manifest["files"]).count("price_history/2026-01.parquet") == 1
+    # one catalogue has no rate limits and no changes of them: no empty folders for those
+    assert [p.name for p in out.iterdir() if p.is_dir() and not any(p.iterdir())] == []
+    assert not (out / "rate_limit_changes").exists()
     with open_warehouse(settings, read_only=True) as con:
         assert manifest["row_counts"]["price_history"] == con.execute(
             "SELECT count(*) FROM price_history").fetchall()[0][0]

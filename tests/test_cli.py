@@ -292,3 +292,35 @@ def test_wide_and_verbose_work_after_the_command_name_too(tmp_path: Path) -> Non
     assert "service_tier" in after.output and "service_tier" not in narrow.output
     quoted = runner.invoke(app, ["sql", "SELECT '--wide' AS flag", "--db", str(db), "--json"])
     assert json.loads(quoted.output) == [{"flag": "--wide"}]  # a value, not the flag
+
+
+def test_version() -> None:
+    from pricewatch import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output == f"pricewatch {__version__}\n"
+    assert __version__ != "0+unknown"
+
+
+def test_status_reads_the_next_run_from_the_heartbeat_as_a_time(tmp_path: Path) -> None:
+    """The heartbeat's next_run_at was shown raw (ISO with microseconds): it is a time, `in
+    N min` in the table and ISO UTC in --json, like every other time."""
+    from datetime import UTC, datetime, timedelta
+
+    from helpers import ingest_catalogues
+
+    db = ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"])
+    soon = datetime.now(UTC) + timedelta(minutes=30, seconds=20, microseconds=123456)
+    beat = tmp_path / "beat.json"
+    beat.write_text(json.dumps({"jobs": {"openrouter.models": {
+        "next_run_at": soon.isoformat()}}}))
+    config = tmp_path / "c.toml"
+    config.write_text(f'[daemon]\nheartbeat_file = "{beat}"\n')
+    shown = runner.invoke(app, ["status", "--db", str(db), "--config", str(config),
+                                "--wide"])
+    assert shown.exit_code == 0, shown.output
+    assert "in 30 min" in shown.output and soon.isoformat()[:16] not in shown.output
+    rows = json.loads(runner.invoke(app, ["status", "--db", str(db), "--config", str(config),
+                                          "--json"]).output)
+    (row,) = [r for r in rows if r["source"] == "openrouter.models"]
+    assert row["next_run_at"] == soon.isoformat().replace("+00:00", "Z")

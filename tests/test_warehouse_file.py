@@ -221,8 +221,9 @@ def test_every_view_and_column_is_documented_in_the_file(warehouse: Path) -> Non
 
 def test_the_views_page_is_printed_from_the_reference() -> None:
     columns = docs.columns_of_views()
-    assert (ROOT / "docs" / "VIEWS.md").read_text(encoding="utf-8") == \
-        docs.views_page(columns), "docs/VIEWS.md is stale: python -m pricewatch.queries.docs --write"
+    page = docs.views_page(columns)
+    assert (ROOT / "docs" / "VIEWS.md").read_text(encoding="utf-8") == page, \
+        "docs/VIEWS.md is stale: python -m pricewatch.queries.docs --write"
     assert "| view | what it answers | columns |" in docs.views_page(columns)
 
 
