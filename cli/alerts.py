@@ -10,10 +10,9 @@ import typer
 
 from pricewatch import alerts as delivery
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app, time_option
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
-from pricewatch.records import parse_timestamp
 
 app = new_app(help="Alerts with stable ids; `alerts test CHANNEL` sends a test.")
 
@@ -33,7 +32,7 @@ def alerts(
     if ctx.invoked_subcommand:
         return
     settings = load(db, config)
-    start = parse_timestamp(since, "--since") if since else \
+    start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
     with queries.open_gold(settings) as con:
         if pending:

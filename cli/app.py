@@ -14,7 +14,7 @@ import re
 import sys
 import time
 import traceback
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -171,8 +171,30 @@ def load(db: Path | None, config: Path | None) -> Settings:
     return load_settings(config, db_path=db)
 
 
+def time_option(text: str, option: str) -> datetime:
+    """A time option's value (`--since`, `--at`, ...): text that is not an ISO time is a
+    usage error (exit 2), like any malformed option."""
+    try:
+        return parse_timestamp(text, option)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+
+
+# A body cannot be observed after it is ingested; this much clock skew is let through.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
 def observed_at_option(text: str | None) -> datetime | None:
-    return None if text is None else parse_timestamp(text, "--observed-at")
+    """--observed-at: a time, and not in the future (a typo such as 2099 would move every
+    age and the report's window to that year)."""
+    if text is None:
+        return None
+    when = time_option(text, "--observed-at")
+    now = datetime.now(UTC)
+    if when > now + FUTURE_SKEW:
+        raise InputError(f"--observed-at {text} is in the future (it is now "
+                         f"{now:%Y-%m-%dT%H:%M}Z): a body is observed before it is ingested")
+    return when
 
 
 def read_input(file: str) -> tuple[bytes, str]:
@@ -180,6 +202,9 @@ def read_input(file: str) -> tuple[bytes, str]:
     if file == "-":
         return sys.stdin.buffer.read(), "stdin:"
     path = Path(file)
+    if path.is_dir():
+        raise InputError(f"{file} is a folder: give one captured file (backfill dir reads "
+                         "a folder of snapshots)")
     if not path.is_file():
         raise InputError(f"file {file} does not exist")
     return path.read_bytes(), path.resolve().as_uri()

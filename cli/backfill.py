@@ -21,11 +21,18 @@ from rich.progress import (
 
 from pricewatch import backfill
 from pricewatch.backfill import folder, git
-from pricewatch.cli.app import EXIT_INPUT, ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.app import (
+    EXIT_INPUT,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    load,
+    new_app,
+    time_option,
+)
 from pricewatch.cli.output import emit, errors, warn
 from pricewatch.collectors import get_source
 from pricewatch.errors import InputError
-from pricewatch.records import parse_timestamp
 
 app = new_app(help="Ingest a snapshot history at the times its versions were taken: "
                    "`backfill git` (the commits of one file), `backfill dir` (dated files).")
@@ -91,8 +98,8 @@ def _run(source: str, versions, total: int, since: str | None, until: str | None
          field: str | None, db: Path | None, config: Path | None,
          as_json: bool) -> backfill.Report:
     settings = load(db, config)
-    start = parse_timestamp(since, "--since") if since else None
-    end = parse_timestamp(until, "--until") if until else None
+    start = time_option(since, "--since") if since else None
+    end = time_option(until, "--until") if until else None
     with _bar(enabled=not as_json, total=total) as update:
         return backfill.run(settings, source, versions, since=start, until=end,
                             time_field=field, total=total, progress=update)

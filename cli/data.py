@@ -18,12 +18,13 @@ from pricewatch.cli.app import (
     new_app,
     observed_at_option,
     read_input,
+    time_option,
 )
 from pricewatch.cli.output import emit, warn
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
-from pricewatch.records import parse_timestamp, to_jsonl
+from pricewatch.records import to_jsonl
 from pricewatch.settings import secret_from_env
 from pricewatch.text import every
 
@@ -105,7 +106,7 @@ def ingest(
     emit([vars(outcome) | {"changes": outcome.changes}],
          ["run_id", "source", "status", "observed_at", "records", "opened", "closed",
           "message"], as_json=as_json)
-    if outcome.status == "failed":
+    if outcome.status in ("failed", "suspect"):  # as `collect`: no history was written
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -127,7 +128,7 @@ def reparse(
 ) -> None:
     """Run today's parsers over the archived bodies and rebuild the history they produce."""
     settings = load(db, config)
-    when = parse_timestamp(since, "--since") if since else None
+    when = time_option(since, "--since") if since else None
     reports = pipeline.reparse(settings, sources or (), when)
     rows: list[dict[str, Any]] = [vars(r) for r in reports]
     emit(rows, ["source", "runs_replayed", "intervals_added", "intervals_removed",

@@ -18,11 +18,12 @@ from pricewatch.cli.app import (
     close_matches,
     load,
     new_app,
+    time_option,
 )
 from pricewatch.cli.output import emit
-from pricewatch.errors import InputError
+from pricewatch.errors import InputError, UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
-from pricewatch.records import parse_timestamp, plain
+from pricewatch.records import plain
 
 app = new_app()
 CAPABILITIES = queries.capabilities()
@@ -38,7 +39,7 @@ def check_capability(capability: str | None) -> None:
 def parse_mix(text: str) -> tuple[Decimal, Decimal]:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", text)
     if not match or Decimal(match[1]) + Decimal(match[2]) == 0:
-        raise InputError(f"--mix {text!r} is not INPUT:OUTPUT weights such as 3:1")
+        raise UsageError(f"--mix {text!r} is not INPUT:OUTPUT weights such as 3:1")
     return Decimal(match[1]), Decimal(match[2])
 
 
@@ -46,7 +47,7 @@ def parse_tokens(text: str, option: str) -> Decimal:
     """`10M`, `500k`, `1.5B`, `2000000` -> a number of tokens."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMbB]?)\s*", text)
     if not match:
-        raise InputError(f"{option} {text!r} is not a token amount such as 10M, 500k or "
+        raise UsageError(f"{option} {text!r} is not a token amount such as 10M, 500k or "
                          "2000000")
     amount = Decimal(match[1]) * _SUFFIXES[match[2].lower()]
     if amount > MAX_TOKENS:
@@ -59,7 +60,7 @@ MAX_TOKENS = Decimal(10) ** 15
 
 
 def _when(at: str | None) -> datetime:
-    return parse_timestamp(at, "--at") if at else datetime.now(UTC)
+    return time_option(at, "--at") if at else datetime.now(UTC)
 
 
 @app.command()
@@ -106,7 +107,7 @@ def changes(
 ) -> None:
     """Every price change, first listing and unlisting since a time."""
     settings = load(db, config)
-    start = parse_timestamp(since, "--since") if since else \
+    start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
     with queries.open_gold(settings) as con:
         columns, rows = queries.rows(con, (

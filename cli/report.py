@@ -9,11 +9,18 @@ import duckdb
 import typer
 
 from pricewatch import queries, report
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, close_matches, load, new_app
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    close_matches,
+    load,
+    new_app,
+    time_option,
+)
 from pricewatch.cli.output import emit
 from pricewatch.cli.prices import check_capability, parse_tokens
 from pricewatch.errors import InputError
-from pricewatch.records import parse_timestamp
 
 app = new_app()
 
@@ -43,7 +50,7 @@ def report_command(
     with queries.open_gold(settings) as con:
         canonical = resolve_models(con, models or [])
     options = report.Options(
-        since=parse_timestamp(since, "--since") if since else None, models=tuple(canonical),
+        since=time_option(since, "--since") if since else None, models=tuple(canonical),
         capabilities=tuple(capabilities or ()),
         tokens_in=parse_tokens(tokens_in, "--workload"),
         tokens_out=parse_tokens(tokens_out or "0", "--workload"))

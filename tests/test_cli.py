@@ -324,3 +324,40 @@ def test_status_reads_the_next_run_from_the_heartbeat_as_a_time(tmp_path: Path) 
                                           "--json"]).output)
     (row,) = [r for r in rows if r["source"] == "openrouter.models"]
     assert row["next_run_at"] == soon.isoformat().replace("+00:00", "Z")
+
+
+def test_one_exit_code_rule_for_option_values(tmp_path: Path) -> None:
+    """Issue 31, items 3, 7 and 8: text an option cannot be read as is a usage error (2);
+    a readable value that cannot be used (a future observation, a folder for a file, a
+    suspect ingest) is rejected input (1). Each with one line."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"]))
+    capture = str(fixture_path("openrouter", "models-2026-05-07.json"))
+    for args in (["changes", "--since", "yesterday"], ["alerts", "--since", "soon"],
+                 ["cheapest", "--mix", "abc"], ["cheapest", "--at", "noon"],
+                 ["budget", "--input", "-10M", "--output", "1M"],
+                 ["budget", "--input", "10M", "--output", "lots"],
+                 ["compare", "openai/gpt-4o-mini", "--workload", "abc"],
+                 ["ingest", "openrouter.models", capture, "--observed-at", "tomorrow"]):
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+    future = runner.invoke(app, ["ingest", "openrouter.models", capture, "--observed-at",
+                                 "2099-01-01T00:00:00Z", "--db", db])
+    assert future.exit_code == 1 and "in the future" in future.stderr
+    folder = runner.invoke(app, ["ingest", "openrouter.models", str(tmp_path), "--db", db,
+                                 "--observed-at", "2026-05-08T00:00:00Z"])
+    assert folder.exit_code == 1 and "is a folder" in folder.stderr
+    assert "does not exist" not in folder.stderr
+    # a catalogue cut to a tenth is suspect: no history written, and exit 1 as `collect`
+    data = json.loads(Path(capture).read_text())
+    data["data"] = data["data"][:30]
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps(data))
+    suspect = runner.invoke(app, ["ingest", "openrouter.models", str(cut), "--db", db,
+                                  "--observed-at", "2026-05-09T00:00:00Z"])
+    assert suspect.exit_code == 1 and "suspect" in suspect.output
+    runs = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM runs WHERE status = 'ok'",
+                               "--db", db, "--json"])
+    assert json.loads(runs.output) == [{"n": 1}]
