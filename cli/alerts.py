@@ -10,7 +10,15 @@ import typer
 
 from pricewatch import alerts as delivery
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app, time_option
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    check_choice,
+    load,
+    new_app,
+    time_option,
+)
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
 
@@ -22,7 +30,8 @@ def alerts(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(
         "--since", help="Detected from this time (ISO 8601; default: 7 days ago).")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", help=f"Only this kind: {', '.join(queries.alert_kinds())}.")] = None,
     pending: Annotated[bool, typer.Option(
         "--pending", help="The outbox instead: alerts not yet delivered, per channel.")] = False,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
@@ -34,6 +43,7 @@ def alerts(
     settings = load(db, config)
     start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
+    check_choice(kind, queries.alert_kinds(), "alert kind")
     with queries.open_gold(settings) as con:
         if pending:
             columns, rows = queries.rows(con, (

@@ -14,6 +14,7 @@ import re
 import sys
 import time
 import traceback
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from pricewatch import queries
 from pricewatch.cli.output import fail
 from pricewatch.errors import EXIT_BUG, InputError, PricewatchError, UsageError, WarehouseError
-from pricewatch.records import parse_timestamp
+from pricewatch.records import PROVIDERS, parse_timestamp
 from pricewatch.settings import Settings, load_settings
 
 EXIT_INPUT, EXIT_USAGE = InputError.exit_code, UsageError.exit_code
@@ -246,6 +247,22 @@ def close_matches(word: str, known: list[str] | tuple[str, ...],
     if len(known) <= SHORT_LIST:
         return f"; known: {', '.join(known)}"
     return f"; nothing close among {len(known)} known"
+
+
+def check_choice(value: str | None, known: Iterable[str], what: str) -> None:
+    """A filter value (`--provider`, `--kind`) that names nothing pricewatch knows is an
+    error with the close matches, not a silent empty result."""
+    names = sorted(set(known))
+    if value is not None and value not in names:
+        raise InputError(f"unknown {what} {value!r}" + close_matches(value, names))
+
+
+def known_providers(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The providers of the collectors and every provider the warehouse holds offers of
+    (an aggregator's routes bring others, e.g. the HF router's `novita`)."""
+    held = [row[0] for row in con.execute("SELECT DISTINCT provider FROM offer_history")
+            .fetchall()]
+    return sorted(set(held) | set(PROVIDERS))
 
 
 def check_models(con: duckdb.DuckDBPyConnection, models: list[str],

@@ -14,8 +14,10 @@ from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
     JsonOption,
+    check_choice,
     check_models,
     close_matches,
+    known_providers,
     load,
     new_app,
     time_option,
@@ -110,6 +112,7 @@ def changes(
     start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
     with queries.open_gold(settings) as con:
+        check_choice(provider, known_providers(con), "provider")
         columns, rows = queries.rows(con, (
             "SELECT * FROM price_changes_since($since) "
             "WHERE ($provider IS NULL OR provider = $provider) "

@@ -15,7 +15,9 @@ from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
     JsonOption,
+    check_choice,
     close_matches,
+    known_providers,
     load,
     new_app,
 )
@@ -119,6 +121,13 @@ def history(
         result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
         columns = [d[0] for d in result.description or ()]
         rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        if not rows and provider is not None:
+            check_choice(provider, known_providers(con), "provider")
+            held = [r[0] for r in con.execute("SELECT DISTINCT provider FROM price_history "
+                                              "WHERE model = ? ORDER BY 1", [model]).fetchall()]
+            if held:
+                raise InputError(f"no prices of {model!r} from {provider!r}; it has prices "
+                                 f"from {', '.join(held)}")
         if not rows:
             known = [r[0] for r in con.execute(
                 "SELECT DISTINCT model FROM price_history").fetchall()]

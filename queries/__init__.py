@@ -84,6 +84,13 @@ def capabilities() -> tuple[str, ...]:
     return tuple(re.findall(r"THEN\s+'([a-z_]+)'\s+END", _files()["offer_capabilities"]))
 
 
+def alert_kinds() -> tuple[str, ...]:
+    """The alert kinds, as price_alerts.sql's header lists them (a test holds the list
+    equal to the kinds its SQL writes)."""
+    header = _files()["price_alerts"].split("CREATE", 1)[0]
+    return tuple(re.findall(r"^--   ([a-z_]+) ", header, re.M))
+
+
 def command_sql(name: str) -> str:
     """A query one command runs (queries/commands/NAME.sql): read-only, not a view."""
     return resources.files("pricewatch.queries").joinpath("commands", f"{name}.sql").read_text(

@@ -361,3 +361,36 @@ def test_one_exit_code_rule_for_option_values(tmp_path: Path) -> None:
     runs = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM runs WHERE status = 'ok'",
                                "--db", db, "--json"])
     assert json.loads(runs.output) == [{"n": 1}]
+
+
+def test_filters_that_name_nothing_are_errors_with_close_matches(tmp_path: Path) -> None:
+    """Issue 31, item 6: `changes --provider foo` and `alerts --kind price_dorp` printed
+    `(no rows)`, and `history MODEL --provider foo` blamed the model."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29", "2026-05-07"]))
+    typo = runner.invoke(app, ["alerts", "--kind", "price_dorp", "--db", db])
+    assert typo.exit_code == 1 and "unknown alert kind 'price_dorp'" in typo.stderr
+    assert "close matches: price_drop" in typo.stderr
+    foo = runner.invoke(app, ["changes", "--provider", "openroutr", "--db", db])
+    assert foo.exit_code == 1 and "close matches: openrouter" in foo.stderr
+    known = runner.invoke(app, ["changes", "--provider", "vertex", "--db", db,
+                                "--since", "2020-01-01"])
+    assert known.exit_code == 0  # a provider without changes here is not a typo
+    elsewhere = runner.invoke(app, ["history", "openai/gpt-4o-mini", "--provider", "nscale",
+                                    "--db", db])
+    assert elsewhere.exit_code == 1
+    assert "no prices of 'openai/gpt-4o-mini' from 'nscale'; it has prices from openrouter" \
+        in elsewhere.stderr
+
+
+def test_the_alert_kinds_listed_are_the_kinds_the_view_writes() -> None:
+    import re
+
+    from pricewatch import queries
+
+    sql = queries._files()["price_alerts"].split("CREATE", 1)[1]
+    written = set(re.findall(r"'([a-z_]+)' AS kind", sql)) | set(
+        re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[0]) | set(
+        re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[1])
+    assert set(queries.alert_kinds()) == written and len(written) == 8
