@@ -16,6 +16,7 @@ from pricewatch.cli.app import (
     JsonOption,
     check_choice,
     load,
+    load_reader,
     new_app,
     time_option,
 )
@@ -40,7 +41,7 @@ def alerts(
     changes and failing collectors, each with a stable alert_id."""
     if ctx.invoked_subcommand:
         return
-    settings = load(db, config)
+    settings = load_reader(db, config)
     start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
     check_choice(kind, queries.alert_kinds(), "alert kind")

@@ -28,6 +28,7 @@ from pricewatch.cli.output import fail
 from pricewatch.errors import EXIT_BUG, InputError, PricewatchError, UsageError, WarehouseError
 from pricewatch.records import PROVIDERS, parse_timestamp
 from pricewatch.settings import Settings, load_settings
+from pricewatch.warehouse.db import missing_file
 
 EXIT_INPUT, EXIT_USAGE = InputError.exit_code, UsageError.exit_code
 EXIT_DB = WarehouseError.exit_code
@@ -196,6 +197,18 @@ def observed_at_option(text: str | None) -> datetime | None:
         raise InputError(f"--observed-at {text} is in the future (it is now "
                          f"{now:%Y-%m-%dT%H:%M}Z): a body is observed before it is ingested")
     return when
+
+
+def load_reader(db: Path | None, config: Path | None) -> Settings:
+    """`load` for a command that only reads: a warehouse file that does not exist is an
+    error naming it (a mistyped --db used to leave an empty warehouse behind and show an
+    empty table); only the commands that write create one."""
+    settings = load(db, config)
+    missing = missing_file(settings)
+    if missing is not None:
+        raise InputError(f"no warehouse at {missing}: check --db (or db_path); `pricewatch "
+                         "ingest`, `collect` or `run` create one")
+    return settings
 
 
 def read_input(file: str) -> tuple[bytes, str]:

@@ -17,7 +17,7 @@ from pricewatch.cli.app import (
     DbOption,
     JsonOption,
     check_models,
-    load,
+    load_reader,
     new_app,
 )
 from pricewatch.cli.output import emit, shown
@@ -82,7 +82,7 @@ def compare(
     tokens_in, _, tokens_out = workload.partition(":")
     amount_in = parse_tokens(tokens_in, "--workload")
     amount_out = parse_tokens(tokens_out or "0", "--workload")
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
         _, rows = queries.rows(con, COMPARE_SQL, {"models": models})
         check_models(con, models, [r for r in rows if r["input_price"] is not None]
@@ -145,7 +145,7 @@ def router_config(
     """A claude-code-router `Router` section: for each role the cheapest available paid offer
     that has what the role needs, and why."""
     output_format = "json" if as_json else output_format
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
         _, rows = queries.rows(con, ROUTER_SQL)
     by_offer: dict[tuple[str, str, str], dict[str, Any]] = {}

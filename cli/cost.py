@@ -14,7 +14,7 @@ import typer
 
 from pricewatch import cost as usage
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load_reader, new_app
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
 from pricewatch.text import decimal_text
@@ -55,7 +55,7 @@ def cost_command(
         raise InputError(f"--by {by!r}: use {', '.join(GROUPS)}")
     if output_format == "parquet" and out is None:
         raise InputError("--format parquet writes a file: give --out PATH")
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with ExitStack() as stack:
         path = stack.enter_context(usage.spooled_stdin()) if file == "-" else Path(file)
         name = "stdin" if file == "-" else file

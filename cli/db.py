@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, new_app
+from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, load_reader, new_app
 from pricewatch.cli.output import emit
 from pricewatch.warehouse import compact as compacting
 from pricewatch.warehouse import lake as lakes
@@ -63,7 +63,7 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
             as_json: JsonOption = False) -> None:
     """The warehouse's storage format (a file's DuckDB format, or `ducklake`), schema
     version and views, read-only."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with open_warehouse(settings, read_only=True) as con:
         row = {"database": warehouse_label(settings),
                "storage_version": "ducklake" if is_lake_connection(con) else

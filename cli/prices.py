@@ -18,7 +18,7 @@ from pricewatch.cli.app import (
     check_models,
     close_matches,
     known_providers,
-    load,
+    load_reader,
     new_app,
     time_option,
 )
@@ -82,7 +82,7 @@ def cheapest(
 ) -> None:
     """Available offers per capability, cheapest first, by blended price per 1M tokens."""
     check_capability(capability)
-    settings = load(db, config)
+    settings = load_reader(db, config)
     mix_in, mix_out = parse_mix(mix) if mix else (Decimal(str(settings.views.mix_input)),
                                                   Decimal(str(settings.views.mix_output)))
     share = Decimal(str(cache_share if cache_share is not None
@@ -108,7 +108,7 @@ def changes(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Every price change, first listing and unlisting since a time."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     start = time_option(since, "--since") if since else \
         datetime.now(UTC) - timedelta(days=7)
     with queries.open_gold(settings) as con:
@@ -159,7 +159,7 @@ def budget(
     """Monthly cost of a workload for each offer of the named models, with the prices used
     (exact in --json; the table rounds to the cent): the prices in force now, and an
     offer's time-of-day or weekday prices listed beside them (price_windows)."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     amount_in, amount_out = parse_tokens(tokens_in, "--input"), \
         parse_tokens(tokens_out, "--output")
     share = Decimal(str(cached_share))

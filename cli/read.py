@@ -18,7 +18,7 @@ from pricewatch.cli.app import (
     check_choice,
     close_matches,
     known_providers,
-    load,
+    load_reader,
     new_app,
 )
 from pricewatch.cli.output import emit
@@ -37,7 +37,7 @@ def sql(
 ) -> None:
     """Run one read-only SELECT against the warehouse (its tables, views and macros; nothing
     outside it: no other file, database, extension or setting)."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     queries.ensure_installed(settings)  # an older file's views brought up to date first
     with own_engine(), open_warehouse(settings, read_only=True) as con:
         lock_down(con)
@@ -77,7 +77,7 @@ def _time(text: object) -> datetime | None:
 @app.command()
 def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: last run, its status and counts, and how old the last good data is."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
         _, rows = queries.rows(con, STATUS_SQL)
         _, channels = queries.rows(con, CHANNELS_SQL)
@@ -116,7 +116,7 @@ def history(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Every interval of every price of one model (valid_to empty = current)."""
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with queries.open_gold(settings) as con:  # the macros it reads exist (an older file)
         result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
         columns = [d[0] for d in result.description or ()]
@@ -151,7 +151,7 @@ def export(
 ) -> None:
     """Write the history tables and the views for dashboards, atomically, with a manifest:
     history tables, runs and the change views as NAME/YYYY-MM files, the rest as one file."""
-    manifest = exports.export(load(db, config), out, output_format)
+    manifest = exports.export(load_reader(db, config), out, output_format)
     files: dict[str, int] = {}
     for relative in manifest["files"]:
         name = relative.split("/")[0].removesuffix(f".{output_format}")

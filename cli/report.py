@@ -14,7 +14,7 @@ from pricewatch.cli.app import (
     DbOption,
     JsonOption,
     close_matches,
-    load,
+    load_reader,
     new_app,
     time_option,
 )
@@ -46,7 +46,7 @@ def report_command(
     for capability in capabilities or ():
         check_capability(capability)
     tokens_in, _, tokens_out = workload.partition(":")
-    settings = load(db, config)
+    settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
         canonical = resolve_models(con, models or [])
     options = report.Options(

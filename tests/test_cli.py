@@ -129,7 +129,7 @@ def test_bad_records_file_is_rejected_whole(tmp_path: Path, bad_line: str, expec
 def test_naive_observed_at_is_rejected(tmp_path: Path) -> None:
     code, _, err = run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at",
                        "2025-12-18T10:00:00", "--db", str(tmp_path / "w.duckdb"))
-    assert code == 1
+    assert code == 2  # an option whose text is no aware time: a usage error
     assert "no timezone" in err
 
 
@@ -141,7 +141,10 @@ def test_unknown_source_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 def test_sql_error_is_one_clean_line(tmp_path: Path) -> None:
-    code, _, err = run("sql", "SELECT * FROM nowhere", "--db", str(tmp_path / "w.duckdb"))
+    db = str(tmp_path / "w.duckdb")
+    run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at",
+        "2025-12-18T00:00:00Z", "--db", db)
+    code, _, err = run("sql", "SELECT * FROM nowhere", "--db", db)
     assert code == 1
     assert "query failed" in err and "Traceback" not in err
 
@@ -394,3 +397,22 @@ def test_the_alert_kinds_listed_are_the_kinds_the_view_writes() -> None:
         re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[0]) | set(
         re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[1])
     assert set(queries.alert_kinds()) == written and len(written) == 8
+
+
+def test_a_read_command_on_a_missing_file_names_it_and_creates_nothing(tmp_path: Path) -> None:
+    """Issue 31, item 2: `status --db /tmp/typo.duckdb` exited 0 with an empty table and
+    left a 1.5 MB warehouse behind; `sql` and `report` too."""
+    typo = tmp_path / "typo.duckdb"
+    for args in (["status"], ["sql", "SELECT 1"], ["history", "a/b"], ["changes"],
+                 ["alerts"], ["cheapest"], ["budget", "--input", "1M", "--output", "1M"],
+                 ["report", "--out", str(tmp_path / "r.html")], ["db", "info"],
+                 ["export", "--out", str(tmp_path / "x")]):
+        result = runner.invoke(app, [*args, "--db", str(typo)])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"no warehouse at {typo}" in result.stderr, args
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    created = runner.invoke(app, ["ingest", "records", "-", "--db", str(typo),
+                                  "--observed-at", "2026-01-01T00:00:00Z"],
+                            input=jsonl(price_line("a/one", "1")).decode())
+    assert created.exit_code == 0 and typo.exists()  # a writing command creates it
+    assert runner.invoke(app, ["status", "--db", str(typo)]).exit_code == 0

@@ -44,6 +44,10 @@ def test_the_wheel_installs_one_top_level_name(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_pricewatch_runs_outside_the_checkout(tmp_path: Path) -> None:
+    from pricewatch.warehouse.db import open_db
+
+    with open_db(tmp_path / "w.duckdb"):
+        pass  # a warehouse to read (a read command never creates one)
     result = subprocess.run([sys.executable, "-m", "pricewatch", "sql", "select 42 AS x",
                              "--json", "--db", str(tmp_path / "w.duckdb")], cwd=tmp_path,
                             capture_output=True, text=True)

@@ -147,6 +147,10 @@ def test_sections_hold_the_figures_of_the_database(page: Path, warehouse: Path) 
 
 
 def test_an_empty_warehouse_gives_a_report_that_says_so(tmp_path: Path) -> None:
+    from pricewatch.warehouse.db import open_db
+
+    with open_db(tmp_path / "new.duckdb"):
+        pass  # created, nothing in it (a read command never creates one)
     out = tmp_path / "empty.html"
     result = runner.invoke(app, ["report", "--out", str(out), "--db",
                                  str(tmp_path / "new.duckdb")])
@@ -156,17 +160,17 @@ def test_an_empty_warehouse_gives_a_report_that_says_so(tmp_path: Path) -> None:
     assert not tree.select("svg.chart")
 
 
-@pytest.mark.parametrize(("args", "words"), [
+@pytest.mark.parametrize(("args", "words", "code"), [
     (["--model", "gpt-4o-mni"], ["no prices recorded for model 'gpt-4o-mni'",
-                                 "openai/gpt-4o-mini"]),
-    (["--capability", "visoin"], ["unknown capability 'visoin'", "vision"]),
-    (["--workload", "ten:5M"], ["--workload 'ten'"]),
+                                 "openai/gpt-4o-mini"], 1),
+    (["--capability", "visoin"], ["unknown capability 'visoin'", "vision"], 1),
+    (["--workload", "ten:5M"], ["--workload 'ten'"], 2),  # unreadable text: usage
 ])
 def test_bad_input_gets_close_matches_and_exit_1(warehouse: Path, tmp_path: Path, args: list,
-                                                 words: list) -> None:
+                                                 words: list, code: int) -> None:
     out = tmp_path / "r.html"
     result = runner.invoke(app, ["report", "--out", str(out), "--db", str(warehouse), *args])
-    assert result.exit_code == 1
+    assert result.exit_code == code
     message = " ".join(result.stderr.split())
     assert all(word in message for word in words), message
     assert message.count(",") < 6 and not out.exists()  # a few matches, no half a page

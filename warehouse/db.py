@@ -568,6 +568,15 @@ def lake_of(settings: Settings) -> lakes.Lake:
                        settings.ducklake.archive_path)
 
 
+def missing_file(settings: Settings) -> Path | None:
+    """The file a file target names, when it does not exist (None for a lake, which is
+    asked when attached, or a file that is there): a reader refuses it rather than create
+    an empty warehouse at a mistyped path."""
+    if lakes.is_lake(settings.db_path) or settings.db_path.exists():
+        return None
+    return settings.db_path.absolute()
+
+
 def warehouse_exists(settings: Settings) -> bool:
     """Whether there is a warehouse to read (a lake is asked; a file is looked for)."""
     if not lakes.is_lake(settings.db_path):
