@@ -65,12 +65,7 @@ def cost_command(
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="pricewatch-cost-"))
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{spill}'")
-        own = usage.prepare(con, path, name, provider)
-        ambiguous = usage.candidates(con)
-        if ambiguous:
-            (provider_name, model), models = next(iter(ambiguous.items()))
-            raise InputError(f"{name}: model {model!r} at {provider_name} is ambiguous: "
-                             f"{', '.join(models)}; write one of them in the log")
+        own = usage.prepare(con, path, name, provider)  # an ambiguous model stops it here
         query = _grouped(by) if by else _per_call()
         if out is not None or output_format in ("csv", "jsonl"):
             _copy(con, query, output_format, out)

@@ -131,6 +131,7 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str,
               + ") AS log_row"]
     con.execute("CREATE OR REPLACE TEMP VIEW usage_calls AS SELECT "
                 + ", ".join(fields) + " FROM usage_log")
+    _check_ambiguous(con, name, where, mapped["model"])
     return own
 
 
@@ -217,4 +218,18 @@ def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, wh
 def candidates(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
     """For each (provider, model) of the log that names several models, those models."""
     rows = con.execute(AMBIGUOUS_SQL).fetchall()
-    return {(provider, model): list(models) for provider, model, models in rows}
+    return {(provider, model): list(models) for provider, model, models, *_ in rows}
+
+
+def _check_ambiguous(con: duckdb.DuckDBPyConnection, name: str, where: str,
+                     column: str) -> None:
+    """A model name that names several of its provider's models stops the run, named by
+    the first line (or Parquet row) and column that has it, with the candidates."""
+    row = con.execute(AMBIGUOUS_SQL).fetchone()
+    if row is None:
+        return
+    provider, model, models, first, count = row
+    more = f" (and {count - 1} more {where}{'s' if count > 2 else ''})" if count > 1 else ""
+    raise InputError(f"{name}, {where} {first}, column {column!r}: model {model!r} at "
+                     f"{provider} is ambiguous: {', '.join(models)}; write one of them in "
+                     f"the log{more}")

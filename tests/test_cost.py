@@ -270,10 +270,14 @@ def test_a_malformed_row_names_its_line_and_column(tiers: Path, tmp_path: Path, 
 def test_an_ambiguous_name_lists_the_candidates(warehouse: Path) -> None:
     line = {"timestamp": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input_tokens": 1,
             "output_tokens": 1}
-    result = cost(["-", "--provider", "openrouter"], warehouse, stdin=json.dumps(line) + "\n")
+    exact = {**line, "model": "openai/gpt-4o-mini"}
+    log = "".join(json.dumps(row) + "\n" for row in (exact, line, exact, line))
+    result = cost(["-", "--provider", "openrouter"], warehouse, stdin=log)
     assert result.exit_code == 1
     message = " ".join(result.stderr.split())
-    assert "'gpt-4o-mini' at openrouter is ambiguous" in message
+    # named by its first line and column, as every other bad value of a log
+    assert "line 2, column 'model': model 'gpt-4o-mini' at openrouter is ambiguous" in message
+    assert "(and 1 more line)" in message
     assert "openai/gpt-4o-mini, openai/gpt-4o-mini-2024-07-18" in message
 
 
