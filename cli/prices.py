@@ -95,9 +95,12 @@ def cheapest(
             "ORDER BY capability, is_free, price_unit, rank"),
             {"at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
              "capability": capability, "free": include_free, "limit": limit})
+    # with free offers, each capability has a rank 1 of each kind: say which, in sight
+    free = ["is_free"] if include_free else []
     emit(rows, columns, as_json=as_json, title="cheapest per capability",
-         table_columns=["capability", "rank", "model", "blended_price", "provider",
-                        "input_price", "output_price", "route", "is_free", "observed_at"])
+         table_columns=["capability", "rank", *free, "model", "blended_price", "provider",
+                        "input_price", "output_price", "route",
+                        *(["is_free"] if not free else []), "observed_at"])
 
 
 @app.command()

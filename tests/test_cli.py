@@ -416,3 +416,19 @@ def test_a_read_command_on_a_missing_file_names_it_and_creates_nothing(tmp_path:
                             input=jsonl(price_line("a/one", "1")).decode())
     assert created.exit_code == 0 and typo.exists()  # a writing command creates it
     assert runner.invoke(app, ["status", "--db", str(typo)]).exit_code == 0
+
+
+def test_cheapest_with_free_offers_shows_which_rank_1_is_free(tmp_path: Path) -> None:
+    """Issue 31, item 9: `cheapest --include-free` showed two "rank 1" rows per capability
+    at 80 columns with is_free cut off."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"]))
+    shown = runner.invoke(app, ["cheapest", "-c", "coding", "-n", "1", "--include-free",
+                                "--db", db], terminal_width=80)
+    assert shown.exit_code == 0, shown.output
+    header = next(line for line in shown.output.splitlines() if "rank" in line)
+    assert header.split()[:3] == ["capability", "rank", "is_free"]
+    rows = [line.split() for line in shown.output.splitlines() if line.strip().startswith(
+        "coding")]
+    assert sorted(row[2] for row in rows) == ["False", "True"]
