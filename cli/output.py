@@ -45,15 +45,30 @@ def text(value: Any) -> str:
 IDS = frozenset({"model", "canonical_model", "database", "path"})
 
 
-def cut(value: str, width: int | None, column: str = "") -> str:
+def cut(value: str, width: int | None, column: str = "", head: int | None = None) -> str:
     """A cell cut to `width`, ending in `…`; an id keeps both its ends
-    (`meta-llama/…instruct:free`)."""
+    (`meta-llama/…instruct:free`), `head` characters of its start."""
     if width is None or len(value) <= width:
         return value
     if column not in IDS:
         return value[:width - 1] + "…"
-    head = max(1, (width - 1) * 2 // 5)
+    head = max(1, (width - 1) * 2 // 5) if head is None else head
     return value[:head] + "…" + value[len(value) - (width - 1 - head):]
+
+
+def cut_column(values: Sequence[str], width: int | None, column: str) -> list[str]:
+    """A column's cells cut to `width`; ids cut where the column's distinct ids stay
+    distinct (`allenai/olmo-3-32b-think:free` and `allenai/olmo-3.1-32b-think:free` must
+    not both read `allenai…b-think:free`): the usual split, else the nearest that works."""
+    if width is None or column not in IDS or width < 3:
+        return [cut(value, width, column) for value in values]
+    distinct = set(values)
+    usual = max(1, (width - 1) * 2 // 5)
+    for head in sorted(range(1, width - 1), key=lambda h: (abs(h - usual), h)):
+        shown_as = [cut(value, width, column, head) for value in values]
+        if len(set(shown_as)) == len(distinct):
+            return shown_as
+    return [cut(value, width, column) for value in values]
 
 
 WIDE = False  # `pricewatch --wide`: every table column, nothing cut
@@ -126,9 +141,10 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
     for column, width in zip(columns, widths, strict=False):
         table.add_column(column, no_wrap=not WIDE, overflow="fold" if WIDE else "ellipsis",
                          max_width=width)
-    for row in cells:
-        table.add_row(*(escape(cut(value, width, column))
-                        for value, width, column in zip(row, widths, columns, strict=False)))
+    shown_columns = [cut_column([row[i] for row in cells], width, column)
+                     for i, (column, width) in enumerate(zip(columns, widths, strict=False))]
+    for shown_row in zip(*shown_columns, strict=True) if shown_columns else ():
+        table.add_row(*(escape(value) for value in shown_row))
     if WIDE:  # as wide as the table is, whatever the terminal
         Console(file=console.file, width=100_000, color_system=None).print(table, crop=False)
     else:

@@ -432,3 +432,19 @@ def test_cheapest_with_free_offers_shows_which_rank_1_is_free(tmp_path: Path) ->
     rows = [line.split() for line in shown.output.splitlines() if line.strip().startswith(
         "coding")]
     assert sorted(row[2] for row in rows) == ["False", "True"]
+
+
+def test_cut_ids_stay_distinct() -> None:
+    """Issue 31, item 9: two ids cut in the middle must not read the same."""
+    from pricewatch.cli.output import cut, cut_column
+
+    ids = ["allenai/olmo-3-32b-think:free", "allenai/olmo-3.1-32b-think:free",
+           "allenai/olmo-3-32b-think:free", "meta-llama/llama-3.1-8b-instruct"]
+    assert cut(ids[0], 20, "model") == cut(ids[1], 20, "model")  # the usual split collides
+    shown = cut_column(ids, 20, "model")
+    assert len(set(shown)) == 3 and shown[0] == shown[2]
+    assert all(len(value) <= 20 and "…" in value for value in shown)
+    assert shown[0].startswith("all") and shown[0].endswith("32b-think:free")
+    # other columns are cut at their end, ids that fit are left alone
+    assert cut_column(["a" * 30], 10, "message") == ["a" * 9 + "…"]
+    assert cut_column(["openai/gpt-4o"], 20, "model") == ["openai/gpt-4o"]
