@@ -1,7 +1,9 @@
-"""The README as a new user runs it: the set-up command's pricewatch steps, then every shell
-block of the tour, in order, as one shell session in a fresh folder with ../shared beside it
-and this test's virtual environment as the `.venv` the set-up command makes. A block marked
-`# needs network` is skipped.
+"""The README as a new user runs it: the set-up command's pricewatch steps, then every example
+block after it (shell and Python), in order, as one shell session in a fresh folder with
+../shared beside it and this test's virtual environment as the `.venv` the set-up command
+makes. A block whose first line says what it needs (`# needs network`, `# needs the DuckDB
+CLI`) is skipped; `text` and `toml` blocks are not commands (tests/test_package.py loads
+the TOML).
 
 A `console` block shows output: each `$ ` line is a command (a line ending in a backslash
 continues it), the lines under it are what it prints at 80 columns (stdout and stderr), blank
@@ -18,7 +20,8 @@ from pathlib import Path
 from helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
-TOUR = ("## Five-minute tour", "## Commands")
+EXAMPLES = "## What it does"  # every block from here on; the set-up block comes before it
+NEEDS = re.compile(r"\A# needs ")
 
 
 def readme() -> str:
@@ -40,16 +43,24 @@ def setup_steps(text: str) -> list[str]:
 MARK = "@@readme-output@@"
 
 
+def _examples(text: str) -> list[tuple[str, str]]:
+    """(kind, block) of every bash, console and python block after the set-up, in order,
+    but those that say what they need."""
+    return [(kind, block) for kind, block in re.findall(
+                r"```(bash|console|python)\n(.*?)```", text[text.index(EXAMPLES):], re.S)
+            if not NEEDS.match(block)]
+
+
 def tour_blocks(text: str) -> list[str]:
-    """The tour's shell, in order: `bash` blocks as they are, each `console` command
-    followed by a marker line that splits the session's output into what each printed."""
-    start, end = text.index(TOUR[0]), text.index(TOUR[1])
+    """The examples as shell, in order: `bash` blocks as they are, `python` ones through the
+    environment's python, each `console` command followed by a marker line that splits the
+    session's output into what each printed."""
     blocks = []
-    for kind, block in re.findall(r"```(bash|console)\n(.*?)```", text[start:end], re.S):
-        if "# needs network" in block:
-            continue
+    for kind, block in _examples(text):
         if kind == "bash":
             blocks.append(block)
+        elif kind == "python":
+            blocks.append(f".venv/bin/python - <<'PYTHON'\n{block}PYTHON")
         else:
             blocks += [f"echo {MARK}\n{{ {command}; }} 2>&1\necho {MARK}"
                        for command, _ in console_commands(block)]
@@ -72,9 +83,8 @@ def console_commands(block: str) -> list[tuple[str, list[str]]]:
 
 
 def shown_outputs(text: str) -> list[tuple[str, list[str]]]:
-    start, end = text.index(TOUR[0]), text.index(TOUR[1])
-    return [pair for block in re.findall(r"```console\n(.*?)```", text[start:end], re.S)
-            if "# needs network" not in block for pair in console_commands(block)]
+    return [pair for kind, block in _examples(text) if kind == "console"
+            for pair in console_commands(block)]
 
 
 def printed(stdout: str) -> list[str]:
@@ -108,6 +118,11 @@ def test_the_readme_setup_and_tour_run_as_written(tmp_path: Path) -> None:
     text = readme()
     commands = setup_steps(text) + tour_blocks(text)
     assert len(commands) >= 5
+    assert any(".venv/bin/python - <<'PYTHON'" in c for c in commands)  # the notebook one
+    skipped = [block for block in re.findall(r"```(?:bash|console|python)\n(.*?)```",
+                                             text[text.index(EXAMPLES):], re.S)
+               if NEEDS.match(block)]
+    assert len(skipped) == 3  # collect and run (network), the DuckDB CLI
     done = run_session(commands, tmp_path)
     assert done.returncode == 0, f"a README command failed:\n{done.stderr[-3000:]}"
     assert "openai/gpt-4o-mini" in done.stdout
