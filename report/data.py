@@ -82,10 +82,11 @@ class ReportData:
 
 def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
            mix: tuple[Decimal, Decimal], cache_share: Decimal) -> ReportData:
-    """Every section's data. The window ends at the last good observation (a warehouse
-    filled from old captures is drawn up to its last capture, not up to today)."""
-    last = con.execute("SELECT max(observed_at) FROM runs WHERE is_good_run(status)"
-                       ).fetchone()[0]
+    """Every section's data. The window ends at the last good observation of prices (a
+    warehouse filled from old captures is drawn up to its last capture, not up to today,
+    and a later run of a source without prices, a limits page, does not move it)."""
+    last = con.execute("SELECT max(observed_at) FROM runs WHERE is_good_run(status) AND "
+                       "source IN (SELECT DISTINCT source FROM price_history)").fetchone()[0]
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)

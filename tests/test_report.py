@@ -19,7 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
-from helpers import ingest_catalogues
+from helpers import fixture_path, ingest_catalogues
 from pricewatch import queries
 from pricewatch.cli.main import app
 from pricewatch.report.svg import Step, sparkline, y_labels, y_top
@@ -284,3 +284,21 @@ def test_a_published_future_price_is_upcoming_and_drawn_from_its_date(tmp_path: 
     upcoming = [[td.get_text(strip=True) for td in tr.find_all("td")]
                 for tr in tree.select("#upcoming tbody tr")]
     assert [(row[0], row[4]) for row in upcoming] == [("2099-01-01", "0.5")]
+
+
+def test_the_window_ends_at_the_newest_price_observation(tmp_path: Path) -> None:
+    """Issue 31, item 4: a limits page read six weeks after the last catalogue moved the
+    default window's end there: "No price changed in the window", lines drawn past the
+    last capture."""
+    from pricewatch import pipeline
+    from pricewatch.settings import load_settings
+
+    db = ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29", "2026-05-07"])
+    pipeline.ingest_body(load_settings(db_path=db), "openrouter.limits",
+                         fixture_path("openrouter", "limits-page-2026-10-07.md").read_bytes(),
+                         at("2026-10-07"), "limits.md")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["window_end"] == "2026-05-07T00:00:00Z"
+    assert "No price changed in the window" not in out.read_text(encoding="utf-8")
