@@ -96,14 +96,15 @@ def compare(
 
 
 def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
+    note = None
     if output_format != "json":  # people's formats round for display; JSON is exact
-        title += f" (monthly_cost: {ROUNDING_RULE})"
+        note = f"monthly_cost: {ROUNDING_RULE}"
         for row in rows:
             if row["monthly_cost"] is not None:
                 row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     if output_format in ("table", "json"):
         emit(rows, COLUMNS, as_json=output_format == "json", title=title,
-             table_columns=TABLE_COLUMNS, keep=5)
+             table_columns=TABLE_COLUMNS, keep=5, footnote=note)
     elif output_format == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -111,7 +112,8 @@ def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
         writer.writerows([[shown(row.get(c)) for c in COLUMNS] for row in rows])
         sys.stdout.write(out.getvalue())
     else:
-        lines = [f"_{title}_", "", "| " + " | ".join(COLUMNS) + " |",
+        lines = [f"_{title}" + (f" ({note})" if note else "") + "_", "",
+                 "| " + " | ".join(COLUMNS) + " |",
                  "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(shown(row.get(c)).replace("|", "\\|") for c in COLUMNS)
                   + " |" for row in rows]

@@ -74,10 +74,11 @@ def cost_command(
                          by, as_json)
             return
         columns, rows = queries.rows(con, query)
+    title, note = _title(rows, by)
     if by:
-        emit(rows, columns, as_json=as_json, title=_title(rows, by), relative=False)
+        emit(rows, columns, as_json=as_json, title=title, footnote=note, relative=False)
     else:
-        emit(rows, columns, as_json=as_json, title=_title(rows, None), relative=False,
+        emit(rows, columns, as_json=as_json, title=title, footnote=note, relative=False,
              table_columns=_table_columns(own, columns), keep=4)
 
 
@@ -141,7 +142,9 @@ def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, output_format
          as_json=as_json, title="cost", relative=False)
 
 
-def _title(rows: list[dict[str, Any]], by: str | None) -> str:
+def _title(rows: list[dict[str, Any]], by: str | None) -> tuple[str, str | None]:
+    """The table's title (what and the exact total) and its note (what was not priced, or
+    priced with a caveat), so that the title stays one line."""
     if by:
         total = sum((r["cost_usd"] for r in rows if r["cost_usd"] is not None), start=0)
         unpriced = sum(r["unpriced_calls"] for r in rows)
@@ -150,10 +153,10 @@ def _title(rows: list[dict[str, Any]], by: str | None) -> str:
         total = sum((r["cost_usd"] for r in rows if r["status"] == "priced"), start=0)
         unpriced = sum(1 for r in rows if r["status"] != "priced")
         noted = sum(1 for r in rows if r["price_note"])
-    return (f"cost per {by}" if by else "priced calls") + (
-        f": USD {decimal_text(Decimal(total))} exact"
-        + (f"; {unpriced} not priced (status)" if unpriced else "")
-        + (f"; {noted} with cached tokens at the input price (price_note)" if noted else ""))
+    notes = ([f"{unpriced} not priced (status)"] if unpriced else []) + (
+        [f"{noted} with cached tokens at the input price (price_note)"] if noted else [])
+    return (f"{'cost per ' + by if by else 'priced calls'}: USD "
+            f"{decimal_text(Decimal(total))} exact", "; ".join(notes) or None)
 
 
 def _table_columns(own: list[str], columns: list[str]) -> list[str]:

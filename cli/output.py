@@ -120,12 +120,14 @@ MIN_CELL = 20  # the kept columns are cut down to this before one more is left o
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
          title: str | None = None, table_columns: Sequence[str] | None = None,
-         keep: int = 4, relative: bool = True) -> None:
+         keep: int = 4, relative: bool = True, footnote: str | None = None) -> None:
     """Print rows: every column as JSON, or `table_columns` (default all) as a table of one
     line per row that fits the terminal: columns that do not fit are left out (the title
     says how many; `--wide` or `--json` show them), long cells end in an ellipsis; the
     first `keep` columns stay, cut if need be. Times are shown by age unless `relative` is
-    false (then, like interval edges, as UTC dates and times)."""
+    false (then, like interval edges, as UTC dates and times). A title is kept short, one
+    line at 80 columns; what qualifies the figures goes in `footnote`, a line under the table
+    (JSON has neither)."""
     if as_json:
         sys.stdout.write(json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows],
                                     ensure_ascii=False) + "\n")
@@ -151,6 +153,8 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
         console.print(table)
     if not rows:
         console.print("(no rows)")
+    if footnote:
+        console.print(text(footnote), highlight=False)
 
 
 def fail(message: str) -> None:

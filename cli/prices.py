@@ -184,9 +184,9 @@ def budget(
     emit(rows, ["provider", "model", "canonical_model", "route", "status", "input_price",
                 "output_price", "cache_read_price", "monthly_cost", "currency",
                 "price_since", "price_windows"], as_json=as_json,
-         title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens"
-               + ("" if as_json else f" ({ROUNDING_RULE}; --json: exact)")
-               + ("" if models or as_json else
-                  f"; the {limit} cheapest paid offers: name models to compare them"),
+         title=f"monthly cost of {tokens_in} input + {tokens_out} output tokens",
+         footnote=f"monthly_cost: {ROUNDING_RULE}; --json: exact"
+              + ("" if models else
+                 f". The {limit} cheapest paid offers: name models to compare them."),
          table_columns=["model", "monthly_cost", "provider", "input_price",
                         "output_price", "route", "status"])

@@ -448,3 +448,27 @@ def test_cut_ids_stay_distinct() -> None:
     # other columns are cut at their end, ids that fit are left alone
     assert cut_column(["a" * 30], 10, "message") == ["a" * 9 + "…"]
     assert cut_column(["openai/gpt-4o"], 20, "model") == ["openai/gpt-4o"]
+
+
+def test_titles_stay_on_one_line_at_80_columns(tmp_path: Path) -> None:
+    """Issue 31, item 9: the titles of budget, compare and cost wrapped; what qualifies the
+    figures (rounding, what was not priced) is a line under the table now."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"]))
+    log = tmp_path / "u.jsonl"
+    log.write_text(json.dumps({"timestamp": "2026-05-07T12:00:00Z", "model": "acme/none",
+                               "provider": "openrouter", "input_tokens": 10,
+                               "output_tokens": 1}) + "\n")
+    for args, title, note in (
+            (["budget", "--input", "10M", "--output", "5M"],
+             "monthly cost of 10M input + 5M output tokens", "rounded half-even"),
+            (["compare", "openai/gpt-4o-mini"], "workload 10M:5M tokens a month",
+             "rounded half-even"),
+            (["cost", str(log)], "priced calls: USD 0 exact", "1 not priced (status)")):
+        result = runner.invoke(app, [*args, "--db", db], terminal_width=80)
+        assert result.exit_code == 0, (args, result.output)
+        lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+        assert lines[0].startswith(title), (args, lines[0])
+        assert all(len(line) <= 80 for line in result.stdout.splitlines()), args
+        assert any(note in line for line in lines[1:]), args
