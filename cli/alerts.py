@@ -13,7 +13,9 @@ from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
+    FormatOption,
     JsonOption,
+    OutOption,
     check_choice,
     load,
     load_reader,
@@ -36,6 +38,7 @@ def alerts(
     pending: Annotated[bool, typer.Option(
         "--pending", help="The outbox instead: alerts not yet delivered, per channel.")] = False,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Price drops and rises, new and unlisted offers, new cheapest offers, rate-limit
     changes and failing collectors, each with a stable alert_id."""
@@ -58,7 +61,8 @@ def alerts(
                 "kind = $kind) ORDER BY detected_at, kind, alert_id"),
                 {"since": start, "kind": kind, **queries.alert_thresholds(settings)})
     emit(rows, columns, as_json=as_json, title="pending alerts" if pending else "alerts",
-         table_columns=None if pending else ["detected_at", "kind", "message"])
+         table_columns=None if pending else ["detected_at", "kind", "message"],
+         fmt=output_format, out=out)
 
 
 @app.command("test")

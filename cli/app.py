@@ -163,6 +163,10 @@ DbOption = Annotated[Path | None, typer.Option(
                  "ducklake:sqlite:PATH (default: setting db_path, pricewatch.duckdb).")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="table, json, jsonl, csv or md (every column but in a table).")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Write to this file instead of stdout (replaced whole).")]
 JsonOption = Annotated[bool, typer.Option(
     "--json", help="Print a JSON array instead of a table (--wide: the table with every "
                    "column, nothing cut).")]

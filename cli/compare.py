@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from decimal import Decimal
@@ -15,14 +13,16 @@ from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
+    FormatOption,
     JsonOption,
+    OutOption,
     check_models,
     load_reader,
     new_app,
 )
-from pricewatch.cli.output import emit, shown
+from pricewatch.cli.output import FORMATS, emit, for_people
 from pricewatch.cli.prices import parse_tokens
-from pricewatch.errors import InputError
+from pricewatch.errors import UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
 from pricewatch.records import plain
 
@@ -70,15 +70,14 @@ def compare(
     models: Annotated[list[str], typer.Argument(help="Model ids or canonical ids.")],
     workload: Annotated[str, typer.Option(
         "--workload", help="Monthly INPUT:OUTPUT tokens, e.g. 10M:5M.")] = "10M:5M",
-    output_format: Annotated[str, typer.Option(
-        "--format", help="table, md, json or csv.")] = "table",
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Side by side: price, context, capabilities, limits, availability and monthly cost of
     every offer of the named models, each figure with its source and observation time."""
     output_format = "json" if as_json else output_format
-    if output_format not in ("table", "md", "json", "csv"):
-        raise InputError(f"--format {output_format!r}: use table, md, json or csv")
+    if output_format not in FORMATS:
+        raise UsageError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
     tokens_in, _, tokens_out = workload.partition(":")
     amount_in = parse_tokens(tokens_in, "--workload")
     amount_out = parse_tokens(tokens_out or "0", "--workload")
@@ -92,32 +91,14 @@ def compare(
                             row["cache_read_price"], amount_in, amount_out)
         row["monthly_cost"] = cost
     suggest_roles(rows)
-    _print(rows, output_format, f"workload {workload} tokens a month")
-
-
-def _print(rows: list[dict[str, Any]], output_format: str, title: str) -> None:
     note = None
-    if output_format != "json":  # people's formats round for display; JSON is exact
+    if for_people(False, output_format):  # rounded for display; the data formats are exact
         note = f"monthly_cost: {ROUNDING_RULE}"
         for row in rows:
             if row["monthly_cost"] is not None:
                 row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
-    if output_format in ("table", "json"):
-        emit(rows, COLUMNS, as_json=output_format == "json", title=title,
-             table_columns=TABLE_COLUMNS, keep=5, footnote=note)
-    elif output_format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        writer.writerows([[shown(row.get(c)) for c in COLUMNS] for row in rows])
-        sys.stdout.write(out.getvalue())
-    else:
-        lines = [f"_{title}" + (f" ({note})" if note else "") + "_", "",
-                 "| " + " | ".join(COLUMNS) + " |",
-                 "|" + "---|" * len(COLUMNS)]
-        lines += ["| " + " | ".join(shown(row.get(c)).replace("|", "\\|") for c in COLUMNS)
-                  + " |" for row in rows]
-        sys.stdout.write("\n".join(lines) + "\n")
+    emit(rows, COLUMNS, as_json=False, title=f"workload {workload} tokens a month",
+         table_columns=TABLE_COLUMNS, keep=5, footnote=note, fmt=output_format, out=out)
 
 
 ROUTER_SQL = queries.command_sql("router_candidates")
@@ -180,4 +161,4 @@ def router_config(
         emit(explained, ["role", "model", "provider", "needs", "why"], as_json=False,
              title="claude-code-router Router (--json: the config)", keep=3)
     else:
-        raise InputError(f"--format {output_format!r}: use table or json")
+        raise UsageError(f"--format {output_format!r}: use table or json")

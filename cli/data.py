@@ -13,14 +13,16 @@ from pricewatch.cli.app import (
     EXIT_INPUT,
     ConfigOption,
     DbOption,
+    FormatOption,
     JsonOption,
+    OutOption,
     load,
     new_app,
     observed_at_option,
     read_input,
     time_option,
 )
-from pricewatch.cli.output import emit, warn
+from pricewatch.cli.output import emit, for_people, warn
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
@@ -33,7 +35,8 @@ app = new_app()
 
 @app.command()
 def sources(config: ConfigOption = None, db: DbOption = None,
-            as_json: JsonOption = False) -> None:
+            as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None) -> None:
     """List the sources: what `parse`, `ingest` and `reparse` accept, and what `collect` and
     the daemon fetch, on which schedule."""
     settings = load(db, config)
@@ -48,11 +51,11 @@ def sources(config: ConfigOption = None, db: DbOption = None,
             "secret": None if secret is None else
             f"{secret} ({'set' if secret_from_env(secret) else 'not set: skipped'})",
             "description": source.description})
-    if not as_json:  # seconds in JSON, `6 h` in the table
+    if for_people(as_json, output_format):  # seconds in the data, `6 h` for people
         for row in rows:
             row["schedule"] = every(row["schedule"])
     emit(rows, ["source", "provider", "schedule", "needs", "secret", "description"],
-         as_json=as_json, title="sources")
+         as_json=as_json, title="sources", fmt=output_format, out=out)
 
 
 @app.command()

@@ -1,15 +1,22 @@
-"""One output layer for every command: a rich table for people, `--json` for programs.
+"""One output layer for every command: a rich table for people, the same rows as data for
+programs (`--format json|jsonl|csv|md`, `--json` being `--format json`), to stdout or a file
+(`--out`).
 
-`--json` prints a JSON array of objects whose keys are the column names; decimals are
-decimal strings (`"0.06"`, never `6e-08`) and times are ISO 8601 UTC.
+JSON and JSON lines have an object per row keyed by column name; decimals are decimal
+strings (`"0.06"`, never `6e-08`) and times ISO 8601 UTC, in CSV and markdown too. Every
+column is in them; a table shows those that fit.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -17,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pricewatch.errors import InputError, UsageError
 from pricewatch.records import plain, printable
 from pricewatch.text import ago, stamp
 
@@ -118,23 +126,82 @@ MAX_CELL = 40  # a longer cell is cut in a table (the whole value is in --json)
 MIN_CELL = 20  # the kept columns are cut down to this before one more is left out
 
 
+FORMATS = ("table", "json", "jsonl", "csv", "md")
+
+
+def for_people(as_json: bool, fmt: str) -> bool:
+    """Whether the rows are read by people (a table, markdown), who get rounded money and
+    readable cells, or by programs (JSON, JSON lines, CSV), who get exact values."""
+    return not as_json and fmt in ("table", "md")
+
+
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: bool,
          title: str | None = None, table_columns: Sequence[str] | None = None,
-         keep: int = 4, relative: bool = True, footnote: str | None = None) -> None:
-    """Print rows: every column as JSON, or `table_columns` (default all) as a table of one
-    line per row that fits the terminal: columns that do not fit are left out (the title
-    says how many; `--wide` or `--json` show them), long cells end in an ellipsis; the
-    first `keep` columns stay, cut if need be. Times are shown by age unless `relative` is
-    false (then, like interval edges, as UTC dates and times). A title is kept short, one
-    line at 80 columns; what qualifies the figures goes in `footnote`, a line under the table
-    (JSON has neither)."""
-    if as_json:
-        sys.stdout.write(json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows],
-                                    ensure_ascii=False) + "\n")
+         keep: int = 4, relative: bool = True, footnote: str | None = None,
+         fmt: str = "table", out: Path | None = None) -> None:
+    """Print rows in `fmt` (`as_json`: json), to stdout or the file `out`. A table shows
+    `table_columns` (default all), one line per row that fits the terminal: columns that do
+    not fit are left out (the title says how many; `--wide` or `--json` show them), long
+    cells end in an ellipsis; the first `keep` columns stay, cut if need be. Times are shown
+    by age unless `relative` is false (then, like interval edges, as UTC dates and times).
+    A title is kept short, one line at 80 columns; what qualifies the figures goes in
+    `footnote`, a line under the table (markdown: in its caption; data formats: neither)."""
+    fmt = "json" if as_json else fmt
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r}: use {', '.join(FORMATS)}")
+    if fmt == "table" and out is None:
+        _table(rows, list(table_columns or columns), title, keep, relative, footnote)
         return
-    columns = list(table_columns or columns)
+    if fmt == "table":
+        buffer = io.StringIO()
+        _table(rows, list(table_columns or columns), title, keep, relative, footnote,
+               Console(file=buffer, width=console.width, color_system=None))
+        written = buffer.getvalue()
+    else:
+        written = render(rows, columns, fmt, title, footnote)
+    if out is None:
+        sys.stdout.write(written)
+    else:
+        write_file(out, written)
+
+
+def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str,
+           title: str | None = None, footnote: str | None = None) -> str:
+    """Rows as data text: every column, values exact (`plain`)."""
+    data = [{c: plain(row.get(c)) for c in columns} for row in rows]
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in data)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([[shown(row.get(c)) for c in columns] for row in rows])
+        return buffer.getvalue()
+    caption = [f"_{title}" + (f" ({footnote})" if footnote else "") + "_", ""] if title else []
+    lines = [*caption, "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(shown(row.get(c)).replace("|", "\\|") for c in columns) + " |"
+              for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_file(out: Path, written: str) -> None:
+    """`--out`: the whole text into the file, replaced at once (never half written)."""
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder: give a file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary.write_text(written, encoding="utf-8")
+    os.replace(temporary, out)
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: list[str], title: str | None,
+           keep: int, relative: bool, footnote: str | None,
+           target: Console | None = None) -> None:
+    target = target or console
     cells = [[cell(row.get(c), c, relative) for c in columns] for row in rows]
-    widths = [None] * len(columns) if WIDE else _fitting(columns, cells, console.width, keep)
+    widths = [None] * len(columns) if WIDE else _fitting(columns, cells, target.width, keep)
     note = (f" (+{len(columns) - len(widths)} columns: --wide, --json)"
             if len(widths) < len(columns) else "")
     heading = (text(title) if title else "") + note
@@ -148,13 +215,13 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, as_json: 
     for shown_row in zip(*shown_columns, strict=True) if shown_columns else ():
         table.add_row(*(escape(value) for value in shown_row))
     if WIDE:  # as wide as the table is, whatever the terminal
-        Console(file=console.file, width=100_000, color_system=None).print(table, crop=False)
+        Console(file=target.file, width=100_000, color_system=None).print(table, crop=False)
     else:
-        console.print(table)
+        target.print(table)
     if not rows:
-        console.print("(no rows)")
+        target.print("(no rows)")
     if footnote:
-        console.print(text(footnote), highlight=False)
+        target.print(text(footnote), highlight=False)
 
 
 def fail(message: str) -> None:

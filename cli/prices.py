@@ -13,7 +13,9 @@ from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
+    FormatOption,
     JsonOption,
+    OutOption,
     check_choice,
     check_models,
     close_matches,
@@ -22,7 +24,7 @@ from pricewatch.cli.app import (
     new_app,
     time_option,
 )
-from pricewatch.cli.output import emit
+from pricewatch.cli.output import emit, for_people
 from pricewatch.errors import InputError, UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
 from pricewatch.records import plain
@@ -79,6 +81,7 @@ def cheapest(
                                        help="Offers per capability.")] = 5,
     at: Annotated[str | None, typer.Option("--at", help="As of this time (ISO 8601).")] = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Available offers per capability, cheapest first, by blended price per 1M tokens."""
     check_capability(capability)
@@ -100,7 +103,8 @@ def cheapest(
     emit(rows, columns, as_json=as_json, title="cheapest per capability",
          table_columns=["capability", "rank", *free, "model", "blended_price", "provider",
                         "input_price", "output_price", "route",
-                        *(["is_free"] if not free else []), "observed_at"])
+                        *(["is_free"] if not free else []), "observed_at"],
+         fmt=output_format, out=out)
 
 
 @app.command()
@@ -109,6 +113,7 @@ def changes(
         "--since", help="From this time (ISO 8601; default: 7 days ago).")] = None,
     provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Every price change, first listing and unlisting since a time."""
     settings = load_reader(db, config)
@@ -121,12 +126,12 @@ def changes(
             "WHERE ($provider IS NULL OR provider = $provider) "
             "ORDER BY changed_at, provider, model, route, component"),
             {"since": start, "provider": provider})
-    if not as_json:  # one readable cell for the table; JSON keeps the parts
+    if for_people(as_json, output_format):  # one readable cell; the data keeps the parts
         for row in rows:
             row["change"] = change_cell(row)
     emit(rows, columns, as_json=as_json, title="price changes",
          table_columns=["changed_at", "model", "component", "change", "provider", "route",
-                        "unit", "service_tier", "context_threshold"])
+                        "unit", "service_tier", "context_threshold"], fmt=output_format, out=out)
 
 
 def change_cell(row: dict[str, Any]) -> str:
@@ -158,6 +163,7 @@ def budget(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1,
                                        help="Offers shown without MODEL.")] = 10,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Monthly cost of a workload for each offer of the named models, with the prices used
     (exact in --json; the table rounds to the cent): the prices in force now, and an
@@ -178,7 +184,7 @@ def budget(
                   key=lambda r: (r["monthly_cost"], r["provider"], r["model"], r["route"]))
     if not models:  # the cheapest paid offers: a list of free ones tells nobody anything
         rows = [r for r in rows if r["monthly_cost"] > 0][:limit]
-    if not as_json:  # tables round for display, with the rule in the title; JSON is exact
+    if for_people(as_json, output_format):  # rounded for display (the footnote says so)
         for row in rows:
             row["monthly_cost"] = format(cents(row["monthly_cost"]), "f")
     emit(rows, ["provider", "model", "canonical_model", "route", "status", "input_price",
@@ -189,4 +195,4 @@ def budget(
               + ("" if models else
                  f". The {limit} cheapest paid offers: name models to compare them."),
          table_columns=["model", "monthly_cost", "provider", "input_price",
-                        "output_price", "route", "status"])
+                        "output_price", "route", "status"], fmt=output_format, out=out)

@@ -14,7 +14,9 @@ from pricewatch import exports, queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
+    FormatOption,
     JsonOption,
+    OutOption,
     check_choice,
     close_matches,
     known_providers,
@@ -34,6 +36,7 @@ app = new_app()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Run one read-only SELECT against the warehouse (its tables, views and macros; nothing
     outside it: no other file, database, extension or setting)."""
@@ -48,7 +51,8 @@ def sql(
             rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
         except duckdb.Error as error:
             raise InputError(f"query failed: {error}") from None
-    emit(rows, columns, as_json=as_json, relative=False)  # the query chose its columns
+    # the query chose its columns: all shown
+    emit(rows, columns, as_json=as_json, relative=False, fmt=output_format, out=out)
 
 
 STATUS_SQL = queries.command_sql("status")
@@ -75,7 +79,8 @@ def _time(text: object) -> datetime | None:
 
 
 @app.command()
-def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+           output_format: FormatOption = "table", out: OutOption = None) -> None:
     """Per source: last run, its status and counts, and how old the last good data is."""
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
@@ -100,8 +105,9 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
                 "runs", "message", "last_origin", "unread"],
          as_json=as_json, title="collectors",
          table_columns=["source", "last_status", "last_good_at", "unread",
-                        "last_good_records", "failing_runs", "next_run_at", "message"])
-    if channels and not as_json:
+                        "last_good_records", "failing_runs", "next_run_at", "message"],
+         fmt=output_format, out=out)
+    if channels and not as_json and output_format == "table" and out is None:
         emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
              as_json=False, title="alert channels")
 
@@ -114,6 +120,7 @@ def history(
     model: Annotated[str, typer.Argument(help="The provider's model id, e.g. openai/gpt-4o.")],
     provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Every interval of every price of one model (valid_to empty = current)."""
     settings = load_reader(db, config)
@@ -140,7 +147,8 @@ def history(
         shown = ["provider", "component", "price", "time_window", "valid_from", "valid_to",
                  "unit"]
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
-         table_columns=[*shown, "route", "service_tier", "context_threshold"])
+         table_columns=[*shown, "route", "service_tier", "context_threshold"],
+         fmt=output_format, out=out)
 
 
 @app.command()

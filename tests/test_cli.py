@@ -472,3 +472,44 @@ def test_titles_stay_on_one_line_at_80_columns(tmp_path: Path) -> None:
         assert lines[0].startswith(title), (args, lines[0])
         assert all(len(line) <= 80 for line in result.stdout.splitlines()), args
         assert any(note in line for line in lines[1:]), args
+
+
+def test_every_data_command_takes_one_format_vocabulary_and_out(tmp_path: Path) -> None:
+    """Issue 30, item 5: --format had four vocabularies; every data command now takes table,
+    json, jsonl, csv and md, and --out. The data formats have every column, exact."""
+    import csv
+    import io
+
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29", "2026-05-07"]))
+    commands = (["status"], ["history", "openai/gpt-4o-mini"], ["sql", "SELECT 1 AS one"],
+                ["changes", "--since", "2026-01-01"], ["alerts", "--since", "2026-01-01"],
+                ["cheapest", "-n", "2"], ["budget", "openai/gpt-4o-mini", "--input", "10M",
+                                            "--output", "5M"],
+                ["compare", "openai/gpt-4o-mini"], ["sources"])
+    for args in commands:
+        base = [*args, "--db", db]
+        as_json = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
+        assert as_json, args
+        jsonl = runner.invoke(app, [*base, "--format", "jsonl"])
+        assert [json.loads(line) for line in jsonl.stdout.splitlines()] == as_json, args
+        table = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "--format",
+                                                                    "csv"]).stdout)))
+        assert [dict(row) for row in table] == [
+            {k: "" if v is None else (", ".join(map(str, v)) if isinstance(v, list)
+                                      else str(v)) for k, v in row.items()}
+            for row in as_json], args
+        md = runner.invoke(app, [*base, "--format", "md"]).stdout
+        assert md.count("\n| ") >= len(as_json), args
+        out = tmp_path / f"{args[0]}.json"
+        written = runner.invoke(app, [*base, "--format", "json", "--out", str(out)])
+        assert written.exit_code == 0 and written.stdout == "", args
+        assert json.loads(out.read_text()) == as_json, args
+    bad = runner.invoke(app, ["status", "--db", db, "--format", "yaml"])
+    assert bad.exit_code == 2 and "table, json, jsonl, csv, md" in bad.stderr
+    # money: exact in the data formats, rounded for people
+    budget = [*commands[6], "--db", db]
+    exact = json.loads(runner.invoke(app, [*budget, "--format", "jsonl"]).stdout.splitlines()[0])
+    assert exact["monthly_cost"] == json.loads(runner.invoke(app, [*budget, "--json"]).stdout
+                                               )[0]["monthly_cost"]
