@@ -302,3 +302,57 @@ def test_the_window_ends_at_the_newest_price_observation(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["window_end"] == "2026-05-07T00:00:00Z"
     assert "No price changed in the window" not in out.read_text(encoding="utf-8")
+
+
+# Measured in the page as a browser lays it out in a frame of the given width: how far the
+# page overflows sideways, and the smallest text as drawn (an SVG's text scaled with it).
+PROBE = """
+function probe(win) {
+  const doc = win.document;
+  const vw = doc.documentElement.clientWidth;
+  let minFont = 1e9, smallest = '';
+  for (const el of doc.querySelectorAll('body *')) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height) continue;  // not shown (a closed details)
+    let size = parseFloat(win.getComputedStyle(el).fontSize);
+    const svg = el.closest('svg');
+    if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+      size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    }
+    if (size < minFont) { minFont = size; smallest = el.tagName + ' ' + el.textContent.trim(); }
+  }
+  return {width: vw, overflow: doc.documentElement.scrollWidth - vw, minFont, smallest};
+}
+const frame = document.getElementById('f');
+frame.addEventListener('load', () => {
+  document.body.setAttribute('data-probe', JSON.stringify(probe(frame.contentWindow)));
+});
+"""
+
+
+def _laid_out(page: Path, width: int, tmp_path: Path) -> dict:
+    import html
+
+    wrapper = tmp_path / f"frame-{width}.html"
+    wrapper.write_text(
+        f'<!doctype html><html><body style="margin:0"><iframe id="f" style="border:0;'
+        f'width:{width}px;height:900px" srcdoc="{html.escape(page.read_text(), quote=True)}">'
+        f"</iframe><script>{PROBE}</script></body></html>", encoding="utf-8")
+    dom = _headless("--window-size=1400,900", "--virtual-time-budget=5000", "--dump-dom",
+                    wrapper.as_uri()).stdout.decode()
+    found = BeautifulSoup(dom, "lxml").body.get("data-probe")
+    assert found, "the probe did not run"
+    return json.loads(found)
+
+
+@pytest.mark.parametrize(("width", "smallest"), [(390, 9), (1280, 11)])
+def test_the_report_reads_on_a_phone_and_a_desktop(page: Path, tmp_path: Path, width: int,
+                                                    smallest: float) -> None:
+    """Issue 31, item 5: at 390 px the page was 631 px wide (tables lost columns) and chart
+    labels were drawn at ~6 px. Now wide tables and charts scroll in their own box, and a
+    chart is not shrunk below 480 px."""
+    laid = _laid_out(page, width, tmp_path)
+    assert laid["width"] == width
+    assert laid["overflow"] <= 0, laid
+    assert laid["minFont"] >= smallest, laid
