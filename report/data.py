@@ -69,6 +69,7 @@ class ReportData:
     cheapest_seen: datetime | None = None
     movers: list[dict[str, Any]] = field(default_factory=list)
     histories: dict[str, list[Chart]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # canonical id -> display name
     more_models: int = 0
     costs: list[dict[str, Any]] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
@@ -106,7 +107,8 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     if not options.models and len(chosen) > DEFAULT_MODELS:
         data.more_models = len(chosen) - DEFAULT_MODELS
         chosen = chosen[:DEFAULT_MODELS]
-    data.histories = _histories(con, chosen, start, end)
+    data.names = _names(con, chosen)
+    data.histories = _histories(con, chosen, start, end, data.names)
     data.costs = _costs(con, chosen, options)
     _, data.upcoming = queries.rows(con, "SELECT * FROM upcoming_prices ORDER BY "
                                          "effective_from, provider, model, route, component")
@@ -184,8 +186,23 @@ def _default_models(data: ReportData) -> list[str]:
     return list(dict.fromkeys(turns))
 
 
+def _names(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, str]:
+    """A display name per canonical id: the shortest its offers give, a `(free)` variant's
+    only when there is no other (a canonical id such as `qwen2.5-coder3b` is a join key,
+    not a name to read)."""
+    if not models:
+        return {}
+    rows = con.execute("SELECT i.canonical_model, arg_min(o.display_name, "
+                       "(o.display_name LIKE '%(free)', length(o.display_name), "
+                       "o.display_name)) FROM offer_history o "
+                       "JOIN model_identity i USING (provider, model) "
+                       "WHERE list_contains(?, i.canonical_model) AND o.display_name <> '' "
+                       "GROUP BY 1", [models]).fetchall()
+    return {model: name for model, name in rows if name}
+
+
 def _histories(con: duckdb.DuckDBPyConnection, models: list[str], start: datetime,
-               end: datetime) -> dict[str, list[Chart]]:
+               end: datetime, names: dict[str, str]) -> dict[str, list[Chart]]:
     """Per canonical model, one chart per component and unit, one series per offer (and
     source, where two sources price one offer)."""
     grouped: dict[str, dict[tuple[str, str], dict[str, list[dict[str, Any]]]]] = {
@@ -205,7 +222,7 @@ def _histories(con: duckdb.DuckDBPyConnection, models: list[str], start: datetim
     for model in models:
         ordered = sorted(grouped[model].items(), key=lambda item: (
             _component_rank(item[0][0]), item[0][0], item[0][1]))
-        charts[model] = [_chart(f"{model} {component}", unit, by_label)
+        charts[model] = [_chart(f"{names.get(model, model)} {component}", unit, by_label)
                          for (component, unit), by_label in ordered]
     return charts
 

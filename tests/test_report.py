@@ -356,3 +356,16 @@ def test_the_report_reads_on_a_phone_and_a_desktop(page: Path, tmp_path: Path, w
     assert laid["width"] == width
     assert laid["overflow"] <= 0, laid
     assert laid["minFont"] >= smallest, laid
+
+
+def test_headings_name_models_by_their_display_name(page: Path) -> None:
+    """Issue 31, item 5: headings showed canonical ids (`qwen3-next80b-a3b`), which read
+    like typos; the display name comes first, the id after it as code."""
+    headings = {h.find("code").get_text(): h.get_text(" ", strip=True)
+                for h in soup(page).select("article.model h3")}
+    assert headings == {"gpt4o-mini": "OpenAI: GPT-4o-mini gpt4o-mini",
+                        "llama3.3-70b": "Meta: Llama 3.3 70B Instruct llama3.3-70b",
+                        "claude3-haiku": "Anthropic: Claude 3 Haiku claude3-haiku"}
+    assert all(not text.startswith(code + " ") for code, text in headings.items())
+    assert soup(page).select_one("figcaption").get_text().startswith(
+        next(iter(headings.values())).rsplit(" ", 1)[0])
