@@ -56,8 +56,9 @@ def _plain_labels(command: Any) -> None:
     their name. Typer 0.29 labels every parameter with its annotation (`<bool>`,
     `<list[str]>`); one pass here keeps new options right without a metavar on each."""
     for param in command.params:
-        if param.metavar is not None:
+        if param.metavar is not None or getattr(param, "plain_label", False):
             continue
+        param.plain_label = True  # type: ignore[attr-defined]  # once, however often called
         if isinstance(param, TyperArgument):
             param.metavar = (param.name or "").upper()
             param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
@@ -66,6 +67,9 @@ def _plain_labels(command: Any) -> None:
             param.display_type_rich = (  # type: ignore[method-assign]
                 lambda ctx, label=typer_label, flag=param.is_flag: "" if flag
                 else _plain(label(ctx)))
+    if getattr(command, "plain_help", False):
+        return
+    command.plain_help = True
     make_help_option = command.get_help_option
 
     def help_option(ctx: typer.Context) -> Any:
@@ -86,6 +90,10 @@ class ErrorMappingGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_labels(self)
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:
+        _plain_labels(self)  # typer adds the completion options after __init__
+        return super().get_params(ctx)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:  # the root: its options also after the command's name
@@ -142,8 +150,9 @@ def new_app(**kwargs: Any) -> typer.Typer:
     """A Typer app with the project's defaults; command modules each make their own and
     cli/main.py composes them. Markdown help joins a docstring's lines, so the terminal
     wraps it."""
-    return typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                       rich_markup_mode="markdown", **kwargs)
+    options = {"add_completion": False, "pretty_exceptions_enable": False,
+               "rich_markup_mode": "markdown", **kwargs}
+    return typer.Typer(**options)
 
 
 def configure_logging(verbose: bool) -> None:

@@ -25,6 +25,7 @@ from pricewatch.cli import (
 from pricewatch.cli.app import ErrorMappingGroup, configure_logging, new_app
 
 app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
+              add_completion=True,  # --install-completion / --show-completion SHELL
               help="LLM inference prices and availability, with their history, in DuckDB.")
 
 

@@ -303,6 +303,11 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output == f"pricewatch {__version__}\n"
     assert __version__ != "0+unknown"
+    # shell completion (issue 31, item 11): --install-completion was rejected
+    completion = runner.invoke(app, ["--show-completion", "bash"])
+    assert completion.exit_code == 0 and "_pricewatch_completion" in completion.output
+    shown = runner.invoke(app, ["--help"], terminal_width=100).output
+    assert "--install-completion" in shown and "<bool>" not in shown
 
 
 def test_status_reads_the_next_run_from_the_heartbeat_as_a_time(tmp_path: Path) -> None:
