@@ -19,7 +19,14 @@ from markupsafe import Markup
 
 from pricewatch import __version__, queries
 from pricewatch.report.data import Chart, Options, ReportData, gather
-from pricewatch.report.svg import colour, sparkline, stamp, step_chart, unit_words
+from pricewatch.report.svg import (
+    colour,
+    legend_notes,
+    sparkline,
+    stamp,
+    step_chart,
+    unit_words,
+)
 from pricewatch.settings import Settings
 from pricewatch.text import ago, decimal_text
 from pricewatch.warehouse.db import warehouse_label
@@ -71,7 +78,8 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
         step_chart=lambda chart: Markup(step_chart(
             chart.series, start=data.start, end=data.drawn_until, unit=chart.unit,
             title=f"{chart.title}, USD {unit_words(chart.unit)}")),
-        swatch=_swatch, figures=lambda charts: Markup(_figures(charts, environment)))
+        swatch=_swatch, figures=lambda charts: Markup(_figures(charts, environment)),
+        notes=lambda chart: legend_notes(chart.series, data.start, data.drawn_until))
 
 
 def _stamp(value: Any) -> str:

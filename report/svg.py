@@ -157,6 +157,25 @@ def step_chart(series: list[Series], *, start: datetime, end: datetime, unit: st
     return "\n".join(parts)
 
 
+def legend_notes(series: list[Series], start: datetime, end: datetime) -> list[str]:
+    """What the legend must say of each series a reader could not see: one priced 0 all
+    along lies on the axis; one with exactly the prices of a series before it is drawn
+    under that one (as the band around it)."""
+    notes = []
+    seen: dict[tuple, str] = {}
+    for one in series:
+        steps = tuple((s.start, s.end, s.price) for s in visible(one.steps, start, end))
+        same = seen.get(steps) if steps else None
+        if same is not None:
+            notes.append(f"same prices as {same}: the band around it")
+        elif steps and all(price == 0 for _, _, price in steps):
+            notes.append("0 all along: on the axis")
+        else:
+            notes.append("")
+        seen.setdefault(steps, one.label)
+    return notes
+
+
 def _series(index: int, one: Series, steps: list[Step], x, y, unit: str,
             under: int = 0) -> str:
     """One series' steps and risers. A series drawn under `under` others is wider, so two

@@ -369,3 +369,19 @@ def test_headings_name_models_by_their_display_name(page: Path) -> None:
     assert all(not text.startswith(code + " ") for code, text in headings.items())
     assert soup(page).select_one("figcaption").get_text().startswith(
         next(iter(headings.values())).rsplit(" ", 1)[0])
+
+
+def test_the_legend_says_which_lines_a_reader_cannot_see() -> None:
+    """Issue 31, item 5: a series priced 0 lies on the axis, and two at the same prices
+    hide each other; the legend says so."""
+    from decimal import Decimal
+
+    from pricewatch.report.svg import Series, Step, legend_notes
+
+    start, end = at("2026-01-01"), at("2026-03-01")
+    one = (Step(at("2026-01-01"), at("2026-02-01"), Decimal("0.5")),
+           Step(at("2026-02-01"), None, Decimal("0.4")))
+    notes = legend_notes([Series("a", one), Series("b", one), Series("free", (
+        Step(at("2026-01-01"), None, Decimal("0")),)), Series("c", one[1:])], start, end)
+    assert notes == ["", "same prices as a: the band around it", "0 all along: on the axis",
+                     ""]
