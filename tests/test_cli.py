@@ -173,10 +173,13 @@ def test_wrong_setting_names_the_key(tmp_path: Path, monkeypatch) -> None:
 
 
 def _table_lines(stdout: str) -> list[str]:
-    """A table's data lines: below the header rule, not blank."""
+    """A table's data lines: below the header rule, up to the blank line that ends the
+    table (a footnote may follow it)."""
     lines = stdout.splitlines()
     rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
-    return [line for line in lines[rule + 1:] if line.strip()]
+    body = lines[rule + 1:]
+    end = next((i for i, line in enumerate(body) if not line.strip()), len(body))
+    return body[:end]
 
 
 @pytest.mark.parametrize("command", [
