@@ -50,16 +50,10 @@ def alerts(
     check_choice(kind, queries.alert_kinds(), "alert kind")
     with queries.open_gold(settings) as con:
         if pending:
-            columns, rows = queries.rows(con, (
-                "SELECT channel, alert_id, kind, status, attempts, next_attempt_at, "
-                "last_error, message FROM alert_outbox WHERE status <> 'delivered' "
-                "ORDER BY channel, detected_at"))
+            columns, rows = queries.named(con, "alerts_pending")
         else:
-            columns, rows = queries.rows(con, (
-                "SELECT * FROM price_alerts_with($since, $since, $min_drop_pct, "
-                "$min_rise_pct, $min_failing_runs) WHERE ($kind IS NULL OR "
-                "kind = $kind) ORDER BY detected_at, kind, alert_id"),
-                {"since": start, "kind": kind, **queries.alert_thresholds(settings)})
+            columns, rows = queries.named(con, "alerts_since", {
+                "since": start, "kind": kind, **queries.alert_thresholds(settings)})
     emit(rows, columns, as_json=as_json, title="pending alerts" if pending else "alerts",
          table_columns=None if pending else ["detected_at", "kind", "message"],
          fmt=output_format, out=out)

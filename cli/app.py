@@ -286,8 +286,7 @@ def check_choice(value: str | None, known: Iterable[str], what: str) -> None:
 def known_providers(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The providers of the collectors and every provider the warehouse holds offers of
     (an aggregator's routes bring others, e.g. the HF router's `novita`)."""
-    held = [row[0] for row in con.execute("SELECT DISTINCT provider FROM offer_history")
-            .fetchall()]
+    held = [row["provider"] for row in queries.named(con, "known_providers")[1]]
     return sorted(set(held) | set(PROVIDERS))
 
 
@@ -296,13 +295,13 @@ def check_models(con: duckdb.DuckDBPyConnection, models: list[str],
     """Every named model matched an offer (by id in any case, or canonical id), else an
     InputError with the close matches."""
     found = {r["model"].lower() for r in rows} | {r["canonical_model"] for r in rows}
-    _, known = queries.rows(con, "SELECT DISTINCT model, canonical_model, display_name "
-                                 "FROM current_offers")
+    _, known = queries.named(con, "known_models")
     names = sorted({k["model"] for k in known})
     aliases = {alias: k["model"] for k in known
                for alias in (k["canonical_model"], k["display_name"]) if alias}
     for model in models:
-        canonical = queries.rows(con, "SELECT canonical_model_rules(?) AS c", [model])[1][0]["c"]
+        canonical = queries.named(con, "canonical_of", {"name": model})[1][0][
+            "canonical_model"]
         if model.lower() not in found and canonical not in found:
             raise InputError(f"no current prices for model {model!r}"
                              + close_matches(model, names, aliases))

@@ -68,11 +68,8 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
         row = {"database": warehouse_label(settings),
                "storage_version": "ducklake" if is_lake_connection(con) else
                upgrading.storage_version(con, "pricewatch"),
-               "schema_version": con.execute("SELECT max(version) FROM schema_migrations"
-                                             ).fetchall()[0][0],
-               "views_current": queries.views_current(con),
-               "views": con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal "
-                                    "AND database_name = 'pricewatch'").fetchall()[0][0]}
+               **queries.named(con, "db_info")[1][0],
+               "views_current": queries.views_current(con)}
     emit([row], list(row), as_json=as_json, title="database")
 
 

@@ -91,12 +91,8 @@ def cheapest(
     share = Decimal(str(cache_share if cache_share is not None
                         else settings.views.cache_share))
     with queries.open_gold(settings) as con:
-        columns, rows = queries.rows(con, (
-            "SELECT * FROM cheapest_as_of($at, $mi, $mo, $share) "
-            "WHERE ($capability IS NULL OR capability = $capability) "
-            "AND ($free OR NOT is_free) AND rank <= $limit "
-            "ORDER BY capability, is_free, price_unit, rank"),
-            {"at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
+        columns, rows = queries.named(con, "cheapest", {
+            "at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
              "capability": capability, "free": include_free, "limit": limit})
     # with free offers, each capability has a rank 1 of each kind: say which, in sight
     free = ["is_free"] if include_free else []
@@ -121,11 +117,7 @@ def changes(
         datetime.now(UTC) - timedelta(days=7)
     with queries.open_gold(settings) as con:
         check_choice(provider, known_providers(con), "provider")
-        columns, rows = queries.rows(con, (
-            "SELECT * FROM price_changes_since($since) "
-            "WHERE ($provider IS NULL OR provider = $provider) "
-            "ORDER BY changed_at, provider, model, route, component"),
-            {"since": start, "provider": provider})
+        columns, rows = queries.named(con, "changes", {"since": start, "provider": provider})
     if for_people(as_json, output_format):  # one readable cell; the data keeps the parts
         for row in rows:
             row["change"] = change_cell(row)

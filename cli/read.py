@@ -130,14 +130,13 @@ def history(
         rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
         if not rows and provider is not None:
             check_choice(provider, known_providers(con), "provider")
-            held = [r[0] for r in con.execute("SELECT DISTINCT provider FROM price_history "
-                                              "WHERE model = ? ORDER BY 1", [model]).fetchall()]
+            held = [r["provider"] for r in queries.named(con, "history_providers",
+                                                         {"model": model})[1]]
             if held:
                 raise InputError(f"no prices of {model!r} from {provider!r}; it has prices "
                                  f"from {', '.join(held)}")
         if not rows:
-            known = [r[0] for r in con.execute(
-                "SELECT DISTINCT model FROM price_history").fetchall()]
+            known = [r["model"] for r in queries.named(con, "priced_models")[1]]
             raise InputError(f"no prices recorded for model {model!r}"
                              + close_matches(model, known))
     # a model with time-of-day prices shows each price's window beside it, before the unit

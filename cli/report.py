@@ -69,12 +69,11 @@ def resolve_models(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str
     order, each once; an unknown name is an InputError with close matches."""
     found: list[str] = []
     for name in names:
-        hits = [r[0] for r in con.execute(
-            "SELECT DISTINCT canonical_model FROM model_identity "
-            "WHERE model_named(model, canonical_model, [?]) ORDER BY 1", [name]).fetchall()]
+        hits = [r["canonical_model"] for r in queries.named(con, "report_models",
+                                                             {"name": name})[1]]
         if not hits:
-            known = con.execute("SELECT DISTINCT model, canonical_model FROM model_identity"
-                                ).fetchall()
+            known = [(r["model"], r["canonical_model"])
+                     for r in queries.named(con, "identity_models")[1]]
             raise InputError(f"no prices recorded for model {name!r}" + close_matches(
                 name, sorted({m for m, _ in known}), {c: m for m, c in known}))
         found += hits

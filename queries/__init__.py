@@ -280,6 +280,13 @@ def reference() -> dict[str, Any]:
     return {"columns": data.pop("columns"), "views": data}
 
 
+def named(con: duckdb.DuckDBPyConnection, name: str,
+          params: dict[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run the command query queries/commands/NAME.sql: the one way code outside warehouse/
+    and queries/ reads the warehouse (its SQL is in a file, its parameters named)."""
+    return rows(con, command_sql(name), params)
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str,
          params: Any = None) -> tuple[list[str], list[dict[str, Any]]]:
     """Column names and rows as dicts, the shape the CLI's output layer takes."""

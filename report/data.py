@@ -86,8 +86,7 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     """Every section's data. The window ends at the last good observation of prices (a
     warehouse filled from old captures is drawn up to its last capture, not up to today,
     and a later run of a source without prices, a limits page, does not move it)."""
-    last = con.execute("SELECT max(observed_at) FROM runs WHERE is_good_run(status) AND "
-                       "source IN (SELECT DISTINCT source FROM price_history)").fetchone()[0]
+    last = queries.named(con, "report_window_end")[1][0]["last_price_observation"]
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
@@ -110,8 +109,7 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     data.names = _names(con, chosen)
     data.histories = _histories(con, chosen, start, end, data.names)
     data.costs = _costs(con, chosen, options)
-    _, data.upcoming = queries.rows(con, "SELECT * FROM upcoming_prices ORDER BY "
-                                         "effective_from, provider, model, route, component")
+    _, data.upcoming = queries.named(con, "report_upcoming")
     return data
 
 
@@ -192,13 +190,8 @@ def _names(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, str]:
     not a name to read)."""
     if not models:
         return {}
-    rows = con.execute("SELECT i.canonical_model, arg_min(o.display_name, "
-                       "(o.display_name LIKE '%(free)', length(o.display_name), "
-                       "o.display_name)) FROM offer_history o "
-                       "JOIN model_identity i USING (provider, model) "
-                       "WHERE list_contains(?, i.canonical_model) AND o.display_name <> '' "
-                       "GROUP BY 1", [models]).fetchall()
-    return {model: name for model, name in rows if name}
+    _, rows = queries.named(con, "report_names", {"models": models})
+    return {r["canonical_model"]: r["display_name"] for r in rows if r["display_name"]}
 
 
 def _histories(con: duckdb.DuckDBPyConnection, models: list[str], start: datetime,
