@@ -422,3 +422,16 @@ def test_every_setting_is_documented() -> None:
         elif not named("", name):
             missing.append(name)
     assert missing == [], missing
+
+
+def test_the_command_reference_is_printed_from_the_commands() -> None:
+    """docs/cli.md is what the commands say of themselves; every command has a section."""
+    from pricewatch.cli import docs
+
+    text = docs.page()
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == text, \
+        "docs/cli.md is stale: python -m pricewatch.cli.docs --write"
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__.replace("_", "-")
+        assert f"## `pricewatch {name}" in text, name
+    assert "## `pricewatch db upgrade`" in text and "## `pricewatch backfill git REPO`" in text
