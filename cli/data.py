@@ -35,8 +35,8 @@ app = new_app()
 
 @app.command()
 def sources(config: ConfigOption = None, db: DbOption = None,
-            as_json: JsonOption = False,
-    output_format: FormatOption = "table", out: OutOption = None) -> None:
+            as_json: JsonOption = False, output_format: FormatOption = "table",
+            out: OutOption = None) -> None:
     """List the sources: what `parse`, `ingest` and `reparse` accept, and what `collect` and
     the daemon fetch, on which schedule."""
     settings = load(db, config)

@@ -4,44 +4,21 @@ SIGTERM, and one answering after 30 s was sent each alert again and again."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from helpers.fake_provider import WebhookReceiver
 from pricewatch import alerts
-
-
-class Trickle(BaseHTTPRequestHandler):
-    """Answers 200 and then one byte every 0.4 s, for 8 s: each read succeeds in time."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Length", "20")
-        self.end_headers()
-        for _ in range(20):
-            try:
-                self.wfile.write(b"x")
-                self.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.4)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def receiver():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
-    server.server_close()
+    """Answers 200 and then one byte every 0.4 s, for 8 s: each read succeeds in time."""
+    trickling = WebhookReceiver()
+    trickling.trickle_s, trickling.trickle_bytes = 0.4, 20
+    yield trickling.url
+    trickling.close()
 
 
 def test_a_trickling_reply_fails_at_the_deadline(receiver: str, monkeypatch) -> None:

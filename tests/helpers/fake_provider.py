@@ -236,9 +236,10 @@ class WebhookReceiver:
         self.up = True
         self.delay_s = 0.0  # before answering: a slow receiver
         self.on_post: Callable[[], None] | None = None  # called before each answer
-        # > 0: the POST is recorded, then answered 200 with a 100-byte body sent one byte
-        # every trickle_s (each read arrives in time; the whole reply takes 100 x that)
+        # > 0: the POST is recorded, then answered 200 with a body of trickle_bytes sent one
+        # byte every trickle_s (each read arrives in time; the whole reply takes their product)
         self.trickle_s = 0.0
+        self.trickle_bytes = 100
         self.lock = threading.Lock()
         receiver = self
 
@@ -258,16 +259,16 @@ class WebhookReceiver:
                 with receiver.lock:
                     receiver.received.append((body, dict(self.headers)))
                 if receiver.trickle_s > 0:
-                    self._trickle(receiver.trickle_s)
+                    self._trickle(receiver.trickle_s, receiver.trickle_bytes)
                     return
                 self.send_response(204)
                 self.end_headers()
 
-            def _trickle(self, every_s: float) -> None:
+            def _trickle(self, every_s: float, size: int) -> None:
                 self.send_response(200)
-                self.send_header("Content-Length", "100")
+                self.send_header("Content-Length", str(size))
                 self.end_headers()
-                for _ in range(100):
+                for _ in range(size):
                     try:
                         self.wfile.write(b"x")
                         self.wfile.flush()
