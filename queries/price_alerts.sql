@@ -18,9 +18,10 @@
 -- thresholds as arguments (a command's own [views] figures); the others read view_settings.
 -- alert_id hashes epoch microseconds, never a timestamp's text (which follows the reading
 -- session's TimeZone), so every reader computes the same ids. It is fixed by the change it
--- announces (the interval the change ends or follows), not by when the change was first
--- observed: a run ingested late, between two stored ones, moves a change earlier without
--- giving it a new id (the outbox then knows it was sent).
+-- announces (which of its key's intervals it starts or ends, and the values on either
+-- side), never by a time: a run ingested late, between two stored ones, moves a change
+-- earlier, and the start of the interval the next change ends, without giving either a new
+-- id (the outbox then knows it was sent).
 CREATE OR REPLACE MACRO price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct,
                                           min_failing_runs) AS TABLE
 WITH first_runs AS (
@@ -30,7 +31,7 @@ WITH first_runs AS (
 prices AS (
     SELECT CASE WHEN change_pct < 0 THEN 'price_drop' ELSE 'price_rise' END AS kind,
            provider, model, route, component, old_price, new_price, change_pct,
-           changed_at AS detected_at, unit, run_id, old_valid_from AS anchor,
+           changed_at AS detected_at, unit, run_id, interval_no,
            -- a long-context tier or a time window is its own price: said, and in the id
            nullif(concat_ws(', ',
                CASE WHEN context_threshold > 0
@@ -44,8 +45,7 @@ offers AS (
     SELECT CASE c.kind WHEN 'listed' THEN 'new_offer' ELSE 'offer_unlisted' END AS kind,
            c.provider, c.model, c.route, NULL AS component, NULL AS old_price,
            NULL AS new_price, NULL AS change_pct, c.changed_at AS detected_at, NULL AS unit,
-           c.run_id,
-           CASE c.kind WHEN 'listed' THEN c.old_valid_to ELSE c.old_valid_from END AS anchor
+           c.run_id, c.interval_no
     FROM offer_changes c JOIN first_runs f USING (source)
     WHERE c.kind IN ('listed', 'unlisted') AND c.changed_at > f.first_at
 ),
@@ -63,8 +63,7 @@ limits AS (
            CASE WHEN c.old_value > 0 AND c.new_value IS NOT NULL
                 THEN CAST(round(100 * (c.new_value - c.old_value) / c.old_value, 2)
                           AS DECIMAL(18, 2)) END AS change_pct,
-           c.changed_at AS detected_at, NULL AS unit, c.run_id,
-           CASE c.kind WHEN 'listed' THEN c.old_valid_to ELSE c.old_valid_from END AS anchor
+           c.changed_at AS detected_at, NULL AS unit, c.run_id, c.interval_no
     FROM rate_limit_changes c JOIN first_runs f USING (source)
     WHERE c.changed_at > f.first_at
 ),
@@ -94,9 +93,10 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                        WHEN 'new_cheapest' THEN CAST(epoch_us(detected_at) AS VARCHAR)
                        -- one alert per source and path, ever
                        WHEN 'format_drift' THEN NULL
-                       -- a change by the interval before it, which a late run between two
-                       -- stored ones does not move (the change's own time does)
-                       ELSE coalesce(CAST(epoch_us(anchor) AS VARCHAR), 'first') END,
+                       -- a change by its place in its key's history and the values
+                       -- either side; a late run between two stored ones moves times only
+                       ELSE concat_ws('|', interval_no, old_price, new_price, old_value,
+                                      new_value) END,
                      condition_text))  -- NULL for a base price
        AS alert_id,
        kind, provider, model, route, component,

@@ -395,3 +395,43 @@ def test_a_late_run_moves_a_change_but_not_its_alert_id(settings) -> None:
     assert [k for k, _, _ in before] == ["new_offer", "offer_unlisted", "price_rise"]
     assert [(k, i) for k, i, _ in after] == [(k, i) for k, i, _ in before]
     assert {t.day for _, _, t in before} == {4} and {t.day for _, _, t in after} == {3}
+
+
+def test_a_late_run_that_moves_the_change_before_leaves_the_next_ones_id(settings) -> None:
+    """The CI run of 2026-12-05: a late run moved the start of 0.048's interval, so the
+    0.048 -> 0.0384 alert (whose id was made of that start) was sent twice. An id is made
+    of which interval of its key a change starts and the values either side, so neither
+    the change a late run moves nor the one after it gets a new id."""
+    from helpers import jsonl, price_line
+    from pricewatch.records import parse_timestamp
+
+    def offer(model: str) -> str:
+        return json.dumps({"kind": "offer", "provider": "openrouter", "model": model})
+
+    def ingest(day: str, price: str, *models: str) -> None:
+        pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", price),
+                                                        *map(offer, models)),
+                             parse_timestamp(f"2026-03-{day}T00:00:00Z"), f"file:{day}")
+
+    ingest("01", "1", "a/one", "a/back")
+    ingest("04", "2", "a/one")             # a/back unlisted
+    ingest("06", "3", "a/one", "a/back")   # a/back listed again
+    query = ("SELECT kind, new_price::VARCHAR, alert_id, detected_at FROM price_alerts "
+             "WHERE kind IN ('price_rise', 'new_offer', 'offer_unlisted') ORDER BY kind, 2")
+    with open_warehouse(settings, read_only=True) as con:
+        before = con.execute(query).fetchall()
+    ingest("02", "2", "a/one")             # late: both a/back's unlisting and 1 -> 2 move
+    ingest("05", "2", "a/one", "a/back")   # late: the relisting moves; 2 -> 3 does not
+    with open_warehouse(settings, read_only=True) as con:
+        after = con.execute(query).fetchall()
+        numbers = con.execute("SELECT kind, interval_no, old_valid_from::DATE::VARCHAR FROM "
+                              "offer_changes WHERE model = 'a/back' ORDER BY changed_at"
+                              ).fetchall()
+    assert [(k, p) for k, p, _, _ in before] == [
+        ("new_offer", None), ("offer_unlisted", None),
+        ("price_rise", "2.000000000000000000"), ("price_rise", "3.000000000000000000")]
+    assert [(k, p, i) for k, p, i, _ in after] == [(k, p, i) for k, p, i, _ in before]
+    assert [t.day for *_, t in before] == [6, 4, 4, 6]
+    assert [t.day for *_, t in after] == [5, 2, 2, 6]
+    assert numbers == [("listed", 1, None), ("unlisted", 1, "2026-03-01"),
+                       ("listed", 2, "2026-03-01")]
