@@ -31,9 +31,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pricewatch import alerts, exports, pipeline, queries, report
+from pricewatch import queries
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
+from pricewatch.outputs import alerts, exports, report
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, SettingsError
 from pricewatch.text import every
 from pricewatch.warehouse import spool

@@ -57,8 +57,9 @@ def generated(folder: Path, versions: int) -> Path:
 
 def one(repo: str, db: str) -> None:
     """Backfill `repo` into `db` with each phase timed (run in a process of its own)."""
-    from pricewatch import backfill, pipeline
-    from pricewatch.backfill import git
+    from pricewatch.pipeline import backfill
+    from pricewatch.pipeline import backfill_git as git
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
 
     spent = {"git": 0.0, "parse": 0.0, "ingest": 0.0}

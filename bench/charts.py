@@ -1,4 +1,4 @@
-"""Chart library benchmark: the report's own SVG step charts (report/svg.py) against pygal,
+"""Chart library benchmark: the report's own SVG step charts (outputs/report/svg.py) against pygal,
 the pure-Python SVG library, on the same 100 charts (5 series of 12 price intervals each,
 over a year), in one run.
 
@@ -21,7 +21,7 @@ from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
-from pricewatch.report import svg
+from pricewatch.outputs.report import svg
 
 CHARTS, SERIES, STEPS = 100, 5, 12
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from pricewatch import pipeline, queries
+from pricewatch import queries
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.text import decimal_text
 
@@ -93,7 +94,7 @@ def measured(*args: str) -> tuple[float, float]:
 
 def in_process(db: Path, log: Path) -> float:
     """Seconds of the pricing query alone (read, check, price, sum), without start-up."""
-    from pricewatch import cost as usage
+    from pricewatch.outputs import cost as usage
 
     with queries.open_gold(load_settings(db_path=db)) as con:
         started = time.perf_counter()

@@ -23,7 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pricewatch import exports, queries
+from pricewatch import queries
+from pricewatch.outputs import exports
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
 

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from bench.queries import GENERATE, NOW, STEP, print_ratios, run_sql
-from pricewatch import queries, report
+from pricewatch import queries
+from pricewatch.outputs import report
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
 

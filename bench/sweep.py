@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pricewatch import pipeline
 from pricewatch.collectors.fetch import Fetcher
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import FetchSettings, load_settings
 from tests.helpers import fake_provider as fp
 

@@ -8,7 +8,6 @@ from typing import Annotated
 import httpx
 import typer
 
-from pricewatch import alerts as delivery
 from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
@@ -24,6 +23,7 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
+from pricewatch.outputs import alerts as delivery
 
 app = new_app(help="Alerts with stable ids; `alerts test CHANNEL` sends a test.")
 

@@ -1,5 +1,5 @@
 """`pricewatch backfill git|dir`: snapshot histories ingested at their times
-(pricewatch.backfill)."""
+(pipeline/backfill.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from pricewatch import backfill
-from pricewatch.backfill import folder, git
 from pricewatch.cli.app import (
     EXIT_INPUT,
     ConfigOption,
@@ -33,6 +31,9 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit, errors, warn
 from pricewatch.collectors import get_source
 from pricewatch.errors import InputError
+from pricewatch.pipeline import backfill
+from pricewatch.pipeline import backfill_folder as folder
+from pricewatch.pipeline import backfill_git as git
 
 app = new_app(help="Ingest a snapshot history at the times its versions were taken: "
                    "`backfill git` (the commits of one file), `backfill dir` (dated files).")

@@ -21,9 +21,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pricewatch import pipeline
 from pricewatch.cli.app import EXIT_INPUT, ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit, errors
+from pricewatch.pipeline import run as pipeline
 
 app = new_app()
 

@@ -1,4 +1,4 @@
-"""`pricewatch cost`: a usage log priced at the price in force at each call (pricewatch.cost
+"""`pricewatch cost`: a usage log priced at the price in force at each call (outputs/cost.py
 reads the log, queries/cost_of.sql prices it)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from pricewatch import cost as usage
 from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load_reader, new_app
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
+from pricewatch.outputs import cost as usage
 from pricewatch.text import decimal_text
 
 app = new_app()

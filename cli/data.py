@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from pricewatch import pipeline
 from pricewatch.cli.app import (
     EXIT_INPUT,
     ConfigOption,
@@ -26,6 +25,7 @@ from pricewatch.cli.output import emit, for_people, warn
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import to_jsonl
 from pricewatch.settings import secret_from_env
 from pricewatch.text import every

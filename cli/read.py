@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from pricewatch import exports, queries
+from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
@@ -25,6 +25,7 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
+from pricewatch.outputs import exports
 from pricewatch.queries import user_sql
 from pricewatch.settings import Settings
 from pricewatch.warehouse.db import lock_down, open_warehouse, own_engine

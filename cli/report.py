@@ -1,4 +1,4 @@
-"""`pricewatch report`: the warehouse as one self-contained HTML page (pricewatch.report)."""
+"""`pricewatch report`: the warehouse as one self-contained HTML page (outputs/report)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pricewatch import queries, report
+from pricewatch import queries
 from pricewatch.cli.app import (
     ConfigOption,
     DbOption,
@@ -21,6 +21,7 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit
 from pricewatch.cli.prices import check_capability, parse_tokens
 from pricewatch.errors import InputError
+from pricewatch.outputs import report
 
 app = new_app()
 

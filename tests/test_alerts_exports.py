@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from helpers import fake_provider as fp
 from helpers import fixture_path, jsonl, price_line
-from pricewatch import alerts, exports, pipeline
 from pricewatch.cli.main import app
+from pricewatch.outputs import alerts, exports
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import outbox as outbox_store
 from pricewatch.warehouse.db import open_warehouse

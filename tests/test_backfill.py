@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import FIXTURES, commit, fixture_path, git, ingest_catalogues
-from pricewatch import pipeline
-from pricewatch.backfill.folder import time_from_name
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
+from pricewatch.pipeline.backfill_folder import time_from_name
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
 
@@ -151,7 +151,7 @@ def test_times_from_names(name: str, expected: str | None) -> None:
 
 
 def test_a_backfill_queues_no_alert_older_than_the_channel(five: Path, tmp_path: Path) -> None:
-    from pricewatch import alerts
+    from pricewatch.outputs import alerts
 
     config = tmp_path / "pw.toml"
     config.write_text(f'db_path = "{tmp_path / "w.duckdb"}"\n[[channels]]\nname = "hook"\n'

@@ -386,7 +386,7 @@ def test_an_unreadable_spool_entry_is_set_aside_and_the_rest_drains(config: Path
                                                                     server) -> None:
     """Issue 29, item 5: a truncated run.json made every drain raise (collect exited 70,
     the daemon spun at 100% CPU). Now it is moved to <spool>/_unreadable with one error."""
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
     from pricewatch.warehouse import spool
 
@@ -418,7 +418,7 @@ def test_a_spooled_304_resolves_to_the_body_its_etag_came_with(config: Path, ser
     import subprocess
     import sys
 
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
 
     db = config.parent / "pw.duckdb"
@@ -453,7 +453,7 @@ def test_a_spooled_304_resolves_to_the_body_its_etag_came_with(config: Path, ser
 def test_bodies_are_parsed_with_the_warehouse_closed(config: Path, monkeypatch) -> None:
     """Issue 29, item 9: a 2 MB Vertex page parsed for ~100 s inside the write lock, and
     status and ingest timed out meanwhile. The parse now runs with nothing attached."""
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.warehouse import db as warehouse_db
 
     held = []

@@ -10,7 +10,7 @@ from pathlib import Path
 WRITER = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime, timedelta
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
     settings = load_settings(db_path=sys.argv[1], lock_timeout_s=30)
     start = datetime(2026, 1, 1, tzinfo=UTC)

@@ -308,7 +308,7 @@ SECTION = (Path(__file__).resolve().parents[1] / "docs" / "cost.md").read_text(e
 
 
 def test_the_readme_lists_every_column_and_alias() -> None:
-    from pricewatch.cost import ALIASES
+    from pricewatch.outputs.cost import ALIASES
 
     rows = {line.split("|")[1].strip() for line in SECTION.splitlines()
             if line.startswith("| `")}

@@ -27,8 +27,8 @@ from helpers import fake_provider as fp
 from helpers import fixture_path, write_config
 from helpers.captures import API, CHOSEN, LIMITS_PAGE, PAGE_1, PAGE_2, load
 from helpers.vertex_pages import july_2026_page
-from pricewatch import pipeline
 from pricewatch.collectors import get_source
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, load_settings
 from pricewatch.warehouse.db import open_db
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import day, jsonl, price_line
-from pricewatch import pipeline
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import history
 from pricewatch.warehouse.db import open_db, open_warehouse

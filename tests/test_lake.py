@@ -29,8 +29,8 @@ from helpers import (
 from helpers.captures import API, DROPPED, hf_body
 from helpers.lake import postgres_lake
 from helpers.lake_writer import series
-from pricewatch import pipeline
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse.db import (

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from helpers import fixture_path, jsonl, price_line
-from pricewatch.pipeline import ingest_body, reparse
+from pricewatch.pipeline.run import ingest_body, reparse
 from pricewatch.settings import Settings
 from pricewatch.warehouse.bodies import archive_dir, body_path, read_body
 from pricewatch.warehouse.db import SCHEMA_VERSION, open_warehouse

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from helpers import fixture_path, jsonl
-from pricewatch import pipeline
 from pricewatch.collectors.base import ParseError
 from pricewatch.collectors.openrouter.models import parse_models
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import OfferRecord, PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db

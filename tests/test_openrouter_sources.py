@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from helpers import fixture_path
-from pricewatch import pipeline
 from pricewatch.collectors import get_source
 from pricewatch.collectors.base import ParseError, parse_bodies
 from pricewatch.collectors.openrouter.endpoints import parse_endpoints as parse_endpoints_output
 from pricewatch.collectors.openrouter.key import parse_key
 from pricewatch.collectors.openrouter.limits import parse_limits
 from pricewatch.collectors.openrouter.providers import parse_providers
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord, RateLimitRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db

@@ -187,7 +187,7 @@ def test_an_internal_error_exits_70_with_its_traceback(tmp_path: Path, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("a bug, not bad input")
 
-    monkeypatch.setattr("pricewatch.pipeline.ingest_body", broken)
+    monkeypatch.setattr("pricewatch.pipeline.run.ingest_body", broken)
     capture = str(fixture_path("openrouter", "models-2026-01-29.json"))
     result = runner.invoke(app, ["ingest", "openrouter.models", capture, "--observed-at",
                                  "2026-01-29T00:00:00Z", "--db", str(tmp_path / "w.duckdb")])
@@ -222,7 +222,7 @@ def test_an_unknown_schedule_key_is_rejected(tmp_path: Path) -> None:
 
 
 def test_exports_take_every_installed_view(tmp_path: Path) -> None:
-    from pricewatch import exports
+    from pricewatch.outputs import exports
 
     settings = load_settings(db_path=tmp_path / "w.duckdb")
     queries.ensure_installed(settings)
@@ -360,7 +360,7 @@ def test_parse_does_not_depend_on_the_folder_it_runs_in(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A pricewatch.duckdb in the working directory used to change `parse`'s output (the
     provider directory read from it); now only an explicit --db is read."""
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
 
     body = json.loads(fixture_path(

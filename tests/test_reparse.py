@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from helpers import fixture_path
-from pricewatch import pipeline
 from pricewatch.collectors import PARSERS, get_source
 from pricewatch.errors import InputError
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import PriceRecord
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_warehouse

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from helpers import fixture_path, ingest_catalogues
 from pricewatch import queries
 from pricewatch.cli.main import app
-from pricewatch.report.svg import Step, sparkline, y_labels, y_top
+from pricewatch.outputs.report.svg import Step, sparkline, y_labels, y_top
 from pricewatch.settings import load_settings
 
 runner = CliRunner()
@@ -290,7 +290,7 @@ def test_the_window_ends_at_the_newest_price_observation(tmp_path: Path) -> None
     """Issue 31, item 4: a limits page read six weeks after the last catalogue moved the
     default window's end there: "No price changed in the window", lines drawn past the
     last capture."""
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
 
     db = ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29", "2026-05-07"])
@@ -376,7 +376,7 @@ def test_the_legend_says_which_lines_a_reader_cannot_see() -> None:
     hide each other; the legend says so."""
     from decimal import Decimal
 
-    from pricewatch.report.svg import Series, Step, legend_notes
+    from pricewatch.outputs.report.svg import Series, Step, legend_notes
 
     start, end = at("2026-01-01"), at("2026-03-01")
     one = (Step(at("2026-01-01"), at("2026-02-01"), Decimal("0.5")),

@@ -16,9 +16,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from helpers import jsonl, price_line, write_config
-from pricewatch import pipeline
 from pricewatch.cli import output
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import SettingsError, load_settings
 
 runner = CliRunner()

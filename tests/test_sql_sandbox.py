@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import jsonl, price_line
-from pricewatch import pipeline
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import parse_timestamp
 from pricewatch.settings import Settings
 

@@ -322,7 +322,7 @@ def test_markdown_escapes_leave_the_condition_text() -> None:
 
 
 def test_offer_rate_limits_finds_the_claude_limits_for_claude_prices(tmp_path) -> None:
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
     from pricewatch.warehouse.db import open_db
 

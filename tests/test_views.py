@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from helpers import fixture_path, ingest_catalogues, jsonl, price_line
 from helpers.lake import postgres_lake
-from pricewatch import pipeline, queries
+from pricewatch import queries
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 
 runner = CliRunner()

@@ -17,8 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import fixture_path, jsonl, price_line
-from pricewatch import pipeline, queries
+from pricewatch import queries
 from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
 from pricewatch.queries import docs
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import SCHEMA_VERSION, open_db

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from helpers.fake_provider import WebhookReceiver
-from pricewatch import alerts
+from pricewatch.outputs import alerts
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The alert outbox: one row per alert and channel. A pass claims rows (committed) before it
 sends them and records the results after, so two passes never send the same row.
 
-Writes only; which alerts go where is decided above (alerts.py), and delivery happens
+Writes only; which alerts go where is decided above (outputs/alerts.py), and delivery happens
 with the file closed (no lock is held while a webhook is slow).
 """
 

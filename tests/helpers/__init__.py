@@ -96,7 +96,7 @@ def wait_for(condition, timeout: float, what: str) -> None:
 def ingest_catalogues(db: Path, days: tuple[str, ...] | list[str]) -> Path:
     """The shared OpenRouter catalogue captures `models-DAY.json` ingested in the given
     order, each at 00:00 UTC of its day; returns the database."""
-    from pricewatch import pipeline
+    from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
 
     settings = load_settings(db_path=db)

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pricewatch.pipeline import ingest_body
+from pricewatch.pipeline.run import ingest_body
 from pricewatch.settings import load_settings
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -37,7 +37,7 @@ def series(source: str, runs: int) -> list[tuple[bytes, datetime]]:
 
 
 def main(target: str, source: str, runs: int) -> None:
-    from pricewatch.pipeline import ingest_body
+    from pricewatch.pipeline.run import ingest_body
     from pricewatch.settings import load_settings
     from pricewatch.warehouse.db import conflict_retries
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from pricewatch.backfill import Version
 from pricewatch.errors import InputError
+from pricewatch.pipeline.backfill import Version
 
 # The name forms a time is read from, first match wins (README lists them):
 #   2026-01-29T06:00:00Z  2026-01-29T06:00Z  2026-01-29T06:00:00+02:00  (ISO 8601 with zone)

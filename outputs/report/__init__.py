@@ -18,8 +18,8 @@ import jinja2
 from markupsafe import Markup
 
 from pricewatch import __version__, queries
-from pricewatch.report.data import Chart, Options, ReportData, gather
-from pricewatch.report.svg import (
+from pricewatch.outputs.report.data import Chart, Options, ReportData, gather
+from pricewatch.outputs.report.svg import (
     colour,
     legend_notes,
     sparkline,
@@ -64,7 +64,7 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
 
 def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()) -> str:
     """The HTML page of `data`."""
-    folder = resources.files("pricewatch.report")
+    folder = resources.files("pricewatch.outputs.report")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                                      trim_blocks=True, lstrip_blocks=True)
     template = environment.from_string(folder.joinpath("report.html.j2").read_text("utf-8"))

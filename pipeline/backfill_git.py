@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pricewatch.backfill import Version
 from pricewatch.errors import InputError
+from pricewatch.pipeline.backfill import Version
 
 TIMES = ("committer", "author")
 

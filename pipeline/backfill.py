@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pricewatch import pipeline, queries
+from pricewatch import queries
 from pricewatch.errors import PricewatchError
+from pricewatch.pipeline import run as pipeline
 from pricewatch.records import ParseResult, parse_timestamp
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc

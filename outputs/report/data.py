@@ -15,7 +15,7 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.money import monthly_cost
-from pricewatch.report.svg import Series, Step
+from pricewatch.outputs.report.svg import Series, Step
 from pricewatch.text import decimal_text
 
 SERIES_SQL = queries.command_sql("report_series")
