@@ -28,7 +28,6 @@ from pricewatch.records import plain
 
 app = new_app()
 
-COMPARE_SQL = queries.command_sql("compare")
 
 COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
            "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
@@ -83,7 +82,7 @@ def compare(
     amount_out = parse_tokens(tokens_out or "0", "--workload")
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
-        _, rows = queries.rows(con, COMPARE_SQL, {"models": models})
+        _, rows = queries.named(con, "compare", {"models": models})
         check_models(con, models, [r for r in rows if r["input_price"] is not None]
                       or rows)
     for row in rows:
@@ -101,7 +100,6 @@ def compare(
          table_columns=TABLE_COLUMNS, keep=5, footnote=note, fmt=output_format, out=out)
 
 
-ROUTER_SQL = queries.command_sql("router_candidates")
 
 # role -> (capabilities the offer needs, what the role is for)
 ROLES = {
@@ -130,7 +128,7 @@ def router_config(
     output_format = "json" if as_json else output_format
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
-        _, rows = queries.rows(con, ROUTER_SQL)
+        _, rows = queries.named(con, "router_candidates")
     by_offer: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         offer = by_offer.setdefault((row["provider"], row["model"], row["route"]),

@@ -138,7 +138,6 @@ def change_cell(row: dict[str, Any]) -> str:
     return f"{row['kind']} (was {old})"
 
 
-BUDGET_SQL = queries.command_sql("budget")
 
 
 @app.command()
@@ -165,7 +164,7 @@ def budget(
         parse_tokens(tokens_out, "--output")
     share = Decimal(str(cached_share))
     with queries.open_gold(settings) as con:
-        _, rows = queries.rows(con, BUDGET_SQL, {"models": list(models or [])})
+        _, rows = queries.named(con, "budget", {"models": list(models or [])})
         if models:
             check_models(con, models, rows)
     for row in rows:

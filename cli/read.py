@@ -56,10 +56,8 @@ def sql(
     emit(rows, columns, as_json=as_json, relative=False, fmt=output_format, out=out)
 
 
-STATUS_SQL = queries.command_sql("status")
 
 
-CHANNELS_SQL = queries.command_sql("alert_channels")
 
 
 def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -85,8 +83,8 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     """Per source: last run, its status and counts, and how old the last good data is."""
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
-        _, rows = queries.rows(con, STATUS_SQL)
-        _, channels = queries.rows(con, CHANNELS_SQL)
+        _, rows = queries.named(con, "status")
+        _, channels = queries.named(con, "alert_channels")
     now = datetime.now(UTC)
     beat = _heartbeat(settings)
     seen = {row["source"] for row in rows}
@@ -113,7 +111,6 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
              as_json=False, title="alert channels")
 
 
-HISTORY_SQL = queries.command_sql("price_history_of_model")
 
 
 @app.command()
@@ -126,9 +123,8 @@ def history(
     """Every interval of every price of one model (valid_to empty = current)."""
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:  # the macros it reads exist (an older file)
-        result = con.execute(HISTORY_SQL, {"model": model, "provider": provider})
-        columns = [d[0] for d in result.description or ()]
-        rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        columns, rows = queries.named(con, "price_history_of_model",
+                                      {"model": model, "provider": provider})
         if not rows and provider is not None:
             check_choice(provider, known_providers(con), "provider")
             held = [r["provider"] for r in queries.named(con, "history_providers",

@@ -54,7 +54,6 @@ CLAIM_LIMIT = 50  # rows one pass claims; the rest wait for the next pass
 # A claim outlives every send it covers, so no live pass loses its rows to another.
 LEASE_S = CLAIM_LIMIT * WEBHOOK_DEADLINE_S * 2
 
-ALERTS_SQL = queries.command_sql("alerts_to_enqueue")
 
 
 def wanted(channel: ChannelSettings, alert: dict[str, Any]) -> bool:
@@ -90,7 +89,7 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
             window = channel_window(con, channel.name, now)
             if window is None:
                 continue  # no run since the last pass: no alert can be new
-            _, rows = queries.rows(con, ALERTS_SQL, {"since": window.since,
+            _, rows = queries.named(con, "alerts_to_enqueue", {"since": window.since,
                                                      "cheapest_since": window.added_at,
                                                      **queries.alert_thresholds(settings)})
             chosen = [dict(a, message=printable(a["message"]), payload=payload(

@@ -43,7 +43,6 @@ ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?
 # what the output adds to the log's own columns
 ADDED = ("priced_model", "input_price", "output_price", "cost_usd", "price_valid_from",
          "status", "price_note")
-AMBIGUOUS_SQL = queries.command_sql("cost_ambiguous")
 READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
            ".json": "read_json", ".parquet": "read_parquet"}
 
@@ -217,7 +216,7 @@ def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, wh
 
 def candidates(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
     """For each (provider, model) of the log that names several models, those models."""
-    rows = con.execute(AMBIGUOUS_SQL).fetchall()
+    rows = queries.named(con, "cost_ambiguous")[1]
     return {(provider, model): list(models) for provider, model, models, *_ in rows}
 
 
@@ -225,10 +224,10 @@ def _check_ambiguous(con: duckdb.DuckDBPyConnection, name: str, where: str,
                      column: str) -> None:
     """A model name that names several of its provider's models stops the run, named by
     the first line (or Parquet row) and column that has it, with the candidates."""
-    row = con.execute(AMBIGUOUS_SQL).fetchone()
-    if row is None:
+    found = queries.named(con, "cost_ambiguous")[1]
+    if not found:
         return
-    provider, model, models, first, count = row
+    provider, model, models, first, count = found[0].values()
     more = f" (and {count - 1} more {where}{'s' if count > 2 else ''})" if count > 1 else ""
     raise InputError(f"{name}, {where} {first}, column {column!r}: model {model!r} at "
                      f"{provider} is ambiguous: {', '.join(models)}; write one of them in "

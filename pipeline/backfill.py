@@ -20,6 +20,7 @@ from pricewatch.pipeline import run as pipeline
 from pricewatch.records import ParseResult, parse_timestamp
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc
+from pricewatch.warehouse import state
 from pricewatch.warehouse.db import open_warehouse
 
 OUTCOMES = ("ingested", "unchanged", "duplicate", "suspect", "failed")
@@ -99,9 +100,7 @@ def _ingested(settings: Settings, parser: str) -> set[tuple[datetime, str]]:
     """(time, body digest) of the source's runs already in the warehouse: a second backfill
     of a history skips them without parsing or writing (ingest would find them too)."""
     with open_warehouse(settings, read_only=True) as con:
-        return {(at, digest) for at, digest in con.execute(
-            "SELECT observed_at, content_sha256 FROM runs WHERE source = ? AND status <> "
-            "'failed' AND content_sha256 IS NOT NULL", [parser]).fetchall()}
+        return state.ingested_versions(con, parser)
 
 
 def _one(settings: Settings, parser: str, version: Version, since: datetime | None,

@@ -127,8 +127,7 @@ def reparse(settings: Settings, sources: Sequence[str] = (),
             since: datetime | None = None) -> list[RebuildReport]:
     """Rebuild history from the archive with today's parsers, one transaction per source."""
     with open_warehouse(settings) as con:
-        known = [row[0] for row in con.execute(
-            "SELECT DISTINCT source FROM runs ORDER BY source").fetchall()]
+        known = state.run_sources(con)
         chosen = list(sources) or known
         unknown = sorted(set(chosen) - set(known))
         if unknown:
@@ -409,8 +408,7 @@ def _drain_one(settings: Settings, entry: spool.SpooledRun) -> RunOutcome | None
     """One spooled run, checked and written under one write lock."""
     (source,) = sources_for([entry.source])
     with open_warehouse(settings) as con:
-        if con.execute("SELECT 1 FROM runs WHERE source = ? AND observed_at = ?",
-                       [source.name, entry.observed_at]).fetchall():
+        if state.run_exists(con, source.name, entry.observed_at):
             return None  # another process drained it first
         return _write_run_in(con, settings, source, entry.observed_at,
                              [b for b in entry.bodies if b.error is None],

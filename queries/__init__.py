@@ -10,6 +10,7 @@ command never installs into a file that is current.
 
 from __future__ import annotations
 
+import functools
 import graphlib
 import hashlib
 import json
@@ -91,8 +92,10 @@ def alert_kinds() -> tuple[str, ...]:
     return tuple(re.findall(r"^--   ([a-z_]+) ", header, re.M))
 
 
+@functools.cache
 def command_sql(name: str) -> str:
-    """A query one command runs (queries/commands/NAME.sql): read-only, not a view."""
+    """A query one command runs (queries/commands/NAME.sql): read-only, not a view. Code
+    outside queries/ runs it with `named`."""
     return resources.files("pricewatch.queries").joinpath("commands", f"{name}.sql").read_text(
         encoding="utf-8")
 

@@ -8,6 +8,7 @@ an endpoint sweep walks is the current set of catalogue offers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -50,3 +51,24 @@ def provider_slugs(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str
     return {row[0]: row[1] for row in con.execute(
         "SELECT lower(name), arg_max(slug, valid_from) FROM provider_directory_history "
         "WHERE source = ? AND name IS NOT NULL GROUP BY lower(name)", [source]).fetchall()}
+
+
+def run_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every source with a run, as `reparse` may rebuild them."""
+    return [row[0] for row in con.execute(
+        "SELECT DISTINCT source FROM runs ORDER BY source").fetchall()]
+
+
+def run_exists(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime) -> bool:
+    """A run of `source` at that time is in: a spooled run another process drained first."""
+    return bool(con.execute("SELECT 1 FROM runs WHERE source = ? AND observed_at = ?",
+                            [source, observed_at]).fetchall())
+
+
+def ingested_versions(con: duckdb.DuckDBPyConnection, source: str
+                      ) -> set[tuple[datetime, str]]:
+    """(time, body digest) of the source's runs that read a body: a backfill skips the
+    versions it finds here without parsing or writing them."""
+    return set(con.execute(
+        "SELECT observed_at, content_sha256 FROM runs WHERE source = ? AND status <> "
+        "'failed' AND content_sha256 IS NOT NULL", [source]).fetchall())

@@ -18,12 +18,6 @@ from pricewatch.money import monthly_cost
 from pricewatch.outputs.report.svg import Series, Step
 from pricewatch.text import decimal_text
 
-SERIES_SQL = queries.command_sql("report_series")
-MOVERS_SQL = queries.command_sql("report_movers")
-STATUS_SQL = queries.command_sql("status")
-BUDGET_SQL = queries.command_sql("budget")
-CHEAPEST_SQL = queries.command_sql("report_cheapest")
-
 FAILING = ("failed", "suspect")
 COMPONENT_ORDER = ("input", "output", "cache_read", "cache_write", "reasoning")
 MOVERS_EACH = 5      # drops and rises shown
@@ -90,7 +84,7 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
-    _, data.freshness = queries.rows(con, STATUS_SQL)
+    _, data.freshness = queries.named(con, "status")
     for row in data.freshness:
         row["failing"] = row["last_status"] in FAILING or bool(row["failing_runs"])
     if data.empty:
@@ -117,7 +111,7 @@ def _cheapest(con: duckdb.DuckDBPyConnection, data: ReportData, options: Options
               mix: tuple[Decimal, Decimal], cache_share: Decimal) -> None:
     """The cheapest paid offers per capability now, with a sparkline of each one's blended
     price over the window (the blend computed per interval as the view does)."""
-    _, rows = queries.rows(con, CHEAPEST_SQL,
+    _, rows = queries.named(con, "report_cheapest",
         {"at": data.end, "mi": mix[0], "mo": mix[1], "share": cache_share,
          "n": CHEAPEST_RANKS, "caps": list(options.capabilities)})
     keys = sorted({_key(r, c) for r in rows for c in ("input", "output", "cache_read")})
@@ -159,7 +153,7 @@ def blended_steps(parts: dict[str, list[Step]], mix: tuple[Decimal, Decimal],
 
 
 def _movers(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
-    _, rows = queries.rows(con, MOVERS_SQL, {"since": data.start, "until": data.end,
+    _, rows = queries.named(con, "report_movers", {"since": data.start, "until": data.end,
                                              "n": MOVERS_EACH})
     keys = sorted({_key(r, r["component"]) for r in rows})
     series = defaultdict(list)
@@ -238,7 +232,7 @@ def _costs(con: duckdb.DuckDBPyConnection, models: list[str],
     """The workload's exact monthly cost at every current offer of the chosen models."""
     if not models:
         return []
-    _, rows = queries.rows(con, BUDGET_SQL, {"models": models})
+    _, rows = queries.named(con, "budget", {"models": models})
     for row in rows:
         row["monthly_cost"] = monthly_cost(row["input_price"], row["output_price"],
                                            row["cache_read_price"], options.tokens_in,
@@ -251,7 +245,7 @@ def _series_rows(con: duckdb.DuckDBPyConnection, models: list[str], keys: list[s
                  start: datetime, end: datetime) -> list[dict[str, Any]]:
     if not models and not keys:
         return []
-    return queries.rows(con, SERIES_SQL, {"models": models, "keys": keys, "since": start,
+    return queries.named(con, "report_series", {"models": models, "keys": keys, "since": start,
                                           "until": end, "max_series": MAX_SERIES})[1]
 
 
