@@ -20,7 +20,7 @@ from pricewatch.cli.app import (
     load_reader,
     new_app,
 )
-from pricewatch.cli.output import FORMATS, emit, for_people
+from pricewatch.cli.output import FORMATS, emit, for_people, write_file
 from pricewatch.cli.prices import parse_tokens
 from pricewatch.errors import UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
@@ -120,12 +120,17 @@ def _router_name(row: dict[str, Any]) -> str:
 
 @app.command("router-config")
 def router_config(
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: Annotated[str, typer.Option(
+        "--format", help="json: the Router section itself; table, jsonl, csv or md: each "
+                         "role's choice and why.")] = "table",
+    out: OutOption = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """A claude-code-router `Router` section: for each role the cheapest available paid offer
-    that has what the role needs, and why."""
+    that has what the role needs, and why (--json or --format json: the section to paste)."""
     output_format = "json" if as_json else output_format
+    if output_format not in FORMATS:
+        raise UsageError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
     settings = load_reader(db, config)
     with queries.open_gold(settings) as con:
         _, rows = queries.named(con, "router_candidates")
@@ -154,9 +159,12 @@ def router_config(
                     if pick else f"{purpose}; no offer has {', '.join(needs)}")})
     router["longContextThreshold"] = settings.views.long_context_tokens
     if output_format == "json":
-        sys.stdout.write(json.dumps({"Router": router}, indent=2) + "\n")
-    elif output_format == "table":
-        emit(explained, ["role", "model", "provider", "needs", "why"], as_json=False,
-             title="claude-code-router Router (--json: the config)", keep=3)
+        written = json.dumps({"Router": router}, indent=2) + "\n"
+        if out is None:
+            sys.stdout.write(written)
+        else:
+            write_file(out, written)
     else:
-        raise UsageError(f"--format {output_format!r}: use table or json")
+        emit(explained, ["role", "model", "provider", "needs", "why"], as_json=False,
+             title="claude-code-router Router (--json: the config)", keep=3,
+             fmt=output_format, out=out)

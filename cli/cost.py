@@ -3,6 +3,8 @@ reads the log, queries/cost_of.sql prices it)."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from contextlib import ExitStack
 from decimal import Decimal
@@ -14,14 +16,16 @@ import typer
 
 from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load_reader, new_app
+from pricewatch.cli.output import FORMATS as OUTPUT_FORMATS
 from pricewatch.cli.output import emit
-from pricewatch.errors import InputError
+from pricewatch.errors import InputError, UsageError
 from pricewatch.outputs import cost as usage
 from pricewatch.text import decimal_text
 
 app = new_app()
 
-FORMATS = ("table", "csv", "jsonl", "parquet")
+FORMATS = (*OUTPUT_FORMATS, "parquet")  # the common ones, and Parquet for a big log
+STREAMED = ("csv", "jsonl", "json", "parquet")  # written by DuckDB, never held in Python
 GROUPS = {"model": "model", "provider": "provider",
           "day": "strftime(timezone('UTC', timestamp), '%Y-%m-%d')",
           "month": "strftime(timezone('UTC', timestamp), '%Y-%m')"}
@@ -40,17 +44,19 @@ def cost_command(
         "--provider", help="The provider of calls whose log has no provider column or "
                            "value (openrouter, vertex, nscale).")] = None,
     output_format: Annotated[str, typer.Option(
-        "--format", help="table, csv, jsonl or parquet (parquet needs --out).")] = "table",
+        "--format", help="table, json, jsonl, csv, md or parquet (parquet needs --out). "
+                         "json, jsonl, csv and parquet stream, whatever the log's "
+                         "size.")] = "table",
     out: Annotated[Path | None, typer.Option(
         "--out", help="Write the priced calls (or totals) to this file instead of stdout "
-                      "(CSV unless --format says otherwise).")]
+                      "(a table is written as CSV).")]
     = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Price every call of a usage log at the price in force when it was made (exact; a
     call that cannot be priced says why in `status` and is never counted as 0)."""
     if output_format not in FORMATS:
-        raise InputError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
+        raise UsageError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
     if by is not None and by not in GROUPS:
         raise InputError(f"--by {by!r}: use {', '.join(GROUPS)}")
     if output_format == "parquet" and out is None:
@@ -67,19 +73,19 @@ def cost_command(
         con.execute(f"SET temp_directory = '{spill}'")
         own = usage.prepare(con, path, name, provider)  # an ambiguous model stops it here
         query = _grouped(by) if by else _per_call()
-        if out is not None or output_format in ("csv", "jsonl"):
-            _copy(con, query, output_format, out)
+        # a file is streamed (a table as CSV), and stdout too in a data format
+        streamed = "csv" if output_format == "table" else output_format
+        if streamed in STREAMED and (out is not None or (output_format == streamed
+                                                          and not as_json)):
+            _copy(con, query, streamed, out, per_call=by is None, scratch=Path(spill))
             if out is not None:
-                _summary(con, name, out, "csv" if output_format == "table" else output_format,
-                         by, as_json)
+                _summary(con, name, out, streamed, by, as_json)
             return
         columns, rows = queries.rows(con, query)
     title, note = _title(rows, by)
-    if by:
-        emit(rows, columns, as_json=as_json, title=title, footnote=note, relative=False)
-    else:
-        emit(rows, columns, as_json=as_json, title=title, footnote=note, relative=False,
-             table_columns=_table_columns(own, columns), keep=4)
+    shape = {} if by else {"table_columns": _table_columns(own, columns), "keep": 4}
+    emit(rows, columns, as_json=as_json, title=title, footnote=note, relative=False,
+         fmt=output_format, out=out, **shape)
 
 
 def _per_call() -> str:
@@ -98,28 +104,31 @@ def _grouped(by: str) -> str:
             f"FROM cost_of('usage_calls') GROUP BY ALL ORDER BY {by}")
 
 
-def _text(query: str) -> str:
+def _text(query: str, per_call: bool) -> str:
     """The query with decimals as exact text without trailing zeros and times as ISO 8601
     UTC, as --json prints them (CSV and JSON lines would otherwise show 0.45 as
-    0.450000000000000000000000, or as a float)."""
-    return f"""SELECT * REPLACE (
-        decimal_text(cost_usd) AS cost_usd
-        {', decimal_text(input_price) AS input_price' if 'input_price' in query else ''}
-        {', decimal_text(output_price) AS output_price' if 'output_price' in query else ''}
-        {', iso_utc(price_valid_from) AS price_valid_from'
-         if 'price_valid_from' in query else ''})
-        FROM ({query})"""
+    0.450000000000000000000000, or as a float). Per call, the prices and their start too."""
+    prices = (", decimal_text(input_price) AS input_price, decimal_text(output_price) AS "
+              "output_price, iso_utc(price_valid_from) AS price_valid_from") if per_call else ""
+    return f"SELECT * REPLACE (decimal_text(cost_usd) AS cost_usd{prices}) FROM ({query})"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, output_format: str,
-          out: Path | None) -> None:
-    """Stream the result to a file or stdout with DuckDB's COPY (nothing held in Python)."""
-    target = "/dev/stdout" if out is None else str(out)
+          out: Path | None, per_call: bool, scratch: Path) -> None:
+    """Stream the result to a file or stdout with DuckDB's COPY (nothing held in Python).
+    Stdout gets a copy of a file in `scratch`: COPY TO /dev/stdout opens it again, which
+    for a redirected stdout starts at byte 0 and overwrote what was there (`>>`)."""
+    target = str(scratch / f"out.{output_format}" if out is None else out)
     options = {"csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json",
-               "parquet": "FORMAT parquet", "table": "FORMAT csv, HEADER true"}
-    body = query if output_format == "parquet" else _text(query)
+               "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}
+    body = query if output_format == "parquet" else _text(query, per_call)
     quoted = "'" + target.replace("'", "''") + "'"
     con.execute(f"COPY ({body}) TO {quoted} ({options[output_format]})")
+    if out is None:
+        sys.stdout.flush()
+        with open(target, "rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, output_format: str,
@@ -129,7 +138,8 @@ def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, output_format
     quoted = "'" + str(out).replace("'", "''") + "'"
     scan = {"parquet": f"read_parquet({quoted})",
             "csv": f"read_csv({quoted}, header = true, all_varchar = true)",
-            "jsonl": f"read_json({quoted}, format = 'newline_delimited')"}[output_format]
+            "jsonl": f"read_json({quoted}, format = 'newline_delimited')",
+            "json": f"read_json({quoted}, format = 'array')"}[output_format]
     exact = "CAST(CAST(cost_usd AS VARCHAR) AS DECIMAL(38, 24))"  # as written, not a float
     totals = con.execute(
         f"SELECT CAST(sum(CAST(calls AS BIGINT)) AS BIGINT), "

@@ -304,6 +304,33 @@ def test_outputs_stream_to_files(tiers: Path, tmp_path: Path) -> None:
     assert json.loads(lines[0])["team"] == "t1" and json.loads(lines[0])["input_price"] == "1"
 
 
+def test_the_common_formats_and_a_stdout_that_already_holds_text(tiers: Path,
+                                                                  tmp_path: Path) -> None:
+    """cost speaks every command's --format (and parquet): json streams an array, md is a
+    table; a stream to a redirected stdout goes after what the file held (COPY TO
+    /dev/stdout reopened the file at byte 0 and overwrote it, `>>` included)."""
+    log = write_log(tmp_path / "u.csv", [
+        {"timestamp": "2026-02-01T00:00:00Z", "model": "acme/big", "input_tokens": n * 1000,
+         "output_tokens": n, "provider": "openrouter"} for n in range(1, 4)])
+    appended = tmp_path / "all.csv"
+    appended.write_text("earlier line\n")
+    with appended.open("a") as stdout:
+        subprocess.run([sys.executable, "-m", "pricewatch", "cost", str(log), "--format",
+                        "csv", "--by", "day", "--db", str(tiers)], stdout=stdout, check=True)
+    assert appended.read_text().splitlines() == [
+        "earlier line", "day,calls,priced_calls,unpriced_calls,noted_calls,cost_usd,"
+        "input_tokens,output_tokens", "2026-02-01,3,3,0,0,0.006024,6000,6"]
+    array = subprocess.run([sys.executable, "-m", "pricewatch", "cost", str(log), "--format",
+                            "json", "--db", str(tiers)], capture_output=True, text=True,
+                           check=True).stdout
+    assert [c["cost_usd"] for c in json.loads(array)] == ["0.001004", "0.002008", "0.003012"]
+    result = cost([str(log), "--format", "md", "--by", "day"], tiers)
+    assert result.exit_code == 0, result.output
+    assert "| 2026-02-01 | 3 | 3 | 0 | 0 | 0.006024 | 6000 | 6 |" in result.stdout
+    result = cost([str(log), "--format", "xml"], tiers)
+    assert result.exit_code == 2 and "use table, json, jsonl, csv, md, parquet" in result.output
+
+
 SECTION = (Path(__file__).resolve().parents[1] / "docs" / "cost.md").read_text(encoding="utf-8")
 
 

@@ -336,6 +336,20 @@ def test_router_config_picks_the_cheapest_offer_with_what_each_role_needs(
                             "provider <> 'openrouter') ORDER BY blended_price")
     text_pick = next(r for r in ranked if r["capability"] == "text")
     assert router["background"] == f"{text_pick['provider']},{text_pick['model']}"
+    # the common vocabulary: json is the section itself (to a file with --out), the other
+    # formats each role's choice and why
+    out = warehouse.parent / "router.json"
+    written = runner.invoke(app, ["router-config", "--format", "json", "--out", str(out),
+                                  "--db", str(warehouse)])
+    assert written.exit_code == 0 and written.stdout == ""
+    assert json.loads(out.read_text())["Router"] == router
+    md = runner.invoke(app, ["router-config", "--format", "md", "--db", str(warehouse)])
+    assert md.stdout.count("\n| ") == 1 + 6  # the header, one row per role
+    roles = runner.invoke(app, ["router-config", "--format", "jsonl", "--db", str(warehouse)])
+    rows = [json.loads(line) for line in roles.stdout.splitlines()]
+    assert [r["role"] for r in rows] == ["default", "background", "think", "longContext",
+                                         "webSearch", "image"]
+    assert all(router[r["role"]].endswith("," + r["model"]) for r in rows)
 
 
 def test_rate_limits_attach_to_the_offers_their_scope_covers(tmp_path: Path) -> None:
