@@ -11,13 +11,10 @@ from pricewatch import queries
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, load_reader, new_app
 from pricewatch.cli.output import emit
 from pricewatch.warehouse import compact as compacting
-from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse import to_lake
 from pricewatch.warehouse import upgrade as upgrading
 from pricewatch.warehouse.db import (
     SCHEMA_VERSION,
-    is_lake_connection,
-    lake_of,
     open_warehouse,
     warehouse_label,
 )
@@ -42,13 +39,8 @@ def db_upgrade(
     def install_views(con) -> None:
         queries.install(con, settings, figures=True)
 
-    if lakes.is_lake(settings.db_path):
-        report = upgrading.upgrade_lake(lake_of(settings), install_views)
-    else:
-        report = upgrading.upgrade(settings.db_path, settings.storage_version,
-                                   lock_timeout_s=settings.lock_timeout_s,
-                                   file_mode=settings.file_mode, keep_backup=not no_backup,
-                                   install_views=install_views)
+    report = upgrading.upgrade_warehouse(settings, keep_backup=not no_backup,
+                                         install_views=install_views)
     emit([{"database": str(report.path), "storage_before": report.storage_before,
            "storage_after": report.storage_after, "migrations": len(report.migrations),
            "schema_version": SCHEMA_VERSION, "tables_copied": len(report.tables),
@@ -66,8 +58,7 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
     settings = load_reader(db, config)
     with open_warehouse(settings, read_only=True) as con:
         row = {"database": warehouse_label(settings),
-               "storage_version": "ducklake" if is_lake_connection(con) else
-               upgrading.storage_version(con, "pricewatch"),
+               "storage_version": upgrading.storage_of(con),
                **queries.named(con, "db_info")[1][0],
                "views_current": queries.views_current(con)}
     emit([row], list(row), as_json=as_json, title="database")

@@ -30,7 +30,7 @@ from pricewatch.warehouse.db import (
     WarehouseError,
     fetch_one,
     in_transaction,
-    is_lake_connection,
+    keeps_column_comments,
     open_warehouse,
     quote_literal,
     serialize_writers,
@@ -243,7 +243,7 @@ def comment_views(con: duckdb.DuckDBPyConnection) -> None:
     `duckdb_columns()` and any SQL client show what each means. DuckLake keeps comments on
     views but not on their columns: there `queries/reference.toml` is the reference."""
     docs = reference()
-    columns_too = not is_lake_connection(con)
+    columns_too = keeps_column_comments(con)
     for view, columns in view_columns(con).items():
         con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(docs['views'][view]['about'])}")
         for column in columns if columns_too else ():

@@ -86,6 +86,12 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row) and row[0] == "ducklake"
 
 
+def keeps_column_comments(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether COMMENT ON COLUMN of a view is kept: a file yes, a DuckLake no (it keeps a
+    view's own comment only)."""
+    return not is_lake_connection(con)
+
+
 def is_conflict(error: BaseException) -> bool:
     """A commit refused because another writer committed first (DuckLake), or, with a
     SQLite catalog, because another process was writing it at that moment."""

@@ -20,11 +20,14 @@ from pathlib import Path
 import duckdb
 
 from pricewatch.errors import PricewatchError
+from pricewatch.settings import Settings
 from pricewatch.warehouse import lake as lakes
 from pricewatch.warehouse.db import (
     _attached,
     _lake_attached,
     _schema_version,
+    is_lake_connection,
+    lake_of,
     migrate,
     quote_literal,
 )
@@ -61,6 +64,22 @@ def storage_version(con: duckdb.DuckDBPyConnection, database: str) -> str:
     with open(path, "rb") as handle:  # "DUCK" at offset 8, then the version number
         header = handle.read(20)
     return f"storage number {int.from_bytes(header[12:20], 'little')}"
+
+
+def storage_of(con: duckdb.DuckDBPyConnection) -> str:
+    """What the warehouse in use is stored as: `ducklake`, or a file's DuckDB format."""
+    return "ducklake" if is_lake_connection(con) else storage_version(con, "pricewatch")
+
+
+def upgrade_warehouse(settings: Settings, *, keep_backup: bool = True,
+                      install_views=None) -> UpgradeReport:
+    """`db upgrade` on whatever the settings name: a lake's migrations and views, or a
+    file's, rewritten in the configured storage_version when it is in another."""
+    if lakes.is_lake(settings.db_path):
+        return upgrade_lake(lake_of(settings), install_views)
+    return upgrade(settings.db_path, settings.storage_version,
+                   lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
+                   keep_backup=keep_backup, install_views=install_views)
 
 
 def _same_format(current: str, wanted: str) -> bool:
