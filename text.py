@@ -50,11 +50,13 @@ def every(schedule: int | str | None) -> str | None:
     return duration(int(schedule))
 
 
-def stamp(value: datetime) -> str:
-    """A time as a date when it falls on midnight UTC, else to the minute, or the second
-    when it has seconds: `2026-01-29`, `2026-01-29 06:30`. How interval edges read in
-    tables and the report (JSON, CSV and the record format keep the exact time: `iso_utc`)."""
+def stamp(value: datetime, seconds: bool = False) -> str:
+    """A time as a date when it falls on midnight UTC, else to the minute (`seconds`: to the
+    second when it has any): `2026-01-29`, `2026-01-29 06:30`. How interval edges read in
+    tables and the report, short enough that both ends of an interval stay in an 80-column
+    table (JSON, CSV and the record format keep the exact time: `iso_utc`)."""
     value = value.astimezone(UTC)
     if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
         return value.strftime("%Y-%m-%d")
-    return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 else "%Y-%m-%d %H:%M:%S")
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds and value.second
+                          else "%Y-%m-%d %H:%M")

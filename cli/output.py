@@ -88,10 +88,12 @@ EDGES = frozenset({"valid_from", "valid_to", "retiring_on", "price_valid_from"})
 
 
 def cell(value: Any, column: str = "", relative: bool = True) -> str:
-    """A table cell's text: times relative (edges of intervals as dates), the rest as
-    `shown`."""
+    """A table cell's text: times relative (edges of intervals as dates, to the minute; other
+    times to the second when not relative), the rest as `shown`."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return ago(value) if relative and column not in EDGES else stamp(value)
+        if column in EDGES:
+            return stamp(value)
+        return ago(value) if relative else stamp(value, seconds=True)
     return shown(value)
 
 

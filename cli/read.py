@@ -136,14 +136,22 @@ def history(
             known = [r["model"] for r in queries.named(con, "priced_models")[1]]
             raise InputError(f"no prices recorded for model {model!r}"
                              + close_matches(model, known))
-    # a model with time-of-day prices shows each price's window beside it, before the unit
-    # (the interval's ends stay in sight at 80 columns)
-    shown = ["provider", "component", "price", "unit", "valid_from", "valid_to"]
-    if any(row["time_window"] for row in rows):
-        shown = ["provider", "component", "price", "time_window", "valid_from", "valid_to",
-                 "unit"]
+    # the interval's ends stay in sight at 80 columns (the unit goes first when space is
+    # short): one provider is said under the table; a long-context or service tier is shown
+    # where there is one (two current prices of a component are two tiers), and a
+    # time-of-day window before the ends
+    providers = sorted({row["provider"] for row in rows})
+    for row in rows:  # the table's short form of both tiers: `>200K`, `flex`, `flex >200K`
+        row["tier"] = " ".join(
+            ([row["service_tier"]] if row["service_tier"] != "standard" else [])
+            + ([f">{row['context_threshold'] // 1000}K"] if row["context_threshold"] else []))
+    shown = ["provider"] if len(providers) > 1 else []
+    shown += ["component", *(["tier"] if any(row["tier"] for row in rows) else [])]
+    shown += ["price", *(["time_window"] if any(row["time_window"] for row in rows) else []),
+              "valid_from", "valid_to", "unit"]
     emit(rows, columns, as_json=as_json, title=f"price history of {model}",
          table_columns=[*shown, "route", "service_tier", "context_threshold"],
+         footnote=f"all at {providers[0]}" if len(providers) == 1 else None,
          fmt=output_format, out=out)
 
 

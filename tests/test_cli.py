@@ -293,7 +293,7 @@ def test_wide_and_verbose_work_after_the_command_name_too(tmp_path: Path) -> Non
     after = runner.invoke(app, ["history", model, "--db", str(db), "--wide"],
                           terminal_width=80)
     assert narrow.exit_code == before.exit_code == after.exit_code == 0, after.output
-    assert "(+3 columns: --wide, --json)" in narrow.output
+    assert "(+2 columns: --wide, --json)" in narrow.output
     assert after.output == before.output and "columns: --wide" not in after.output
     assert "service_tier" in after.output and "service_tier" not in narrow.output
     quoted = runner.invoke(app, ["sql", "SELECT '--wide' AS flag", "--db", str(db), "--json"])
@@ -526,3 +526,39 @@ def test_every_data_command_takes_one_format_vocabulary_and_out(tmp_path: Path) 
     exact = json.loads(runner.invoke(app, [*budget, "--format", "jsonl"]).stdout.splitlines()[0])
     assert exact["monthly_cost"] == json.loads(runner.invoke(app, [*budget, "--json"]).stdout
                                                )[0]["monthly_cost"]
+
+
+def test_history_keeps_both_ends_of_each_interval_in_80_columns(tmp_path: Path) -> None:
+    """Issue 31, item 1: a real run's times have seconds, and `valid_to` was the column left
+    out at 80 columns (three rows without ends: which is current?). Edges read to the minute,
+    one provider is said under the table, and two current prices of one component show
+    their tier."""
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "w.duckdb")
+    tiered = {"context_threshold": 200000}
+    for at, prices in (("2026-01-29T06:30:12Z", [("input", "1.25", {}),
+                                                ("audio_cache_read", "0.125", {}),
+                                                ("image_input", "0.00000125", {})]),
+                       ("2026-10-07T10:15:42Z", [("input", "1.25", {}),
+                                                ("input", "2.5", tiered),
+                                                ("audio_cache_read", "0.125", {})])):
+        log = tmp_path / "records.jsonl"
+        log.write_bytes(jsonl(*(price_line("g/pro", price, component, **extra)
+                                for component, price, extra in prices)))
+        run("ingest", "records", str(log), "--observed-at", at, "--db", db)
+    env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    table = subprocess.run([sys.executable, "-m", "pricewatch", "history", "g/pro", "--db", db],
+                           capture_output=True, text=True, env=env, check=True).stdout
+    lines = [line.rstrip() for line in table.splitlines() if line.strip()]
+    assert max(len(line) for line in lines) <= 80
+    # the unit is the first to go when the row is too wide; the title says so
+    assert "(+4 columns: --wide, --json)" in lines[0]
+    assert lines[1].split() == ["component", "tier", "price", "valid_from", "valid_to"]
+    assert [line.split() for line in lines[3:-1]] == [
+        ["audio_cache_read", "0.125", "2026-01-29", "06:30"],
+        ["image_input", "0.00000125", "2026-01-29", "06:30", "2026-10-07", "10:15"],
+        ["input", "1.25", "2026-01-29", "06:30"],
+        ["input", ">200K", "2.5", "2026-10-07", "10:15"]]
+    assert lines[-1] == "all at openrouter"

@@ -39,7 +39,10 @@ def test_schedules_and_stamps() -> None:
         ["1 h", "6 h", "1 d", "90 s", "1 h", "0 6 * * *", None]
     assert text.stamp(datetime(2026, 1, 29, tzinfo=UTC)) == "2026-01-29"
     assert text.stamp(datetime(2026, 1, 29, 6, 30, tzinfo=UTC)) == "2026-01-29 06:30"
-    assert text.stamp(datetime(2026, 1, 29, 6, 30, 41, tzinfo=UTC)) == "2026-01-29 06:30:41"
+    # an interval's edge reads to the minute (issue 31, item 1); other times to the second
+    assert text.stamp(datetime(2026, 1, 29, 6, 30, 41, tzinfo=UTC)) == "2026-01-29 06:30"
+    assert text.stamp(datetime(2026, 1, 29, 6, 30, 41, tzinfo=UTC), seconds=True) == \
+        "2026-01-29 06:30:41"
     assert text.stamp(datetime(2026, 1, 29, 1, 0, tzinfo=UTC).astimezone(
         datetime.now().astimezone().tzinfo)) == "2026-01-29 01:00"
 
