@@ -2,8 +2,10 @@
 --   lower case; drop the vendor/org prefix ("meta-llama/"); drop ":free"-style variants and
 --   Vertex "@version"; spaces and underscores become "-"; "meta-llama-" -> "llama-"; drop
 --   "-instruct", "-maas", "-it", "-chat", "-hf" words; drop a trailing date or snapshot
---   number ("-2507", "-0324", "-20240620", "-2024-08-06", "-03-25", "-001"); join a letter
---   and a digit ("llama-3.1" -> "llama3.1").
+--   number ("-2507", "-0324", "-20240620", "-2024-08-06", "-03-25", "-001"); join the family
+--   name and its version ("llama-3.1-8b" -> "llama3.1-8b", as "qwen3-8b" is written), and
+--   nothing after it: joining every letter and digit made "qwen2.5-coder32b" and
+--   "gpt-oss120b", which read as typos and matched no more models across providers.
 -- What the rules cannot decide goes into model_identity_overrides (see model_identity).
 CREATE OR REPLACE MACRO canonical_model_rules(model_id) AS (
     regexp_replace(
@@ -21,5 +23,5 @@ CREATE OR REPLACE MACRO canonical_model_rules(model_id) AS (
         '-(instruct|maas|it|chat|hf)(-|$)', '\2', 'g'),
       '-([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}|[0-9]{6}|[0-9]{4}|[0-9]{3}|[0-9]{2}-[0-9]{2})$',
       ''),
-    '([a-z])-([0-9])', '\1\2', 'g')
+    '^([a-z]+)-([0-9])', '\1\2')
 );

@@ -204,6 +204,14 @@ def test_canonical_ids_match_across_providers(warehouse: Path) -> None:
     assert canonical[names[7]] == canonical[names[8]]
     assert canonical[names[9]] == canonical[names[10]]
     assert canonical["meta-llama/llama-3.1-405b-instruct"] != canonical["google/gemini-2.5-pro"]
+    # issue 31, item 5: the family joins its version and nothing after it does (joining
+    # every letter and digit made ids that read as typos: qwen2.5-coder32b, gpt-oss120b)
+    readable = sql(warehouse, "SELECT list(canonical_model_rules(n) ORDER BY i) AS c FROM "
+                              "(SELECT unnest(?) AS n, generate_subscripts(?, 1) AS i)",
+                   [[*names[7:9], "openai/gpt-oss-120b", "qwen/qwen3-next-80b-a3b-instruct",
+                     "Qwen/Qwen2.5-Coder-3B-Instruct", "openai/gpt-4o-mini"]] * 2)
+    assert readable[0]["c"] == ["qwen2.5-coder-32b", "qwen2.5-coder-32b", "gpt-oss-120b",
+                                "qwen3-next-80b-a3b", "qwen2.5-coder-3b", "gpt4o-mini"]
 
 
 def test_identity_overrides_from_toml(tmp_path: Path) -> None:

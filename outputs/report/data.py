@@ -180,7 +180,7 @@ def _default_models(data: ReportData) -> list[str]:
 
 def _names(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, str]:
     """A display name per canonical id: the shortest its offers give, a `(free)` variant's
-    only when there is no other (a canonical id such as `qwen2.5-coder3b` is a join key,
+    only when there is no other (a canonical id such as `gpt4o-mini` is a join key,
     not a name to read)."""
     if not models:
         return {}
