@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import httpx
 import typer
 
 from pricewatch import queries
@@ -23,7 +22,6 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
-from pricewatch.outputs import alerts as delivery
 
 app = new_app(help="Alerts with stable ids; `alerts test CHANNEL` sends a test.")
 
@@ -65,6 +63,10 @@ def alerts_test(
     db: DbOption = None, config: ConfigOption = None,
 ) -> None:
     """Send a test message through one configured channel."""
+    import httpx  # here, not at the top: every command would pay for httpx and the outbox
+
+    from pricewatch.outputs import alerts as delivery
+
     try:
         delivery.send_test(load(db, config), channel)
     except (RuntimeError, OSError, httpx.HTTPError) as error:  # a receiver out of reach too

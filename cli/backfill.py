@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -29,11 +29,10 @@ from pricewatch.cli.app import (
     time_option,
 )
 from pricewatch.cli.output import emit, errors, warn
-from pricewatch.collectors import get_source
 from pricewatch.errors import InputError
-from pricewatch.pipeline import backfill
-from pricewatch.pipeline import backfill_folder as folder
-from pricewatch.pipeline import backfill_git as git
+
+if TYPE_CHECKING:  # imported where used: a read command would pay for httpx and bs4
+    from pricewatch.pipeline import backfill
 
 app = new_app(help="Ingest a snapshot history at the times its versions were taken: "
                    "`backfill git` (the commits of one file), `backfill dir` (dated files).")
@@ -62,6 +61,9 @@ def backfill_git(
 ) -> None:
     """Ingest every version of one file in a git repository, oldest first, each at its
     commit time (UTC): one run per version, marked `backfill:git:REPO@COMMIT`."""
+    from pricewatch.collectors import get_source
+    from pricewatch.pipeline import backfill_git as git
+
     get_source(source)
     field = when.removeprefix("field:") if when.startswith("field:") else None
     found, untouched = git.commits(repo, path)
@@ -87,6 +89,9 @@ def backfill_dir(
     """Ingest every file of a folder, oldest first, at the time its name (or mtime) gives:
     one run per file, marked `backfill:dir:PATH`; a name without a time is listed and
     skipped."""
+    from pricewatch.collectors import get_source
+    from pricewatch.pipeline import backfill_folder as folder
+
     get_source(source)
     skipped: list[str] = []
     versions = list(folder.versions(directory, time_from, pattern, skipped))
@@ -98,6 +103,8 @@ def backfill_dir(
 def _run(source: str, versions, total: int, since: str | None, until: str | None,
          field: str | None, db: Path | None, config: Path | None,
          as_json: bool) -> backfill.Report:
+    from pricewatch.pipeline import backfill
+
     settings = load(db, config)
     start = time_option(since, "--since") if since else None
     end = time_option(until, "--until") if until else None
@@ -127,6 +134,8 @@ def _bar(enabled: bool, total: int) -> Iterator[backfill.Progress | None]:
 
 
 def _print(report: backfill.Report, as_json: bool, title: str) -> None:
+    from pricewatch.pipeline import backfill
+
     row = {**report.counts, "versions": report.versions, "changes": report.changes,
            "bodies_parsed": report.parsed_bodies, "rebuilt_from": report.rebuilt_from,
            "problems": report.problems, "skipped": report.skipped}

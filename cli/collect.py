@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.progress import (
@@ -23,7 +23,9 @@ from rich.progress import (
 
 from pricewatch.cli.app import EXIT_INPUT, ConfigOption, DbOption, JsonOption, load, new_app
 from pricewatch.cli.output import emit, errors
-from pricewatch.pipeline import run as pipeline
+
+if TYPE_CHECKING:  # imported where used: a read command would pay for httpx and bs4
+    from pricewatch.pipeline import run as pipeline
 
 app = new_app()
 
@@ -35,6 +37,8 @@ def collect(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Run one sweep now (live): fetch, archive, parse, ingest; print a summary per source."""
+    from pricewatch.pipeline import run as pipeline
+
     settings = load(db, config)
     with _sweep_progress(enabled=not as_json) as progress:
         outcomes = asyncio.run(pipeline.collect(settings, selection or (), progress))

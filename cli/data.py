@@ -1,4 +1,7 @@
-"""Commands on captured bodies and the archive: `sources`, `parse`, `ingest`, `reparse`."""
+"""Commands on captured bodies and the archive: `sources`, `parse`, `ingest`, `reparse`.
+
+The collectors and the pipeline (httpx, bs4, pyarrow) are imported in the commands that use
+them, not here: every command, a read too, imports this module at start-up."""
 
 from __future__ import annotations
 
@@ -22,10 +25,7 @@ from pricewatch.cli.app import (
     time_option,
 )
 from pricewatch.cli.output import emit, for_people, warn
-from pricewatch.collectors import PARSERS, get_source
-from pricewatch.collectors.base import RECORDS
 from pricewatch.errors import UsageError
-from pricewatch.pipeline import run as pipeline
 from pricewatch.records import to_jsonl
 from pricewatch.settings import secret_from_env
 from pricewatch.text import every
@@ -39,6 +39,8 @@ def sources(config: ConfigOption = None, db: DbOption = None,
             out: OutOption = None) -> None:
     """List the sources: what `parse`, `ingest` and `reparse` accept, and what `collect` and
     the daemon fetch, on which schedule."""
+    from pricewatch.collectors import PARSERS
+
     settings = load(db, config)
     rows = []
     for source in PARSERS.values():
@@ -71,6 +73,9 @@ def parse(
     A pure function of the file: the output does not depend on the folder it runs in. Only
     with --db does it read that warehouse, for the provider directory that keys OpenRouter
     endpoints without a tag (as `collect` and `ingest` do)."""
+    from pricewatch.collectors import get_source
+    from pricewatch.pipeline import run as pipeline
+
     chosen = get_source(source)
     settings = load(db, config)
     body, _ = read_input(file)
@@ -101,6 +106,9 @@ def ingest(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Load a captured body into the warehouse as if collected at --observed-at (backfill)."""
+    from pricewatch.collectors import get_source
+    from pricewatch.pipeline import run as pipeline
+
     settings = load(db, config)
     get_source(source)
     body, url = read_input(file)
@@ -115,6 +123,8 @@ def ingest(
 
 def _records_time(source: str, body: bytes) -> datetime:
     """For `records` input without --observed-at: the one observed_at the lines agree on."""
+    from pricewatch.collectors.base import RECORDS
+
     if source == RECORDS.name:
         times = {r.observed_at for r in RECORDS.run_parser(body, datetime.now(UTC), None).records}
         if len(times) == 1 and None not in times:
@@ -130,6 +140,8 @@ def reparse(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Run today's parsers over the archived bodies and rebuild the history they produce."""
+    from pricewatch.pipeline import run as pipeline
+
     settings = load(db, config)
     when = time_option(since, "--since") if since else None
     reports = pipeline.reparse(settings, sources or (), when)

@@ -25,7 +25,6 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError
-from pricewatch.outputs import exports
 from pricewatch.queries import user_sql
 from pricewatch.settings import Settings
 from pricewatch.warehouse.db import lock_down, open_warehouse, own_engine
@@ -163,6 +162,8 @@ def export(
 ) -> None:
     """Write the history tables and the views for dashboards, atomically, with a manifest:
     history tables, runs and the change views as NAME/YYYY-MM files, the rest as one file."""
+    from pricewatch.outputs import exports  # pyarrow: paid by this command, not every read
+
     manifest = exports.export(load_reader(db, config), out, output_format)
     files: dict[str, int] = {}
     for relative in manifest["files"]:

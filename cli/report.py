@@ -21,7 +21,6 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit
 from pricewatch.cli.prices import check_capability, parse_tokens
 from pricewatch.errors import InputError
-from pricewatch.outputs import report
 
 app = new_app()
 
@@ -44,6 +43,8 @@ def report_command(
 ) -> None:
     """Write one HTML page that opens offline: freshness, cheapest per capability, movers,
     step charts of price history, a workload's cost and upcoming prices."""
+    from pricewatch.outputs import report  # jinja2: paid by this command only
+
     for capability in capabilities or ():
         check_capability(capability)
     tokens_in, _, tokens_out = workload.partition(":")

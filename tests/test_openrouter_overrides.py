@@ -300,9 +300,11 @@ def test_history_shows_each_window_beside_its_price(capture_db: Path) -> None:
     result = runner.invoke(app, ["history", "tencent/hy3", "--db", str(capture_db)],
                            env={"COLUMNS": "80"})
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
-    assert "provider component price time_window valid_from valid_to" in lines
-    assert "openrouter input 0.0825 16:00-24:00 UTC 2026-10-07" in lines
-    assert "openrouter input 0.132 2026-10-07" in lines
+    # one provider is said under the table (issue 31, item 1), not in a column
+    assert "component price time_window valid_from valid_to" in lines
+    assert "input 0.0825 16:00-24:00 UTC 2026-10-07" in lines
+    assert "input 0.132 2026-10-07" in lines
+    assert lines[-1] == "all at openrouter"
 
 
 def test_compare_and_budget_list_the_windows_beside_the_price_now(capture_db: Path) -> None:

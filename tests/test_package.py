@@ -435,3 +435,35 @@ def test_the_command_reference_is_printed_from_the_commands() -> None:
         name = command.name or command.callback.__name__.replace("_", "-")
         assert f"## `pricewatch {name}" in text, name
     assert "## `pricewatch db upgrade`" in text and "## `pricewatch backfill git REPO`" in text
+
+
+HEAVY = ("bs4", "httpx", "pyarrow", "jinja2", "apprise", "apscheduler")
+READS = (["status", "--help"], ["status"], ["history", "openai/gpt-4o-mini"], ["changes"],
+         ["cheapest"], ["sql", "SELECT 1"], ["alerts"], ["budget", "openai/gpt-4o-mini"],
+         ["compare", "openai/gpt-4o-mini"], ["router-config"], ["db", "info"])
+
+
+def test_read_commands_import_nothing_they_do_not_use(tmp_path: Path) -> None:
+    """Issue 32: every command paid for the collectors, the pipeline and the outputs at
+    start-up (bs4, httpx, pyarrow, jinja2). A read command imports none of them; what
+    fetches, ingests or renders imports them where it runs. Checked in a fresh process per
+    command: `sys.modules` after the command ran."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07"]))
+    probe = ("import sys\nfrom pricewatch.cli.main import app\n"
+             "try:\n    app(sys.argv[1:], prog_name='pricewatch')\nexcept SystemExit:\n"
+             "    pass\n"
+             f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)\n")
+    loaded = {}
+    for args in READS:
+        done = subprocess.run([sys.executable, "-c", probe, *args,
+                               *([] if "--help" in args else ["--db", db])],
+                              capture_output=True, text=True, cwd=tmp_path)
+        line = next(x for x in done.stderr.splitlines() if x.startswith("HEAVY"))
+        loaded[" ".join(args)] = line.removeprefix("HEAVY ")
+    assert loaded == {" ".join(args): "[]" for args in READS}
+    # and what needs them still gets them
+    done = subprocess.run([sys.executable, "-c", probe, "sources"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert "'bs4'" in done.stderr and "openrouter.models" in done.stdout
