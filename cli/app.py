@@ -127,7 +127,7 @@ class ErrorMappingGroup(TyperGroup):
 
 # Options of the whole program a user writes after the command's name too, as every table's
 # "(+4 columns: --wide, --json)" suggests: `pricewatch status --wide`.
-ROOT_FLAGS = ("--wide", "--verbose")
+ROOT_FLAGS = ("--wide", "--all", "--verbose")
 
 
 def _root_options_first(args: list[str]) -> list[str]:

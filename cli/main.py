@@ -41,12 +41,16 @@ def _main(verbose: Annotated[bool, typer.Option(
           wide: Annotated[bool, typer.Option(
               "--wide", help="Tables with every column, nothing cut (they may wrap).")]
           = False,
+          all_rows: Annotated[bool, typer.Option(
+              "--all", help=f"Tables with every row ({output.TABLE_ROWS} on the terminal "
+                            "otherwise, and how many more).")] = False,
           version: Annotated[bool, typer.Option(
               "--version", help="Print the version and exit.", callback=_version,
               is_eager=True)] = False) -> None:
     """LLM inference prices and availability, with their history, in DuckDB."""
     configure_logging(verbose)
     output.WIDE = wide
+    output.ALL = all_rows
 
 
 for module in (data, read, collect, prices, compare, report, cost):

@@ -80,6 +80,8 @@ def cut_column(values: Sequence[str], width: int | None, column: str) -> list[st
 
 
 WIDE = False  # `pricewatch --wide`: every table column, nothing cut
+ALL = False  # `pricewatch --all`: every row of a table on the terminal
+TABLE_ROWS = 50  # rows a table shows on the terminal; the rest are counted under it
 
 
 # Interval edges are facts of a price schedule, so a table shows their date; every other
@@ -201,6 +203,11 @@ def write_file(out: Path, written: str) -> None:
 def _table(rows: Sequence[Mapping[str, Any]], columns: list[str], title: str | None,
            keep: int, relative: bool, footnote: str | None,
            target: Console | None = None) -> None:
+    # nobody reads 8,000 rows in a terminal, and drawing them took seconds: the first
+    # TABLE_ROWS, and how many more (a file written with --out gets them all)
+    hidden = len(rows) - TABLE_ROWS if target is None and not ALL else 0
+    if hidden > 0:
+        rows = rows[:TABLE_ROWS]
     target = target or console
     cells = [[cell(row.get(c), c, relative) for c in columns] for row in rows]
     widths = [None] * len(columns) if WIDE else _fitting(columns, cells, target.width, keep)
@@ -222,6 +229,8 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: list[str], title: str | N
         target.print(table)
     if not rows:
         target.print("(no rows)")
+    if hidden > 0:
+        target.print(f"… {hidden:,} more rows: --all, --json or --format csv", highlight=False)
     if footnote:
         target.print(text(footnote), highlight=False)
 

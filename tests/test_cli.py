@@ -198,7 +198,7 @@ def test_tables_print_one_line_per_row_at_80_columns(tmp_path: Path, command: li
     run("ingest", "openrouter.models", str(MODELS_2025), "--observed-at", "2025-12-18", "--db", db)
     run("ingest", "openrouter.models", str(MODELS_2026), "--observed-at", "2026-01-29", "--db", db)
     env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    table = subprocess.run([sys.executable, "-m", "pricewatch", *command, "--db", db],
+    table = subprocess.run([sys.executable, "-m", "pricewatch", *command, "--db", db, "--all"],
                            capture_output=True, text=True, env=env, check=True).stdout
     rows = json.loads(subprocess.run([sys.executable, "-m", "pricewatch", *command, "--db", db,
                                       "--json"], capture_output=True, text=True, env=env,
@@ -562,3 +562,27 @@ def test_history_keeps_both_ends_of_each_interval_in_80_columns(tmp_path: Path) 
         ["input", "1.25", "2026-01-29", "06:30"],
         ["input", ">200K", "2.5", "2026-10-07", "10:15"]]
     assert lines[-1] == "all at openrouter"
+
+
+def test_a_long_table_shows_a_screenful_and_counts_the_rest(tmp_path: Path) -> None:
+    """Issue 32: drawing 8,000 rows took seconds and nobody reads them in a terminal. A
+    table shows the first 50 and says how many more, and how to get them; --all (before
+    or after the command) and the data formats have every row, and so has a table written
+    to a file."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29", "2026-05-07"]))
+    base = ["changes", "--since", "2026-01-01", "--db", db]
+    every = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
+    assert len(every) > 1000
+    short = runner.invoke(app, base, terminal_width=80).stdout
+    assert len(_table_lines(short)) == 50
+    assert short.splitlines()[-1] == \
+        f"… {len(every) - 50:,} more rows: --all, --json or --format csv"
+    for args in ([*base, "--all"], ["--all", *base]):
+        assert len(_table_lines(runner.invoke(app, args, terminal_width=80).stdout)) == \
+            len(every)
+    out = tmp_path / "changes.txt"
+    runner.invoke(app, [*base, "--out", str(out)], terminal_width=80)
+    assert len(_table_lines(out.read_text())) == len(every)
+    assert "more rows" not in out.read_text()
