@@ -5,9 +5,17 @@ parse, `pricewatch.warehouse` stores (the only writer), `pricewatch.queries` hol
 views, `pricewatch.scheduler` and `pricewatch.cli` sit on top.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("llm-pricewatch")
-except PackageNotFoundError:  # pragma: no cover - imported from a source tree
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """`__version__` from the installed distribution, looked up when asked: importlib.metadata
+    costs ~40 ms, which every command paid at start-up though only --version and the report
+    read it."""
+    if name != "__version__":
+        raise AttributeError(f"module 'pricewatch' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llm-pricewatch")
+    except PackageNotFoundError:  # pragma: no cover - imported from a source tree
+        return "0+unknown"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pricewatch import __version__
+import pricewatch
 from pricewatch.cli import (
     alerts,
     backfill,
@@ -31,7 +31,7 @@ app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
 
 def _version(shown: bool) -> None:
     if shown:
-        typer.echo(f"pricewatch {__version__}")
+        typer.echo(f"pricewatch {pricewatch.__version__}")
         raise typer.Exit()
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from pricewatch import __version__, queries
+import pricewatch
+from pricewatch import queries
 from pricewatch.outputs.report.data import Chart, Options, ReportData, gather
 from pricewatch.outputs.report.svg import (
     colour,
@@ -69,7 +70,7 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
                                      trim_blocks=True, lstrip_blocks=True)
     template = environment.from_string(folder.joinpath("report.html.j2").read_text("utf-8"))
     return template.render(
-        data=data, db=db, capabilities=capabilities, version=__version__,
+        data=data, db=db, capabilities=capabilities, version=pricewatch.__version__,
         css=Markup(folder.joinpath("report.css").read_text("utf-8")),
         stamp=_stamp, age=lambda t: ago(t, data.generated_at), price=_price, pct=_pct,
         unit=unit_words, offer=_offer, unique_offers=_unique_offers,
