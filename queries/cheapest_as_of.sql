@@ -6,7 +6,8 @@
 -- generation) are ranked among their own unit only (price_unit). An offer is free only when
 -- every price it publishes is 0 and it outputs nothing but text or embeddings: an image or
 -- video model at prompt/completion 0 bills what it makes (per image, per second), priced or
--- not published, so it is never free; one that makes no tokens is not ranked by token prices.
+-- not published, so it is never free; one that makes no tokens, or charges nothing per
+-- token, is not ranked by token prices.
 CREATE OR REPLACE MACRO cheapest_as_of(ts, mix_input, mix_output, cache_share) AS TABLE
 WITH priced AS (
     SELECT provider, model, route, unit,
@@ -53,9 +54,13 @@ blended AS (
     FROM capabilities_as_of(ts) c
     JOIN priced p USING (provider, model, route)
     LEFT JOIN outputs o USING (provider, model, route)
-    -- a model that makes no tokens is not ranked by token prices (flux at 0 per 1M tokens)
+    -- a model that makes no tokens is not ranked by token prices (flux at 0 per 1M tokens),
+    -- nor one that bills what else it makes and charges nothing per token (lyria, text and
+    -- audio at 0 per 1M: its cost is the audio, not sent, so it is not the cheapest)
     WHERE (p.input_price IS NOT NULL OR p.output_price IS NOT NULL)
       AND (p.unit <> 'per_1m_tokens' OR coalesce(o.makes_tokens, true))
+      AND NOT (p.unit = 'per_1m_tokens' AND coalesce(o.makes_other, false)
+               AND coalesce(p.input_price, 0) = 0 AND coalesce(p.output_price, 0) = 0)
       AND NOT coalesce(o.is_alias, false)  -- an alias id is the offer it names: counted once
 ),
 seen AS (

@@ -240,6 +240,9 @@ def test_image_and_video_models_at_zero_tokens_are_not_ranked_free(tmp_path: Pat
         offer("bfl/flux.2-pro", ["image"], {"prompt": "0", "completion": "0",
                                             "image_output": "0.00003"}),
         offer("google/veo", ["video"], {"prompt": "0", "completion": "0"}),
+        offer("google/lyria", ["text", "audio"], {"prompt": "0", "completion": "0"}),
+        offer("google/paints", ["text", "image"], {"prompt": "0.0000003",
+                                                   "completion": "0.0000025"}),
         offer("acme/see", ["text"], {"prompt": "0", "completion": "0"})]}).encode()
     settings = load_settings(db_path=tmp_path / "w.duckdb")
     pipeline.ingest_body(settings, "openrouter.models", body, NOW, "all.json")
@@ -247,8 +250,10 @@ def test_image_and_video_models_at_zero_tokens_are_not_ranked_free(tmp_path: Pat
         ranked = con.execute("SELECT capability, model, is_free FROM cheapest_per_capability "
                              "WHERE capability = 'vision' ORDER BY model").fetchall()
     # flux and veo make images and video, billed per image or per second: not ranked by
-    # their token prices of 0, and never free
-    assert ranked == [("vision", "acme/see", True)]
+    # their token prices of 0, and never free; nor lyria, which makes text too but bills
+    # its audio (it was the "cheapest paid" text model at 0); a model that makes images and
+    # charges per token is ranked, paid
+    assert ranked == [("vision", "acme/see", True), ("vision", "google/paints", False)]
 
 
 @pytest.mark.parametrize(("bad", "raw_key"), [
