@@ -37,7 +37,7 @@ from pricewatch.collectors.base import Source
 from pricewatch.outputs import alerts, exports, report
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, SettingsError
-from pricewatch.text import every
+from pricewatch.text import every, iso_utc
 from pricewatch.warehouse import spool
 from pricewatch.warehouse.db import DatabaseLocked, WarehouseError, warehouse_label
 from pricewatch.warehouse.ingest import RunOutcome
@@ -255,7 +255,7 @@ class Daemon:
         with self._lock:
             state = self._state.setdefault(source, {"consecutive_failures": 0})
             state["last_status"] = status
-            state["last_run_at"] = datetime.now(UTC).isoformat()
+            state["last_run_at"] = iso_utc(datetime.now(UTC))
             if status in ("failed", "suspect"):
                 state["consecutive_failures"] += 1
             elif status not in ("cancelled", "spooled", "skipped"):
@@ -269,14 +269,14 @@ class Daemon:
         if path is None:
             return
         if self.scheduler.running:
-            self._next_runs = {job.id: job.next_run_time.astimezone(UTC).isoformat()
+            self._next_runs = {job.id: iso_utc(job.next_run_time)
                                if job.next_run_time else None
                                for job in self.scheduler.get_jobs()}
         with self._lock:
             jobs = {name: {**self._state.get(name, {}),
                            "next_run_at": None if self.stopping.is_set() else next_run}
                     for name, next_run in self._next_runs.items()}
-        beat = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(),
+        beat = {"pid": os.getpid(), "updated_at": iso_utc(datetime.now(UTC)),
                 "stopping": self.stopping.is_set(), "jobs": jobs}
         temporary = Path(f"{path}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(beat, indent=2) + "\n")
