@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from pricewatch import queries
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load, load_reader, new_app
+from pricewatch.cli.app import (
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    JsonOption,
+    OutOption,
+    load,
+    load_reader,
+    new_app,
+)
 from pricewatch.cli.output import emit
 from pricewatch.warehouse import compact as compacting
 from pricewatch.warehouse import to_lake
@@ -52,7 +61,8 @@ def db_upgrade(
 
 @app.command("info")
 def db_info(db: DbOption = None, config: ConfigOption = None,
-            as_json: JsonOption = False) -> None:
+            as_json: JsonOption = False, output_format: FormatOption = "table",
+            out: OutOption = None) -> None:
     """The warehouse's storage format (a file's DuckDB format, or `ducklake`), schema
     version and views, read-only."""
     settings = load_reader(db, config)
@@ -61,7 +71,7 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
                "storage_version": upgrading.storage_of(con),
                **queries.named(con, "db_info")[1][0],
                "views_current": queries.views_current(con)}
-    emit([row], list(row), as_json=as_json, title="database")
+    emit([row], list(row), as_json=as_json, title="database", fmt=output_format, out=out)
 
 
 @app.command("migrate-to")

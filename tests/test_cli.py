@@ -495,7 +495,7 @@ def test_every_data_command_takes_one_format_vocabulary_and_out(tmp_path: Path) 
                 ["changes", "--since", "2026-01-01"], ["alerts", "--since", "2026-01-01"],
                 ["cheapest", "-n", "2"], ["budget", "openai/gpt-4o-mini", "--input", "10M",
                                             "--output", "5M"],
-                ["compare", "openai/gpt-4o-mini"], ["sources"])
+                ["compare", "openai/gpt-4o-mini"], ["sources"], ["db", "info"])
     def steady(rows: list[dict]) -> list[dict]:
         """Without status's age_s, which counts from now: a second can pass between calls."""
         return [{k: v for k, v in row.items() if k != "age_s"} for row in rows]
