@@ -32,7 +32,9 @@ from pricewatch.errors import InputError, PricewatchError
 from pricewatch.text import decimal_text, iso_utc
 
 # The providers pricewatch collects; configuration may add Hugging Face router providers,
-# so the field accepts any lowercase slug.
+# so the field accepts any lowercase slug. The names of collectors.PROVIDERS' packages, written
+# out so that a read command knows them without importing the collectors (bs4, httpx); a
+# test holds the two equal.
 PROVIDERS = ("openrouter", "vertex", "nscale")
 Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 

@@ -467,3 +467,12 @@ def test_read_commands_import_nothing_they_do_not_use(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe, "sources"], capture_output=True,
                           text=True, cwd=tmp_path)
     assert "'bs4'" in done.stderr and "openrouter.models" in done.stdout
+
+
+def test_the_provider_names_are_the_collector_packages() -> None:
+    """records.PROVIDERS spells out collectors.PROVIDERS' names (so `--provider` is checked
+    without importing the collectors); a provider added to one is added to the other."""
+    from pricewatch import collectors, records
+
+    packages = tuple(package.__name__.rsplit(".", 1)[1] for package in collectors.PROVIDERS)
+    assert packages == records.PROVIDERS
