@@ -100,7 +100,6 @@ def compare(
          table_columns=TABLE_COLUMNS, keep=5, footnote=note, fmt=output_format, out=out)
 
 
-
 # role -> (capabilities the offer needs, what the role is for)
 ROLES = {
     "default": (("text", "tool_use"), "everyday coding turns: tool use at the lowest price"),

@@ -93,7 +93,7 @@ def cheapest(
     with queries.open_gold(settings) as con:
         columns, rows = queries.named(con, "cheapest", {
             "at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
-             "capability": capability, "free": include_free, "limit": limit})
+            "capability": capability, "free": include_free, "limit": limit})
     # with free offers, each capability has a rank 1 of each kind: say which, in sight
     free = ["is_free"] if include_free else []
     emit(rows, columns, as_json=as_json, title="cheapest per capability",
@@ -136,8 +136,6 @@ def change_cell(row: dict[str, Any]) -> str:
     if new is not None:
         return f"{row['kind']} at {new}"
     return f"{row['kind']} (was {old})"
-
-
 
 
 @app.command()

@@ -55,10 +55,6 @@ def sql(
     emit(rows, columns, as_json=as_json, relative=False, fmt=output_format, out=out)
 
 
-
-
-
-
 def _heartbeat(settings: Settings) -> dict[str, dict[str, Any]]:
     """The daemon's heartbeat file, if one is running (next run times)."""
     path = settings.daemon.heartbeat_file
@@ -108,8 +104,6 @@ def status(db: DbOption = None, config: ConfigOption = None, as_json: JsonOption
     if channels and not as_json and output_format == "table" and out is None:
         emit(channels, ["channel", "delivered", "pending", "failed", "last_error"],
              as_json=False, title="alert channels")
-
-
 
 
 @app.command()

@@ -55,7 +55,6 @@ CLAIM_LIMIT = 50  # rows one pass claims; the rest wait for the next pass
 LEASE_S = CLAIM_LIMIT * WEBHOOK_DEADLINE_S * 2
 
 
-
 def wanted(channel: ChannelSettings, alert: dict[str, Any]) -> bool:
     """The channel's filters: providers, kinds, capabilities, minimum drop."""
     if channel.providers and alert["provider"] not in channel.providers:
@@ -89,9 +88,9 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
             window = channel_window(con, channel.name, now)
             if window is None:
                 continue  # no run since the last pass: no alert can be new
-            _, rows = queries.named(con, "alerts_to_enqueue", {"since": window.since,
-                                                     "cheapest_since": window.added_at,
-                                                     **queries.alert_thresholds(settings)})
+            _, rows = queries.named(con, "alerts_to_enqueue", {
+                "since": window.since, "cheapest_since": window.added_at,
+                **queries.alert_thresholds(settings)})
             chosen = [dict(a, message=printable(a["message"]), payload=payload(
                 dict(a, message=printable(a["message"])))) for a in rows if wanted(channel, a)]
             queued += enqueue(con, channel.name, chosen, now, window.through_run)

@@ -154,7 +154,7 @@ def blended_steps(parts: dict[str, list[Step]], mix: tuple[Decimal, Decimal],
 
 def _movers(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
     _, rows = queries.named(con, "report_movers", {"since": data.start, "until": data.end,
-                                             "n": MOVERS_EACH})
+                                                   "n": MOVERS_EACH})
     keys = sorted({_key(r, r["component"]) for r in rows})
     series = defaultdict(list)
     for row in _series_rows(con, [], keys, data.start, data.end):
@@ -245,8 +245,9 @@ def _series_rows(con: duckdb.DuckDBPyConnection, models: list[str], keys: list[s
                  start: datetime, end: datetime) -> list[dict[str, Any]]:
     if not models and not keys:
         return []
-    return queries.named(con, "report_series", {"models": models, "keys": keys, "since": start,
-                                          "until": end, "max_series": MAX_SERIES})[1]
+    return queries.named(con, "report_series", {"models": models, "keys": keys,
+                                                "since": start, "until": end,
+                                                "max_series": MAX_SERIES})[1]
 
 
 def _key(row: dict[str, Any], component: str) -> str:
