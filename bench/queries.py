@@ -48,7 +48,7 @@ SELECT 'bench.prices', 'p' || (o % 3), 'vendor' || (o % 50) || '/model-' || o, '
        CASE WHEN o % 5 = 0 THEN ['image', 'text'] ELSE ['text'] END, ['text'],
        list_filter(['tools', CASE WHEN o % 3 = 0 THEN 'reasoning' END,
                     CASE WHEN o % 5 = 0 THEN 'image_input' END], lambda c: c IS NOT NULL),
-       NULL, NULL, md5('offer' || o), 0, $start, NULL, 1, NULL
+       NULL, NULL, md5('offer' || o), 0, $start, NULL, 1, NULL, NULL, NULL
 FROM range($offers) t(o);
 
 INSERT INTO price_history
@@ -59,7 +59,7 @@ SELECT 'bench.prices', 'p' || (o % 3), 'vendor' || (o % 50) || '/model-' || o, '
        false, md5(o || c.component), hash(o, i, c.salt),
        $start + i * $step,
        CASE WHEN i + 1 < $intervals THEN $start + (i + 1) * $step END,
-       i + 1, CASE WHEN i + 1 < $intervals THEN i + 2 END, 0
+       i + 1, CASE WHEN i + 1 < $intervals THEN i + 2 END, 0, '', 0, 1440
 FROM range($offers) t(o), range($intervals) s(i),
      (VALUES ('input', 1), ('output', 2)) c(component, salt);
 """

@@ -428,6 +428,11 @@ def test_a_late_run_that_moves_the_change_before_leaves_the_next_ones_id(setting
         numbers = con.execute("SELECT kind, interval_no, old_valid_from::DATE::VARCHAR FROM "
                               "offer_changes WHERE model = 'a/back' ORDER BY changed_at"
                               ).fetchall()
+        # a window counts the intervals before it as the whole history does
+        price_numbers = [con.execute(
+            "SELECT changed_at::DATE::VARCHAR, interval_no FROM price_changes_since(?) "
+            "WHERE model = 'a/one' ORDER BY changed_at", [since]).fetchall()
+            for since in ("-infinity", "2026-03-03", "2026-03-06")]
     assert [(k, p) for k, p, _, _ in before] == [
         ("new_offer", None), ("offer_unlisted", None),
         ("price_rise", "2.000000000000000000"), ("price_rise", "3.000000000000000000")]
@@ -436,3 +441,5 @@ def test_a_late_run_that_moves_the_change_before_leaves_the_next_ones_id(setting
     assert [t.day for *_, t in after] == [5, 2, 2, 6]
     assert numbers == [("listed", 1, None), ("unlisted", 1, "2026-03-01"),
                        ("listed", 2, "2026-03-01")]
+    assert price_numbers == [[("2026-03-01", 1), ("2026-03-02", 2), ("2026-03-06", 3)],
+                             [("2026-03-06", 3)], [("2026-03-06", 3)]]
