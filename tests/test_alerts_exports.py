@@ -369,19 +369,21 @@ def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
             sent["detected_at"]) == ("new_cheapest", "n", "text", "11", "2026-01-02T00:00:00Z")
 
 
+def _march_run(settings, day: str, price: str, *models: str) -> None:
+    """A run on 2026-03-DAY: a/one's input at `price` and an offer of each of `models`."""
+    from pricewatch.records import parse_timestamp
+
+    offers = [json.dumps({"kind": "offer", "provider": "openrouter", "model": model})
+              for model in models]
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", price), *offers),
+                         parse_timestamp(f"2026-03-{day}T00:00:00Z"), f"file:{day}")
+
+
 def test_a_late_run_moves_a_change_but_not_its_alert_id(settings) -> None:
     """Issue 29, item 3: a run ingested between two stored ones moved each change earlier
     and gave it a new alert_id, so receivers got it twice (8 changes, 16 posts)."""
-    from helpers import jsonl, price_line
-    from pricewatch.records import parse_timestamp
-
-    def offer(model: str) -> str:
-        return json.dumps({"kind": "offer", "provider": "openrouter", "model": model})
-
     def ingest(day: str, price: str, *models: str) -> None:
-        pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", price),
-                                                        *map(offer, models)),
-                             parse_timestamp(f"2026-03-{day}T00:00:00Z"), f"file:{day}")
+        _march_run(settings, day, price, *models)
 
     ingest("01", "1", "a/one", "a/gone")
     ingest("02", "1", "a/one", "a/gone")
@@ -403,16 +405,8 @@ def test_a_late_run_that_moves_the_change_before_leaves_the_next_ones_id(setting
     0.048 -> 0.0384 alert (whose id was made of that start) was sent twice. An id is made
     of which interval of its key a change starts and the values either side, so neither
     the change a late run moves nor the one after it gets a new id."""
-    from helpers import jsonl, price_line
-    from pricewatch.records import parse_timestamp
-
-    def offer(model: str) -> str:
-        return json.dumps({"kind": "offer", "provider": "openrouter", "model": model})
-
     def ingest(day: str, price: str, *models: str) -> None:
-        pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", price),
-                                                        *map(offer, models)),
-                             parse_timestamp(f"2026-03-{day}T00:00:00Z"), f"file:{day}")
+        _march_run(settings, day, price, *models)
 
     ingest("01", "1", "a/one", "a/back")
     ingest("04", "2", "a/one")             # a/back unlisted
