@@ -39,6 +39,10 @@ def report_command(
                                    "(repeatable).")] = None,
     workload: Annotated[str, typer.Option(
         "--workload", help="Monthly INPUT:OUTPUT tokens for the cost section.")] = "10M:5M",
+    recent: Annotated[int, typer.Option(
+        "--recent", min=0, metavar="DAYS",
+        help="When the window is over 3x this long, a history chart whose prices moved in "
+             "its last DAYS days draws them again below it (0: never).")] = 30,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Write one HTML page that opens offline: freshness, cheapest per capability, movers,
@@ -53,7 +57,7 @@ def report_command(
         canonical = resolve_models(con, models or [])
     options = report.Options(
         since=time_option(since, "--since") if since else None, models=tuple(canonical),
-        capabilities=tuple(capabilities or ()),
+        capabilities=tuple(capabilities or ()), recent_days=recent,
         tokens_in=parse_tokens(tokens_in, "--workload"),
         tokens_out=parse_tokens(tokens_out or "0", "--workload"))
     data = report.write(settings, out, options)

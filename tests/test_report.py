@@ -195,6 +195,54 @@ def test_sparkline_of_one_price_is_flat_and_titled() -> None:
         "0", "0.0000075", "0.000015", "0.0000225", "0.00003"]
 
 
+def test_a_sparkline_writes_its_scale() -> None:
+    """Issue 31, item 5: a sparkline was a stub without scale; its highest and lowest
+    price are written level with its top and bottom (four significant digits), exact in
+    `data-high` / `data-low` and in each step's tooltip."""
+    steps = (Step(at("2026-01-01"), at("2026-02-01"), Decimal("0.266666666667")),
+             Step(at("2026-02-01"), None, Decimal("0.15")))
+    tree = BeautifulSoup(sparkline(steps, start=at("2025-12-01"), end=at("2026-03-01"),
+                                   label="x", unit="per_1m_tokens"), "lxml")
+    svg = tree.select_one("svg.spark")
+    assert (svg["data-high"], svg["data-low"]) == ("0.266666666667", "0.15")
+    labels = [(t.get_text(), float(t["y"])) for t in svg.select("text.scale")]
+    lines = {float(line["y1"]) for line in svg.select("g.step > line:not(.hit)")}
+    assert [label for label, _ in labels] == ["0.2667", "0.15"]
+    assert [y - 4 for _, y in labels] == sorted(lines)  # level with the top and the bottom
+    assert max(float(line["x2"]) for line in svg.select("g.step line")) == 180 - 64 - 2
+    flat = BeautifulSoup(sparkline(steps[1:], start=at("2025-12-01"), end=at("2026-03-01"),
+                                   label="x", unit="per_1m_tokens"), "lxml")
+    assert [t.get_text() for t in flat.select("text.scale")] == ["0.15"]
+
+
+def test_a_long_window_draws_recent_moves_again(warehouse: Path, tmp_path: Path) -> None:
+    """Issue 31, item 5: over a window of two years a move of the last weeks was a few
+    pixels wide. A chart whose prices start or end in the last DAYS draws them again under
+    it, over those days; one without such a move does not, nor does a short window."""
+    out = tmp_path / "r.html"
+
+    def charts(*extra: str) -> dict[str, list]:
+        result = runner.invoke(app, ["report", "--out", str(out), "--db", str(warehouse),
+                                     "--model", CHOSEN[0], "--model", CHOSEN[2], *extra])
+        assert result.exit_code == 0, result.output
+        return {f.select_one("figcaption").get_text(): f.select("svg.chart")
+                for f in soup(out).select("#history figure")}
+
+    drawn = charts("--since", SINCE, "--recent", "120")  # 2026-01-07 → 2026-05-07
+    zoomed = {title: svgs[1] for title, svgs in drawn.items() if len(svgs) == 2}
+    assert sorted(zoomed) == ["Anthropic: Claude 3 Haiku image_input (USD per image)",
+                              "OpenAI: GPT-4o-mini image_input (USD per image)"]
+    assert {svg["data-start"] for svg in zoomed.values()} == {"2026-01-07T00:00:00Z"}
+    assert sorted((s["data-price"], s["data-from"], s["data-to"]) for s in zoomed[
+        "OpenAI: GPT-4o-mini image_input (USD per image)"].select("g.step")) == [
+        ("0.000217", "2025-05-23T00:00:00Z", "2026-01-29T00:00:00Z"),
+        ("0.007225", "2025-05-23T00:00:00Z", "2026-01-29T00:00:00Z")]
+    assert all(len(svgs) == 1 for svgs in charts("--since", SINCE).values())  # 30 days
+    assert all(len(svgs) == 1 for svgs in charts("--since", SINCE, "--recent", "0").values())
+    assert all(len(svgs) == 1 for svgs in charts("--since", "2025-12-01T00:00:00Z",
+                                                 "--recent", "120").values())
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

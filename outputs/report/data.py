@@ -37,6 +37,7 @@ class Options:
     tokens_in: Decimal = Decimal(10_000_000)
     tokens_out: Decimal = Decimal(5_000_000)
     window_days: int = 30
+    recent_days: int = 30  # a window over 3x this long also draws its last days (0: never)
 
 
 @dataclass
@@ -67,12 +68,27 @@ class ReportData:
     more_models: int = 0
     costs: list[dict[str, Any]] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
+    recent_start: datetime | None = None  # set when the window is long: see moved_recently
 
     @property
     def drawn_until(self) -> datetime:
         """The right edge of the charts: a little past the window's end, so that a price
         first seen at the last observation shows as a step, not as a point."""
         return self.end + (self.end - self.start) * DRAWN_MARGIN
+
+    @property
+    def recent_until(self) -> datetime:
+        """The right edge of the recent charts, as `drawn_until` is of the others."""
+        return self.end + (self.end - (self.recent_start or self.start)) * DRAWN_MARGIN
+
+    def moved_recently(self, chart: Chart) -> bool:
+        """Whether a chart of a long window needs its recent days drawn again: some price
+        on it starts or ends in them, a move a long window squeezes into a few pixels."""
+        if self.recent_start is None:
+            return False
+        return any(self.recent_start < edge <= self.end for one in chart.series
+                   for step in one.steps for edge in (step.start, step.end)
+                   if edge is not None)
 
 
 def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
@@ -84,6 +100,9 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
+    recent = timedelta(days=options.recent_days)
+    if options.recent_days > 0 and end - start > 3 * recent:
+        data.recent_start = end - recent
     _, data.freshness = queries.named(con, "status")
     for row in data.freshness:
         row["failing"] = row["last_status"] in FAILING or bool(row["failing_runs"])

@@ -207,26 +207,39 @@ def _series(index: int, one: Series, steps: list[Step], x, y, unit: str,
 
 
 def sparkline(steps: tuple[Step, ...], *, start: datetime, end: datetime, label: str,
-              unit: str, key: str = "", width: int = 140, height: int = 28) -> str:
-    """A small step line of one price over the window, no axes; each step has its tooltip."""
+              unit: str, key: str = "", width: int = 180, height: int = 32) -> str:
+    """A small step line of one price over the window with its scale: the highest and the
+    lowest price of the window written at the right, level with the line's top and bottom
+    (one figure, centred, when the price held all along), to four significant digits like
+    a chart's ticks; each step's tooltip has its exact price."""
     one = Series(label, steps, key)
     shown = visible(steps, start, end)
     prices = [s.price for s in shown]
-    low, high = float(min(prices, default=Decimal(0))), float(max(prices, default=Decimal(0)))
-    spread = high - low or max(high, 1.0)
+    low, high = min(prices, default=Decimal(0)), max(prices, default=Decimal(0))
+    scale = [_axis_number(float(high))] + ([_axis_number(float(low))] if high > low else [])
+    # ~7 px a character at 11 px; room for eight whatever the figures, so that the lines of
+    # a table's rows share one time axis
+    room = 8 + 7 * max(8, *(len(figure) for figure in scale))
+    plot = width - room
     span = (end - start).total_seconds() or 1.0
+    spread = float(high - low)
 
     def x(t: datetime) -> float:
-        return 2 + (width - 4) * min(max((t - start).total_seconds() / span, 0.0), 1.0)
+        return 2 + (plot - 4) * min(max((t - start).total_seconds() / span, 0.0), 1.0)
 
     def y(p: Decimal) -> float:  # low to high fills the height: the shape, not the level
-        return height - 3 - (height - 6) * ((float(p) - low) / spread if high > low else 0.5)
+        return height - 6 - (height - 12) * (float(p - low) / spread if spread else 0.5)
 
+    labels = "".join(
+        f'<text class="scale" x="{width - 1}" y="{at + 4:.1f}" text-anchor="end">{figure}</text>'
+        for figure, at in zip(scale, (y(high), y(low)), strict=False))
     body = _series(0, one, shown, x, y, unit)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="spark" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{escape(label)}" data-unit="{escape(unit)}" '
-            f'data-start="{iso(start)}" data-end="{iso(end)}">{body}</svg>')
+            f'data-start="{iso(start)}" data-end="{iso(end)}" '
+            f'data-low="{text.decimal_text(low)}" data-high="{text.decimal_text(high)}">'
+            f'{body}{labels}</svg>')
 
 
 def unit_words(unit: str) -> str:
