@@ -20,15 +20,13 @@ from pricewatch.cli.output import FORMATS as OUTPUT_FORMATS
 from pricewatch.cli.output import emit
 from pricewatch.errors import InputError, UsageError
 from pricewatch.outputs import cost as usage
+from pricewatch.queries import usage as sql
 from pricewatch.text import decimal_text
 
 app = new_app()
 
 FORMATS = (*OUTPUT_FORMATS, "parquet")  # the common ones, and Parquet for a big log
 STREAMED = ("csv", "jsonl", "json", "parquet")  # written by DuckDB, never held in Python
-GROUPS = {"model": "model", "provider": "provider",
-          "day": "strftime(timezone('UTC', timestamp), '%Y-%m-%d')",
-          "month": "strftime(timezone('UTC', timestamp), '%Y-%m')"}
 MEMORY_LIMIT = "512MB"  # DuckDB spills sorts and joins past this: a 10M-row log streams
 
 
@@ -57,8 +55,8 @@ def cost_command(
     call that cannot be priced says why in `status` and is never counted as 0)."""
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format!r}: use {', '.join(FORMATS)}")
-    if by is not None and by not in GROUPS:
-        raise InputError(f"--by {by!r}: use {', '.join(GROUPS)}")
+    if by is not None and by not in sql.GROUPS:
+        raise InputError(f"--by {by!r}: use {', '.join(sql.GROUPS)}")
     if output_format == "parquet" and out is None:
         raise InputError("--format parquet writes a file: give --out PATH")
     settings = load_reader(db, config)
@@ -69,10 +67,9 @@ def cost_command(
             raise InputError(f"file {file} does not exist")
         con = stack.enter_context(queries.open_gold(settings))
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="pricewatch-cost-"))
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute(f"SET temp_directory = '{spill}'")
+        sql.limit_memory(con, MEMORY_LIMIT, Path(spill))
         own = usage.prepare(con, path, name, provider)  # an ambiguous model stops it here
-        query = _grouped(by) if by else _per_call()
+        query = sql.totals(by) if by else sql.per_call()
         # a file is streamed (a table as CSV), and stdout too in a data format
         streamed = "csv" if output_format == "table" else output_format
         if streamed in STREAMED and (out is not None or (output_format == streamed
@@ -88,42 +85,14 @@ def cost_command(
          fmt=output_format, out=out, **shape)
 
 
-def _per_call() -> str:
-    return ("SELECT unnest(log_row), priced_model, input_price, output_price, cost_usd, "
-            "price_valid_from, status, price_note FROM cost_of('usage_calls') "
-            "ORDER BY log_line")
-
-
-def _grouped(by: str) -> str:
-    return (f"SELECT {GROUPS[by]} AS {by}, count(*) AS calls, "
-            "count(*) FILTER (status = 'priced') AS priced_calls, "
-            "count(*) FILTER (status <> 'priced') AS unpriced_calls, "
-            "count(price_note) AS noted_calls, "
-            "sum(cost_usd) FILTER (status = 'priced') AS cost_usd, "
-            "sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens "
-            f"FROM cost_of('usage_calls') GROUP BY ALL ORDER BY {by}")
-
-
-def _text(query: str, per_call: bool) -> str:
-    """The query with decimals as exact text without trailing zeros and times as ISO 8601
-    UTC, as --json prints them (CSV and JSON lines would otherwise show 0.45 as
-    0.450000000000000000000000, or as a float). Per call, the prices and their start too."""
-    prices = (", decimal_text(input_price) AS input_price, decimal_text(output_price) AS "
-              "output_price, iso_utc(price_valid_from) AS price_valid_from") if per_call else ""
-    return f"SELECT * REPLACE (decimal_text(cost_usd) AS cost_usd{prices}) FROM ({query})"
-
-
 def _copy(con: duckdb.DuckDBPyConnection, query: str, output_format: str,
           out: Path | None, per_call: bool, scratch: Path) -> None:
     """Stream the result to a file or stdout with DuckDB's COPY (nothing held in Python).
     Stdout gets a copy of a file in `scratch`: COPY TO /dev/stdout opens it again, which
     for a redirected stdout starts at byte 0 and overwrote what was there (`>>`)."""
-    target = str(scratch / f"out.{output_format}" if out is None else out)
-    options = {"csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json",
-               "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}
-    body = query if output_format == "parquet" else _text(query, per_call)
-    quoted = "'" + target.replace("'", "''") + "'"
-    con.execute(f"COPY ({body}) TO {quoted} ({options[output_format]})")
+    target = scratch / f"out.{output_format}" if out is None else out
+    body = query if output_format == "parquet" else sql.as_text(query, per_call)
+    sql.copy(con, body, target, output_format)
     if out is None:
         sys.stdout.flush()
         with open(target, "rb") as written:
@@ -135,19 +104,9 @@ def _summary(con: duckdb.DuckDBPyConnection, name: str, out: Path, output_format
              by: str | None, as_json: bool) -> None:
     """Counts and the total, read back from the file just written (pricing the log again
     would double the time)."""
-    quoted = "'" + str(out).replace("'", "''") + "'"
-    scan = {"parquet": f"read_parquet({quoted})",
-            "csv": f"read_csv({quoted}, header = true, all_varchar = true)",
-            "jsonl": f"read_json({quoted}, format = 'newline_delimited')",
-            "json": f"read_json({quoted}, format = 'array')"}[output_format]
-    exact = "CAST(CAST(cost_usd AS VARCHAR) AS DECIMAL(38, 24))"  # as written, not a float
-    totals = con.execute(
-        f"SELECT CAST(sum(CAST(calls AS BIGINT)) AS BIGINT), "
-        f"CAST(sum(CAST(priced_calls AS BIGINT)) AS BIGINT), sum({exact}) FROM {scan}" if by
-        else f"SELECT count(*), count(*) FILTER (status = 'priced'), sum({exact}) FILTER "
-             f"(status = 'priced') FROM {scan}").fetchone()
-    emit([{"log": name, "out": str(out), "calls": totals[0], "priced_calls": totals[1],
-           "unpriced_calls": totals[0] - totals[1], "cost_usd": totals[2]}],
+    calls, priced, cost = sql.written_totals(con, out, output_format, grouped=by is not None)
+    emit([{"log": name, "out": str(out), "calls": calls, "priced_calls": priced,
+           "unpriced_calls": calls - priced, "cost_usd": cost}],
          ["log", "out", "calls", "priced_calls", "unpriced_calls", "cost_usd"],
          as_json=as_json, title="cost", relative=False)
 

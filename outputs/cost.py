@@ -18,6 +18,7 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.errors import InputError
+from pricewatch.queries import usage as sql
 
 # column -> the other names a log may give it (matched case-insensitively); README lists them
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -37,14 +38,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
 TOKENS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
           "reasoning_tokens", "requests")
-TEXT = ("provider", "model", "route", "service_tier")
-# an ISO 8601 time that says its zone: Z or an offset at the end
-ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
 # what the output adds to the log's own columns
 ADDED = ("priced_model", "input_price", "output_price", "cost_usd", "price_valid_from",
          "status", "price_note")
-READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
-           ".json": "read_json", ".parquet": "read_parquet"}
 
 
 @contextmanager
@@ -58,33 +54,18 @@ def spooled_stdin() -> Iterator[Path]:
 
 
 def scan_sql(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> str:
-    """The DuckDB table function that reads the log, by its extension. CSV and JSON values
-    are read as text, so that this module, not DuckDB's guessing, decides what they mean
-    (DuckDB would read `2026-01-01T00:00:00Z` in JSON as a time without its zone)."""
-    reader = READERS.get(path.suffix.lower())
+    """The DuckDB table function that reads the log, chosen by its extension."""
+    reader = sql.READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError(f"{name}: unknown log format {path.suffix or '(no extension)'!r}; "
-                         f"use {', '.join(sorted(READERS))}")
-    quoted = "'" + str(path).replace("'", "''") + "'"
-    if reader == "read_csv":
-        return f"read_csv({quoted}, header = true, all_varchar = true)"
-    if reader == "read_json":
-        options = "format = 'newline_delimited', records = true"
-        try:  # the names from every line, then each read as text
-            names = [d[0] for d in con.execute(
-                f"SELECT * FROM read_json({quoted}, {options}, sample_size = -1) LIMIT 0"
-            ).description]
-        except duckdb.Error as error:
-            raise InputError(f"{name}: cannot read the log as JSON lines: {error}") from None
-        columns = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names)
-        return f"read_json({quoted}, {options}, columns = {{{columns}}})"
-    return f"read_parquet({quoted})"
+                         f"use {', '.join(sorted(sql.READERS))}")
+    return sql.scan(con, path, reader, name)
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, scan: str, name: str) -> dict[str, str]:
     """The log's column names by the name cost_of takes (aliases and case resolved)."""
     try:
-        found = [d[0] for d in con.execute(f"SELECT * FROM {scan} LIMIT 0").description]
+        found = sql.column_names(con, scan)
     except duckdb.Error as error:
         raise InputError(f"{name}: cannot read the log: {error}") from None
     lower = {column.lower(): column for column in found}
@@ -103,10 +84,6 @@ def columns_of(con: duckdb.DuckDBPyConnection, scan: str, name: str) -> dict[str
     return mapped
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str,
             default_provider: str | None) -> list[str]:
     """Create the temporary views `usage_log` (the file with a line number) and
@@ -115,39 +92,22 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, name: str,
     scan = scan_sql(con, path, name)
     mapped = columns_of(con, scan, name)
     first_line = 2 if path.suffix.lower() == ".csv" else 1  # a CSV's header is line 1
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_log AS SELECT "
-                f"row_number() OVER () - 1 + {first_line} AS line, * FROM {scan}")
-    own = [d[0] for d in con.execute("SELECT * FROM usage_log LIMIT 0").description][1:]
+    sql.create_log(con, scan, first_line)
+    own = sql.column_names(con, "usage_log")[1:]
     clash = sorted({c.lower() for c in own} & set(ADDED))
     if clash:
         raise InputError(f"{name}: column {', '.join(map(repr, clash))} is one that "
                          "pricewatch cost adds; rename it in the log")
     where = "row" if path.suffix.lower() == ".parquet" else "line"
     _check(con, mapped, name, where, default_provider)
-    fields = ["line AS log_line", *(_typed(column, mapped, default_provider)
-                                    for column in ALIASES),
-              "struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in own)
-              + ") AS log_row"]
-    con.execute("CREATE OR REPLACE TEMP VIEW usage_calls AS SELECT "
-                + ", ".join(fields) + " FROM usage_log")
+    sql.create_calls(con, [sql.typed(column, mapped.get(column), _kind(column),
+                                     default_provider) for column in ALIASES], own)
     _check_ambiguous(con, name, where, mapped["model"])
     return own
 
 
-def _typed(column: str, mapped: dict[str, str], default_provider: str | None) -> str:
-    source = _quote(mapped[column]) if column in mapped else "NULL"
-    if column == "timestamp":
-        return f"CAST({source} AS TIMESTAMPTZ) AS timestamp"
-    if column in TOKENS:
-        return f"CAST({source} AS BIGINT) AS {column}"
-    if column == "provider":
-        fallback = "NULL" if default_provider is None else _literal(default_provider)
-        return f"coalesce(nullif(CAST({source} AS VARCHAR), ''), {fallback}) AS provider"
-    return f"CAST({source} AS VARCHAR) AS {column}"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _kind(column: str) -> str:
+    return "timestamp" if column == "timestamp" else "tokens" if column in TOKENS else "text"
 
 
 def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, where: str,
@@ -155,58 +115,40 @@ def _check(con: duckdb.DuckDBPyConnection, mapped: dict[str, str], name: str, wh
     """The first bad value of each column, named by its line (or Parquet row) and column:
     a time without a zone, a token count that is no whole number or is negative, a part
     larger than its whole, a required value missing, no provider."""
-    kinds = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE usage_log)"
-                             ).fetchall())
+    kinds = sql.log_types(con)
     checks: list[tuple[str, str, str]] = []  # (column, SQL true for a bad row, what is wrong)
-    stamp = _quote(mapped["timestamp"])
     kind = kinds[mapped["timestamp"]]
     if kind == "TIMESTAMP WITH TIME ZONE":
         pass
     elif kind.startswith("TIMESTAMP") or kind == "DATE":
-        checks.append(("timestamp", "true", "is a time without a time zone (give Z or an "
-                                            "offset; it is never guessed)"))
+        checks.append(("timestamp", sql.ALWAYS, "is a time without a time zone (give Z or "
+                                                "an offset; it is never guessed)"))
     else:
-        checks.append(("timestamp", f"NOT regexp_matches(trim(CAST({stamp} AS VARCHAR)), "
-                                    f"'{ZONED}')",
+        checks.append(("timestamp", sql.not_zoned(mapped["timestamp"]),
                        "is not an ISO 8601 time with a zone (Z or an offset)"))
     for column in ("timestamp", "model", "input_tokens", "output_tokens"):
-        checks.insert(0, (column, f"{_quote(mapped[column])} IS NULL "
-                                  f"OR trim(CAST({_quote(mapped[column])} AS VARCHAR)) = ''",
-                          "is empty"))
+        checks.insert(0, (column, sql.empty(mapped[column]), "is empty"))
     for column in TOKENS:
         if column in mapped:
-            value = _quote(mapped[column])
-            if kinds[mapped[column]] == "VARCHAR":  # digits only: not `1e3`, `10.5`, `-5`
-                bad = (f"{value} IS NOT NULL AND trim({value}) <> '' AND NOT "
-                       f"regexp_matches({value}, '^\\s*[0-9]+\\s*$')")
-            else:
-                bad = (f"{value} IS NOT NULL AND (TRY_CAST({value} AS BIGINT) IS NULL OR "
-                       f"{value} < 0 OR {value} <> floor({value}))")
-            checks.append((column, bad, "is not a whole number of 0 or more"))
-    def tokens(column: str) -> str:
-        return (f"coalesce(TRY_CAST({_quote(mapped[column])} AS BIGINT), 0)"
-                if column in mapped else "0")
-    checks.append(("cached_tokens", f"{tokens('cached_tokens')} + {tokens('cache_write_tokens')}"
-                                    f" > {tokens('input_tokens')}",
-                   "and cache_write_tokens are more than input_tokens (they are part of it)"))
-    checks.append(("reasoning_tokens", f"{tokens('reasoning_tokens')} > "
-                                       f"{tokens('output_tokens')}",
-                   "is more than output_tokens (reasoning is part of the output)"))
+            checks.append((column, sql.not_whole(mapped[column], kinds[mapped[column]]),
+                           "is not a whole number of 0 or more"))
+    checks.append(("cached_tokens", sql.more_than(
+        [mapped.get("cached_tokens"), mapped.get("cache_write_tokens")],
+        mapped.get("input_tokens")),
+        "and cache_write_tokens are more than input_tokens (they are part of it)"))
+    checks.append(("reasoning_tokens", sql.more_than(
+        [mapped.get("reasoning_tokens")], mapped.get("output_tokens")),
+        "is more than output_tokens (reasoning is part of the output)"))
     if default_provider is None:
-        provider = _quote(mapped["provider"]) if "provider" in mapped else "NULL"
-        checks.append(("provider", f"{provider} IS NULL OR trim(CAST({provider} AS VARCHAR)) "
-                                   "= ''", "is missing and no --provider was given"))
+        checks.append(("provider", sql.empty(mapped["provider"]) if "provider" in mapped
+                       else sql.ALWAYS, "is missing and no --provider was given"))
     # one pass over the log finds which checks fail; only a failing one is looked at again
-    found = con.execute("SELECT " + ", ".join(f"bool_or(coalesce({bad}, false))"
-                                              for _, bad, _ in checks)
-                        + " FROM usage_log").fetchone()
+    found = sql.failing(con, [bad for _, bad, _ in checks])
     for (column, bad, what), failed in zip(checks, found, strict=True):
         if not failed:
             continue
         shown = mapped.get(column, column)
-        rows = con.execute(f"SELECT line, CAST({_quote(shown) if column in mapped else 'NULL'}"
-                           f" AS VARCHAR) FROM usage_log WHERE {bad} ORDER BY line LIMIT 5"
-                           ).fetchall()
+        rows = sql.first_bad(con, bad, mapped.get(column))
         lines = ", ".join(str(line) for line, _ in rows)
         value = f" ({rows[0][1]!r})" if rows[0][1] is not None else ""
         raise InputError(f"{name}, {where} {rows[0][0]}, column {shown!r}{value}: {what}"

@@ -30,9 +30,10 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.errors import InputError
+from pricewatch.queries import exports as sql
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc
-from pricewatch.warehouse.db import quote_literal, warehouse_label
+from pricewatch.warehouse.db import warehouse_label
 from pricewatch.warehouse.history import SPECS
 
 MANIFEST = "manifest.json"
@@ -49,10 +50,7 @@ class Monthly:
     since: str | None = None
 
     def select(self, start: str, end: str) -> str:
-        source = f"{self.since}(TIMESTAMPTZ {quote_literal(start)})" if self.since else self.name
-        return (f"SELECT * FROM {source} WHERE {self.column} >= TIMESTAMPTZ "
-                f"{quote_literal(start)} AND {self.column} < TIMESTAMPTZ {quote_literal(end)}"
-                f" ORDER BY {self.column}")
+        return sql.month_rows(self.name, self.column, self.since, start, end)
 
 
 MONTHLY = (*(Monthly(spec.table, "valid_from") for spec in SPECS),
@@ -63,24 +61,12 @@ MONTHLY = (*(Monthly(spec.table, "valid_from") for spec in SPECS),
            Monthly("rate_limit_changes", "changed_at"))
 BY_NAME = {item.name: item for item in MONTHLY}
 HISTORY = {spec.table for spec in SPECS}
-MONTH_SQL = "strftime(timezone('UTC', {column}), '%Y-%m')"
-
-
-def views_in(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every view installed in the warehouse (a new SQL file in queries/ is exported too)."""
-    return [row[0] for row in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = "
-        "current_database() AND schema_name = 'main' ORDER BY view_name").fetchall()]
 
 
 def _month_bounds(month: str) -> tuple[str, str]:
     year, number = map(int, month.split("-"))
     following = f"{year + number // 12:04d}-{number % 12 + 1:02d}"
     return f"{month}-01 00:00:00+00", f"{following}-01 00:00:00+00"
-
-
-def _options(fmt: str) -> str:
-    return "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
 
 
 def _sha256(path: Path) -> str:
@@ -99,18 +85,17 @@ class _Writer:
         self.con, self.settings, self.out_dir, self.fmt = con, settings, out_dir, fmt
         self.files = files
 
-    def copy(self, relative: str, sql: str) -> None:
+    def copy(self, relative: str, select: str) -> None:
         final = self.out_dir / relative
         if not final.parent.is_dir():
             final.parent.mkdir(parents=True)
             # a folder of months: searchable by whoever may read its files
             os.chmod(final.parent, self.settings.file_mode | (self.settings.file_mode & 0o444) >> 2)
         temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        written = self.con.execute(f"COPY ({sql}) TO {quote_literal(str(temporary))} "
-                                   f"({_options(self.fmt)})").fetchall()
+        written = sql.copy(self.con, select, temporary, self.fmt)
         os.chmod(temporary, self.settings.file_mode)
         os.replace(temporary, final)
-        self.files[relative] = {"rows": int(written[0][0]), "sha256": _sha256(final)}
+        self.files[relative] = {"rows": written, "sha256": _sha256(final)}
 
     def month(self, item: Monthly, month: str) -> None:
         """One month of `item`; a month without rows has no file."""
@@ -121,7 +106,7 @@ class _Writer:
             self.forget_month(item, month)
 
     def whole(self, view: str) -> None:
-        self.copy(f"{view}.{self.fmt}", f"SELECT * FROM {view}")
+        self.copy(f"{view}.{self.fmt}", sql.all_rows(view))
 
     def write(self, months: dict[str, set[str]], views: list[str]) -> None:
         """The given months of each monthly table and view, then every other view whole."""
@@ -143,15 +128,18 @@ class _Writer:
             folder.rmdir()
 
 
-def _months(con: duckdb.DuckDBPyConnection, item: Monthly, where: str = "TRUE",
-            params: list[Any] | None = None) -> set[str]:
-    if item.name not in HISTORY and item.name != "runs":
-        table, column = "runs", "observed_at"  # a change happens at a run's observation
+def _months(con: duckdb.DuckDBPyConnection, item: Monthly, since: int | None = None) -> set[str]:
+    """The months `item` has rows in; with `since`, only those the runs after it touched
+    (a change view's months are its runs': a change happens at a run's observation)."""
+    if item.name in HISTORY:
+        table, column, kind = item.name, item.column, "history"
+    elif item.name == "runs":
+        table, column, kind = "runs", "observed_at", "runs"
     else:
-        table, column = item.name, item.column
-    return {row[0] for row in con.execute(
-        f"SELECT DISTINCT {MONTH_SQL.format(column=column)} FROM {table} WHERE {where}",
-        params or []).fetchall()}
+        table, column, kind = "runs", "observed_at", "change"
+    if since is None:
+        return sql.months(con, table, column)
+    return sql.months(con, table, column, kind, since)
 
 
 def _check_format(fmt: str) -> None:
@@ -166,15 +154,15 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
         raise InputError(f"--out {out_dir} is a file: give a folder (it is created if missing)")
     out_dir.mkdir(parents=True, exist_ok=True)
     with queries.open_gold(settings) as con:
-        through = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
+        through = sql.runs_after(con, 0)[0]
         months = {item.name: _months(con, item) for item in MONTHLY}
-        months["price_alerts"] |= (cheapest := _cheapest_months(con))
+        months["price_alerts"] |= (cheapest := sql.cheapest_months(con))
         writer = _Writer(con, settings, out_dir, fmt, {})
         for item in MONTHLY:
             stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
             for month in sorted(stale):
                 writer.forget_month(item, month)
-        writer.write(months, views_in(con))
+        writer.write(months, sql.views(con))
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 
@@ -193,35 +181,17 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
         return previous
     since = previous.get("through_run") or 0
     with queries.open_gold(settings) as con:
-        through, changed = con.execute(
-            "SELECT max(run_id), coalesce(sum(intervals_opened + intervals_closed), 0) "
-            "FROM runs WHERE run_id > ?", [since]).fetchall()[0]
+        through, changed = sql.runs_after(con, since)
         if through is None or changed == 0:
             return previous  # no run, or runs that changed nothing: the files stand
-        touched = {item.name: _months(con, item, *_touched_by(item, since)) for item in MONTHLY}
-        cheapest = _cheapest_months(con)
+        touched = {item.name: _months(con, item, since) for item in MONTHLY}
+        cheapest = sql.cheapest_months(con)
         # new_cheapest alerts are dated when the winner's price began, often months back,
         # and the old winner's alert leaves the view: rewrite the months of both
         touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
         writer = _Writer(con, settings, out_dir, fmt, dict(previous["files"]))
-        writer.write(touched, views_in(con))
+        writer.write(touched, sql.views(con))
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
-
-
-def _cheapest_months(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The months of the current new_cheapest alerts (when each winner's price began)."""
-    return {row[0] for row in con.execute(
-        f"SELECT DISTINCT {MONTH_SQL.format(column='price_since')} FROM "
-        "cheapest_per_capability WHERE rank = 1 AND NOT is_free").fetchall() if row[0]}
-
-
-def _touched_by(item: Monthly, since: int) -> tuple[str, list[Any]]:
-    """The rows of `item`'s table that the runs after `since` wrote or closed."""
-    if item.name in HISTORY:
-        return "opened_by_run > ? OR closed_by_run > ?", [since, since]
-    if item.name == "runs":
-        return "run_id > ?", [since]
-    return "run_id > ? AND intervals_opened + intervals_closed > 0", [since]  # a change view
 
 
 def _read_manifest(out_dir: Path) -> dict[str, Any] | None:

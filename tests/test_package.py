@@ -222,12 +222,12 @@ def test_an_unknown_schedule_key_is_rejected(tmp_path: Path) -> None:
 
 
 def test_exports_take_every_installed_view(tmp_path: Path) -> None:
-    from pricewatch.outputs import exports
+    from pricewatch.queries import exports
 
     settings = load_settings(db_path=tmp_path / "w.duckdb")
     queries.ensure_installed(settings)
     with open_warehouse(settings, read_only=True) as con:
-        views = exports.views_in(con)
+        views = exports.views(con)
     assert {"current_prices", "price_alerts", "cheapest_per_capability"} <= set(views)
     assert "prices_as_of" not in views  # a macro, not a view
 
@@ -339,6 +339,29 @@ def test_every_exception_class_is_in_the_one_tree() -> None:
         c.exit_code for c in (collectors.fetch.FetchError, collectors.base.ParseError)}
     from pricewatch.warehouse import bodies, lake
     assert lake.LakeError.exit_code == bodies.ArchiveError.exit_code == 3
+
+
+SQL_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|COPY|WITH|SET|ATTACH|"
+                           r"DETACH|DESCRIBE|PRAGMA|ALTER|DROP|CHECKPOINT|INSTALL|LOAD|USE|"
+                           r"CALL|EXPORT|IMPORT)\s")
+
+
+def test_sql_lives_in_warehouse_and_queries() -> None:
+    """Issue 30, item 4: SQL statements written in Python only in warehouse/ (the writer
+    and its connections) and queries/ (the views, named queries and the statements export
+    and cost build); every other module runs a named query or calls one of those. Any
+    string or f-string that opens with a statement's keyword counts."""
+    found = []
+    for name, path in sorted(_modules().items()):
+        if name.split(".")[1:2] in (["warehouse"], ["queries"]):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and node.values:
+                node = node.values[0]
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and SQL_STATEMENT.match(node.value):
+                found.append(f"{name}:{node.lineno}: {node.value[:40]!r}")
+    assert found == []
 
 
 def test_the_good_run_statuses_are_one_set() -> None:

@@ -1,0 +1,67 @@
+"""The SQL of `pricewatch export` (outputs/exports.py writes the files, renames them and
+keeps the manifest): which views there are, what one month of a table or view is, which
+months a table's rows fall in, and the COPY that writes one file. Names of tables, views
+and columns come from the code (warehouse/history.py's SPECS, the installed views), never
+from input; times and paths are quoted as literals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pricewatch.queries import named
+from pricewatch.warehouse.db import quote_literal
+
+MONTH = "strftime(timezone('UTC', {column}), '%Y-%m')"  # a row's UTC month, `2026-01`
+FORMATS = {"parquet": "FORMAT parquet, COMPRESSION zstd", "csv": "FORMAT csv, HEADER true"}
+# which rows of a table the runs after a run id wrote or closed, per kind of table
+TOUCHED = {"history": "opened_by_run > $since OR closed_by_run > $since",
+           "runs": "run_id > $since",
+           "change": "run_id > $since AND intervals_opened + intervals_closed > 0"}
+
+
+def views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every view installed in the warehouse (a new SQL file in queries/ is exported too)."""
+    return [row["view_name"] for row in named(con, "export_views")[1]]
+
+
+def month_rows(name: str, column: str, since_macro: str | None, start: str, end: str) -> str:
+    """The rows of `name` whose `column` falls in [start, end), in its order; read through
+    `since_macro(start)` when the view has one, so a month does not compute the history."""
+    source = f"{since_macro}(TIMESTAMPTZ {quote_literal(start)})" if since_macro else name
+    return (f"SELECT * FROM {source} WHERE {column} >= TIMESTAMPTZ {quote_literal(start)} "
+            f"AND {column} < TIMESTAMPTZ {quote_literal(end)} ORDER BY {column}")
+
+
+def all_rows(view: str) -> str:
+    return f"SELECT * FROM {view}"
+
+
+def months(con: duckdb.DuckDBPyConnection, table: str, column: str, touched: str | None = None,
+           since: int = 0) -> set[str]:
+    """The UTC months of `column` in `table`; with `touched` (a key of TOUCHED), only of
+    the rows the runs after run `since` touched."""
+    where = TOUCHED[touched] if touched else "TRUE"
+    params = {"since": since} if touched else None
+    result = con.execute(f"SELECT DISTINCT {MONTH.format(column=column)} FROM {table} "
+                         f"WHERE {where}", params)
+    return {row[0] for row in result.fetchall()}
+
+
+def cheapest_months(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The months of the current new_cheapest alerts (when each winner's price began)."""
+    return {row["month"] for row in named(con, "export_cheapest_months")[1] if row["month"]}
+
+
+def runs_after(con: duckdb.DuckDBPyConnection, since: int) -> tuple[int | None, int]:
+    """The newest run id after `since` (None: none) and how many intervals those runs
+    opened or closed."""
+    row = named(con, "export_runs_after", {"since": since})[1][0]
+    return row["through_run"], row["changed"]
+
+
+def copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> int:
+    """Write the rows of `select` to `path` in `fmt` (parquet or csv); the rows written."""
+    written = con.execute(f"COPY ({select}) TO {quote_literal(str(path))} ({FORMATS[fmt]})")
+    return int(written.fetchall()[0][0])
