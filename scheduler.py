@@ -39,8 +39,9 @@ from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, SettingsError
 from pricewatch.text import every, iso_utc
 from pricewatch.warehouse import spool
-from pricewatch.warehouse.db import DatabaseLocked, WarehouseError, warehouse_label
+from pricewatch.warehouse.db import DatabaseLocked, WarehouseError
 from pricewatch.warehouse.ingest import RunOutcome
+from pricewatch.warehouse.target import label_of
 
 log = logging.getLogger("pricewatch.daemon")
 HEARTBEAT_S = 2.0  # how often the main loop rewrites the heartbeat file
@@ -314,7 +315,7 @@ class Daemon:
         self._maintainer.start()
         log.info("%s", start_line(self.settings, schedule, self.unset, now),
                  extra={"fields": {"event": "start", "schedule": schedule,
-                                   "database": warehouse_label(self.settings),
+                                   "database": label_of(self.settings),
                                    "channels": [c.name for c in self.settings.channels],
                                    "not_scheduled": [s.name for s in self.unset]}})
         self.write_heartbeat()
@@ -373,7 +374,7 @@ def start_line(settings: Settings, schedule: dict[str, int | str], unset: list[S
     channels = ", ".join(f"{c.name} ({'webhook' if c.webhook_url else 'apprise'})"
                          for c in settings.channels) or "none"
     parts = [f"daemon started: {len(schedule)} sources ({sources})",
-             f"database {warehouse_label(settings)}", f"alert channels: {channels}"]
+             f"database {label_of(settings)}", f"alert channels: {channels}"]
     if settings.daemon.export_dir:
         parts.append(f"exports to {settings.daemon.export_dir}")
     if settings.daemon.report_path:

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -276,14 +284,16 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    db_path: Path = Field(
-        default=Path("pricewatch.duckdb"),
+    # text, read once by warehouse/target.py: a Path would fold the `//` of a conninfo
+    db_path: str = Field(
+        default="pricewatch.duckdb", min_length=1,
         description="DuckDB file holding the archive, the history and the views; or a "
                     "DuckLake: `ducklake:postgres:dbname=NAME host=HOST` (several hosts) or "
                     "`ducklake:sqlite:PATH` (several processes on one host, one writing at "
                     "a time), with [ducklake] data_path.",
     )
     ducklake: DuckLakeSettings = Field(default_factory=DuckLakeSettings)
+
     lock_timeout_s: float = Field(
         default=60.0, ge=0,
         description="How long a command waits for another process to release the database "
@@ -316,6 +326,11 @@ class Settings(BaseSettings):
                     "drivers); `latest` only in the DuckDB that wrote it and newer. "
                     "`pricewatch db upgrade` converts an existing file.",
     )
+
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 class _TomlFile(TomlConfigSettingsSource):

@@ -28,7 +28,7 @@ from pricewatch.cli.output import fail
 from pricewatch.errors import EXIT_BUG, InputError, PricewatchError, UsageError, WarehouseError
 from pricewatch.records import PROVIDERS, parse_timestamp
 from pricewatch.settings import Settings, load_settings
-from pricewatch.warehouse.db import missing_file
+from pricewatch.warehouse.target import target_of
 
 EXIT_INPUT, EXIT_USAGE = InputError.exit_code, UsageError.exit_code
 EXIT_DB = WarehouseError.exit_code
@@ -167,9 +167,11 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="DuckDB file, or a DuckLake: ducklake:postgres:'dbname=NAME host=HOST', "
-                 "ducklake:sqlite:PATH (default: setting db_path, pricewatch.duckdb).")]
+# text, not a Path: a Path folds the `//` of a lake's conninfo (warehouse/target.py reads it)
+DbOption = Annotated[str | None, typer.Option(
+    "--db", metavar="PATH",
+    help="DuckDB file, or a DuckLake: ducklake:postgres:'dbname=NAME host=HOST', "
+         "ducklake:sqlite:PATH (default: setting db_path, pricewatch.duckdb).")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="TOML settings file (default: ./pricewatch.toml if present).")]
 FormatOption = Annotated[str, typer.Option(
@@ -181,7 +183,7 @@ JsonOption = Annotated[bool, typer.Option(
                    "column, nothing cut).")]
 
 
-def load(db: Path | None, config: Path | None) -> Settings:
+def load(db: str | None, config: Path | None) -> Settings:
     """The settings a command runs with: options over environment over TOML over defaults."""
     return load_settings(config, db_path=db)
 
@@ -212,12 +214,12 @@ def observed_at_option(text: str | None) -> datetime | None:
     return when
 
 
-def load_reader(db: Path | None, config: Path | None) -> Settings:
+def load_reader(db: str | None, config: Path | None) -> Settings:
     """`load` for a command that only reads: a warehouse file that does not exist is an
     error naming it (a mistyped --db used to leave an empty warehouse behind and show an
     empty table); only the commands that write create one."""
     settings = load(db, config)
-    missing = missing_file(settings)
+    missing = target_of(settings).missing()
     if missing is not None:
         raise InputError(f"no warehouse at {missing}: check --db (or db_path); `pricewatch "
                          "ingest`, `collect` or `run` create one")

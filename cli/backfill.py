@@ -101,7 +101,7 @@ def backfill_dir(
 
 
 def _run(source: str, versions, total: int, since: str | None, until: str | None,
-         field: str | None, db: Path | None, config: Path | None,
+         field: str | None, db: str | None, config: Path | None,
          as_json: bool) -> backfill.Report:
     from pricewatch.pipeline import backfill
 

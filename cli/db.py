@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,8 +24,8 @@ from pricewatch.warehouse import upgrade as upgrading
 from pricewatch.warehouse.db import (
     SCHEMA_VERSION,
     open_warehouse,
-    warehouse_label,
 )
+from pricewatch.warehouse.target import label_of
 
 app = new_app(help="The warehouse itself: `db info`, `db upgrade`, `db migrate-to`, "
                    "`db compact`.")
@@ -67,7 +66,7 @@ def db_info(db: DbOption = None, config: ConfigOption = None,
     version and views, read-only."""
     settings = load_reader(db, config)
     with open_warehouse(settings, read_only=True) as con:
-        row = {"database": warehouse_label(settings),
+        row = {"database": label_of(settings),
                "storage_version": upgrading.storage_of(con),
                **queries.named(con, "db_info")[1][0],
                "views_current": queries.views_current(con)}
@@ -90,13 +89,13 @@ def db_migrate_to(
     settings = load(db, config)
     report = to_lake.migrate_to(settings, target, data_path or settings.ducklake.data_path,
                                 settings.ducklake.archive_path)
-    lake_settings = settings.model_copy(update={"db_path": Path(target)})
+    lake_settings = settings.model_copy(update={"db_path": target})
     if data_path:
         lake_settings.ducklake = lake_settings.ducklake.model_copy(
             update={"data_path": data_path})
     with open_warehouse(lake_settings) as con:
         queries.install(con, lake_settings, figures=True)
-    emit([{"from": warehouse_label(settings), "to": report.lake, "runs": report.runs,
+    emit([{"from": label_of(settings), "to": report.lake, "runs": report.runs,
            "rows": sum(report.tables.values()), "tables": len(report.tables),
            "bodies": report.bodies}],
          ["from", "to", "runs", "rows", "tables", "bodies"], as_json=as_json,
@@ -117,14 +116,14 @@ def db_compact(
     with open_warehouse(settings) as con:
         report = compacting.compact(con, expire_days)
     if report is None:
-        note = f"{warehouse_label(settings)} is a DuckDB file, which reuses its free space " \
+        note = f"{label_of(settings)} is a DuckDB file, which reuses its free space " \
                "itself: nothing to compact"
         if as_json:
-            emit([{"database": warehouse_label(settings), "note": note}],
+            emit([{"database": label_of(settings), "note": note}],
                  ["database", "note"], as_json=True)
         else:
             typer.echo(note)
         return
-    emit([{"database": warehouse_label(settings), **vars(report)}],
+    emit([{"database": label_of(settings), **vars(report)}],
          ["database", "files_before", "files_after", "snapshots_expired", "files_deleted"],
          as_json=as_json, title="db compact")

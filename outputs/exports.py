@@ -33,8 +33,8 @@ from pricewatch.errors import InputError
 from pricewatch.queries import exports as sql
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc
-from pricewatch.warehouse.db import warehouse_label
 from pricewatch.warehouse.history import SPECS
+from pricewatch.warehouse.target import label_of
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 2  # 1: one file per table and view
@@ -211,7 +211,7 @@ def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
         counts[name] = counts.get(name, 0) + entry["rows"]
     manifest = {"version": MANIFEST_VERSION,
                 "exported_at": iso_utc(datetime.now(UTC)),
-                "format": fmt, "database": warehouse_label(settings), "through_run": through,
+                "format": fmt, "database": label_of(settings), "through_run": through,
                 "cheapest_months": sorted(cheapest_months),
                 "files": dict(sorted(files.items())), "row_counts": dict(sorted(counts.items()))}
     temporary = out_dir / f".{MANIFEST}.{os.getpid()}.tmp"

@@ -34,8 +34,8 @@ from pricewatch.warehouse.db import (
     open_warehouse,
     quote_literal,
     serialize_writers,
-    warehouse_label,
 )
+from pricewatch.warehouse.target import label_of
 
 _CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:VIEW|MACRO)\s+(\w+)",
                       re.IGNORECASE | re.MULTILINE)
@@ -230,7 +230,7 @@ def open_gold(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             with open_warehouse(settings) as con:
                 install(con, settings)
         except WarehouseError as error:
-            raise WarehouseError(f"the views in {warehouse_label(settings)} are from another "
+            raise WarehouseError(f"the views in {label_of(settings)} are from another "
                                  f"pricewatch and the file cannot be written to bring them "
                                  f"up to date ({error}); run `pricewatch db upgrade` where "
                                  "it can") from None

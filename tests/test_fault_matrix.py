@@ -303,7 +303,7 @@ def test_secrets_are_never_logged_or_archived(world, caplog) -> None:
     sent = {name: [h for _, p, h in fake.requests if value in " ".join(h.values())]
             for name, value in SECRETS.items()}
     assert all(sent.values()), "each secret was sent, as a header"
-    files = [p for p in settings.db_path.parent.rglob("*") if p.is_file()]
+    files = [p for p in Path(settings.db_path).parent.rglob("*") if p.is_file()]
     assert any(p.suffix == ".gz" for p in files), "the bodies are archived as files"
     with open_db(settings.db_path, read_only=True) as con:
         urls = " ".join(r[0] for r in con.execute("SELECT url FROM fetch_log").fetchall())

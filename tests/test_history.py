@@ -206,7 +206,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
 @pytest.mark.file_only
 def test_database_file_is_owner_only(settings) -> None:
     pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), day(0), "t:0")
-    assert settings.db_path.stat().st_mode & 0o777 == 0o600
+    assert Path(settings.db_path).stat().st_mode & 0o777 == 0o600
 
 
 def test_migrations_are_recorded_and_applied_once(tmp_path) -> None:

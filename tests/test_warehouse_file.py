@@ -255,11 +255,11 @@ def test_reads_stay_read_only_with_identity_overrides(tmp_path: Path) -> None:
     pipeline.ingest_body(settings, "records", jsonl(price_line("a/one", "1"),
                                                     price_line("b/two", "2")),
                          at("2026-01-01"), "x")
-    before = sha256(settings.db_path)
+    before = sha256(Path(settings.db_path))
     result = runner.invoke(app, ["sql", "SELECT canonical_model FROM current_prices ORDER BY 1",
                                  "--json", "--config", str(config)])
     assert [row["canonical_model"] for row in json.loads(result.stdout)] == ["one", "two"]
-    assert sha256(settings.db_path) == before
+    assert sha256(Path(settings.db_path)) == before
 
 
 KILLED_AFTER_CREATE = """

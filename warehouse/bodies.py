@@ -25,6 +25,8 @@ import duckdb
 
 from pricewatch.errors import WarehouseError
 
+ARCHIVE_VARIABLE = "pricewatch_archive"  # a lake's archive folder, set on its cursor
+
 
 class ArchiveError(WarehouseError):
     """An archive folder that cannot be had, or a body the database records but the
@@ -33,7 +35,7 @@ class ArchiveError(WarehouseError):
 
 def archive_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """The archive folder of the database this connection is using: beside the file, or
-    for a DuckLake the folder its attachment named (warehouse/lake.py), else beside the
+    for a DuckLake the folder its target names (warehouse/target.py), else beside the
     lake's data path."""
     row = con.execute("SELECT path, type, tags FROM duckdb_databases() "
                       "WHERE database_name = current_database()").fetchall()
@@ -41,9 +43,10 @@ def archive_dir(con: duckdb.DuckDBPyConnection) -> Path:
         raise ArchiveError("the body archive needs a database file, not an in-memory one")
     path, kind, tags = row[0]
     if kind == "ducklake":
-        from pricewatch.warehouse.db import LAKE_ARCHIVES
-        if path in LAKE_ARCHIVES:
-            return LAKE_ARCHIVES[path]
+        # set by warehouse/db.py when it attached the lake on this cursor
+        configured = con.execute("SELECT getvariable(?)", [ARCHIVE_VARIABLE]).fetchone()[0]
+        if configured:
+            return Path(configured)
         data_path = (tags or {}).get("data_path", "")
         if not data_path or "://" in data_path:
             raise ArchiveError(f"the lake's data path {data_path!r} is not a folder: set "

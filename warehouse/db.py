@@ -34,6 +34,8 @@ from pricewatch.errors import (  # defined in the one tree; imported from here t
 )
 from pricewatch.settings import DEFAULT_STORAGE_VERSION, Settings
 from pricewatch.warehouse import lake as lakes
+from pricewatch.warehouse.bodies import ARCHIVE_VARIABLE
+from pricewatch.warehouse.target import FileTarget, LakeTarget, Target, parse_target, target_of
 
 log = logging.getLogger("pricewatch.warehouse")
 T = TypeVar("T")
@@ -316,8 +318,6 @@ def quote_identifier(name: str) -> str:
 
 
 _ENGINE_EXTENSIONS: set[str] = set()  # lake catalog kinds whose extensions are loaded
-# The archive folder of each lake attached in this process, by catalog (bodies.archive_dir).
-LAKE_ARCHIVES: dict[str, Path] = {}
 
 
 def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: bool,
@@ -378,8 +378,8 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
             except duckdb.Error as error:
                 kind = WarehouseUnavailable if lakes.is_unreachable(error) else WarehouseError
                 raise kind(lakes.explain(error, lake)) from None
-            try:
-                LAKE_ARCHIVES[f"{lake.kind}:{lake.catalog}"] = lake.archive
+            try:  # for bodies.archive_dir, on this cursor only
+                con.execute(f"SET VARIABLE {ARCHIVE_VARIABLE} = ?", [str(lake.archive)])
             except lakes.LakeError:
                 if lake.archive_path:  # set, and wrong: said at once
                     raise
@@ -499,10 +499,10 @@ def _attached(path: Path, read_only: bool, lock_timeout_s: float,
 
 
 @contextmanager
-def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float = 60.0,
-            file_mode: int = 0o600, storage_version: str = DEFAULT_STORAGE_VERSION,
-            data_path: str | None = None, archive_path: str | None = None
-            ) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_db(path: Target | Path | str, *, read_only: bool = False,
+            lock_timeout_s: float = 60.0, file_mode: int = 0o600,
+            storage_version: str = DEFAULT_STORAGE_VERSION, data_path: str | None = None,
+            archive_path: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """One unit of work on the warehouse: open (migrating if needed), yield, close.
 
     A reader of a file that does not exist yet, or of an older schema, first takes the
@@ -510,16 +510,18 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
     current file attaches once (an attach of a big file costs tens of milliseconds). A new
     file is written in `storage_version`, so DuckDB 1.x clients can open it.
 
-    `path` may be a DuckLake target (`ducklake:postgres:CONNINFO`, `ducklake:sqlite:PATH`):
-    `data_path` is where a new lake's files go, `archive_path` where raw bodies go (default
-    beside the data); the lock settings do not apply.
+    `path` is a target (warehouse/target.py), or the text of one: a DuckLake target
+    (`ducklake:postgres:CONNINFO`, `ducklake:sqlite:PATH`) takes `data_path`, where a new
+    lake's files go, and `archive_path`, where raw bodies go (default beside the data); the
+    lock settings do not apply to it.
     """
-    if lakes.is_lake(path):
-        lake = lakes.parse(str(path), data_path, archive_path)
-        with _open_lake(lake, read_only) as con:
+    target = path if isinstance(path, FileTarget | LakeTarget) else parse_target(
+        path, data_path, archive_path)
+    if isinstance(target, LakeTarget):
+        with _open_lake(target.lake, read_only) as con:
             yield con
         return
-    path = Path(path).absolute()
+    path = target.path
     if read_only and path.exists():
         with _attached(path, True, lock_timeout_s) as con:
             if _schema_version(con) >= SCHEMA_VERSION:
@@ -549,47 +551,19 @@ def open_db(path: Path | str, *, read_only: bool = False, lock_timeout_s: float 
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False):
-    """`open_db` with the configured path, lock wait and file mode."""
-    return open_db(settings.db_path, read_only=read_only,
+    """`open_db` on the configured target, with its lock wait and file mode."""
+    return open_db(target_of(settings), read_only=read_only,
                    lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
-                   storage_version=settings.storage_version,
-                   data_path=settings.ducklake.data_path,
-                   archive_path=settings.ducklake.archive_path)
-
-
-def warehouse_label(settings: Settings, *, short: bool = False) -> str:
-    """The warehouse as logs, manifests and reports name it, never with a password: the
-    file's absolute path (`short`: its name), or the lake's catalog."""
-    if lakes.is_lake(settings.db_path):
-        try:
-            return lakes.parse(str(settings.db_path)).label
-        except lakes.LakeError:
-            return lakes.redact(str(settings.db_path))
-    return settings.db_path.name if short else str(settings.db_path.absolute())
-
-
-def lake_of(settings: Settings) -> lakes.Lake:
-    """The configured lake (`db_path` a `ducklake:` target) with its data and archive paths."""
-    return lakes.parse(str(settings.db_path), settings.ducklake.data_path,
-                       settings.ducklake.archive_path)
-
-
-def missing_file(settings: Settings) -> Path | None:
-    """The file a file target names, when it does not exist (None for a lake, which is
-    asked when attached, or a file that is there): a reader refuses it rather than create
-    an empty warehouse at a mistyped path."""
-    if lakes.is_lake(settings.db_path) or settings.db_path.exists():
-        return None
-    return settings.db_path.absolute()
+                   storage_version=settings.storage_version)
 
 
 def warehouse_exists(settings: Settings) -> bool:
     """Whether there is a warehouse to read (a lake is asked; a file is looked for)."""
-    if not lakes.is_lake(settings.db_path):
-        return settings.db_path.exists()
+    target = target_of(settings)
+    if isinstance(target, FileTarget):
+        return target.path.exists()
     try:
-        with _lake_attached(lake_of(settings), True) as con:
+        with _lake_attached(target.lake, True) as con:
             return _schema_version(con) > 0
     except WarehouseError:
         return False
-

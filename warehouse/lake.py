@@ -52,10 +52,6 @@ class LakeError(WarehouseError):
     """A DuckLake target that cannot be used as written (exit 3, like a locked file)."""
 
 
-def is_lake(target: object) -> bool:
-    return str(target).startswith(PREFIX)
-
-
 @dataclass(frozen=True)
 class Lake:
     """One DuckLake warehouse: its catalog (`postgres:dbname=… host=…`, `sqlite:PATH`),

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from pricewatch.records import FetchedBody
 from pricewatch.settings import Settings
-from pricewatch.warehouse import lake as lakes
-from pricewatch.warehouse.db import WarehouseError, lake_of
+from pricewatch.warehouse.target import target_of
 
 log = logging.getLogger("pricewatch.spool")
 
@@ -35,13 +34,7 @@ class SpooledRun:
 
 def spool_dir(settings: Settings) -> Path:
     """Beside the file; for a lake, beside its body archive (`<data_path>.spool`)."""
-    if lakes.is_lake(settings.db_path):
-        try:
-            archive = lake_of(settings).archive
-        except lakes.LakeError as error:
-            raise WarehouseError(f"no folder to spool to: {error}") from None
-        return archive.with_name(archive.name.removesuffix(".archive") + ".spool")
-    return settings.db_path.with_name(settings.db_path.name + ".spool")
+    return target_of(settings).spool
 
 
 def keep(settings: Settings, source: str, observed_at: datetime,

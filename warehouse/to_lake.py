@@ -28,6 +28,7 @@ from pricewatch.warehouse.db import (
     open_warehouse,
     transaction,
 )
+from pricewatch.warehouse.target import LakeTarget, label_of, parse_target, target_of
 
 TARGET = "pricewatch_lake"  # the lake's alias during the copy
 # bodies become files; counters are set; the views are created in the lake afterwards (a
@@ -53,13 +54,14 @@ class CopyReport:
 def migrate_to(settings: Settings, target: str, data_path: str | None,
                archive_path: str | None = None) -> CopyReport:
     """Copy the file warehouse of `settings` into the lake `target`."""
-    if lakes.is_lake(settings.db_path):
-        raise MigrateError(f"{lakes.redact(str(settings.db_path))} is a lake already; "
+    if isinstance(target_of(settings), LakeTarget):
+        raise MigrateError(f"{label_of(settings)} is a lake already; "
                            "--db names the file to copy")
-    if not lakes.is_lake(target):
+    into = parse_target(target, data_path, archive_path)
+    if not isinstance(into, LakeTarget):
         raise MigrateError(f"{target!r} is not a DuckLake target (ducklake:postgres:… or "
                            "ducklake:sqlite:…)")
-    lake = lakes.parse(target, data_path, archive_path)
+    lake = into.lake
     report = CopyReport(lake.label)
     with open_warehouse(settings) as con:
         _attach(con, lake)

@@ -27,10 +27,10 @@ from pricewatch.warehouse.db import (
     _lake_attached,
     _schema_version,
     is_lake_connection,
-    lake_of,
     migrate,
     quote_literal,
 )
+from pricewatch.warehouse.target import LakeTarget, target_of
 
 COPY_ALIAS = "pricewatch_upgraded"
 
@@ -75,9 +75,10 @@ def upgrade_warehouse(settings: Settings, *, keep_backup: bool = True,
                       install_views=None) -> UpgradeReport:
     """`db upgrade` on whatever the settings name: a lake's migrations and views, or a
     file's, rewritten in the configured storage_version when it is in another."""
-    if lakes.is_lake(settings.db_path):
-        return upgrade_lake(lake_of(settings), install_views)
-    return upgrade(settings.db_path, settings.storage_version,
+    target = target_of(settings)
+    if isinstance(target, LakeTarget):
+        return upgrade_lake(target.lake, install_views)
+    return upgrade(target.path, settings.storage_version,
                    lock_timeout_s=settings.lock_timeout_s, file_mode=settings.file_mode,
                    keep_backup=keep_backup, install_views=install_views)
 

@@ -30,7 +30,7 @@ from pricewatch.outputs.report.svg import (
 )
 from pricewatch.settings import Settings
 from pricewatch.text import ago, decimal_text
-from pricewatch.warehouse.db import warehouse_label
+from pricewatch.warehouse.target import label_of
 
 __all__ = ["Options", "ReportData", "build", "render", "write"]
 
@@ -49,7 +49,7 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
     folder, renamed over it), so a browser or a web server never sees half a page."""
     options = options or Options()
     data = build(settings, options)
-    page = render(data, db=warehouse_label(settings, short=True), capabilities=options.capabilities)
+    page = render(data, db=label_of(settings, short=True), capabilities=options.capabilities)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
