@@ -31,10 +31,9 @@ from pydantic import (
 from pricewatch.errors import InputError, PricewatchError
 from pricewatch.text import decimal_text, iso_utc
 
-# The providers pricewatch collects; configuration may add Hugging Face router providers,
-# so the field accepts any lowercase slug. The names of collectors.PROVIDERS' packages, written
-# out so that a read command knows them without importing the collectors (bs4, httpx); a
-# test holds the two equal.
+# The providers pricewatch collects, in run order: each is the package collectors/<name>/
+# (collectors.PROVIDERS is built from this list; a test checks the folders against it).
+# Configuration may add Hugging Face router providers, so the field accepts any slug.
 PROVIDERS = ("openrouter", "vertex", "nscale")
 Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -27,6 +26,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pricewatch.collectors.nscale.settings import NscaleSettings
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
+from pricewatch.collectors.vertex.settings import VertexSettings
 from pricewatch.errors import PricewatchError
 
 DEFAULT_CONFIG_FILE = Path("pricewatch.toml")
@@ -68,117 +70,6 @@ class FetchSettings(BaseModel):
                                "a 350-model endpoint sweep takes about 70 s.")
     contact_url: str | None = Field(
         None, description="Put in the User-Agent so a provider can reach the operator.")
-
-
-def moved_to(base: str, url: str) -> str:
-    """`url` on `base`'s origin, its path under `base`'s path: a mirror keeps the paths."""
-    origin, target = urlsplit(base), urlsplit(url)
-    return urlunsplit((origin.scheme, origin.netloc, origin.path.rstrip("/") + target.path,
-                       target.query, target.fragment))
-
-
-class ProviderSettings(BaseModel):
-    """A provider's section: its URLs, and `base_url`, which moves all of them at once."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str | None = Field(None, description=(
-        "A mirror of the provider (a demo, a test server): every URL of this section not "
-        "set explicitly moves to this origin, paths kept, and allowed_hosts becomes its host."))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _mirror(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not data.get("base_url"):
-            return data
-        data, base = dict(data), str(data["base_url"])
-        for name, field in cls.model_fields.items():
-            if name in data:
-                continue
-            default = field.get_default(call_default_factory=True)
-            if isinstance(default, str) and default.startswith(("http://", "https://")):
-                data[name] = moved_to(base, default)
-            elif isinstance(default, list) and default and all(
-                    isinstance(v, str) and v.startswith(("http://", "https://"))
-                    for v in default):
-                data[name] = [moved_to(base, v) for v in default]
-        data.setdefault("allowed_hosts", [urlsplit(base).hostname or ""])
-        return data
-
-
-class OpenRouterSettings(ProviderSettings):
-    api_base: str = "https://openrouter.ai/api/v1"
-    limits_page_url: str = "https://openrouter.ai/docs/api-reference/limits"
-    allowed_hosts: list[str] = Field(default_factory=lambda: ["openrouter.ai"])
-    # `GET /models` lists text models only unless asked: "all" adds image, video, audio,
-    # embedding and rerank models; "" sends no filter (OpenRouter's default).
-    output_modalities: str = Field(default="all", pattern=r"^[a-z,]*$")
-
-    @model_validator(mode="after")
-    def _urls_inside_allow_list(self) -> OpenRouterSettings:
-        check_hosts("openrouter", [self.api_base, self.limits_page_url], self.allowed_hosts)
-        return self
-
-
-def check_hosts(provider: str, urls: list[str], allowed: list[str]) -> None:
-    """Refuse configuration that would send requests outside the provider's allow-list."""
-    for url in urls:
-        parsed = urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"{provider}: {url!r} is not an http(s) URL")
-        if parsed.hostname not in allowed:
-            raise ValueError(f"{provider}: {url!r} is outside allowed_hosts {allowed}; add "
-                             f"its host to {provider}.allowed_hosts to allow it")
-
-
-class NscaleSettings(ProviderSettings):
-    api_base: str = "https://inference.api.nscale.com/v1"
-    hf_router_url: str = "https://router.huggingface.co/v1/models"
-    hf_providers: list[str] = Field(
-        default_factory=lambda: ["nscale"],
-        description="Hugging Face router providers whose offers are kept (route huggingface).")
-    limits_page_url: str = "https://docs.nscale.com/docs/faqs/rate-limits"
-    allowed_hosts: list[str] = Field(default_factory=lambda: [
-        "inference.api.nscale.com", "router.huggingface.co", "docs.nscale.com"])
-
-    @model_validator(mode="after")
-    def _urls_inside_allow_list(self) -> NscaleSettings:
-        check_hosts("nscale", [self.api_base, self.hf_router_url, self.limits_page_url],
-                    self.allowed_hosts)
-        return self
-
-
-class VertexSettings(ProviderSettings):
-    pricing_page_url: str = "https://cloud.google.com/vertex-ai/generative-ai/pricing"
-    partner_page_urls: list[str] = Field(default_factory=lambda: [
-        "https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/llama"],
-        description="Partner model pages that say which preview models are free.")
-    skus_url: str = ("https://cloudbilling.googleapis.com/v1/services/C7E2-9256-1C43/skus")
-    quota_page_urls: list[str] = Field(default_factory=lambda: [
-        "https://cloud.google.com/vertex-ai/generative-ai/docs/quotas",
-        "https://docs.cloud.google.com/vertex-ai/generative-ai/docs/standard-paygo",
-        "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/"
-        "partner-models/mistral",
-        "https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-claude",
-        "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/"
-        "partner-models/llama/llama4-maverick",
-        "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/"
-        "partner-models/llama/llama4-scout",
-        "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/maas/"
-        "deepseek/deepseek-v31",
-        "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/maas/qwen/"
-        "qwen3-235b"],
-        description="The quotas page, the Standard PayGo page and partner/open model pages.")
-    allowed_hosts: list[str] = Field(default_factory=lambda: [
-        "cloud.google.com", "docs.cloud.google.com", "cloudbilling.googleapis.com"],
-        description="Redirects (the 2026 move to gemini-enterprise-agent-platform) are "
-                    "followed only within these hosts.")
-
-    @model_validator(mode="after")
-    def _urls_inside_allow_list(self) -> VertexSettings:
-        check_hosts("vertex", [self.pricing_page_url, self.skus_url, *self.partner_page_urls,
-                               *self.quota_page_urls], self.allowed_hosts)
-        return self
 
 
 class ViewSettings(BaseModel):

@@ -19,8 +19,8 @@ from pricewatch.collectors.nscale.hf_router import parse_hf_router
 from pricewatch.collectors.nscale.limits import parse_limits
 from pricewatch.collectors.nscale.models import parse_models
 from pricewatch.collectors.nscale.offers import money
+from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.records import MeasurementRecord, OfferRecord, PriceRecord
-from pricewatch.settings import NscaleSettings
 from pricewatch.warehouse.db import open_db
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)

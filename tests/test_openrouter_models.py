@@ -223,7 +223,7 @@ def test_the_free_class_needs_every_billed_component_published_and_zero() -> Non
 def test_the_catalogue_asks_for_every_output_modality() -> None:
     from pricewatch.collectors.base import PlanContext
     from pricewatch.collectors.openrouter.models import plan_models
-    from pricewatch.settings import OpenRouterSettings
+    from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 
     [request] = plan_models(OpenRouterSettings(), PlanContext())
     assert request.url == "https://openrouter.ai/api/v1/models?output_modalities=all"

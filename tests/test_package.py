@@ -492,10 +492,17 @@ def test_read_commands_import_nothing_they_do_not_use(tmp_path: Path) -> None:
     assert "'bs4'" in done.stderr and "openrouter.models" in done.stdout
 
 
-def test_the_provider_names_are_the_collector_packages() -> None:
-    """records.PROVIDERS spells out collectors.PROVIDERS' names (so `--provider` is checked
-    without importing the collectors); a provider added to one is added to the other."""
+def test_each_provider_is_a_package_with_its_settings_section() -> None:
+    """Issue 30, item 7: every provider's settings class lived in the root settings.py
+    and records.PROVIDERS repeated collectors.PROVIDERS. Now the packages are found from
+    records.PROVIDERS (a folder of collectors/ left out of it is caught here), and each
+    one's section of Settings is the class in its own settings.py."""
     from pricewatch import collectors, records
 
-    packages = tuple(package.__name__.rsplit(".", 1)[1] for package in collectors.PROVIDERS)
-    assert packages == records.PROVIDERS
+    folders = sorted(p.parent.name for p in (PACKAGE / "collectors").glob("*/__init__.py"))
+    assert folders == sorted(records.PROVIDERS)
+    assert [p.__name__ for p in collectors.PROVIDERS] == [
+        f"pricewatch.collectors.{name}" for name in records.PROVIDERS]
+    for name in records.PROVIDERS:
+        section = Settings.model_fields[name].annotation
+        assert section.__module__ == f"pricewatch.collectors.{name}.settings", name

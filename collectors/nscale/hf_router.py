@@ -9,9 +9,9 @@ from decimal import Decimal
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
+from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
 from pricewatch.records import AnyRecord, RecordError, validate_record
-from pricewatch.settings import NscaleSettings
 
 HF_ROUTER = "nscale.hf-router"
 HF_ROUTE = "huggingface"

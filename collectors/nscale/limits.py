@@ -11,8 +11,8 @@ from decimal import Decimal
 from pricewatch.collectors import pages
 from pricewatch.collectors.base import ParseError, PlanContext, Source
 from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.records import AnyRecord, validate_record
-from pricewatch.settings import NscaleSettings
 
 LIMITS = "nscale.limits"
 

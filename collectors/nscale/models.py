@@ -8,9 +8,9 @@ from datetime import datetime
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
+from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
 from pricewatch.records import AnyRecord, RecordError
-from pricewatch.settings import NscaleSettings
 
 MODELS = "nscale.models"
 TOKEN_ENV = "NSCALE_SERVICE_TOKEN"

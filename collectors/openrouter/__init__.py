@@ -1,6 +1,9 @@
 """OpenRouter: the catalogue, per-model endpoints, the provider directory, the `:free` limits
 docs page and this account's key limits, one module per source."""
 
-from pricewatch.collectors.openrouter import endpoints, key, limits, models, providers
+from pricewatch.collectors import lazy_package
 
-SOURCES = (models.SOURCE, endpoints.SOURCE, providers.SOURCE, limits.SOURCE, key.SOURCE)
+# in run order, a source after the ones it `needs`; imported when SOURCES is first asked for
+# (pricewatch.settings imports this package's settings.py: reading settings loads no parser)
+SOURCE_MODULES = ("models", "endpoints", "providers", "limits", "key")
+__getattr__ = lazy_package(__name__, SOURCE_MODULES)

@@ -3,7 +3,7 @@ or redirect leaves `openrouter.allowed_hosts`."""
 
 from __future__ import annotations
 
-from pricewatch.settings import OpenRouterSettings
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 
 
 def api_url(options: OpenRouterSettings, path: str) -> str:

@@ -29,9 +29,9 @@ from pricewatch.collectors.openrouter.pricing import (
     modalities,
     offer_prices,
 )
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.values import load_json
 from pricewatch.records import AnyRecord, RecordError, validate_record
-from pricewatch.settings import OpenRouterSettings
 
 ENDPOINTS = "openrouter.endpoints"
 

@@ -9,9 +9,9 @@ from typing import Any
 from pricewatch.collectors.base import ParseError, PlanContext, Source
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.values import load_json, to_decimal
 from pricewatch.records import AnyRecord, validate_record
-from pricewatch.settings import OpenRouterSettings
 
 KEY = "openrouter.key"
 KEY_ENV = "OPENROUTER_API_KEY"

@@ -18,8 +18,8 @@ from pricewatch.collectors import pages
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.records import AnyRecord, validate_record
-from pricewatch.settings import OpenRouterSettings
 
 LIMITS = "openrouter.limits"
 SCOPE = ":free models"

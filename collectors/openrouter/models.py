@@ -19,9 +19,9 @@ from pricewatch.collectors.openrouter.pricing import (
     modalities,
     offer_prices,
 )
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
 from pricewatch.records import AnyRecord, RecordError, validate_record
-from pricewatch.settings import OpenRouterSettings
 
 MODELS = "openrouter.models"
 

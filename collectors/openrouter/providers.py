@@ -8,9 +8,9 @@ from datetime import datetime
 from pricewatch.collectors.base import ParseError, PlanContext, Source
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.values import load_json
 from pricewatch.records import AnyRecord, RecordError, validate_record
-from pricewatch.settings import OpenRouterSettings
 
 PROVIDERS = "openrouter.providers"
 

@@ -2,6 +2,9 @@
 Cloud Billing Catalog SKUs, and the quota pages, one module per source; `names` holds how
 Google writes model names and dates, which all three share."""
 
-from pricewatch.collectors.vertex import pricing, quotas, skus
+from pricewatch.collectors import lazy_package
 
-SOURCES = (pricing.SOURCE, skus.SOURCE, quotas.SOURCE)
+# in run order, a source after the ones it `needs`; imported when SOURCES is first asked for
+# (pricewatch.settings imports this package's settings.py: reading settings loads no parser)
+SOURCE_MODULES = ("pricing", "skus", "quotas")
+__getattr__ = lazy_package(__name__, SOURCE_MODULES)

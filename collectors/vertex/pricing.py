@@ -48,9 +48,9 @@ from pricewatch.collectors.vertex.names import (
     parse_date,
     tokens,
 )
+from pricewatch.collectors.vertex.settings import VertexSettings
 from pricewatch.errors import InputError
 from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, validate_record
-from pricewatch.settings import VertexSettings
 
 PRICING = "vertex.pricing"
 

@@ -26,8 +26,8 @@ from pricewatch.collectors import pages
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, merge_by_key
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.vertex.names import PROVIDER, model_slug
+from pricewatch.collectors.vertex.settings import VertexSettings
 from pricewatch.records import AnyRecord, validate_record
-from pricewatch.settings import VertexSettings
 
 QUOTAS = "vertex.quotas"
 DSQ_NOTE = "dynamic shared quota, no fixed per-model quota"

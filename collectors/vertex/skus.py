@@ -33,8 +33,8 @@ from pricewatch.collectors.base import (
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.values import load_json, to_decimal
 from pricewatch.collectors.vertex.names import PROVIDER, model_slug
+from pricewatch.collectors.vertex.settings import VertexSettings
 from pricewatch.records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
-from pricewatch.settings import VertexSettings
 
 SKUS = "vertex.skus"
 KEY_ENV = "GOOGLE_CLOUD_API_KEY"
