@@ -25,3 +25,9 @@ CREATE OR REPLACE MACRO canonical_model_rules(model_id) AS (
       ''),
     '^([a-z]+)-([0-9])', '\1\2')
 );
+
+-- A model's canonical id: its override first (model_identity_overrides.canonical_model,
+-- joined on provider and model), else the rules. Every view that names a model's canonical
+-- id computes it with this and that join; model_identity lists it for every model seen.
+CREATE OR REPLACE MACRO canonical_id(override, model_id) AS
+    coalesce(override, canonical_model_rules(model_id));

@@ -2,7 +2,7 @@
 -- `utc_days` overrides) beside the price without a window that holds outside it: peak
 -- and off-peak at a glance. current_prices shows whichever is in force now.
 CREATE OR REPLACE VIEW current_price_windows AS
-SELECT w.provider, w.model, coalesce(i.canonical_model, canonical_model_rules(w.model))
+SELECT w.provider, w.model, canonical_id(i.canonical_model, w.model)
        AS canonical_model, w.route, w.component, w.service_tier, w.context_threshold, w.unit,
        w.utc_days, w.utc_start_minute, w.utc_end_minute, w.price, d.price AS price_outside,
        price_window_holds(w.utc_days, w.utc_start_minute, w.utc_end_minute, now())

@@ -49,7 +49,7 @@ ends AS (
     LEFT JOIN earlier e ON e.key_hash = o.key_hash
     WHERE o.valid_to >= since AND o.next_from IS DISTINCT FROM o.valid_to
 )
-SELECT c.provider, c.model, coalesce(i.canonical_model, canonical_model_rules(c.model))
+SELECT c.provider, c.model, canonical_id(i.canonical_model, c.model)
        AS canonical_model, c.route, c.component, c.service_tier, c.context_threshold, c.unit,
        c.old_price, c.new_price, c.new_price - c.old_price AS change_abs,
        CASE WHEN c.old_price > 0 AND c.new_price IS NOT NULL

@@ -32,7 +32,7 @@ tiers AS (
     WINDOW w AS (PARTITION BY provider, model, route, component, service_tier,
                               context_threshold, unit)
 )
-SELECT r.provider, r.model, coalesce(i.canonical_model, canonical_model_rules(r.model))
+SELECT r.provider, r.model, canonical_id(i.canonical_model, r.model)
        AS canonical_model, r.route, r.component, r.service_tier, r.context_threshold, r.unit,
        r.price, r.currency, r.valid_from, r.dynamic, r.effective_from, r.source,
        r.opened_by_run AS run_id, r.usage_tier_start, r.utc_days, r.utc_start_minute,
