@@ -55,9 +55,12 @@ def generated(folder: Path, versions: int) -> Path:
     return repo
 
 
-def one(repo: str, db: str) -> None:
-    """Backfill `repo` into `db` with each phase timed (run in a process of its own)."""
+def one(repo: str, db: str, batch_s: str) -> None:
+    """Backfill `repo` into `db` with each phase timed (run in a process of its own);
+    `batch_s` is backfill.BATCH_S (0: the warehouse opened and closed per version)."""
     from pricewatch.pipeline import backfill
+
+    backfill.BATCH_S = float(batch_s)
     from pricewatch.pipeline import backfill_git as git
     from pricewatch.pipeline import run as pipeline
     from pricewatch.settings import load_settings
@@ -74,8 +77,8 @@ def one(repo: str, db: str) -> None:
         return wrapper
 
     pipeline.parse_run = timed("parse", pipeline.parse_run)
-    ingest = pipeline.ingest_body
-    pipeline.ingest_body = timed("ingest", ingest)
+    pipeline.ingest_body = timed("ingest", pipeline.ingest_body)
+    pipeline.ingest_parsed = timed("ingest", pipeline.ingest_parsed)
 
     def versions():
         source = git.versions(Path(repo), "models.json")
@@ -93,10 +96,27 @@ def one(repo: str, db: str) -> None:
     report = backfill.run(load_settings(db_path=Path(db)), "openrouter.models", versions())
     total = time.perf_counter() - started
     print(json.dumps({"versions": report.versions, "ingested": report.counts["ingested"],
-                      "seconds": round(total, 2),
+                      "seconds": round(total, 2), "written_mb": written_mb(),
+                      "db_mb": stored_mb(Path(db)),
                       "versions_per_s": round(report.versions / total, 1),
                       "peak_rss_mb": peak_rss_mb(),
                       **{f"share_{k}": round(v / total, 3) for k, v in spent.items()}}))
+
+
+def stored_mb(db: Path) -> float:
+    """The warehouse file and its body archive, in MB."""
+    archive = db.with_name(db.name + ".archive")
+    files = [db, *(p for p in archive.rglob("*") if p.is_file())]
+    return round(sum(p.stat().st_size for p in files) / 2**20, 1)
+
+
+def written_mb() -> float:
+    """Bytes this process wrote to storage (/proc/self/io write_bytes): with the size of
+    the warehouse and its archive, the write amplification."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return round(int(line.split()[1]) / 2**20, 1)
+    return 0.0
 
 
 def peak_rss_mb() -> int:
@@ -108,10 +128,17 @@ def peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def backfilled(repo: Path, db: Path) -> dict:
+def backfilled(repo: Path, db: Path, batch_s: float | None = None) -> dict:
+    from pricewatch.pipeline.backfill import BATCH_S
+
     done = subprocess.run([sys.executable, "-m", "bench.backfill", "--one", str(repo),
-                           str(db)], capture_output=True, text=True, cwd=ROOT, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+                           str(db), str(BATCH_S if batch_s is None else batch_s)],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["write_amplification"] = round(figures["written_mb"] / figures["db_mb"], 1)
+    figures["parse_s"] = round(figures["share_parse"] * figures["seconds"], 2)
+    figures["ratio_to_parse"] = round(figures["seconds"] / figures["parse_s"], 2)
+    return figures
 
 
 def separate(repo: Path, folder: Path, count: int, total: int) -> dict:
@@ -137,7 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--versions", type=int, default=2000)
     parser.add_argument("--slice", type=int, default=40)
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         one(*args.one)
@@ -149,7 +176,10 @@ def main() -> None:
         subprocess.run(["git", "clone", "-q", str(FIXTURES / "history" /
                                                   "openrouter-models-history.bundle"),
                         str(real)], check=True)
+        figures["real_per_version"] = backfilled(real, folder / "per-version.duckdb", 0.0)
         figures["real"] = backfilled(real, folder / "real.duckdb")
+        figures["real"]["speedup_vs_per_version"] = round(
+            figures["real_per_version"]["seconds"] / figures["real"]["seconds"], 2)
         (folder / "r").mkdir()
         figures["real"] |= separate(real, folder / "r", args.slice,
                                     figures["real"]["versions"])
@@ -159,6 +189,8 @@ def main() -> None:
         figures["generated"] = backfilled(repo, folder / "generated.duckdb")
         (folder / "g").mkdir()
         figures["generated"] |= separate(repo, folder / "g", args.slice, args.versions)
+    print("real, one open per version: " + ", ".join(
+        f"{k} {v}" for k, v in figures["real_per_version"].items()))
     for name in ("real", "generated"):
         one_history = figures[name]
         one_history["ratio_vs_separate"] = round(

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import duckdb
+
 from pricewatch import queries
-from pricewatch.errors import PricewatchError
+from pricewatch.errors import PricewatchError, WarehouseError
 from pricewatch.pipeline import run as pipeline
 from pricewatch.records import ParseResult, parse_timestamp
 from pricewatch.settings import Settings
@@ -25,6 +29,10 @@ from pricewatch.warehouse.db import open_warehouse
 
 OUTCOMES = ("ingested", "unchanged", "duplicate", "suspect", "failed")
 PARSED_KEPT = 16  # parse results kept for identical bodies (the last ones used)
+# Versions are written on one open warehouse for up to this long, then it is closed and
+# opened again: an attach, a checkpoint and a detach per batch, not per version (they were
+# most of a version's write), and between batches the file is free for a running daemon.
+BATCH_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -79,10 +87,12 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
     parsed: OrderedDict[str, ParseResult] = OrderedDict()
     seen = _ingested(settings, parser)
     latest = max((observed_at for observed_at, _ in seen), default=None)
-    for done, version in enumerate(versions, start=1):
-        _one(settings, parser, version, since, until, time_field, parsed, seen, report)
-        if progress is not None:
-            progress(done, total)
+    with _Batches(settings) as batches:
+        for done, version in enumerate(versions, start=1):
+            _one(settings, parser, version, since, until, time_field, parsed, seen, report,
+                 batches)
+            if progress is not None:
+                progress(done, total)
     earliest = min(report.ingested_at, default=None)
     if latest is not None and earliest is not None and earliest < latest:
         # Versions landed before runs already there. Ingest splits and merges intervals
@@ -96,6 +106,35 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
     return report
 
 
+class _Batches:
+    """The warehouse open for writing, one batch of versions at a time (BATCH_S)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stack = ExitStack()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.opened = 0.0
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self.con is not None and time.monotonic() - self.opened > BATCH_S:
+            self.close()
+        if self.con is None:
+            self.con = self.stack.enter_context(open_warehouse(self.settings))
+            self.opened = time.monotonic()
+        return self.con
+
+    def close(self) -> None:
+        """End the batch (also after a version that failed: the next opens afresh)."""
+        self.con = None
+        self.stack.close()
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _ingested(settings: Settings, parser: str) -> set[tuple[datetime, str]]:
     """(time, body digest) of the source's runs already in the warehouse: a second backfill
     of a history skips them without parsing or writing (ingest would find them too)."""
@@ -106,7 +145,7 @@ def _ingested(settings: Settings, parser: str) -> set[tuple[datetime, str]]:
 def _one(settings: Settings, parser: str, version: Version, since: datetime | None,
          until: datetime | None, time_field: str | None,
          parsed: OrderedDict[str, ParseResult],
-         seen: set[tuple[datetime, str]], report: Report) -> None:
+         seen: set[tuple[datetime, str]], report: Report, batches: _Batches) -> None:
     if version.body is None:
         report.skipped.append(f"{version.label}: the file was deleted in this commit")
         return
@@ -132,10 +171,12 @@ def _one(settings: Settings, parser: str, version: Version, since: datetime | No
         if len(parsed) > PARSED_KEPT:  # a catalogue's records take megabytes: keep a few
             parsed.popitem(last=False)
     try:
-        outcome = pipeline.ingest_body(settings, parser, version.body, at, version.origin,
-                                       origin=version.origin, parsed=parsed[key],
-                                       install_views=False)
+        outcome = pipeline.ingest_parsed(batches.connection(), settings, parser, version.body,
+                                         at, version.origin, parsed[key],
+                                         origin=version.origin)
     except PricewatchError as error:
+        if isinstance(error, WarehouseError):  # the connection may be gone: open afresh
+            batches.close()
         _failed(report, version, at, str(error))
         return
     status = "ingested" if outcome.status in ("ok", "partial") else outcome.status

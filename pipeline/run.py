@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import duckdb
+
 from pricewatch import queries
 from pricewatch.collectors import get_source, sources_for
 from pricewatch.collectors.base import ParseError, PlanContext, Source, parse_bodies
@@ -91,36 +93,52 @@ def ingest_body(settings: Settings, parser: str, body: bytes, observed_at: datet
 
     The body is parsed first: a file that does not parse is rejected whole and nothing of
     it is written. A body already ingested at the same time is a no-op (`duplicate`).
-    `pricewatch backfill` passes the run's `origin`, a `parsed` result it already has for
-    the same bytes (parsers are pure functions of bytes), and installs the views once at
-    the end rather than after every version.
+    `parsed` is a result the caller already has for the same bytes (parsers are pure
+    functions of bytes); `install_views=False` leaves the views to the caller.
     """
     observed_at = observed_at.astimezone(UTC)
     if parsed is None:
         parsed = parse_run(settings, parser, [(url, body)], observed_at)
-    if parsed.error is not None:
-        raise ParseError(parser, parsed.error.removeprefix(f"{parser}: "))
-    source = run_source_name(parser, parsed)
-    fetched = FetchedBody(url=url, fetched_at=observed_at, content=body)
+    _whole_source(parser, parsed)  # before the open: a bad file creates no warehouse
     with open_warehouse(settings) as con:
-        def write() -> RunOutcome:
-            # one transaction: on a lake, a host that loses the race to an identical run
-            # retries, finds it here, and reports a duplicate instead of a second run
-            duplicate = find_duplicate(con, source, observed_at, fetched.sha256)
-            if duplicate is not None:
-                return RunOutcome(source=source, status="duplicate", observed_at=observed_at,
-                                  run_id=duplicate, records=len(parsed.records or ()),
-                                  message=f"already ingested as run {duplicate}")
-            fetch_ids = archive_rows(con, source, parser, [fetched])
-            return record_run_rows(con, source=source, parser=parser,
-                                   observed_at=observed_at, parsed=parsed,
-                                   fetch_ids=fetch_ids, content_sha256=fetched.sha256,
-                                   suspect_ratio=settings.suspect_ratio, origin=origin)
-
-        outcome = in_transaction(con, write, f"{source}: ingest")
+        outcome = ingest_parsed(con, settings, parser, body, observed_at, url, parsed,
+                                origin=origin)
         if install_views and outcome.status != "duplicate":
             queries.install(con, settings)
         return outcome
+
+
+def _whole_source(parser: str, parsed: ParseResult) -> str:
+    """The run's source, or the ParseError of a body that did not parse whole."""
+    if parsed.error is not None:
+        raise ParseError(parser, parsed.error.removeprefix(f"{parser}: "))
+    return run_source_name(parser, parsed)
+
+
+def ingest_parsed(con: duckdb.DuckDBPyConnection, settings: Settings, parser: str,
+                  body: bytes, observed_at: datetime, url: str, parsed: ParseResult, *,
+                  origin: str | None = None) -> RunOutcome:
+    """`ingest_body` on a warehouse the caller holds open (`pricewatch backfill` writes many
+    versions per open): one transaction, archive and run, or a duplicate."""
+    observed_at = observed_at.astimezone(UTC)
+    source = _whole_source(parser, parsed)
+    fetched = FetchedBody(url=url, fetched_at=observed_at, content=body)
+
+    def write() -> RunOutcome:
+        # one transaction: on a lake, a host that loses the race to an identical run
+        # retries, finds it here, and reports a duplicate instead of a second run
+        duplicate = find_duplicate(con, source, observed_at, fetched.sha256)
+        if duplicate is not None:
+            return RunOutcome(source=source, status="duplicate", observed_at=observed_at,
+                              run_id=duplicate, records=len(parsed.records or ()),
+                              message=f"already ingested as run {duplicate}")
+        fetch_ids = archive_rows(con, source, parser, [fetched])
+        return record_run_rows(con, source=source, parser=parser,
+                               observed_at=observed_at, parsed=parsed,
+                               fetch_ids=fetch_ids, content_sha256=fetched.sha256,
+                               suspect_ratio=settings.suspect_ratio, origin=origin)
+
+    return in_transaction(con, write, f"{source}: ingest")
 
 
 def reparse(settings: Settings, sources: Sequence[str] = (),

@@ -76,6 +76,31 @@ def test_five_captures_backfilled_equal_five_ingests_in_order(five: Path,
     assert "ok (backfill)" in page.read_text()  # the report tells backfilled runs apart
 
 
+@pytest.mark.parametrize(("batch_s", "opens"), [(60.0, 1), (0.0, 5)])
+def test_versions_are_written_in_batches(five: Path, tmp_path: Path, monkeypatch,
+                                         batch_s: float, opens: int) -> None:
+    """Issue 32: an attach, a checkpoint and a detach per version were most of a backfill's
+    write. Versions now share one open warehouse for up to BATCH_S, and the file is closed
+    between batches (a daemon gets it); the history is the same either way."""
+    from pricewatch.pipeline import backfill as backfill_module
+
+    opened = []
+    real_open = backfill_module.open_warehouse
+
+    def counting(settings, *, read_only=False):
+        opened.append(read_only)
+        return real_open(settings, read_only=read_only)
+
+    monkeypatch.setattr(backfill_module, "open_warehouse", counting)
+    monkeypatch.setattr(backfill_module, "BATCH_S", batch_s)
+    db = tmp_path / "batched.duckdb"
+    report = backfill("git", str(five), "--path", "models.json", "--source",
+                      "openrouter.models", "--db", str(db))
+    assert (report["ingested"], report["failed"]) == (5, 0)
+    assert opened.count(False) == opens and opened.count(True) == 1  # + the skip check
+    assert history(db) == history(ingest_catalogues(tmp_path / "in.duckdb", DATES))
+
+
 def test_bad_versions_are_reported_and_the_rest_is_built(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
