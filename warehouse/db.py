@@ -198,11 +198,13 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+def migrate(con: duckdb.DuckDBPyConnection, current: int | None = None,
+            lake: bool | None = None) -> list[int]:
     """Apply the migrations this database lacks, each in its own transaction, and record
     them. Two processes migrating one lake at once: the second's commit conflicts, and its
-    retry finds the version applied."""
-    lake = is_lake_connection(con)
+    retry finds the version applied. `current` (its schema version) and `lake` are asked
+    of the database when the caller does not know them."""
+    lake = is_lake_connection(con) if lake is None else lake
     key = " NOT NULL" if lake else " PRIMARY KEY"
     applied = []
 
@@ -217,7 +219,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
                     [version, name, datetime.now(UTC)])
         return True
 
-    current = _schema_version(con)
+    current = _schema_version(con) if current is None else current
     if current > SCHEMA_VERSION:
         raise WarehouseError(
             f"database schema version {current} is newer than this pricewatch "
@@ -418,10 +420,11 @@ def _open_lake(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyCon
                 return
             stack.close()
         with _lake_attached(lake, False) as con:
-            if _schema_version(con) == 0 and not lake.data_path:
+            current = _schema_version(con)  # each statement is catalog round trips: once
+            if current == 0 and not lake.data_path:
                 raise WarehouseError(f"{lake.label} is a new lake: set ducklake.data_path "
                                      "(PRICEWATCH_DUCKLAKE__DATA_PATH), where its files go")
-            migrate(con)
+            migrate(con, current, lake=True)
             if not read_only:
                 yield con
                 return
