@@ -184,7 +184,6 @@ class Settings(BaseSettings):
                     "a time), with [ducklake] data_path.",
     )
     ducklake: DuckLakeSettings = Field(default_factory=DuckLakeSettings)
-
     lock_timeout_s: float = Field(
         default=60.0, ge=0,
         description="How long a command waits for another process to release the database "

@@ -368,11 +368,9 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
         by_type: dict[type, list[AnyRecord]] = {spec.record_type: [] for spec in SPECS}
         for record in records:
             by_type.setdefault(type(record), []).append(record)
-        empty = [spec.table for spec in SPECS if not by_type[spec.record_type]]
-        open_ = _with_open_intervals(con, empty, at.source)
         for spec in SPECS:
             rows = by_type[spec.record_type]
-            if not rows and spec.table not in open_:
+            if not rows and not _has_open_intervals(con, spec.table, at.source):
                 continue  # nothing to open and nothing that could close
             stage(con, spec, spec.to_arrow(rows))
             changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
@@ -382,16 +380,9 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
     return changes
 
 
-def _with_open_intervals(con: duckdb.DuckDBPyConnection, tables: list[str],
-                         source: str) -> set[str]:
-    """Which of `tables` hold an open interval of `source`, in one statement (on a lake
-    each statement is catalog round trips)."""
-    if not tables:
-        return set()
-    union = " UNION ALL ".join(
-        f"(SELECT '{table}' FROM {table} WHERE source = $source AND valid_to IS NULL LIMIT 1)"
-        for table in tables)
-    return {row[0] for row in con.execute(union, {"source": source}).fetchall()}
+def _has_open_intervals(con: duckdb.DuckDBPyConnection, table: str, source: str) -> bool:
+    return fetch_one(con, f"SELECT 1 FROM {table} WHERE source = ? AND valid_to IS NULL LIMIT 1",
+                     [source]) is not None
 
 
 def _append_measurements(con: duckdb.DuckDBPyConnection, at: Boundary,
