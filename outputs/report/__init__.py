@@ -81,7 +81,7 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
             title=f"{chart.title}, USD {unit_words(chart.unit)}")),
         recent_chart=lambda chart: Markup(step_chart(
             chart.series, start=data.recent_start, end=data.recent_until, unit=chart.unit,
-            title=f"{chart.title}, last {(data.end - data.recent_start).days} days, "
+            title=f"{chart.title}, last {data.recent_days} days, "
                   f"USD {unit_words(chart.unit)}")),
         swatch=_swatch, figures=lambda charts: Markup(_figures(charts, environment)),
         notes=lambda chart: legend_notes(chart.series, data.start, data.drawn_until))

@@ -69,6 +69,7 @@ class ReportData:
     costs: list[dict[str, Any]] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
     recent_start: datetime | None = None  # set when the window is long: see moved_recently
+    recent_days: int = 0  # the days from recent_start to the end
 
     @property
     def drawn_until(self) -> datetime:
@@ -79,7 +80,7 @@ class ReportData:
     @property
     def recent_until(self) -> datetime:
         """The right edge of the recent charts, as `drawn_until` is of the others."""
-        return self.end + (self.end - (self.recent_start or self.start)) * DRAWN_MARGIN
+        return self.end + timedelta(days=self.recent_days) * DRAWN_MARGIN
 
     def moved_recently(self, chart: Chart) -> bool:
         """Whether a chart of a long window needs its recent days drawn again: some price
@@ -102,7 +103,7 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
     recent = timedelta(days=options.recent_days)
     if options.recent_days > 0 and end - start > 3 * recent:
-        data.recent_start = end - recent
+        data.recent_start, data.recent_days = end - recent, options.recent_days
     _, data.freshness = queries.named(con, "status")
     for row in data.freshness:
         row["failing"] = row["last_status"] in FAILING or bool(row["failing_runs"])
