@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 from pricewatch.errors import InputError
+from pricewatch.warehouse.db import quote_identifier as identifier
+from pricewatch.warehouse.db import quote_literal as literal
 
 READERS = {".csv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
            ".json": "read_json", ".parquet": "read_parquet"}
@@ -25,14 +27,6 @@ GROUPS = {"model": "model", "provider": "provider",
           "month": "strftime(timezone('UTC', timestamp), '%Y-%m')"}
 # an ISO 8601 time that says its zone: Z or an offset at the end
 ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
-
-
-def identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, limit: str, spill: Path) -> None:
