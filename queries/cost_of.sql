@@ -6,9 +6,10 @@
 -- input_price and output_price (USD per 1M tokens), price_valid_from, cost_usd (exact,
 -- DECIMAL(38,24)), status and price_note.
 --
--- The price of a call at t is the one prices_as_of(t) gives: valid_from <= t < valid_to (a
--- price starting exactly at t applies), a published effective date already reached,
--- Vertex's billing catalog before the page, the base usage tier. cached_tokens and
+-- The price of a call at t is the one prices_as_of(t) gives, by the same macros:
+-- price_in_force (valid_from <= t < valid_to, a published effective date already reached),
+-- price_pick (the latest effective date, Vertex's billing catalog before the page) and
+-- is_base_rate (the base usage tier). cached_tokens and
 -- cache_write_tokens are part of input_tokens, reasoning_tokens part of output_tokens (as
 -- OpenAI and OpenRouter count them): cached tokens pay cache_read, written ones cache_write,
 -- reasoning tokens the reasoning price where the offer has one. An offer that publishes no
@@ -60,7 +61,7 @@ offers AS (
     WHERE r.priced_model IS NOT NULL
 ),
 rows AS (  -- the history of those offers, in the components a call pays
-    SELECT h.*, source_rank(h.source) AS source_rank
+    SELECT h.*
     FROM price_history h
     JOIN offers o ON h.provider = o.provider AND h.model = o.priced_model
                  AND h.route = o.cost_route AND h.service_tier = o.cost_tier
@@ -79,28 +80,24 @@ edges AS (  -- every time an offer's prices can change: segments start here
                timezone('UTC', CAST(effective_from AS TIMESTAMP)) FROM rows
         WHERE effective_from IS NOT NULL)
 ),
-in_force AS (  -- per segment start, each component's price as prices_as_of would pick it
+in_force AS (  -- per segment start, each component's price as prices_as_of would pick it,
+               -- by its macros; windows are kept apart (a call's time picks among them)
     SELECT e.starts, r.*,
-           row_number() OVER (PARTITION BY r.provider, r.model, r.route, r.service_tier,
-                                           e.starts, r.component, r.context_threshold,
-                                           r.usage_tier_start, r.utc_days,
-                                           r.utc_start_minute, r.utc_end_minute
-                              ORDER BY r.effective_from DESC NULLS LAST, r.source_rank,
-                                       r.source) AS pick
+           price_pick((r.provider, r.model, r.route, r.service_tier, e.starts, r.component,
+                       r.context_threshold, r.usage_tier_start, r.utc_days,
+                       r.utc_start_minute, r.utc_end_minute),
+                      false, r.effective_from, r.source) AS pick
     FROM edges e
     JOIN rows r ON r.provider = e.provider AND r.model = e.model AND r.route = e.route
                AND r.service_tier = e.service_tier
-               AND r.valid_from <= e.starts AND (r.valid_to IS NULL OR r.valid_to > e.starts)
-               AND (r.effective_from IS NULL
-                    OR r.effective_from <= CAST(timezone('UTC', e.starts) AS DATE))
+               AND price_in_force(r.valid_from, r.valid_to, r.effective_from, e.starts)
 ),
 base_rate AS (
-    SELECT *, usage_tier_start = coalesce(
-              min(usage_tier_start) FILTER (price > 0) OVER w, min(usage_tier_start) OVER w)
+    SELECT *, is_base_rate(usage_tier_start, price,
+                           (provider, model, route, service_tier, starts, component,
+                            context_threshold, utc_days, utc_start_minute, utc_end_minute))
               AS is_base
     FROM in_force WHERE pick = 1
-    WINDOW w AS (PARTITION BY provider, model, route, service_tier, starts, component,
-                              context_threshold, utc_days, utc_start_minute, utc_end_minute)
 ),
 tiers AS (  -- one row per segment start, context threshold and window, components as columns
     SELECT provider, model, route, service_tier, starts, context_threshold, utc_days,

@@ -1,36 +1,31 @@
--- Prices in force at a time: the interval that covers `ts`, and for a key with several
--- published effective dates, the latest one already in effect. Priced per 1M tokens or in
--- the unit named. `source_rank` (queries/source_rank.sql) prefers an exact machine-readable
--- source over a page that rounds, when both priced the same key. Of tiered rates
--- (usage_tier_start), the row is the base rate: the first tier that charges (a catalog's
--- first tier is often a $0 allowance); every tier is in price_history and current_price_tiers.
--- Of time-of-day and weekday prices, the one whose window holds `ts` (UTC) wins over the
--- price without a window; a window that does not hold `ts` is not in force then
--- (current_price_windows lists every window).
+-- Prices in force at a time, by the rules cost_of prices calls with (one macro each):
+-- price_in_force (the interval covers `ts`; of several published effective dates, those
+-- already reached), price_pick (per key: a time-of-day or weekday window holding `ts` (UTC)
+-- before the price without one, the latest effective date, then source_rank: an exact
+-- machine-readable source over a page that rounds) and is_base_rate (of tiered rates, the
+-- first tier that charges; every tier is in price_history and current_price_tiers). A window
+-- that does not hold `ts` is not in force then (current_price_windows lists every window).
+-- Priced per 1M tokens or in the unit named.
 CREATE OR REPLACE MACRO prices_as_of(ts) AS TABLE
 WITH open_at AS (
-    SELECT h.*,
-           source_rank(h.source) AS source_rank
+    SELECT h.*
     FROM price_history h
-    WHERE h.valid_from <= ts AND (h.valid_to IS NULL OR h.valid_to > ts)
-      AND (h.effective_from IS NULL OR h.effective_from <= CAST(timezone('UTC', CAST(ts AS TIMESTAMPTZ)) AS DATE))
+    WHERE price_in_force(h.valid_from, h.valid_to, h.effective_from, ts)
       AND price_window_holds(h.utc_days, h.utc_start_minute, h.utc_end_minute, ts)
 ),
 ranked AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY provider, model, route, component, service_tier, context_threshold, unit,
-                     usage_tier_start
-        ORDER BY (utc_days, utc_start_minute, utc_end_minute) = ('', 0, 1440),
-                 effective_from DESC NULLS LAST, source_rank, source) AS pick
+    SELECT *, price_pick((provider, model, route, component, service_tier, context_threshold,
+                          unit, usage_tier_start),
+                         (utc_days, utc_start_minute, utc_end_minute) <> ('', 0, 1440),
+                         effective_from, source) AS pick
     FROM open_at
 ),
 tiers AS (
-    SELECT *, usage_tier_start = coalesce(min(usage_tier_start) FILTER (price > 0) OVER w,
-                                          min(usage_tier_start) OVER w) AS base_rate
+    SELECT *, is_base_rate(usage_tier_start, price,
+                           (provider, model, route, component, service_tier,
+                            context_threshold, unit)) AS base_rate
     FROM ranked
     WHERE pick = 1
-    WINDOW w AS (PARTITION BY provider, model, route, component, service_tier,
-                              context_threshold, unit)
 )
 SELECT r.provider, r.model, canonical_id(i.canonical_model, r.model)
        AS canonical_model, r.route, r.component, r.service_tier, r.context_threshold, r.unit,

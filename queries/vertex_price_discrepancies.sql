@@ -6,22 +6,19 @@
 -- the first tier that charges, as in prices_as_of.
 CREATE OR REPLACE VIEW vertex_price_discrepancies AS
 WITH in_force AS (
-    -- per source, key and tier: the published price in effect today
-    SELECT *, row_number() OVER (
-        PARTITION BY source, model, route, component, service_tier, context_threshold, unit,
-                     currency, usage_tier_start
-        ORDER BY effective_from DESC NULLS LAST) AS pick
+    -- per source, key and tier: the published price in effect now (prices_as_of's rules)
+    SELECT *, price_pick((source, model, route, component, service_tier, context_threshold,
+                          unit, currency, usage_tier_start),
+                         false, effective_from, source) AS pick
     FROM price_history
     WHERE provider = 'vertex' AND source IN ('vertex.pricing', 'vertex.skus')
-      AND valid_to IS NULL
-      AND (effective_from IS NULL OR effective_from <= CAST(timezone('UTC', now()) AS DATE))
+      AND price_in_force(valid_from, valid_to, effective_from, now())
 ), base AS (
-    SELECT *, usage_tier_start = coalesce(min(usage_tier_start) FILTER (price > 0) OVER w,
-                                          min(usage_tier_start) OVER w) AS base_rate
+    SELECT *, is_base_rate(usage_tier_start, price,
+                           (source, model, route, component, service_tier, context_threshold,
+                            unit, currency)) AS base_rate
     FROM in_force
     WHERE pick = 1
-    WINDOW w AS (PARTITION BY source, model, route, component, service_tier,
-                              context_threshold, unit, currency)
 ), paired AS (
     SELECT p.model, p.route, p.component, p.service_tier, p.context_threshold, p.unit,
            p.price AS page_price, c.price AS catalog_price,

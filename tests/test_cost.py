@@ -371,3 +371,59 @@ def test_totals_to_a_file_say_what_they_hold(tiers: Path, tmp_path: Path) -> Non
     months = list(csv.DictReader(out.open()))
     assert [(m["month"], m["calls"], m["unpriced_calls"], m["cost_usd"]) for m in months] == [
         ("2026-02", "4", "1", "0.00312"), ("2026-03", "3", "0", "0.00312")]
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory) -> Path:
+    """Offers whose price only the selection rules decide: two sources for one key (the
+    exact catalog wins), two published effective dates, a $0 first usage tier."""
+    db = tmp_path_factory.mktemp("rules") / "rules.duckdb"
+    vertex = {"provider": "vertex"}
+    lines = [price_line("acme/ranked", "1.50", source="vertex.pricing", **vertex),
+             price_line("acme/ranked", "1.4987", source="vertex.skus", **vertex),
+             price_line("acme/ranked", "6", "output", source="vertex.pricing", **vertex),
+             price_line("acme/dated", "2", **vertex),
+             price_line("acme/dated", "4", "output", **vertex),
+             price_line("acme/dated", "1", effective_from="2026-03-01", **vertex),
+             price_line("acme/dated", "3", "output", effective_from="2026-03-01", **vertex),
+             price_line("acme/tiered", "0", **vertex),
+             price_line("acme/tiered", "0.5", usage_tier_start=1000, **vertex),
+             price_line("acme/tiered", "0.7", usage_tier_start=5000, **vertex),
+             price_line("acme/tiered", "2.5", "output", **vertex)]
+    for source in ("vertex.pricing", "vertex.skus", "records"):  # one source per file
+        result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                     "2026-02-01T00:00:00Z", "--db", str(db)],
+                               input=jsonl(*[line for line in lines
+                                             if json.loads(line)["source"] == source]).decode())
+        assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    ("2026-02-15 12:00:00+00", {"acme/ranked": ("1.4987", "6"), "acme/dated": ("2", "4"),
+                                "acme/tiered": ("0.5", "2.5")}),
+    ("2026-03-15 12:00:00+00", {"acme/ranked": ("1.4987", "6"), "acme/dated": ("1", "3"),
+                                "acme/tiered": ("0.5", "2.5")}),
+])
+def test_cost_of_prices_a_call_as_prices_as_of_picks(rules: Path, when: str,
+                                                      expected: dict) -> None:
+    """The two share price_in_force, price_pick and is_base_rate: a call at t pays the
+    input and output prices prices_as_of(t) lists, on every rule that decides between rows."""
+    with queries.open_gold(load_settings(db_path=rules)) as con:
+        con.execute(f"""CREATE TEMP TABLE usage AS
+            SELECT TIMESTAMPTZ '{when}' AS timestamp, 'vertex' AS provider, model,
+                   NULL AS route, NULL AS service_tier, 1000000 AS input_tokens,
+                   1000000 AS output_tokens, NULL AS cached_tokens,
+                   NULL AS cache_write_tokens, NULL AS reasoning_tokens, NULL AS requests
+            FROM (VALUES ('acme/ranked'), ('acme/dated'), ('acme/tiered')) m(model)""")
+        priced = {model: (input_price, output_price, cost) for model, input_price,
+                  output_price, cost in con.execute(
+                      "SELECT model, input_price, output_price, cost_usd FROM cost_of('usage')"
+                  ).fetchall()}
+        listed = {(model, component): price for model, component, price in con.execute(
+            f"SELECT model, component, price FROM prices_as_of(TIMESTAMPTZ '{when}') "
+            "WHERE provider = 'vertex'").fetchall()}
+    for model, (input_price, output_price) in expected.items():
+        assert priced[model][:2] == (listed[model, "input"], listed[model, "output"]) \
+            == (Decimal(input_price), Decimal(output_price)), model
+        assert priced[model][2] == Decimal(input_price) + Decimal(output_price)
