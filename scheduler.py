@@ -95,6 +95,8 @@ class Daemon:
     # changes of the runs landed since the last export (None: not known, ask the database)
     _changes_to_export: int | None = None
     _report_wanted: bool = True  # a run changed a price or failed since the report was made
+    # per source, failed runs in a row, as collector_health last said (read after each pass)
+    _failing: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
@@ -194,6 +196,7 @@ class Daemon:
                     raise
             if settings.daemon.report_path and not self.stopping.is_set():
                 self._report(settings, settings.daemon.report_path)
+            self._read_health()
         except DatabaseLocked:
             if not self._pass_waits:  # said once per wait, not at every retry
                 log.info("alerts and exports wait for the database file")
@@ -253,14 +256,18 @@ class Daemon:
             self._alerts_and_exports()
 
     def _remember(self, source: str, status: str) -> None:
+        """What this process last saw of a source's job (also the states the warehouse does
+        not record: cancelled, spooled, skipped)."""
         with self._lock:
-            state = self._state.setdefault(source, {"consecutive_failures": 0})
-            state["last_status"] = status
-            state["last_run_at"] = iso_utc(datetime.now(UTC))
-            if status in ("failed", "suspect"):
-                state["consecutive_failures"] += 1
-            elif status not in ("cancelled", "spooled", "skipped"):
-                state["consecutive_failures"] = 0
+            self._state[source] = {"last_status": status,
+                                   "last_run_at": iso_utc(datetime.now(UTC))}
+
+    def _read_health(self) -> None:
+        """Failed runs in a row per source, from collector_health (not counted here: the
+        warehouse holds every process's runs, and a restart forgets nothing)."""
+        failing = pipeline.failing_runs(self.patient)
+        with self._lock:
+            self._failing = failing
 
     # Heartbeat ---------------------------------------------------------------------
 
@@ -275,6 +282,7 @@ class Daemon:
                                for job in self.scheduler.get_jobs()}
         with self._lock:
             jobs = {name: {**self._state.get(name, {}),
+                           "consecutive_failures": self._failing.get(name, 0),
                            "next_run_at": None if self.stopping.is_set() else next_run}
                     for name, next_run in self._next_runs.items()}
         beat = {"pid": os.getpid(), "updated_at": iso_utc(datetime.now(UTC)),
@@ -325,6 +333,7 @@ class Daemon:
         says; a file held by another process gets them when it frees (maintenance)."""
         try:
             queries.ensure_installed(self.patient, figures=True)
+            self._read_health()
             self._views_pending = False
         except DatabaseLocked:
             if not self._views_pending:

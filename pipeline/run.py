@@ -505,3 +505,12 @@ def _logged(outcome: RunOutcome, started: float) -> RunOutcome:
             outcome.records, outcome.changes, outcome.duration_s, note,
             extra={"fields": fields})
     return outcome
+
+
+def failing_runs(settings: Settings) -> dict[str, int]:
+    """Per source, the failed or suspect runs in a row (collector_health), for the daemon's
+    heartbeat: read from the warehouse, so it counts runs of any process, before a restart
+    too."""
+    with queries.open_gold(settings) as con:
+        _, found = queries.named(con, "failing_runs")
+    return {row["source"]: row["failing_runs"] for row in found}

@@ -345,3 +345,48 @@ def test_an_unreadable_spool_entry_and_an_unwritable_archive_do_not_stop_the_dae
     assert len(failed) >= 3
     assert all("run failed unexpectedly" in m and "archive" in m for (m,) in failed), failed
     _check_invariants(db)
+
+
+def _failing_in_heartbeat(tmp_path: Path, pid: int | None = None) -> int | None:
+    """The heartbeat's consecutive_failures for the source (None: none yet, or written by
+    another process than `pid`)."""
+    path = tmp_path / "heartbeat.json"
+    beat = json.loads(path.read_text()) if path.exists() else {}
+    if not beat or (pid is not None and beat["pid"] != pid):
+        return None
+    return beat["jobs"].get("nscale.hf-router", {}).get("consecutive_failures")
+
+
+@pytest.mark.slow
+def test_the_heartbeat_counts_failed_runs_from_the_warehouse_across_restarts(setup) -> None:
+    """The heartbeat's consecutive_failures is collector_health's failing_runs: a restarted
+    daemon goes on from the runs the warehouse holds (a counter of its own would start at 1
+    again), and a good run brings it back to 0."""
+    tmp_path, config, provider, _ = setup
+    db = tmp_path / "pw.duckdb"
+    provider.serve("/hf/v1/models", b'{"models": []}')  # not the router's shape: runs fail
+    daemon, log = _start(tmp_path, config)
+    try:
+        wait_for(lambda: (_failing_in_heartbeat(tmp_path) or 0) >= 2, 30, "two failed runs")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0, log.read_text()[-2000:]
+        failed = len([s for _, s in runs(db) if s == "failed"])
+        assert failed == len(runs(db)) >= 2
+        daemon, log = _start(tmp_path, config)
+        seen: list[int | None] = []
+        wait_for(lambda: seen.append(_failing_in_heartbeat(tmp_path, daemon.pid))
+                 or (seen[-1] or 0) > failed, 30, "the count going on after a restart")
+        counts = [count for count in seen if count is not None]
+        assert counts and min(counts) >= failed, seen  # from its first heartbeat on
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0, log.read_text()[-2000:]
+        provider.serve("/hf/v1/models", hf_body())
+        daemon, log = _start(tmp_path, config)
+        wait_for(lambda: _failing_in_heartbeat(tmp_path) == 0, 30, "a good run")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0, log.read_text()[-2000:]
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    statuses = [s for _, s in runs(db)]
+    assert statuses[:failed + 1] == ["failed"] * (failed + 1) and "ok" in statuses
