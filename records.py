@@ -33,8 +33,9 @@ from pricewatch.text import decimal_text, iso_utc
 
 # The providers pricewatch collects, in run order: each is the package collectors/<name>/
 # (collectors.PROVIDERS is built from this list; a test checks the folders against it).
+# `aider` publishes scores (a quality source), no prices.
 # Configuration may add Hugging Face router providers, so the field accepts any slug.
-PROVIDERS = ("openrouter", "vertex", "nscale")
+PROVIDERS = ("openrouter", "vertex", "nscale", "aider")
 Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 
 # Units are named, never implied. Token prices are always USD per 1M tokens.
@@ -278,6 +279,35 @@ class MeasurementRecord(_Record):
     value: Annotated[Decimal, AfterValidator(_finite)]
 
 
+class ScoreRecord(_Record):
+    """One published quality figure of one benchmark run (a leaderboard row), SCD2 like a
+    price: a run the leaderboard stops listing closes. `provider` is who published it
+    (`aider`), `model_label` the model as published; which canonical model that is, is
+    decided by the model_scores view (never here), so a wrong match can be mended without
+    re-reading anything."""
+
+    kind: Literal["score"] = "score"
+    benchmark: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=100)]
+    metric: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+    value: Annotated[Decimal, AfterValidator(_finite)]
+    model_label: Name
+    # the publisher's own id of the run (Aider's `dirname`): two runs of one model are two
+    run_label: Annotated[str, Field(max_length=500)] = ""
+    # how the run was made, as `name=value` pairs joined by "; " (edit format, reasoning
+    # effort, editor model): "" for the plain run
+    variant: Annotated[str, Field(max_length=500)] = ""
+    # the model as the run's command named it (`openrouter/openai/o1`), when it did
+    model_ref: str | None = None
+    # two models in one run (an architect and an editor): never one model's score
+    combined: bool = False
+    run_date: date | None = None
+    seconds_per_case: Annotated[Decimal, AfterValidator(_finite)] | None = None
+    # the run's whole cost in USD as published (Aider writes 0 where it was not known)
+    total_cost_usd: Annotated[Decimal, AfterValidator(_finite)] | None = None
+    licence: str = ""
+    attribution: str = ""
+
+
 class ProviderRecord(_Record):
     """An upstream provider in an aggregator's directory (no prices)."""
 
@@ -292,11 +322,12 @@ class ProviderRecord(_Record):
 
 
 Record = Annotated[
-    PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord,
+    PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
+    | ScoreRecord,
     Field(discriminator="kind"),
 ]
 _RECORD = TypeAdapter(Record)
-KINDS = ("price", "offer", "rate_limit", "measurement", "provider")
+KINDS = ("price", "offer", "rate_limit", "measurement", "provider", "score")
 
 
 def record_error(source: str, error: ValidationError, line: int | None = None) -> RecordError:
@@ -323,7 +354,8 @@ def validate_record(data: dict[str, Any], source: str) -> AnyRecord:
         raise record_error(source, error) from None
 
 
-AnyRecord = PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
+AnyRecord = (PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
+             | ScoreRecord)
 
 
 def parse_jsonl(body: bytes, source: str = "records",
@@ -491,6 +523,7 @@ __all__ = [
     "ProviderRecord",
     "RateLimitRecord",
     "RecordError",
+    "ScoreRecord",
     "decimal_text",
     "parse_jsonl",
     "parse_timestamp",

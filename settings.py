@@ -26,6 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pricewatch.collectors.aider.settings import AiderSettings
 from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.vertex.settings import VertexSettings
@@ -202,6 +203,7 @@ class Settings(BaseSettings):
     openrouter: OpenRouterSettings = Field(default_factory=OpenRouterSettings)
     nscale: NscaleSettings = Field(default_factory=NscaleSettings)
     vertex: VertexSettings = Field(default_factory=VertexSettings)
+    aider: AiderSettings = Field(default_factory=AiderSettings)
     views: ViewSettings = Field(default_factory=ViewSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)

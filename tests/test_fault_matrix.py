@@ -27,6 +27,7 @@ from helpers import fake_provider as fp
 from helpers import fixture_path, write_config
 from helpers.captures import API, CHOSEN, LIMITS_PAGE, PAGE_1, PAGE_2, load
 from helpers.vertex_pages import july_2026_page
+from pricewatch import collectors
 from pricewatch.collectors import get_source
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, load_settings
@@ -36,10 +37,9 @@ DATA = Path(__file__).parent / "data"
 SKUS = "/v1/services/C7E2-9256-1C43/skus"
 SECRETS = {"OPENROUTER_API_KEY": "sk-or-v1-matrix-0000", "NSCALE_SERVICE_TOKEN": "ns-matrix",
            "GOOGLE_CLOUD_API_KEY": "AIza-matrix"}
-SOURCES = ("openrouter.models", "openrouter.endpoints", "openrouter.providers",
-           "openrouter.limits", "openrouter.key", "nscale.models", "nscale.hf-router",
-           "nscale.limits", "vertex.pricing", "vertex.skus", "vertex.quotas")
+SOURCES = tuple(source.name for source in collectors.sources())  # every collectable one
 MAX_BODY = 3_000_000
+POLYGLOT = "/aider/polyglot_leaderboard.yml"
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def serve_everything(fake: fp.FakeProvider) -> None:
                .read_bytes())
     fake.serve("/nscale/docs/rate-limits.md",
                fixture_path("nscale", "rate-limits-undated.txt").read_bytes(), "text/markdown")
+    fake.serve(POLYGLOT, fixture_path("quality", "aider-polyglot_leaderboard-2025-01-31-"
+                                      "1a6a16e0.yml").read_bytes(), "text/plain")
     fake.serve("/vertex/pricing", july_2026_page().encode(), "text/html")
     fake.serve("/vertex/llama", fixture_path("vertex", "llama-partner-page.excerpt.txt")
                .read_bytes(), "text/plain")
@@ -141,6 +143,9 @@ pricing_page_url = "{fake.url('/vertex/pricing')}"
 partner_page_urls = ["{fake.url('/vertex/llama')}"]
 quota_page_urls = [{quotas}]
 skus_url = "{fake.url(SKUS)}"
+allowed_hosts = ["127.0.0.1"]
+[aider]
+polyglot_url = "{fake.url(POLYGLOT)}"
 allowed_hosts = ["127.0.0.1"]
 """, attempts=2, read_timeout_s=0.3, total_timeout_s=1.5, connect_timeout_s=1,
         max_body_bytes=MAX_BODY, retry_after_max_s=5)

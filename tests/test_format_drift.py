@@ -38,14 +38,14 @@ def test_an_unknown_pricing_key_is_named_stored_shown_and_alerted_once(tmp_path:
                                      "--observed-at", f"{day}T00:00:00Z", "--db", db])
         assert result.exit_code == 0, result.output
     status = json.loads(runner.invoke(app, ["status", "--json", "--db", db]).stdout)
-    # October also sends benchmarks, which are not read yet (the quality issue)
-    assert [(s["source"], s["unread"]) for s in status] == [("openrouter.models", 2)]
+    # October also sends benchmarks, read as scores since the quality issue: not unread
+    assert [(s["source"], s["unread"]) for s in status] == [("openrouter.models", 1)]
 
     unread = json.loads(runner.invoke(app, ["sql", "SELECT path, runs, first_seen_at, "
                                             "last_items FROM unread_fields ORDER BY path",
                                             "--json", "--db", db]).stdout)
     assert [(u["path"], u["runs"], u["first_seen_at"][:10]) for u in unread] == [
-        ("data[].benchmarks", 1, "2026-10-07"), ("data[].pricing.video_second", 2, "2026-05-07")]
+        ("data[].pricing.video_second", 2, "2026-05-07")]
 
     alerts = json.loads(runner.invoke(app, ["sql", "SELECT component, detected_at, message "
                                             "FROM price_alerts WHERE kind = 'format_drift' "
@@ -70,7 +70,7 @@ def test_reparse_keeps_the_unread_record_of_each_run(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(runner.invoke(app, ["sql", "SELECT count(*) AS n FROM run_unread",
                                           "--json", "--db", db]).stdout)
-    assert rows == [{"n": 2}]
+    assert rows == [{"n": 1}]  # pricing.video_second (benchmarks are read)
 
 
 def test_keys_a_record_does_not_define_are_allowed_and_recorded(tmp_path: Path) -> None:

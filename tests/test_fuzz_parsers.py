@@ -22,7 +22,7 @@ from helpers.captures import PAGE_1
 from helpers.vertex_pages import july_2026_page
 from pricewatch.collectors import get_source
 from pricewatch.collectors.base import ParseError
-from pricewatch.records import PriceRecord, RateLimitRecord, RecordError
+from pricewatch.records import PriceRecord, RateLimitRecord, RecordError, ScoreRecord
 from pricewatch.settings import Settings
 
 NOW_TEXT = "2026-08-01T00:00:00+00:00"
@@ -37,6 +37,12 @@ def _json(data: Any) -> bytes:
 def _first(name: str, key: str, count: int = 3) -> bytes:
     payload = json.loads(fixture_path(*name.split("/")).read_text())
     return _json({**payload, key: payload[key][:count]})
+
+
+def _first_runs(name: str, count: int = 3) -> bytes:
+    """The first `count` items of a YAML list of runs, as the file writes them."""
+    text = fixture_path(*name.split("/")).read_text()
+    return "\n- ".join(text.split("\n- ")[:count]).encode() + b"\n"
 
 
 def seeds() -> dict[str, bytes]:
@@ -59,6 +65,8 @@ def seeds() -> dict[str, bytes]:
         "vertex.pricing": july_2026_page().encode(),
         "vertex.skus": _json({"skus": PAGE_1["skus"][:4]}),
         "vertex.quotas": fixture_path("vertex", "mistral-partner-page-2026.md").read_bytes(),
+        "aider.polyglot": _first_runs("quality/aider-polyglot_leaderboard-2025-01-31-"
+                                      "1a6a16e0.yml"),
         "records": b'{"kind": "price", "provider": "openrouter", "model": "a/b", '
                    b'"component": "input", "unit": "per_1m_tokens", "price": "0.06"}\n',
     }
@@ -201,7 +209,7 @@ def check(source: str, body: bytes) -> None:
     assert_plain_model_ids(output.records)
     for record in output.records:
         value = record.price if isinstance(record, PriceRecord) else (
-            record.value if isinstance(record, RateLimitRecord) else None)
+            record.value if isinstance(record, RateLimitRecord | ScoreRecord) else None)
         if value is not None:
             assert isinstance(value, Decimal) and value.is_finite() and value >= 0, record
 

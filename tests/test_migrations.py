@@ -32,7 +32,13 @@ def _as_schema_5(settings: Settings) -> None:
 WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
 
 
+def _undo_13(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE score_history")
+    con.execute("DELETE FROM schema_migrations WHERE version = 13")
+
+
 def _undo_12(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_13(con)
     con.execute("ALTER TABLE offer_history DROP COLUMN alias_of")
     con.execute("ALTER TABLE offer_history DROP COLUMN reasoning_efforts")
     con.execute("DELETE FROM schema_migrations WHERE version = 12")

@@ -259,7 +259,7 @@ def test_an_alias_is_one_offer_and_reasoning_efforts_are_read(capture_db: Path) 
     [row] = sql(f"SELECT reasoning_efforts FROM current_offers WHERE model = '{model}'")
     assert row["reasoning_efforts"] == sorted(raw[model]["reasoning"]["supported_efforts"])
     unread = sql("SELECT path FROM unread_fields ORDER BY 1")
-    assert unread == [{"path": "data[].benchmarks"}]  # for the quality issue
+    assert unread == []  # benchmarks are read as scores (tests/test_scores.py)
 
 
 def test_a_window_price_change_is_a_change_and_an_alert_of_its_own(tmp_path: Path) -> None:

@@ -20,7 +20,14 @@ import duckdb
 import pyarrow as pa
 
 from pricewatch.errors import InputError
-from pricewatch.records import AnyRecord, OfferRecord, PriceRecord, ProviderRecord, RateLimitRecord
+from pricewatch.records import (
+    AnyRecord,
+    OfferRecord,
+    PriceRecord,
+    ProviderRecord,
+    RateLimitRecord,
+    ScoreRecord,
+)
 from pricewatch.warehouse.db import fetch_one
 
 PRICE_TYPE = pa.decimal128(38, 18)
@@ -109,7 +116,21 @@ PROVIDER_DIRECTORY = HistorySpec(
     model_column=False,
     label="slug",
 )
-SPECS = (PRICES, OFFERS, RATE_LIMITS, PROVIDER_DIRECTORY)
+SCORES = HistorySpec(
+    table="score_history",
+    record_type=ScoreRecord,
+    key=("source", "provider", "benchmark", "metric", "model_label", "run_label", "variant"),
+    value=("value", "model_ref", "combined", "run_date", "seconds_per_case", "total_cost_usd",
+           "licence", "attribution"),
+    arrow_types={"source": _STR, "provider": _STR, "benchmark": _STR, "metric": _STR,
+                 "model_label": _STR, "run_label": _STR, "variant": _STR,
+                 "value": PRICE_TYPE, "model_ref": _STR, "combined": _BOOL,
+                 "run_date": _DATE, "seconds_per_case": PRICE_TYPE,
+                 "total_cost_usd": PRICE_TYPE, "licence": _STR, "attribution": _STR},
+    model_column=False,
+    label="model_label",
+)
+SPECS = (PRICES, OFFERS, RATE_LIMITS, PROVIDER_DIRECTORY, SCORES)
 
 
 def _key_digest(columns: Sequence[str]) -> str:

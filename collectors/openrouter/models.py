@@ -1,5 +1,7 @@
 """`openrouter.models`: the catalogue, `GET /api/v1/models`: one default-route offer (route
-`""`, OpenRouter's own price when it picks the endpoint) and its prices per model."""
+`""`, OpenRouter's own price when it picks the endpoint) and its prices per model, and the
+model's published benchmark scores (`benchmarks`, since 2026; collectors/openrouter/
+benchmarks.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.benchmarks import benchmark_scores
 from pricewatch.collectors.openrouter.pricing import (
     BILLED_BY,
     REQUIRED,
@@ -29,7 +32,8 @@ MODELS = "openrouter.models"
 # (text, links and defaults that are no price or availability fact). Any other key is
 # recorded as unread with the run: a new field shows up in `status` and as an alert.
 MODEL_KEYS = ("id", "name", "context_length", "architecture", "pricing", "top_provider",
-              "supported_parameters", "expiration_date", "alias_target", "reasoning")
+              "supported_parameters", "expiration_date", "alias_target", "reasoning",
+              "benchmarks")
 PASSED_OVER = ("canonical_slug", "hugging_face_id", "created", "description",
                "per_request_limits", "default_parameters", "supported_voices",
                "knowledge_cutoff", "links")
@@ -101,8 +105,9 @@ def _model_records(item: dict[str, Any], warnings: list[str],
         "alias_of": alias_of(item.get("alias_target")),
         "reasoning_efforts": reasoning_efforts(item.get("reasoning")),
     }
+    scores = benchmark_scores(MODELS, model, item.get("benchmarks"), unread)
     try:
-        return [validate_record(offer, MODELS), *price_records]
+        return [validate_record(offer, MODELS), *price_records, *scores]
     except RecordError as error:
         raise ParseError(MODELS, f"model {model!r}: {error.reason}"
                          f"{' (' + error.field + ')' if error.field else ''}") from None

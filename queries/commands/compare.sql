@@ -1,6 +1,7 @@
 -- `pricewatch compare`: every current offer of the named models (ids or canonical ids)
 -- with prices, capabilities, the limits that cover each offer and when they were seen. The
--- prices are those in force now; price_windows lists an offer's other time windows.
+-- prices are those in force now; price_windows lists an offer's other time windows; scores
+-- the model's latest published benchmark scores (model_scores, headline metrics).
 WITH chosen AS (
     SELECT * FROM current_offers
     WHERE model_named(model, canonical_model, $models)
@@ -29,6 +30,15 @@ limits AS (  -- the limits whose scope covers the offer (offer_rate_limits)
                 ORDER BY scope, metric, condition) AS rate_limits
     FROM offer_rate_limits GROUP BY provider, model, route
 ),
+scores AS (  -- per canonical model: benchmark value (variant, run date, publisher)
+    SELECT canonical_model,
+           list(benchmark || ' ' || decimal_text(value) || ' ('
+                || concat_ws(', ', nullif(variant, ''), CAST(run_date AS VARCHAR), publisher)
+                || ')' ORDER BY benchmark, value DESC, variant) AS scores
+    FROM model_scores
+    WHERE is_latest AND is_headline_metric(benchmark, metric)
+    GROUP BY canonical_model
+),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
     WHERE is_good_run(status) GROUP BY source
@@ -36,11 +46,12 @@ seen AS (
 SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
        c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,
        l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at,
-       w.price_windows
+       w.price_windows, q.scores
 FROM chosen c
 LEFT JOIN prices p USING (provider, model, route)
 LEFT JOIN caps k USING (provider, model, route)
 LEFT JOIN limits l USING (provider, model, route)
 LEFT JOIN offer_price_windows w USING (provider, model, route)
+LEFT JOIN scores q ON q.canonical_model = c.canonical_model
 LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
 ORDER BY c.canonical_model, c.provider, c.route

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import duckdb
 
+from pricewatch.warehouse.history import SPECS
+
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-HISTORY_TABLES = ("price_history", "offer_history", "rate_limit_history",
-                  "provider_directory_history")
+HISTORY_TABLES = tuple(spec.table for spec in SPECS)
 
 
 def fixture_path(*parts: str) -> Path:

@@ -1,0 +1,341 @@
+"""Quality scores (issue 33): Aider's polyglot leaderboard read into `score` records on the
+three shared versions, their history across versions, and which canonical model a published
+name is (model_scores, unmatched_scores)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from helpers import fixture_path, history_violations, jsonl, price_line
+from pricewatch import queries
+from pricewatch.cli.main import app
+from pricewatch.collectors.aider.polyglot import command_flags, parse_polyglot
+from pricewatch.collectors.base import ParseError
+from pricewatch.pipeline import run as pipeline
+from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_db
+
+runner = CliRunner()
+VERSIONS = ("2025-01-31-1a6a16e0", "2025-04-20-230e5065", "2025-06-30-302b0cb5")
+METRICS = ("pass_rate_2", "pass_rate_1", "percent_cases_well_formed")
+
+
+def leaderboard(version: str) -> bytes:
+    return fixture_path("quality", f"aider-polyglot_leaderboard-{version}.yml").read_bytes()
+
+
+def observed(version: str) -> datetime:
+    return datetime.fromisoformat(version[:10]).replace(tzinfo=UTC)
+
+
+def expected_scores(version: str) -> dict[tuple[str, str, str], Decimal]:
+    """(dirname, model, metric) -> the figure's own text as Decimal (YAML read as strings)."""
+    runs = yaml.load(leaderboard(version), Loader=yaml.BaseLoader)  # every scalar a string
+    return {(run["dirname"], run["model"], metric): Decimal(run[metric])
+            for run in runs for metric in METRICS if metric in run}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_run_is_a_score_record_with_its_exact_value(version: str) -> None:
+    output = parse_polyglot(leaderboard(version), observed(version))
+    found = {(r.run_label, r.model_label, r.metric): r.value for r in output.records}
+    expected = expected_scores(version)
+    assert found == expected and len(output.records) == len(expected)
+    assert output.warnings == [] and output.left_out == 0 and output.unread == ()
+    assert {r.licence for r in output.records} == {"Apache-2.0"}
+    assert all(r.benchmark == "aider.polyglot" and r.provider == "aider"
+               for r in output.records)
+
+
+def test_the_qwen_coder_runs_of_the_founding_report() -> None:
+    """16.4 % with the whole edit format, 8.0 % with diff, on 2024-12-26 and -22."""
+    output = parse_polyglot(leaderboard(VERSIONS[-1]), observed(VERSIONS[-1]))
+    qwen = sorted((r.variant, r.value, r.run_date, r.model_ref) for r in output.records
+                  if r.model_label == "Qwen2.5-Coder-32B-Instruct" and r.metric == "pass_rate_2")
+    assert qwen == [
+        ("edit_format=diff", Decimal("8.0"), date(2024, 12, 22),
+         "openai/Qwen/Qwen2.5-Coder-32B-Instruct"),
+        ("edit_format=whole", Decimal("16.4"), date(2024, 12, 26),
+         "openai/Qwen2.5-Coder-32B-Instruct")]
+
+
+def test_variants_combined_runs_and_run_figures() -> None:
+    output = parse_polyglot(leaderboard(VERSIONS[-1]), observed(VERSIONS[-1]))
+    by_label = {r.model_label: r for r in output.records if r.metric == "pass_rate_2"}
+    pair = by_label["o3 (high) + gpt-4.1"]
+    assert pair.combined and pair.model_ref == "o3" and pair.variant == (
+        "edit_format=architect; reasoning_effort=high; editor_model=gpt-4.1; "
+        "editor_edit_format=editor-diff")
+    assert (pair.value, pair.seconds_per_case, pair.total_cost_usd) == (
+        Decimal("78.2"), Decimal("121.8"), Decimal("17.5518"))
+    # the effort only in the command line (early runs) is part of the variant too
+    assert by_label["o3-mini (high)"].variant == "edit_format=diff; reasoning_effort=high"
+    assert by_label["o1-2024-12-17 (high)"].model_ref == "openrouter/openai/o1"
+    assert not by_label["o3 (high)"].combined
+    combined = sorted(r.model_label for r in by_label.values() if r.combined)
+    assert combined == ["DeepSeek R1 + claude-3-5-sonnet-20241022",
+                        "QwQ-32B + Qwen 2.5 Coder Instruct", "o3 (high) + gpt-4.1"]
+    # one run publishes no total_cost: none, never 0
+    runs = yaml.safe_load(leaderboard(VERSIONS[-1]))
+    missing = [run["dirname"] for run in runs if "total_cost" not in run]
+    assert len(missing) == 1
+    assert {r.total_cost_usd for r in output.records if r.run_label == missing[0]} == {None}
+
+
+BASE_RUN = """- dirname: 2025-01-01--a
+  model: Model A
+  pass_rate_2: 40.0
+  pass_rate_1: 20.0
+  edit_format: diff
+  command: aider --model openrouter/acme/model-a
+  date: 2025-01-01
+"""
+
+
+@pytest.mark.parametrize(("text", "labels", "left_out", "unread"), [
+    # keys in another order, extra whitespace, a quoted figure, an int figure
+    ("-   pass_rate_2: '12.5'\n    model:   Model B  \n    dirname: b\n    date: '2025-02-03'\n"
+     + BASE_RUN, {"Model A": "40.0", "Model B": "12.5"}, 0, []),
+    ("- model: Model C\n  dirname: c\n  pass_rate_2: 7\n" + BASE_RUN,
+     {"Model A": "40.0", "Model C": "7"}, 0, []),
+    # a run without a model, one with a figure that is no number: left out, named
+    ("- dirname: x\n  pass_rate_2: 1.0\n- model: Bad\n  pass_rate_2: high\n" + BASE_RUN,
+     {"Model A": "40.0"}, 2, []),
+    # a run without any of the metrics is left out; .nan is not a figure
+    ("- model: Empty\n  dirname: e\n- model: NaN\n  pass_rate_2: .nan\n" + BASE_RUN,
+     {"Model A": "40.0"}, 2, []),
+    # a percentage below 0 or above 100 is no figure of this benchmark
+    ("- model: Neg\n  pass_rate_2: -5\n- model: Over\n  pass_rate_2: 100.5\n" + BASE_RUN,
+     {"Model A": "40.0"}, 2, []),
+    # a key pricewatch does not read is recorded as unread
+    (BASE_RUN + "  cost_per_case: 0.1\n", {"Model A": "40.0"}, 0, ["[].cost_per_case"]),
+])
+def test_runs_in_other_shapes(text: str, labels: dict, left_out: int, unread: list) -> None:
+    output = parse_polyglot(text.encode(), observed(VERSIONS[0]))
+    assert {r.model_label: str(r.value) for r in output.records
+            if r.metric == "pass_rate_2"} == labels
+    assert output.left_out == left_out and [u.path for u in output.unread] == unread
+    if left_out:
+        assert output.scope is not None and f"{left_out} of" in output.warnings[0]
+
+
+@pytest.mark.parametrize("text", [b"", b"{}", b"data: []", b"- [unclosed", b"\xff\xfe"])
+def test_a_body_that_is_no_leaderboard_is_a_parse_error(text: bytes) -> None:
+    with pytest.raises(ParseError, match=r"aider\.polyglot"):
+        parse_polyglot(text, observed(VERSIONS[0]))
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("aider --model openrouter/openai/o1", {"model": "openrouter/openai/o1"}),
+    ("aider --model=o3 --reasoning-effort high", {"model": "o3", "reasoning_effort": "high"}),
+    ("aider --architect --model r1 --editor-model sonnet", {"model": "r1"}),
+    ("aider --sonnet", {}),
+    (None, {}),
+    ("aider --model 'unbalanced", {"model": "'unbalanced"}),
+])
+def test_the_command_line(command, expected) -> None:
+    assert command_flags(command) == expected
+
+
+def test_versions_keep_history_and_a_run_that_disappears_is_closed(tmp_path: Path) -> None:
+    settings = load_settings(db_path=tmp_path / "q.duckdb")
+    for version in VERSIONS:
+        outcome = pipeline.ingest_body(settings, "aider.polyglot", leaderboard(version),
+                                       observed(version), version)
+        assert outcome.status == "ok", outcome.message
+    parsed = [expected_scores(v) for v in VERSIONS]
+    with open_db(tmp_path / "q.duckdb", read_only=True) as con:
+        assert history_violations(con) == []
+        rows = con.execute("SELECT run_label, model_label, metric, value, valid_from, valid_to "
+                           "FROM score_history").fetchall()
+    current = {(r[0], r[1], r[2]): r[3] for r in rows if r[5] is None}
+    assert current == parsed[-1]
+    # every score of every version is in the history, with the interval it was listed in
+    for index, scores in enumerate(parsed):
+        at = observed(VERSIONS[index])
+        listed = {(r[0], r[1], r[2]): r[3] for r in rows
+                  if r[4] <= at and (r[5] is None or r[5] > at)}
+        assert listed == scores
+    gone = set(parsed[0]) - set(parsed[1])
+    assert gone  # a run the April file no longer lists
+    assert {r[5] for r in rows if (r[0], r[1], r[2]) in gone and r[4] == observed(
+        VERSIONS[0])} == {observed(VERSIONS[1])}
+
+
+OFFERS = ["qwen/qwen-2.5-coder-32b-instruct", "anthropic/claude-3.5-sonnet", "openai/o1",
+          "deepseek/deepseek-chat", "openai/gpt-4.1", "openai/o3"]
+
+
+def score_line(label: str, value: str, *, ref: str | None = None, variant: str = "",
+               run: str = "", run_date: str = "2025-01-01", combined: bool = False) -> str:
+    return json.dumps({"kind": "score", "source": "aider.polyglot", "provider": "aider",
+                       "benchmark": "aider.polyglot", "metric": "pass_rate_2",
+                       "value": value, "model_label": label, "run_label": run or label,
+                       "variant": variant, "model_ref": ref, "combined": combined,
+                       "run_date": run_date, "licence": "Apache-2.0", "attribution": "t"})
+
+
+@pytest.fixture
+def identity(tmp_path: Path) -> Path:
+    db = tmp_path / "id.duckdb"
+    offers = jsonl(*[price_line(model, "1") for model in OFFERS])
+    scores = jsonl(
+        score_line("Qwen2.5-Coder-32B-Instruct", "16.4", variant="edit_format=whole"),
+        score_line("Qwen2.5-Coder-32B-Instruct", "8.0", variant="edit_format=diff",
+                   run="qwen-diff"),
+        score_line("claude-3-5-sonnet-20241022", "51.6"),
+        score_line("OpenAI o1 (high)", "61.7", ref="openrouter/openai/o1"),
+        score_line("o3 (high) + gpt-4.1", "78.2", ref="o3", combined=True),
+        score_line("DeepSeek Chat V2.5", "17.8", ref="deepseek/deepseek-chat"),
+        score_line("gpt-4.1", "52.4", run="gpt41-new", run_date="2025-04-14"),
+        score_line("gpt-4.1", "50.0", run="gpt41-old", run_date="2025-04-10"),
+        score_line("Quasar Alpha", "54.7"),
+        score_line("o3", "60.4", run="kept-apart"))
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text('[[override]]\nprovider = "aider"\nmodel = "Quasar Alpha"\n'
+                         'canonical_model = "gpt4.1"\n'
+                         '[[override]]\nprovider = "aider"\nmodel = "o3"\n'
+                         'canonical_model = ""\n')
+    (tmp_path / "pricewatch.toml").write_text(
+        f'db_path = "{db}"\n[views]\nidentity_overrides = "{overrides}"\n')
+    for body in (offers, scores):
+        result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                     "2025-05-01T00:00:00Z", "--config",
+                                     str(tmp_path / "pricewatch.toml")], input=body.decode())
+        assert result.exit_code == 0, result.output
+    return tmp_path / "pricewatch.toml"
+
+
+def test_published_names_match_canonical_models_by_documented_rules(identity: Path) -> None:
+    settings = load_settings(identity)
+    with queries.open_gold(settings) as con:
+        matched = con.execute(
+            "SELECT model_label, variant, canonical_model, matched_by, value, is_latest "
+            "FROM model_scores ORDER BY ALL").fetchall()
+        unmatched = dict(con.execute(
+            "SELECT model_label, reason FROM unmatched_scores").fetchall())
+    assert matched == [
+        ("OpenAI o1 (high)", "", "o1", "command", Decimal("61.7"), True),
+        ("Quasar Alpha", "", "gpt4.1", "override", Decimal("54.7"), False),
+        ("Qwen2.5-Coder-32B-Instruct", "edit_format=diff", "qwen2.5-coder-32b", "label",
+         Decimal("8.0"), True),
+        ("Qwen2.5-Coder-32B-Instruct", "edit_format=whole", "qwen2.5-coder-32b", "label",
+         Decimal("16.4"), True),
+        ("claude-3-5-sonnet-20241022", "", "claude3.5-sonnet", "label", Decimal("51.6"), True),
+        ("gpt-4.1", "", "gpt4.1", "label", Decimal("50.0"), False),
+        ("gpt-4.1", "", "gpt4.1", "label", Decimal("52.4"), True),  # the newer run
+    ]
+    assert unmatched == {
+        "o3 (high) + gpt-4.1": "two models in one run (architect and editor)",
+        # the command's deepseek-chat is V3 now: its numbers are not the label's
+        "DeepSeek Chat V2.5": "no offer of deepseek-v2.5",
+        "o3": "kept unmatched by an override"}
+
+
+def test_compare_prints_the_founding_reports_models_with_their_scores(tmp_path: Path) -> None:
+    """The three models of the report pricewatch was founded on, from the shared captures:
+    Qwen2.5-Coder-32B's polyglot scores (16.4 % whole, 8.0 % diff) beside each of its
+    offers' prices; the two others have none published, and show none."""
+    settings = load_settings(db_path=tmp_path / "f.duckdb")
+    pipeline.ingest_body(settings, "openrouter.models",
+                         fixture_path("openrouter", "models-2025-05-23.json").read_bytes(),
+                         datetime(2025, 5, 23, tzinfo=UTC), "models")
+    pipeline.ingest_body(settings, "nscale.hf-router",
+                         fixture_path("nscale", "hf-router-models-2026-06-19.json").read_bytes(),
+                         datetime(2026, 6, 19, tzinfo=UTC), "hf")
+    pipeline.ingest_body(settings, "aider.polyglot", leaderboard(VERSIONS[-1]),
+                         observed(VERSIONS[-1]), "aider")
+    result = runner.invoke(app, ["compare", "Qwen/Qwen2.5-Coder-32B-Instruct",
+                                 "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+                                 "meta-llama/Llama-3.2-90B-Vision-Instruct", "--json",
+                                 "--db", str(tmp_path / "f.duckdb")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    qwen = ["aider.polyglot 16.4 (edit_format=whole, 2024-12-26, aider)",
+            "aider.polyglot 8 (edit_format=diff, 2024-12-22, aider)"]
+    by_offer = {(r["provider"], r["model"]): r["scores"] for r in rows}
+    assert by_offer[("nscale", "Qwen/Qwen2.5-Coder-32B-Instruct")] == qwen
+    assert by_offer[("openrouter", "qwen/qwen-2.5-coder-32b-instruct")] == qwen
+    assert by_offer[("nscale", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")] is None
+    assert by_offer[("openrouter", "meta-llama/llama-3.2-90b-vision-instruct")] is None
+    assert len(rows) == 6
+
+
+def openrouter_benchmarks(day: str) -> dict[tuple[str, str, str], Decimal]:
+    """(model, benchmark, metric) -> value, computed from the raw capture in the test."""
+    data = json.loads(fixture_path("openrouter", f"models-{day}.json").read_text(),
+                      parse_float=Decimal)["data"]
+    found = {}
+    for model in data:
+        marks = model.get("benchmarks") or {}
+        for key, value in (marks.get("artificial_analysis") or {}).items():
+            if value is not None:
+                found[(model["id"], f"artificial_analysis.{key}", "index")] = Decimal(value)
+        for entry in marks.get("design_arena") or []:
+            for metric in ("elo", "win_rate"):
+                if entry.get(metric) is not None:
+                    # names as the parser writes them: "agenticslides(html)" ->
+                    # "agenticslides-html"
+                    name = ".".join(re.sub(r"[^a-z0-9_-]+", "-", part.lower()).strip("-")
+                                    for part in (entry["arena"], entry["category"]))
+                    found[(model["id"], f"design_arena.{name}", metric)] = Decimal(
+                        entry[metric])
+    return found
+
+
+def test_openrouter_benchmarks_are_scores_of_the_catalogue_run() -> None:
+    """303 of 465 models of the 2026-10-07 catalogue carry `benchmarks`: every figure sent
+    is a score record with its exact value, attributed to its originator; nulls are none,
+    and the key is read (no longer reported unread)."""
+    from pricewatch.collectors import get_source
+
+    source = get_source("openrouter.models")
+    body = fixture_path("openrouter", "models-2026-10-07.json").read_bytes()
+    output = source.run_parser(body, datetime(2026, 10, 7, tzinfo=UTC), None)
+    scores = [r for r in output.records if r.kind == "score"]
+    found = {(r.model_label, r.benchmark, r.metric): r.value for r in scores}
+    expected = openrouter_benchmarks("2026-10-07")
+    assert found == expected and len(scores) == len(expected) == 3807
+    assert len({model for model, _, _ in found}) <= 303
+    assert {r.attribution.split(" (")[0] for r in scores} == {"Artificial Analysis",
+                                                             "Design Arena"}
+    assert not [u for u in output.unread if u.path.startswith("data[].benchmarks")]
+    # an older catalogue has no benchmarks: no score records, nothing invented
+    older = source.run_parser(fixture_path("openrouter", "models-2026-05-07.json").read_bytes(),
+                              datetime(2026, 5, 7, tzinfo=UTC), None)
+    assert [r for r in older.records if r.kind == "score"] == []
+
+
+@pytest.mark.parametrize(("benchmarks", "count", "unread"), [
+    ({"artificial_analysis": {"intelligence_index": 41.1, "coding_index": None}}, 1, []),
+    ({"artificial_analysis": {"intelligence_index": "high"}}, 0,
+     ["data[].benchmarks.artificial_analysis.intelligence_index"]),
+    ({"artificial_analysis": {"speed_index": 3}}, 0,
+     ["data[].benchmarks.artificial_analysis.speed_index"]),
+    ({"design_arena": [{"arena": "models", "category": "3d", "elo": 1492, "win_rate": 72.4,
+                        "rank": 1, "votes": 10}]}, 2, ["data[].benchmarks.design_arena[].votes"]),
+    ({"design_arena": [{"category": "x", "elo": 1}]}, 0, ["data[].benchmarks.design_arena[]"]),
+    ({"lmarena": {"elo": 1300}}, 0, ["data[].benchmarks.lmarena"]),
+    ([1, 2], 0, ["data[].benchmarks"]),
+    (None, 0, []),
+])
+def test_benchmarks_in_other_shapes(benchmarks, count: int, unread: list) -> None:
+    from pricewatch.collectors import get_source
+
+    model = {"id": "acme/a", "name": "A", "context_length": 1000,
+             "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+             "benchmarks": benchmarks}
+    body = json.dumps({"data": [model]}).encode()
+    output = get_source("openrouter.models").run_parser(body, datetime(2026, 10, 7,
+                                                                       tzinfo=UTC), None)
+    assert len([r for r in output.records if r.kind == "score"]) == count
+    assert [u.path for u in output.unread] == unread
+
