@@ -339,3 +339,66 @@ def test_benchmarks_in_other_shapes(benchmarks, count: int, unread: list) -> Non
     assert len([r for r in output.records if r.kind == "score"]) == count
     assert [u.path for u in output.unread] == unread
 
+
+SPEED_BUNDLE = "endpoints-bundle-14-models-2026-08-15.json"
+
+
+def endpoint_bodies() -> dict[str, bytes]:
+    raw = json.loads(fixture_path("openrouter", SPEED_BUNDLE).read_text())
+    return {model: json.dumps(body).encode() for model, body in raw.items()}
+
+
+def test_offer_speed_and_uptime_equal_the_endpoints_raw_figures(tmp_path: Path) -> None:
+    """Each endpoint of the 2026-08-15 bundle read once: offer_speed's p50/p90 are its raw
+    latency_last_30m / throughput_last_30m percentiles, offer_uptime its uptime_last_1d."""
+    # one run per model's body (a sweep's bodies one by one): no run is judged by the size
+    # of the one before, as the sweep's own run would not be
+    settings = load_settings(db_path=tmp_path / "s.duckdb", suspect_ratio=0.01)
+    start = datetime(2026, 8, 15, tzinfo=UTC)
+    bodies = endpoint_bodies()
+    expected = {}
+    for index, (model, body) in enumerate(sorted(bodies.items())):
+        outcome = pipeline.ingest_body(settings, "openrouter.endpoints", body,
+                                       start.replace(minute=index), model)
+        assert outcome.status == "ok", outcome.message
+        tags = [e["tag"] for e in json.loads(body)["data"]["endpoints"]]
+        for endpoint in json.loads(body)["data"]["endpoints"]:
+            if tags.count(endpoint["tag"]) == 1 and isinstance(
+                    endpoint.get("latency_last_30m"), dict):
+                latency, throughput = endpoint["latency_last_30m"], endpoint[
+                    "throughput_last_30m"]
+                expected[(model, endpoint["tag"])] = (
+                    latency["p50"], latency["p90"], throughput["p50"], throughput["p90"],
+                    endpoint["uptime_last_1d"])
+    assert len(expected) > 40
+    with queries.open_gold(settings) as con:
+        speed = {(m, r): row for m, r, *row in con.execute(
+            "SELECT model, route, latency_p50_ms, latency_p90_ms, throughput_p50_tps, "
+            "throughput_p90_tps, readings FROM offer_speed_as_of(TIMESTAMPTZ "
+            "'2026-08-15 01:00:00+00', 1)").fetchall()}
+        uptime = {(m, r): (day, pct) for m, r, day, pct in con.execute(
+            "SELECT model, route, day, uptime_1d_pct FROM offer_uptime_as_of(TIMESTAMPTZ "
+            "'2026-08-15 01:00:00+00', 1)").fetchall()}
+        later = con.execute("SELECT count(*) FROM offer_speed_as_of(TIMESTAMPTZ "
+                            "'2026-08-17 00:00:00+00', 1)").fetchall()
+    for key, (l50, l90, t50, t90, up) in expected.items():
+        assert speed[key] == [float(l50), float(l90), float(t50), float(t90), 1], key
+        assert uptime[key] == (date(2026, 8, 15), float(up)), key
+    assert later == [(0,)]  # readings older than the window are not in it
+
+
+def test_offer_speed_is_the_median_of_the_readings_in_its_window(tmp_path: Path) -> None:
+    settings = load_settings(db_path=tmp_path / "m.duckdb")
+    model, body = sorted(endpoint_bodies().items())[0]
+    data = json.loads(body)
+    endpoint = data["data"]["endpoints"][0]
+    for day, p50 in ((10, 100), (11, 300), (12, 200), (20, 900)):
+        endpoint["latency_last_30m"]["p50"] = p50
+        pipeline.ingest_body(settings, "openrouter.endpoints", json.dumps(data).encode(),
+                             datetime(2026, 8, day, tzinfo=UTC), f"day {day}")
+    with queries.open_gold(settings) as con:
+        rows = con.execute(
+            "SELECT latency_p50_ms, readings, first_reading_at FROM offer_speed_as_of("
+            "TIMESTAMPTZ '2026-08-12 00:00:00+00', 7) WHERE model = ? AND route = ?",
+            [model, endpoint["tag"]]).fetchall()
+    assert rows == [(200.0, 3, datetime(2026, 8, 10, tzinfo=UTC))]
