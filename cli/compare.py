@@ -31,13 +31,15 @@ app = new_app()
 
 COLUMNS = ["provider", "route", "model", "status", "input_price", "output_price",
            "context_length", "capabilities", "rate_limits", "monthly_cost", "role", "source",
-           "observed_at", "price_windows", "scores"]
+           "observed_at", "price_windows", "scores", "latency_p50_ms", "throughput_p50_tps",
+           "uptime_1d_pct", "speed_readings", "speed_source"]
 
 
 # what a side-by-side needs first at 80 columns; the rest follow as the terminal allows
 TABLE_COLUMNS = ["model", "provider", "monthly_cost", "input_price", "output_price",
-                 "context_length", "scores", "role", "route", "status", "capabilities",
-                 "rate_limits", "source", "observed_at", "price_windows"]
+                 "context_length", "scores", "latency_p50_ms", "throughput_p50_tps",
+                 "uptime_1d_pct", "role", "route", "status", "capabilities", "rate_limits",
+                 "source", "observed_at", "price_windows", "speed_readings", "speed_source"]
 assert sorted(TABLE_COLUMNS) == sorted(COLUMNS)
 
 
@@ -73,9 +75,11 @@ def compare(
     output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Side by side: price, context, capabilities, limits, availability and monthly cost of
-    every offer of the named models, each figure with its source and observation time, and
-    each model's latest published benchmark scores (e.g. aider.polyglot, with variant, run
-    date and publisher; `pricewatch ingest aider.polyglot FILE` or `collect aider`)."""
+    every offer of the named models, each figure with its source and observation time, each
+    model's latest published benchmark scores (e.g. aider.polyglot, with variant, run date
+    and publisher; `pricewatch ingest aider.polyglot FILE` or `collect aider`), and each
+    offer's speed and uptime over the last 7 days (median published p50 latency and
+    throughput, latest one-day uptime, from the endpoint sweep)."""
     output_format = "json" if as_json else output_format
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format!r}: use {', '.join(FORMATS)}")

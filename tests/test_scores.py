@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -402,3 +402,28 @@ def test_offer_speed_is_the_median_of_the_readings_in_its_window(tmp_path: Path)
             "TIMESTAMPTZ '2026-08-12 00:00:00+00', 7) WHERE model = ? AND route = ?",
             [model, endpoint["tag"]]).fetchall()
     assert rows == [(200.0, 3, datetime(2026, 8, 10, tzinfo=UTC))]
+
+
+def test_compare_shows_each_offers_speed_and_uptime(tmp_path: Path) -> None:
+    """An endpoint read a day ago: compare gives its p50 latency and throughput and its
+    one-day uptime, with the readings and the source; an offer without readings, none."""
+    settings = load_settings(db_path=tmp_path / "c.duckdb")
+    model, body = sorted(endpoint_bodies().items())[0]
+    endpoint = json.loads(body)["data"]["endpoints"][0]
+    day_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    pipeline.ingest_body(settings, "openrouter.endpoints", body, day_ago, model)
+    offer = json.dumps({"kind": "offer", "provider": "openrouter", "model": "acme/unmeasured"})
+    pipeline.ingest_body(settings, "records", jsonl(offer, price_line("acme/unmeasured", "1")),
+                         day_ago, "records")
+    result = runner.invoke(app, ["compare", model, "acme/unmeasured", "--json", "--db",
+                                 str(tmp_path / "c.duckdb")])
+    assert result.exit_code == 0, result.output
+    rows = {(r["model"], r["route"]): r for r in json.loads(result.stdout)}
+    row = rows[(model, endpoint["tag"])]
+    assert (row["latency_p50_ms"], row["throughput_p50_tps"], row["uptime_1d_pct"],
+            row["speed_readings"], row["speed_source"]) == (
+        endpoint["latency_last_30m"]["p50"], endpoint["throughput_last_30m"]["p50"],
+        endpoint["uptime_last_1d"], 1, "openrouter.endpoints")
+    bare = rows[("acme/unmeasured", "")]
+    assert [bare[k] for k in ("latency_p50_ms", "throughput_p50_tps", "uptime_1d_pct",
+                              "speed_readings")] == [None, None, None, None]

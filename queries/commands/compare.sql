@@ -1,7 +1,9 @@
 -- `pricewatch compare`: every current offer of the named models (ids or canonical ids)
 -- with prices, capabilities, the limits that cover each offer and when they were seen. The
 -- prices are those in force now; price_windows lists an offer's other time windows; scores
--- the model's latest published benchmark scores (model_scores, headline metrics).
+-- the model's latest published benchmark scores (model_scores, headline metrics); speed and
+-- uptime the offer's over the last 7 days (offer_speed's medians of published p50s,
+-- offer_uptime's latest one-day uptime; empty without such readings).
 WITH chosen AS (
     SELECT * FROM current_offers
     WHERE model_named(model, canonical_model, $models)
@@ -39,6 +41,11 @@ scores AS (  -- per canonical model: benchmark value (variant, run date, publish
     WHERE is_latest AND is_headline_metric(benchmark, metric)
     GROUP BY canonical_model
 ),
+uptime AS (  -- the latest day's one-day uptime in the speed window
+    SELECT provider, model, route, arg_max(uptime_1d_pct, day) AS uptime_1d_pct
+    FROM offer_uptime WHERE day > CAST(timezone('UTC', now()) AS DATE) - 7
+    GROUP BY ALL
+),
 seen AS (
     SELECT source, max(observed_at) AS observed_at FROM runs
     WHERE is_good_run(status) GROUP BY source
@@ -46,12 +53,16 @@ seen AS (
 SELECT c.provider, c.model, c.canonical_model, c.route, c.status, c.retiring_on,
        c.context_length, p.input_price, p.output_price, p.cache_read_price, k.capabilities,
        l.rate_limits, coalesce(p.price_source, c.source) AS source, s.observed_at,
-       w.price_windows, q.scores
+       w.price_windows, q.scores,
+       v.latency_p50_ms, v.throughput_p50_tps, u.uptime_1d_pct,
+       v.readings AS speed_readings, v.source AS speed_source
 FROM chosen c
 LEFT JOIN prices p USING (provider, model, route)
 LEFT JOIN caps k USING (provider, model, route)
 LEFT JOIN limits l USING (provider, model, route)
 LEFT JOIN offer_price_windows w USING (provider, model, route)
 LEFT JOIN scores q ON q.canonical_model = c.canonical_model
+LEFT JOIN offer_speed v USING (provider, model, route)
+LEFT JOIN uptime u USING (provider, model, route)
 LEFT JOIN seen s ON s.source = coalesce(p.price_source, c.source)
 ORDER BY c.canonical_model, c.provider, c.route
