@@ -67,6 +67,25 @@ def _when(at: str | None) -> datetime:
     return time_option(at, "--at") if at else datetime.now(UTC)
 
 
+def _mix(mix: str | None, settings: Any) -> tuple[Decimal, Decimal]:
+    """`--mix`, else the configured [views] mix."""
+    return parse_mix(mix) if mix else (Decimal(str(settings.views.mix_input)),
+                                       Decimal(str(settings.views.mix_output)))
+
+
+def parse_min_score(text: str) -> tuple[str, Decimal]:
+    """`aider.polyglot=50` -> ("aider.polyglot", 50)."""
+    match = re.fullmatch(r"\s*([a-z][a-z0-9_.-]*)\s*=\s*(\d+(?:\.\d+)?)\s*", text)
+    if not match:
+        raise UsageError(f"--min-score {text!r} is not BENCHMARK=SCORE such as "
+                         "aider.polyglot=50")
+    return match[1], Decimal(match[2])
+
+
+def known_benchmarks(con: Any) -> list[str]:
+    return [row["benchmark"] for row in queries.named(con, "known_benchmarks")[1]]
+
+
 @app.command()
 def cheapest(
     capability: Annotated[str | None, typer.Option(
@@ -80,20 +99,26 @@ def cheapest(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1,
                                        help="Offers per capability.")] = 5,
     at: Annotated[str | None, typer.Option("--at", help="As of this time (ISO 8601).")] = None,
+    min_score: Annotated[str | None, typer.Option(
+        "--min-score", help="Only models whose headline score on a benchmark is at least "
+                            "this, e.g. aider.polyglot=50 (model_scores).")] = None,
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
     output_format: FormatOption = "table", out: OutOption = None,
 ) -> None:
     """Available offers per capability, cheapest first, by blended price per 1M tokens."""
     check_capability(capability)
+    benchmark, least = parse_min_score(min_score) if min_score else (None, None)
     settings = load_reader(db, config)
-    mix_in, mix_out = parse_mix(mix) if mix else (Decimal(str(settings.views.mix_input)),
-                                                  Decimal(str(settings.views.mix_output)))
+    mix_in, mix_out = _mix(mix, settings)
     share = Decimal(str(cache_share if cache_share is not None
                         else settings.views.cache_share))
     with queries.open_gold(settings) as con:
+        if benchmark is not None:
+            check_choice(benchmark, known_benchmarks(con), "benchmark")
         columns, rows = queries.named(con, "cheapest", {
             "at": _when(at), "mi": mix_in, "mo": mix_out, "share": share,
-            "capability": capability, "free": include_free, "limit": limit})
+            "capability": capability, "free": include_free, "limit": limit,
+            "benchmark": benchmark, "min_score": least})
     # with free offers, each capability has a rank 1 of each kind: say which, in sight
     free = ["is_free"] if include_free else []
     emit(rows, columns, as_json=as_json, title="cheapest per capability",
@@ -101,6 +126,32 @@ def cheapest(
                         "input_price", "output_price", "route",
                         *(["is_free"] if not free else []), "observed_at"],
          fmt=output_format, out=out)
+
+
+@app.command()
+def frontier(
+    benchmark: Annotated[str | None, typer.Option(
+        "--benchmark", "-b", help="Only this benchmark (e.g. aider.polyglot; default: every "
+                                  "benchmark the warehouse holds scores of).")] = None,
+    mix: Annotated[str | None, typer.Option(
+        "--mix", help="Input:output token weights (default: setting views.mix_*, 3:1).")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="As of this time (ISO 8601).")] = None,
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    output_format: FormatOption = "table", out: OutOption = None,
+) -> None:
+    """Per benchmark, the paid offers no other beats on both price and score (the Pareto
+    front of blended price per 1M tokens against the model's best listed score), cheapest
+    first: anything off it costs more for no better score."""
+    settings = load_reader(db, config)
+    mix_in, mix_out = _mix(mix, settings)
+    with queries.open_gold(settings) as con:
+        check_choice(benchmark, known_benchmarks(con), "benchmark")
+        columns, rows = queries.named(con, "frontier", {
+            "at": _when(at), "mi": mix_in, "mo": mix_out, "benchmark": benchmark})
+    emit(rows, columns, as_json=as_json, title="price against score: the front",
+         table_columns=["benchmark", "rank", "model", "score", "blended_price",
+                        "price_per_point", "provider", "route", "variant", "metric",
+                        "run_date"], fmt=output_format, out=out)
 
 
 @app.command()

@@ -427,3 +427,85 @@ def test_compare_shows_each_offers_speed_and_uptime(tmp_path: Path) -> None:
     bare = rows[("acme/unmeasured", "")]
     assert [bare[k] for k in ("latency_p50_ms", "throughput_p50_tps", "uptime_1d_pct",
                               "speed_readings")] == [None, None, None, None]
+
+
+FRONT_OFFERS = {  # model: (input = output price per 1M, published score or None)
+    "acme/a": ("1", "10"), "acme/b": ("2", "30"), "acme/c": ("3", "20"),
+    "acme/d": ("2", "30"), "acme/e": ("0.5", "5"), "acme/f": ("4", "30"),
+    "acme/g": ("0", "90"), "acme/h": ("5", "50"), "acme/i": ("0.1", None)}
+
+
+@pytest.fixture
+def front(tmp_path: Path) -> Path:
+    db = tmp_path / "front.duckdb"
+    lines = []
+    for model, (price, _) in FRONT_OFFERS.items():
+        lines += [json.dumps({"kind": "offer", "provider": "openrouter", "model": model,
+                              "output_modalities": ["text"]}),
+                  price_line(model, price), price_line(model, price, "output")]
+    scores = [score_line(model.split("/")[1], score, run=model)
+              for model, (_, score) in FRONT_OFFERS.items() if score is not None]
+    for body in (jsonl(*lines), jsonl(*scores)):
+        result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                     "2025-05-01T00:00:00Z", "--db", str(db)],
+                               input=body.decode())
+        assert result.exit_code == 0, result.output
+    return db
+
+
+def test_the_front_is_exactly_the_offers_nothing_beats(front: Path) -> None:
+    """c is beaten by b (cheaper, better), f by b (cheaper, as good); b and d tie (both on
+    it); the free g and the unscored i are not on it."""
+    result = runner.invoke(app, ["frontier", "--benchmark", "aider.polyglot", "--mix", "3:1",
+                                 "--at", "2025-06-01T00:00:00Z", "--json", "--db", str(front)])
+    assert result.exit_code == 0, result.output
+    rows = [(r["rank"], r["model"], r["score"], r["blended_price"], r["price_per_point"])
+            for r in json.loads(result.stdout)]
+    assert rows == [(1, "acme/e", "5", "0.5", "0.1"), (2, "acme/a", "10", "1", "0.1"),
+                    (3, "acme/b", "30", "2", "0.066666666667"),
+                    (3, "acme/d", "30", "2", "0.066666666667"),
+                    (4, "acme/h", "50", "5", "0.1")]
+    # --min-score keeps the models scoring at least that, ranked again among themselves
+    cheapest = runner.invoke(app, ["cheapest", "-c", "text", "--min-score",
+                                   "aider.polyglot=30", "--at", "2025-06-01T00:00:00Z",
+                                   "--json", "--db", str(front)])
+    assert cheapest.exit_code == 0, cheapest.output
+    assert [(r["rank"], r["model"]) for r in json.loads(cheapest.stdout)] == [
+        (1, "acme/b"), (2, "acme/d"), (3, "acme/f"), (4, "acme/h")]
+    before = runner.invoke(app, ["frontier", "--at", "2025-04-01T00:00:00Z", "--json",
+                                 "--db", str(front)])
+    assert before.exit_code == 0 and json.loads(before.stdout) == []  # nothing listed yet
+
+
+def test_the_front_on_the_shared_captures(tmp_path: Path) -> None:
+    """The 2026-10-07 catalogue with its benchmarks, nscale's router offers and Aider's
+    leaderboard: the front equals a Pareto front computed here from the candidates, whose
+    blended prices are recomputed from the raw catalogue."""
+    settings = load_settings(db_path=tmp_path / "shared.duckdb")
+    catalogue = fixture_path("openrouter", "models-2026-10-07.json").read_bytes()
+    at = datetime(2026, 10, 8, tzinfo=UTC)
+    pipeline.ingest_body(settings, "openrouter.models", catalogue,
+                         datetime(2026, 10, 7, tzinfo=UTC), "models")
+    pipeline.ingest_body(settings, "aider.polyglot", leaderboard(VERSIONS[-1]),
+                         observed(VERSIONS[-1]), "aider")
+    raw = {m["id"]: m["pricing"] for m in json.loads(catalogue)["data"]}
+    with queries.open_gold(settings) as con:
+        candidates = con.execute(
+            "SELECT benchmark, provider, model, route, score, blended_price, is_free "
+            "FROM price_per_quality_as_of(?, 3, 1)", [at]).fetchall()
+        front = sorted(con.execute(
+            "SELECT benchmark, model, route FROM quality_frontier_as_of(?, 3, 1)",
+            [at]).fetchall())
+    for _, provider, model, route, _, blended, _ in candidates:
+        if provider == "openrouter" and route == "" and "overrides" not in raw[model]:
+            # (an offer with time windows pays its window's price at `at`)
+            expected = (3 * Decimal(raw[model]["prompt"]) + Decimal(raw[model]["completion"])
+                        ) * 1_000_000 / 4
+            assert abs(blended - expected) < Decimal("1e-12"), model
+    paid = [c for c in candidates if not c[6]]
+    computed = sorted((b, m, r) for b, _, m, r, s, p, _ in paid if not any(
+        b2 == b and p2 <= p and s2 >= s and (p2 < p or s2 > s)
+        for b2, _, _, _, s2, p2, _ in paid))
+    assert front == computed
+    polyglot = [row for row in front if row[0] == "aider.polyglot"]
+    assert len(polyglot) >= 3 and len(front) > len(polyglot)  # the benchmarks' fronts too
