@@ -33,9 +33,9 @@ from pricewatch.text import decimal_text, iso_utc
 
 # The providers pricewatch collects, in run order: each is the package collectors/<name>/
 # (collectors.PROVIDERS is built from this list; a test checks the folders against it).
-# `aider` publishes scores (a quality source), no prices.
+# `aider` and `lmarena` publish scores (quality sources), no prices.
 # Configuration may add Hugging Face router providers, so the field accepts any slug.
-PROVIDERS = ("openrouter", "vertex", "nscale", "aider")
+PROVIDERS = ("openrouter", "vertex", "nscale", "aider", "lmarena")
 Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 
 # Units are named, never implied. Token prices are always USD per 1M tokens.

@@ -103,7 +103,7 @@ class Daemon:
         if unknown:
             raise SettingsError(f"daemon.schedule names unknown sources {', '.join(unknown)}; "
                                 f"sources: {', '.join(s.name for s in SOURCES)}")
-        chosen = sources_for(self.selection)
+        chosen = sources_for(self.selection, self.settings)
         self.sources = [s for s in chosen if s.secret_env is None or os.environ.get(s.secret_env)]
         self.unset = [s for s in chosen if s not in self.sources]
         # A job never waits for the file: a run that meets another process's lock spools

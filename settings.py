@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from pricewatch.collectors.aider.settings import AiderSettings
+from pricewatch.collectors.lmarena.settings import LmarenaSettings
 from pricewatch.collectors.nscale.settings import NscaleSettings
 from pricewatch.collectors.openrouter.settings import OpenRouterSettings
 from pricewatch.collectors.vertex.settings import VertexSettings
@@ -204,6 +205,7 @@ class Settings(BaseSettings):
     nscale: NscaleSettings = Field(default_factory=NscaleSettings)
     vertex: VertexSettings = Field(default_factory=VertexSettings)
     aider: AiderSettings = Field(default_factory=AiderSettings)
+    lmarena: LmarenaSettings = Field(default_factory=LmarenaSettings)
     views: ViewSettings = Field(default_factory=ViewSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)

@@ -85,14 +85,17 @@ def get_source(name: str) -> Source:
                          ) from None
 
 
-def sources_for(selection: Sequence[str]) -> list[Source]:
+def sources_for(selection: Sequence[str], settings: Any = None) -> list[Source]:
     """Collectable sources by provider (`openrouter`) or by name (`openrouter.models`), in
-    SOURCES order (each provider lists a source after the ones it `needs`)."""
+    SOURCES order (each provider lists a source after the ones it `needs`). With no
+    selection: every source whose provider section is `enabled` in `settings` (a provider
+    that is off by default, like lmarena, runs only when named or enabled)."""
     from pricewatch.collectors.base import ParseError
 
     every = sources()
     if not selection:
-        return list(every)
+        return [s for s in every if settings is None
+                or getattr(s.section(settings), "enabled", True)]
     providers_ = {s.provider for s in every}
     unknown = [name for name in selection
                if name not in providers_ and name not in {s.name for s in every}]

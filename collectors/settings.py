@@ -23,6 +23,9 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    enabled: bool = Field(True, description=(
+        "Whether `collect` and the daemon collect this provider's sources when none is named "
+        "(a source named on the command line always runs)."))
     base_url: str | None = Field(None, description=(
         "A mirror of the provider (a demo, a test server): every URL of this section not "
         "set explicitly moves to this origin, paths kept, and allowed_hosts becomes its host."))

@@ -163,7 +163,7 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
                   drain: bool = True) -> list[RunOutcome]:
     """One sweep now: every chosen source fetched, archived, parsed and ingested in turn.
     Spooled runs are ingested first (`drain`; the daemon drains on its own thread)."""
-    chosen = sources_for(selection)
+    chosen = sources_for(selection, settings)
     if drain:
         drain_spool(settings)
     own = fetcher is None

@@ -40,6 +40,7 @@ SECRETS = {"OPENROUTER_API_KEY": "sk-or-v1-matrix-0000", "NSCALE_SERVICE_TOKEN":
 SOURCES = tuple(source.name for source in collectors.sources())  # every collectable one
 MAX_BODY = 3_000_000
 POLYGLOT = "/aider/polyglot_leaderboard.yml"
+ARENA = "/lmarena/result.csv"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def serve_everything(fake: fp.FakeProvider) -> None:
                fixture_path("nscale", "rate-limits-undated.txt").read_bytes(), "text/markdown")
     fake.serve(POLYGLOT, fixture_path("quality", "aider-polyglot_leaderboard-2025-01-31-"
                                       "1a6a16e0.yml").read_bytes(), "text/plain")
+    fake.serve(ARENA, fixture_path("quality", "lmarena-history-result-2025-03-02-3e962ffe.csv")
+               .read_bytes(), "text/csv")
     fake.serve("/vertex/pricing", july_2026_page().encode(), "text/html")
     fake.serve("/vertex/llama", fixture_path("vertex", "llama-partner-page.excerpt.txt")
                .read_bytes(), "text/plain")
@@ -146,6 +149,9 @@ skus_url = "{fake.url(SKUS)}"
 allowed_hosts = ["127.0.0.1"]
 [aider]
 polyglot_url = "{fake.url(POLYGLOT)}"
+allowed_hosts = ["127.0.0.1"]
+[lmarena]
+history_url = "{fake.url(ARENA)}"
 allowed_hosts = ["127.0.0.1"]
 """, attempts=2, read_timeout_s=0.3, total_timeout_s=1.5, connect_timeout_s=1,
         max_body_bytes=MAX_BODY, retry_after_max_s=5)

@@ -45,6 +45,13 @@ def _first_runs(name: str, count: int = 3) -> bytes:
     return "\n- ".join(text.split("\n- ")[:count]).encode() + b"\n"
 
 
+def _csv_corner(name: str, columns: int = 12, rows: int = 2) -> bytes:
+    """The header and the last `rows` rows of a wide CSV, first `columns` cells of each."""
+    lines = fixture_path(*name.split("/")).read_bytes().splitlines()
+    return b"\n".join(b",".join(line.split(b",")[:columns])
+                      for line in [lines[0], *lines[-rows:]]) + b"\n"
+
+
 def seeds() -> dict[str, bytes]:
     """A small real body per parser (small keeps each example fast)."""
     bundle = json.loads(fixture_path("openrouter", "endpoints-bundle-356-models-2026-05-18.json")
@@ -67,6 +74,7 @@ def seeds() -> dict[str, bytes]:
         "vertex.quotas": fixture_path("vertex", "mistral-partner-page-2026.md").read_bytes(),
         "aider.polyglot": _first_runs("quality/aider-polyglot_leaderboard-2025-01-31-"
                                       "1a6a16e0.yml"),
+        "lmarena.elo": _csv_corner("quality/lmarena-history-result-2025-03-02-3e962ffe.csv"),
         "records": b'{"kind": "price", "provider": "openrouter", "model": "a/b", '
                    b'"component": "input", "unit": "per_1m_tokens", "price": "0.06"}\n',
     }

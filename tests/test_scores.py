@@ -509,3 +509,67 @@ def test_the_front_on_the_shared_captures(tmp_path: Path) -> None:
     assert front == computed
     polyglot = [row for row in front if row[0] == "aider.polyglot"]
     assert len(polyglot) >= 3 and len(front) > len(polyglot)  # the benchmarks' fronts too
+
+
+ARENA = "lmarena-history-result-2025-03-02-3e962ffe.csv"
+
+
+def test_every_lmarena_rating_is_a_score_with_its_exact_elo() -> None:
+    """Each non-zero cell of the Elo history (a model on that date's board) is one record,
+    its value the cell's text; a 0.0 is no rating."""
+    import csv
+
+    from pricewatch.collectors.lmarena.elo import parse_elo
+
+    body = fixture_path("quality", ARENA).read_bytes()
+    rows = list(csv.reader(body.decode().splitlines()))
+    expected = {(model, row[0]): Decimal(cell) for row in rows[1:]
+                for model, cell in zip(rows[0][1:], row[1:], strict=True)
+                if Decimal(cell) != 0}
+    output = parse_elo(body, datetime(2025, 3, 2, tzinfo=UTC))
+    found = {(r.model_label, r.run_label): r.value for r in output.records}
+    assert found == expected and len(output.records) == len(expected) == 11827
+    newest = {r.model_label: r.value for r in output.records if r.run_label == "20250227"}
+    assert len(newest) == 209 and max(newest, key=newest.get) == "early-grok-3"
+    assert newest["early-grok-3"] == Decimal("1403.4550352813053")  # SOURCES.md: 1403.46
+    assert output.warnings == [] and output.left_out == 0 and output.scope is None
+
+
+@pytest.mark.parametrize(("text", "ratings", "left_out", "unread"), [
+    (",a,b\n20250101,1200.5,0.0\n20250102,1210,\n", 2, 0, []),
+    # a row with an unreadable date, a cell that is no number: left out, counted, named
+    (",a,b\n2025-01-01,1200,1100\n20250102,x,1100\n", 1, 2, []),
+    # a cell past the header is recorded as unread
+    (",a\n20250101,1200,99\n", 1, 0, ["cells past the header"]),
+    # columns in another order, blank lines, spaces
+    (" , b , a \n\n 20250101 , 1100 , 1200 \n", 2, 0, []),
+])
+def test_lmarena_in_other_shapes(text: str, ratings: int, left_out: int, unread: list) -> None:
+    from pricewatch.collectors.lmarena.elo import parse_elo
+
+    output = parse_elo(text.encode(), datetime(2025, 3, 2, tzinfo=UTC))
+    assert len(output.records) == ratings and output.left_out == left_out
+    assert [u.path for u in output.unread] == unread
+    if left_out:
+        assert output.scope is not None and "left out" in " ".join(output.warnings)
+
+
+@pytest.mark.parametrize("text", [b"", b",a\n", b"date\n20250101\n", b",a\n20250101,0.0\n"])
+def test_a_body_with_no_rating_is_a_parse_error(text: bytes) -> None:
+    from pricewatch.collectors.lmarena.elo import parse_elo
+
+    with pytest.raises(ParseError, match=r"lmarena\.elo"):
+        parse_elo(text, datetime(2025, 3, 2, tzinfo=UTC))
+
+
+def test_lmarena_is_collected_only_when_named_or_enabled() -> None:
+    from pricewatch.collectors import sources_for
+
+    default = load_settings()
+    names = [s.name for s in sources_for((), default)]
+    assert "lmarena.elo" not in names and "aider.polyglot" in names
+    assert [s.name for s in sources_for(("lmarena.elo",), default)] == ["lmarena.elo"]
+    enabled = load_settings(lmarena={"enabled": True})
+    assert "lmarena.elo" in [s.name for s in sources_for((), enabled)]
+    off = load_settings(vertex={"enabled": False})
+    assert not [s for s in sources_for((), off) if s.provider == "vertex"]
