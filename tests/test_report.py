@@ -433,3 +433,36 @@ def test_the_legend_says_which_lines_a_reader_cannot_see() -> None:
         Step(at("2026-01-01"), None, Decimal("0")),)), Series("c", one[1:])], start, end)
     assert notes == ["", "same prices as a: the band around it", "0 all along: on the axis",
                      ""]
+
+
+def test_the_cheapest_table_shows_each_offers_speed(tmp_path: Path) -> None:
+    """Speed beside price: the median published p50 latency and throughput of the 7 days
+    before the window's end; an offer without readings shows none."""
+    db = tmp_path / "speed.duckdb"
+    lines = []
+    for model, price in (("acme/fast", "1"), ("acme/quiet", "2")):
+        lines += [json.dumps({"kind": "offer", "provider": "openrouter", "model": model,
+                              "route": "tag", "output_modalities": ["text"]})]
+        lines += [json.dumps({"kind": "price", "provider": "openrouter", "model": model,
+                              "route": "tag", "component": component, "unit": "per_1m_tokens",
+                              "price": price}) for component in ("input", "output")]
+    lines += [json.dumps({"kind": "measurement", "provider": "openrouter", "model": "acme/fast",
+                          "route": "tag", "metric": metric, "value": value})
+              for metric, value in (("latency_ms_p50_30m", 316), ("throughput_tps_p50_30m", 26),
+                                    ("latency_ms_p90_30m", 666))]
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                 "2026-05-07T00:00:00Z", "--db", str(db)],
+                           input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "speed.html"
+    result = runner.invoke(app, ["report", "--out", str(out), "--db", str(db),
+                                 "--capability", "text"])
+    assert result.exit_code == 0, result.output
+    tree = soup(out)
+    heads = [th.get_text(strip=True) for th in tree.select("#cheapest > table thead th")]
+    rows = {tds[2]: dict(zip(heads, tds, strict=True)) for tds in (
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in tree.select("#cheapest > table tbody tr"))}
+    fast, quiet = rows["openrouter · acme/fast (tag)"], rows["openrouter · acme/quiet (tag)"]
+    assert (fast["p50 ms"], fast["p50 tok/s"]) == ("316", "26")
+    assert (quiet["p50 ms"], quiet["p50 tok/s"]) == ("", "")

@@ -73,6 +73,7 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
         data=data, db=db, capabilities=capabilities, version=pricewatch.__version__,
         css=Markup(folder.joinpath("report.css").read_text("utf-8")),
         stamp=_stamp, age=lambda t: ago(t, data.generated_at), price=_price, pct=_pct,
+        reading=_reading,
         unit=unit_words, offer=_offer, unique_offers=_unique_offers,
         spark=lambda steps, label, unit, key="": Markup(sparkline(
             steps, start=data.start, end=data.drawn_until, label=label, unit=unit, key=key)),
@@ -97,6 +98,11 @@ def _stamp(value: Any) -> str:
 
 def _price(value: Decimal | None) -> str:
     return "" if value is None else decimal_text(value)
+
+
+def _reading(value: float | None) -> str:
+    """A speed reading (ms, tokens per second) to the unit: medians of readings, not money."""
+    return "" if value is None else f"{value:,.0f}"
 
 
 def _pct(value: Decimal | None) -> str:
