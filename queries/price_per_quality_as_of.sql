@@ -14,7 +14,7 @@ WITH offers AS (
 ),
 listed AS (
     SELECT canonical_model, benchmark, metric, variant, value, run_date, model_label,
-           provider AS publisher, source AS score_source,
+           provider AS publisher, source AS score_source, licence, attribution,
            row_number() OVER (PARTITION BY canonical_model, benchmark, metric
                               ORDER BY value DESC, run_date DESC NULLS LAST, variant,
                                        model_label) AS pick
@@ -27,6 +27,6 @@ SELECT o.provider, o.model, o.canonical_model, o.route, s.benchmark, s.metric,
        CASE WHEN s.value > 0 THEN CAST(round(CAST(o.blended_price AS DOUBLE)
                                              / CAST(s.value AS DOUBLE), 12)
                                        AS DECIMAL(38, 12)) END AS price_per_point,
-       o.is_free, o.price_source, s.publisher, s.score_source
+       o.is_free, o.price_source, s.publisher, s.score_source, s.licence, s.attribution
 FROM offers o
 JOIN listed s ON s.canonical_model = o.canonical_model AND s.pick = 1;

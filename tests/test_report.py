@@ -76,7 +76,7 @@ def test_the_file_is_self_contained(page: Path) -> None:
     assert "@import" not in text
     assert not tree.find_all("script", src=True) and not tree.find_all("link")
     assert [s["id"] for s in tree.find_all("section")] == [
-        "freshness", "cheapest", "movers", "history", "cost", "upcoming"]
+        "freshness", "cheapest", "quality", "movers", "history", "cost", "upcoming"]
 
 
 def test_every_step_is_an_interval_of_price_history(page: Path, warehouse: Path) -> None:
@@ -282,7 +282,7 @@ def test_a_real_browser_renders_the_report(page: Path, tmp_path: Path) -> None:
     assert (width, height) == (1280, 2400) and colours > 100
     dom = BeautifulSoup(_headless("--dump-dom", page.as_uri()).stdout.decode(), "lxml")
     assert [s["id"] for s in dom.find_all("section")] == [
-        "freshness", "cheapest", "movers", "history", "cost", "upcoming"]
+        "freshness", "cheapest", "quality", "movers", "history", "cost", "upcoming"]
     steps = soup(page).select("g.step")
     assert len(dom.select("g.step")) == len(steps) > 50
     assert "openrouter · openai/gpt-4o-mini" in dom.select_one("#cost").get_text()
@@ -466,3 +466,46 @@ def test_the_cheapest_table_shows_each_offers_speed(tmp_path: Path) -> None:
     fast, quiet = rows["openrouter · acme/fast (tag)"], rows["openrouter · acme/quiet (tag)"]
     assert (fast["p50 ms"], fast["p50 tok/s"]) == ("316", "26")
     assert (quiet["p50 ms"], quiet["p50 tok/s"]) == ("", "")
+
+
+def test_price_against_quality_draws_every_scored_offer_and_the_front(tmp_path: Path) -> None:
+    """One point per paid offer with a score (its exact price and score in data-), the
+    front's points filled and listed with their rank; the free offer is not drawn."""
+    db = tmp_path / "quality.duckdb"
+    offers = {"acme/a": ("1", "10"), "acme/b": ("2", "30"), "acme/c": ("3", "20"),
+              "acme/e": ("0.5", "5"), "acme/g": ("0", "90")}
+    lines = []
+    for model, (price, _) in offers.items():
+        lines.append(json.dumps({"kind": "offer", "provider": "openrouter", "model": model,
+                                 "output_modalities": ["text"]}))
+        lines += [json.dumps({"kind": "price", "provider": "openrouter", "model": model,
+                              "component": component, "unit": "per_1m_tokens",
+                              "price": price}) for component in ("input", "output")]
+    scores = [json.dumps({"kind": "score", "source": "aider.polyglot", "provider": "aider",
+                          "benchmark": "aider.polyglot", "metric": "pass_rate_2",
+                          "value": score, "model_label": model.split("/")[1],
+                          "licence": "Apache-2.0", "attribution": "Aider"})
+              for model, (_, score) in offers.items()]
+    for body in (lines, scores):
+        result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                     "2026-05-07T00:00:00Z", "--db", str(db)],
+                               input="\n".join(body) + "\n")
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "quality.html"
+    assert runner.invoke(app, ["report", "--out", str(out), "--db", str(db)]).exit_code == 0
+    section = soup(out).select_one("#quality")
+    points = {(c["data-price"], c["data-score"], "front" in c["class"])
+              for c in section.select("svg.scatter circle.point")}
+    assert points == {("1", "10", True), ("2", "30", True), ("3", "20", False),
+                      ("0.5", "5", True)}
+    front = [[td.get_text(" ", strip=True) for td in tr.find_all("td")][:4]
+             for tr in section.select("details tbody tr")]
+    assert front == [["1", "openrouter · acme/e", "5", "0.5"],
+                     ["2", "openrouter · acme/a", "10", "1"],
+                     ["3", "openrouter · acme/b", "30", "2"]]
+    assert "Scores: Aider (Apache-2.0)" in " ".join(section.get_text().split())
+
+
+def test_a_warehouse_without_scores_says_how_to_get_them(page: Path) -> None:
+    section = soup(page).select_one("#quality")
+    assert not section.select("svg") and "aider.polyglot" in section.get_text()

@@ -23,6 +23,7 @@ from pricewatch.outputs.report.data import Chart, Options, ReportData, gather
 from pricewatch.outputs.report.svg import (
     colour,
     legend_notes,
+    scatter_chart,
     sparkline,
     stamp,
     step_chart,
@@ -74,6 +75,9 @@ def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()
         css=Markup(folder.joinpath("report.css").read_text("utf-8")),
         stamp=_stamp, age=lambda t: ago(t, data.generated_at), price=_price, pct=_pct,
         reading=_reading,
+        scatter=lambda chart: Markup(scatter_chart(
+            chart.points, title=f"{chart.benchmark} {chart.metric} against blended price",
+            score_label=f"{chart.benchmark} {chart.metric}")),
         unit=unit_words, offer=_offer, unique_offers=_unique_offers,
         spark=lambda steps, label, unit, key="": Markup(sparkline(
             steps, start=data.start, end=data.drawn_until, label=label, unit=unit, key=key)),

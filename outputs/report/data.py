@@ -15,7 +15,7 @@ import duckdb
 
 from pricewatch import queries
 from pricewatch.money import monthly_cost
-from pricewatch.outputs.report.svg import Series, Step
+from pricewatch.outputs.report.svg import Point, Series, Step
 from pricewatch.text import decimal_text
 
 FAILING = ("failed", "suspect")
@@ -25,6 +25,7 @@ CHEAPEST_RANKS = 3   # offers per capability
 DEFAULT_MODELS = 8   # price histories drawn when no --model is given
 DRAWN_MARGIN = 0.04  # charts run this share of the window past its end
 MAX_SERIES = 10      # lines on one chart (one colour each): the cheapest at the window's end
+QUALITY_CHARTS = 4   # price-against-score charts: the benchmarks with the most offers scored
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class Chart:
 
 
 @dataclass
+class QualityChart:
+    """Paid offers of one benchmark and metric: blended price against score, the front."""
+
+    benchmark: str
+    metric: str
+    points: list[Point]
+    front: list[dict[str, Any]]  # the front's rows, cheapest first
+    sources: list[str]  # attribution (licence) of the scores drawn
+
+
+@dataclass
 class ReportData:
     generated_at: datetime
     start: datetime
@@ -68,6 +80,7 @@ class ReportData:
     more_models: int = 0
     costs: list[dict[str, Any]] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[QualityChart] = field(default_factory=list)
     recent_start: datetime | None = None  # set when the window is long: see moved_recently
     recent_days: int = 0  # the days from recent_start to the end
 
@@ -115,6 +128,7 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     data.workload = (f"{_tokens(options.tokens_in)} input + {_tokens(options.tokens_out)} "
                      "output tokens a month")
     _cheapest(con, data, options, mix, cache_share)
+    data.quality = _quality(con, data.end, mix)
     _movers(con, data)
     chosen = list(options.models) or _default_models(data)
     if not options.models and len(chosen) > DEFAULT_MODELS:
@@ -146,6 +160,27 @@ def _cheapest(con: duckdb.DuckDBPyConnection, data: ReportData, options: Options
     data.cheapest = rows
     data.cheapest_seen = max((r["observed_at"] for r in rows if r["observed_at"]),
                              default=None)
+
+
+def _quality(con: duckdb.DuckDBPyConnection, at: datetime,
+             mix: tuple[Decimal, Decimal]) -> list[QualityChart]:
+    """Price against score for the benchmarks with the most paid offers scored at `at`."""
+    _, rows = queries.named(con, "report_quality",
+                            {"at": at, "mi": mix[0], "mo": mix[1], "n": QUALITY_CHARTS})
+    charts: dict[tuple[str, str], QualityChart] = {}
+    for row in rows:
+        chart = charts.setdefault((row["benchmark"], row["metric"]), QualityChart(
+            row["benchmark"], row["metric"], [], [], []))
+        label = f"{row['provider']} · {row['model']}" + (
+            f" ({row['route']})" if row["route"] else "")
+        chart.points.append(Point(label, row["blended_price"], row["score"],
+                                  row["front_rank"] is not None))
+        if row["front_rank"] is not None:
+            chart.front.append(row)
+        source = f"{row['attribution']} ({row['licence']})"
+        if source not in chart.sources:
+            chart.sources.append(source)
+    return list(charts.values())
 
 
 def blended_steps(parts: dict[str, list[Step]], mix: tuple[Decimal, Decimal],

@@ -5,6 +5,7 @@ a `<title>` tooltip and in `data-` attributes that tests and scripts read back."
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -250,3 +251,79 @@ def unit_words(unit: str) -> str:
 def _axis_number(value: float) -> str:
     """A tick label to four significant digits, never in exponent form (`0.000025`)."""
     return text.decimal_text(Decimal(f"{value:.4g}")) if value else "0"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One offer on a price-against-score chart."""
+
+    label: str
+    price: Decimal  # blended, USD per 1M tokens
+    score: Decimal
+    front: bool  # on the Pareto front: nothing cheaper scores as well
+
+
+def _log_range(prices: list[Decimal]) -> tuple[int, int]:
+    """The powers of ten around the prices (a log axis: prices span orders of magnitude)."""
+    positive = [float(p) for p in prices if p > 0] or [1.0]
+    low, high = _exponent(min(positive)), _exponent(max(positive)) + 1
+    return low, max(high, low + 1)
+
+
+def scatter_chart(points: list[Point], *, title: str, score_label: str, width: int = 560,
+                  height: int = 260) -> str:
+    """Offers as points, x their blended price on a log scale, y their score from 0; the
+    front's points filled and joined by the steps of the best score a price buys."""
+    low, high = _log_range([p.price for p in points])
+    ymax = y_top([p.score for p in points])
+    labels = y_labels(ymax)
+    left = 14 + 7 * max(len(label) for label in labels)
+    right, top, bottom = 14, 22, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(price: Decimal) -> float:
+        exponent = math.log10(float(price)) if price > 0 else low
+        return left + plot_w * min(max((exponent - low) / (high - low), 0.0), 1.0)
+
+    def y(score: Decimal) -> float:
+        return top + plot_h * (1 - float(score) / ymax)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart scatter" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(title)}">', f'<title>{escape(title)}</title>']
+    for i, label in enumerate(labels):
+        at = top + plot_h * (1 - i / 4)
+        parts.append(f'<line class="grid" x1="{left}" y1="{at:.1f}" x2="{left + plot_w}" '
+                     f'y2="{at:.1f}"/><text class="tick" x="{left - 6}" y="{at + 4:.1f}" '
+                     f'text-anchor="end">{label}</text>')
+    for exponent in range(low, high + 1):
+        at = x(Decimal(10) ** exponent)
+        parts.append(f'<line class="axis" x1="{at:.1f}" y1="{top + plot_h}" x2="{at:.1f}" '
+                     f'y2="{top + plot_h + 4}"/><text class="tick" x="{at:.1f}" '
+                     f'y="{top + plot_h + 16}" text-anchor="middle">'
+                     f'{_axis_number(10.0 ** exponent)}</text>')
+    parts.append(f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+                 f'y2="{top + plot_h}"/>')
+    parts.append(f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}" '
+                 f'text-anchor="middle">blended USD per 1M tokens (log scale)</text>')
+    parts.append(f'<text class="axis-label" x="{left - 6}" y="{top - 9}" '
+                 f'text-anchor="start">{escape(score_label)}</text>')
+    front = sorted((p for p in points if p.front), key=lambda p: (p.price, p.score))
+    if front:  # the best score each price buys: flat until the next point of the front
+        path = f"M{x(front[0].price):.1f},{y(front[0].score):.1f}"
+        for point in front[1:]:
+            path += f" H{x(point.price):.1f} V{y(point.score):.1f}"
+        path += f" H{left + plot_w}"
+        parts.append(f'<path class="front" d="{path}" fill="none"/>')
+    for point in sorted(points, key=lambda p: p.front):  # the front's points on top
+        tip = (f"{point.label}: {text.decimal_text(point.price)} USD per 1M tokens, "
+               f"score {text.decimal_text(point.score)}"
+               + (" (on the front)" if point.front else ""))
+        parts.append(f'<circle class="point{" front" if point.front else ""}" '
+                     f'cx="{x(point.price):.1f}" cy="{y(point.score):.1f}" '
+                     f'r="{4.5 if point.front else 3}" '
+                     f'data-price="{text.decimal_text(point.price)}" '
+                     f'data-score="{text.decimal_text(point.score)}">'
+                     f'<title>{escape(tip)}</title></circle>')
+    parts.append("</svg>")
+    return "\n".join(parts)
