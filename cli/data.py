@@ -38,7 +38,7 @@ def sources(config: ConfigOption = None, db: DbOption = None,
             as_json: JsonOption = False, output_format: FormatOption = "table",
             out: OutOption = None) -> None:
     """List the sources: what `parse`, `ingest` and `reparse` accept, and what `collect` and
-    the daemon fetch, on which schedule."""
+    the daemon fetch, on which schedule (`enabled` false: only when named, as lmarena)."""
     from pricewatch.collectors import PARSERS
 
     settings = load(db, config)
@@ -50,13 +50,16 @@ def sources(config: ConfigOption = None, db: DbOption = None,
             "schedule": settings.daemon.schedule.get(source.name, source.schedule)
             if source.collectable else None,
             "needs": source.needs,
+            # off: collected only when named (its provider's `enabled = false`)
+            "enabled": getattr(source.section(settings), "enabled", True)
+            if source.collectable else None,
             "secret": None if secret is None else
             f"{secret} ({'set' if secret_from_env(secret) else 'not set: skipped'})",
             "description": source.description})
     if for_people(as_json, output_format):  # seconds in the data, `6 h` for people
         for row in rows:
             row["schedule"] = every(row["schedule"])
-    emit(rows, ["source", "provider", "schedule", "needs", "secret", "description"],
+    emit(rows, ["source", "provider", "schedule", "enabled", "needs", "secret", "description"],
          as_json=as_json, title="sources", fmt=output_format, out=out)
 
 

@@ -173,11 +173,15 @@ def test_parse_takes_options_from_config(tmp_path: Path) -> None:
 
 def test_sources_takes_config_and_shows_schedules(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
-    config.write_text('[daemon]\nschedule = { "nscale.hf-router" = 1800 }\n')
+    config.write_text('[daemon]\nschedule = { "nscale.hf-router" = 1800 }\n'
+                      '[vertex]\nenabled = false\n')
     result = runner.invoke(app, ["sources", "--config", str(config), "--json"])
     assert result.exit_code == 0, result.stderr
     rows = {r["source"]: r for r in json.loads(result.stdout)}
     assert rows["nscale.hf-router"]["schedule"] == 1800
+    assert [rows[s]["enabled"] for s in ("nscale.hf-router", "vertex.pricing", "lmarena.elo",
+                                         "aider.polyglot", "records")] == [
+        True, False, False, True, None]
     assert rows["openrouter.endpoints"]["schedule"] == 21600
     assert rows["openrouter.endpoints"]["needs"] == "openrouter.models"
     assert rows["records"]["schedule"] is None
