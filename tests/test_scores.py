@@ -115,6 +115,9 @@ BASE_RUN = """- dirname: 2025-01-01--a
     # a percentage below 0 or above 100 is no figure of this benchmark
     ("- model: Neg\n  pass_rate_2: -5\n- model: Over\n  pass_rate_2: 100.5\n" + BASE_RUN,
      {"Model A": "40.0"}, 2, []),
+    # the same run twice (no dirname to tell them apart): the second is left out, named
+    ("- model: Twin\n  pass_rate_2: 1.0\n- model: Twin\n  pass_rate_2: 2.0\n" + BASE_RUN,
+     {"Model A": "40.0", "Twin": "1.0"}, 1, []),
     # a key pricewatch does not read is recorded as unread
     (BASE_RUN + "  cost_per_case: 0.1\n", {"Model A": "40.0"}, 0, ["[].cost_per_case"]),
 ])
@@ -539,6 +542,8 @@ def test_every_lmarena_rating_is_a_score_with_its_exact_elo() -> None:
     (",a,b\n20250101,1200.5,0.0\n20250102,1210,\n", 2, 0, []),
     # a row with an unreadable date, a cell that is no number: left out, counted, named
     (",a,b\n2025-01-01,1200,1100\n20250102,x,1100\n", 1, 2, []),
+    # a model's second column and a date's second row are left out, named
+    (",a,a\n20250101,1200,1300\n20250101,1,1\n", 1, 2, []),
     # a cell past the header is recorded as unread
     (",a\n20250101,1200,99\n", 1, 0, ["cells past the header"]),
     # columns in another order, blank lines, spaces

@@ -194,16 +194,24 @@ def parse_polyglot(body: bytes, observed_at: datetime,
     unread = UnreadLog("[].")
     read: set[tuple[str, str]] = set()
     left_out: list[str] = []
+    seen: set[tuple[str, str, str]] = set()  # a series is one run: a repeat is left out
     for index, run in enumerate(load_runs(body)):
         if not isinstance(run, dict):
             left_out.append(f"item {index}: not a mapping ({type(run).__name__})")
             continue
         label = str(run.get("model") or f"item {index}")
         try:
-            records += run_records(run)
+            found = run_records(run)
         except (ValueError, RecordError) as error:
             left_out.append(left_out_message(label, error))
             continue
+        series = (found[0].model_label, found[0].run_label, found[0].variant)
+        if series in seen:
+            left_out.append(left_out_message(label, ValueError(
+                f"a second run {series[1] or '(no dirname)'!r} with the same variant")))
+            continue
+        seen.add(series)
+        records += found
         unread.keys(run, READ | PASSED_OVER, label)
         read.add(("aider", label))
     if not records:

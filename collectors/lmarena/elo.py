@@ -6,8 +6,9 @@ model not on that date's board.
 
 One score record per model and date it was rated (benchmark `lmarena.text`, metric `elo`,
 run_label the date), the Elo exact from its text. A 0, an empty cell or a cell past the
-header is no rating; a row whose date is unreadable is left out, named; a cell that is no
-number is counted and named in the warnings. Off by default (`[lmarena] enabled`).
+header is no rating; a row whose date is unreadable or repeated, or a model's second
+column, is left out, named; a cell that is no number is counted and named in the
+warnings. Off by default (`[lmarena] enabled`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def parse_elo(body: bytes, observed_at: datetime,
     unread = UnreadLog("")
     left_out: list[str] = []
     bad_cells: list[str] = []
+    for index, model in enumerate(models):  # one column per model: a repeat is left out
+        if model and model in models[:index]:
+            left_out.append(f"column {index + 2}: {model!r} a second time")
+            models[index] = ""
+    days: set[date] = set()
     for number, row in enumerate(rows[1:], start=2):
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -57,6 +63,10 @@ def parse_elo(body: bytes, observed_at: datetime,
         except ValueError as error:
             left_out.append(f"line {number}: {error}")
             continue
+        if day in days:
+            left_out.append(f"line {number}: {day} a second time")
+            continue
+        days.add(day)
         if len(row) > len(models) + 1:
             unread.note("cells past the header", f"line {number}",
                         len(row) - len(models) - 1)
@@ -87,7 +97,8 @@ def parse_elo(body: bytes, observed_at: datetime,
                             else ""))
     warnings = []
     if left_out:
-        warnings.append(f"{ELO}: {len(left_out)} rows left out: {'; '.join(left_out[:20])}")
+        warnings.append(f"{ELO}: {len(left_out)} rows or columns left out: "
+                        f"{'; '.join(left_out[:20])}")
     if bad_cells:
         warnings.append(f"{ELO}: {len(bad_cells)} cells are no Elo, left out: "
                         f"{'; '.join(bad_cells[:20])}")
