@@ -9,6 +9,8 @@
 --   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
 --   format_drift      a source's body held a key, column or section its parser does not
 --                     read, for the first time (unread_fields): once per source and path
+--   frontier_change   an offer entered or left a benchmark's quality front (quality_frontier
+--                     at the configured mix) between `since` and now
 -- Changes found on a source's first run are its initial load, not news.
 -- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
 -- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
@@ -16,6 +18,11 @@
 -- can become the cheapest long after that, when a cheaper one rises or goes away.
 -- price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct, min_failing_runs) takes the
 -- thresholds as arguments (a command's own [views] figures); the others read view_settings.
+-- frontier_change compares two fronts, at `since` (or when every source had loaded once,
+-- if later: an initial load is not news) and now, and is dated at the newest good run; its
+-- id is the offer, the front, the direction and the price and score it entered or left at
+-- (one alert per such state: leaving and coming back at the same price and score again is
+-- not a second alert).
 -- alert_id hashes epoch microseconds, never a timestamp's text (which follows the reading
 -- session's TimeZone), so every reader computes the same ids. It is fixed by the change it
 -- announces (which of its key's intervals it starts or ends, and the values on either
@@ -81,10 +88,47 @@ drift AS (
            first_run_id AS run_id, last_items AS drift_items, example AS drift_example
     FROM unread_fields
 ),
+newest AS (
+    SELECT max(observed_at) AS newest_at, max_by(run_id, observed_at) AS newest_run
+    FROM runs WHERE is_good_run(status)
+),
+front_then AS (
+    SELECT * FROM quality_frontier_as_of(
+        greatest(since, (SELECT max(first_at) FROM first_runs)),
+        view_setting('mix_input'), view_setting('mix_output'))
+),
+front_now AS (
+    SELECT * FROM quality_frontier_as_of(now(), view_setting('mix_input'),
+                                         view_setting('mix_output'))
+),
+frontier AS (
+    SELECT 'frontier_change' AS kind, n.provider, n.model, n.route,
+           n.benchmark || ' ' || n.metric AS component, NULL AS old_price,
+           n.blended_price AS new_price, NULL AS change_pct, NULL AS old_value,
+           n.score AS new_value, w.newest_at AS detected_at, 'per_1m_tokens' AS unit,
+           w.newest_run AS run_id, n.rank AS front_rank
+    FROM front_now n CROSS JOIN newest w
+    WHERE NOT EXISTS (SELECT 1 FROM front_then t
+                      WHERE t.benchmark = n.benchmark AND t.metric = n.metric
+                        AND t.provider = n.provider AND t.model = n.model
+                        AND t.route IS NOT DISTINCT FROM n.route)
+    UNION ALL
+    SELECT 'frontier_change' AS kind, t.provider, t.model, t.route,
+           t.benchmark || ' ' || t.metric AS component, t.blended_price AS old_price,
+           NULL AS new_price, NULL AS change_pct, t.score AS old_value, NULL AS new_value,
+           w.newest_at AS detected_at, 'per_1m_tokens' AS unit, w.newest_run AS run_id,
+           NULL AS front_rank
+    FROM front_then t CROSS JOIN newest w
+    WHERE NOT EXISTS (SELECT 1 FROM front_now n
+                      WHERE n.benchmark = t.benchmark AND n.metric = t.metric
+                        AND n.provider = t.provider AND n.model = t.model
+                        AND n.route IS NOT DISTINCT FROM t.route)
+),
 everything AS (
     SELECT * FROM prices UNION ALL BY NAME SELECT * FROM offers
     UNION ALL BY NAME SELECT * FROM cheapest UNION ALL BY NAME SELECT * FROM limits
     UNION ALL BY NAME SELECT * FROM failing UNION ALL BY NAME SELECT * FROM drift
+    UNION ALL BY NAME SELECT * FROM frontier
 )
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      CASE kind
@@ -93,6 +137,10 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                        WHEN 'new_cheapest' THEN CAST(epoch_us(detected_at) AS VARCHAR)
                        -- one alert per source and path, ever
                        WHEN 'format_drift' THEN NULL
+                       -- the state the offer entered or left the front at
+                       WHEN 'frontier_change' THEN concat_ws('|',
+                            CASE WHEN new_price IS NULL THEN 'left' ELSE 'entered' END,
+                            coalesce(new_price, old_price), coalesce(new_value, old_value))
                        -- a change by its place in its key's history and the values
                        -- either side; a late run between two stored ones moves times only
                        ELSE concat_ws('|', interval_no, old_price, new_price, old_value,
@@ -122,6 +170,15 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
          WHEN 'rate_limit_change' THEN format('{} {} ({}): {} -> {}', model, component,
               coalesce(nullif(route, ''), 'no condition'), price_text(old_value),
               price_text(new_value))
+         WHEN 'frontier_change' THEN CASE WHEN new_price IS NOT NULL
+              THEN format('{} at {}{} is on the {} front now (rank {}): {} points at {} {} '
+                          'blended', model, provider,
+                          CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+                          front_rank, price_text(new_value), price_text(new_price), unit)
+              ELSE format('{} at {}{} left the {} front (it had {} points at {} {} '
+                          'blended)', model, provider,
+                          CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
+                          price_text(old_value), price_text(old_price), unit) END
          WHEN 'format_drift' THEN format('{} sends {} that pricewatch does not read ({} '
               'items, e.g. {}): see unread_fields', model, component, drift_items,
               drift_example)

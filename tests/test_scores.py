@@ -578,3 +578,45 @@ def test_lmarena_is_collected_only_when_named_or_enabled() -> None:
     assert "lmarena.elo" in [s.name for s in sources_for((), enabled)]
     off = load_settings(vertex={"enabled": False})
     assert not [s for s in sources_for((), off) if s.provider == "vertex"]
+
+
+def test_a_price_drop_that_moves_the_front_is_a_frontier_change_alert(front: Path) -> None:
+    """c falls from 3 to 0.9: it enters the front (cheaper than a, better) and a, beaten by
+    c now, leaves it. Each is one alert with the price and score it entered or left at;
+    the first load's front is no news; a second pass gives the same ids."""
+    lines = []
+    for model, (price, _) in FRONT_OFFERS.items():
+        price = "0.9" if model == "acme/c" else price
+        lines += [json.dumps({"kind": "offer", "provider": "openrouter", "model": model,
+                              "output_modalities": ["text"]}),
+                  price_line(model, price), price_line(model, price, "output")]
+    drop = jsonl(*lines)
+    result = runner.invoke(app, ["ingest", "records", "-", "--observed-at",
+                                 "2025-05-02T00:00:00Z", "--db", str(front)],
+                           input=drop.decode())
+    assert result.exit_code == 0, result.output
+
+    def frontier_alerts(since: str) -> list[dict]:
+        result = runner.invoke(app, ["alerts", "--since", since, "--kind", "frontier_change",
+                                     "--json", "--db", str(front)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    alerts = frontier_alerts("2025-05-01T12:00:00Z")
+    assert [(a["model"], a["component"], a["old_price"], a["new_price"], a["old_value"],
+             a["new_value"], a["detected_at"][:19]) for a in alerts] == [
+        ("acme/a", "aider.polyglot pass_rate_2", "1", None, "10", None,
+         "2025-05-02T00:00:00"),
+        ("acme/c", "aider.polyglot pass_rate_2", None, "0.9", None, "20",
+         "2025-05-02T00:00:00")] or alerts == sorted(alerts, key=lambda a: a["alert_id"])
+    messages = sorted(a["message"] for a in alerts)
+    assert messages == [
+        "acme/a at openrouter left the aider.polyglot pass_rate_2 front (it had 10 points "
+        "at 1 per_1m_tokens blended)",
+        "acme/c at openrouter is on the aider.polyglot pass_rate_2 front now (rank 2): 20 "
+        "points at 0.9 per_1m_tokens blended"]
+    assert {a["alert_id"] for a in frontier_alerts("2025-05-01T06:00:00Z")} == {
+        a["alert_id"] for a in alerts}
+    # before the drop's run nothing moved; the first load (since the beginning) is no news
+    assert frontier_alerts("2025-05-02T00:00:01Z") == []
+    assert len(frontier_alerts("2000-01-01T00:00:00Z")) == 2
