@@ -2,7 +2,9 @@
 synthetic price histories (1M and 10M rows) with 10,000 published scores (5 benchmarks x
 2,000 models, each matched to its model by the label rules), as ratios to a full scan of
 price_history in the same run; `cheapest_per_capability` (what both build on) beside them.
-Median of 5 runs, results fetched as Arrow. The last line of output is one JSON array.
+`price_alerts_since` over the last day (an alert pass's read, which compares the front
+then and now for frontier_change). Median of 5 runs, results fetched as Arrow. The last line
+of output is one JSON array.
 
     python -m bench.quality [--offers 2000] [--intervals 250,2500] [--benchmarks 5]
 """
@@ -13,9 +15,10 @@ import argparse
 import json
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
-from bench.queries import GENERATE, NOW, STEP, median_ms, run_sql
+from bench.queries import GENERATE, NOW, STEP, median_ms, print_figures, print_ratios, run_sql
 from pricewatch import queries
 from pricewatch.settings import load_settings
 from pricewatch.warehouse.db import open_db
@@ -63,6 +66,13 @@ def one_size(tmp: Path, offers: int, intervals: int, benchmarks: int) -> dict:
             con, "SELECT * FROM price_per_quality")
         figures["quality_frontier_ms"], figures["quality_frontier_rows"] = median_ms(
             con, "SELECT * FROM quality_frontier")
+        # an alert pass's read: the day's changes, and the front then and now
+        since = (NOW - timedelta(days=1)).isoformat()
+        figures["alerts_1d_ms"], figures["alerts_1d_rows"] = median_ms(
+            con, f"SELECT * FROM price_alerts_since(TIMESTAMPTZ '{since}')")
+        figures["frontier_change_1d_ms"], figures["frontier_change_1d_rows"] = median_ms(
+            con, f"SELECT * FROM price_alerts_since(TIMESTAMPTZ '{since}') "
+                 "WHERE kind = 'frontier_change'")
     return figures
 
 
@@ -82,12 +92,8 @@ def main() -> None:
             results.append(figures)
             print(f"{figures['history_rows']:,} price rows, {figures['scores']:,} scores, "
                   f"built in {figures['build_s']} s; scan {figures['scan_ms']:.1f} ms")
-            for key, value in figures.items():
-                if key.endswith("_ms"):
-                    rows = figures.get(key.removesuffix("_ms") + "_rows")
-                    shown = f", {rows:,} rows" if rows is not None else ""
-                    print(f"  {key}: {value:.1f} ms ({value / figures['scan_ms']:.2f} x "
-                          f"scan{shown})")
+            print_figures(figures)
+    print_ratios(results, [key for key in results[-1] if key.endswith("_ms")])
     print(json.dumps(results))
 
 

@@ -169,12 +169,20 @@ def main() -> None:
             print(f"{figures['history_rows']:,} price rows ({args.offers:,} offers x 2 x "
                   f"{intervals} intervals), built in {figures['build_s']} s; "
                   f"scan {figures['scan_ms']:.1f} ms")
-            for key, value in figures.items():
-                if key.endswith("_ms"):
-                    print(f"  {key}: {value:.1f} ms ({value / figures['scan_ms']:.2f} x scan)")
+            print_figures(figures)
             print(f"  full export: {figures['full_export_s']} s")
     print_ratios(results, [key for key in results[-1] if key.endswith("_ms")])
     print(json.dumps(results))
+
+
+def print_figures(figures: dict) -> None:
+    """Each `*_ms` figure as a ratio to the scan of the same run, with its row count when
+    the figures hold one (`*_rows`)."""
+    for key, value in figures.items():
+        if key.endswith("_ms"):
+            rows = figures.get(key.removesuffix("_ms") + "_rows")
+            shown = f", {rows:,} rows" if rows is not None else ""
+            print(f"  {key}: {value:.1f} ms ({value / figures['scan_ms']:.2f} x scan{shown})")
 
 
 def print_ratios(results: list[dict], keys: list[str]) -> None:
