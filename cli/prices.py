@@ -149,7 +149,9 @@ def frontier(
         columns, rows = queries.named(con, "frontier", {
             "at": _when(at), "mi": mix_in, "mo": mix_out, "benchmark": benchmark})
     emit(rows, columns, as_json=as_json, title="price against score: the front",
-         table_columns=["benchmark", "rank", "model", "score", "blended_price",
+         # the two figures the front is made of before the long names (a narrow
+         # terminal keeps the leading columns)
+         table_columns=["benchmark", "rank", "score", "blended_price", "model",
                         "price_per_point", "provider", "route", "variant", "metric",
                         "run_date"], fmt=output_format, out=out)
 

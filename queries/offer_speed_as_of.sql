@@ -1,7 +1,8 @@
 -- Speed per offer over the `days` before `ts` (UTC), from the endpoint measurements
 -- (offer_measurements): the median of the readings of each published percentile
 -- (OpenRouter's endpoints send latency and throughput p50/p90 over their last 30 minutes,
--- metrics latency_ms_p50_30m, ...), so one reading is that reading exactly; latency_ms and
+-- metrics latency_ms_p50_30m, ...; their p75 and p99 stay in offer_measurements), so one
+-- reading is that reading exactly; latency_ms and
 -- throughput_tps are the median of single-number readings (OpenRouter's before percentiles,
 -- the Hugging Face router's first-token latency and throughput), which are no percentiles.
 -- readings counts the runs that measured the offer in the window.

@@ -620,3 +620,29 @@ def test_a_price_drop_that_moves_the_front_is_a_frontier_change_alert(front: Pat
     # before the drop's run nothing moved; the first load (since the beginning) is no news
     assert frontier_alerts("2025-05-02T00:00:01Z") == []
     assert len(frontier_alerts("2000-01-01T00:00:00Z")) == 2
+
+
+def test_offer_speed_reads_every_speed_metric_the_collectors_write() -> None:
+    """offer_speed_as_of names its metrics in SQL; the parsers name them in Python. The
+    speed metrics of the shared endpoints bundle (percentiles), of one endpoint in the older
+    single-number form, and of the Hugging Face router capture are the SQL's list, and the
+    p75 and p99 readings OpenRouter also sends (kept as measurements, not in the view)."""
+    from pricewatch.collectors.nscale.hf_router import parse_hf_router
+    from pricewatch.collectors.openrouter.endpoints import parse_endpoints
+
+    at = datetime(2026, 8, 15, tzinfo=UTC)
+    bodies = list(endpoint_bodies().values())
+    older = json.loads(bodies[0])
+    for endpoint in older["data"]["endpoints"]:
+        endpoint["latency_last_30m"], endpoint["throughput_last_30m"] = 412, 37
+    records = [r for body in (*bodies, json.dumps(older).encode())
+               for r in parse_endpoints(body, at).records]
+    records += parse_hf_router(fixture_path("nscale", "hf-router-models-2026-06-19.json")
+                               .read_bytes(), at).records
+    written = {r.metric for r in records if r.kind == "measurement"
+               and r.metric.startswith(("latency", "throughput", "first_token"))}
+    listed = set(re.findall(r"'([a-z0-9_]+)'", queries.view_sql("offer_speed_as_of")
+                            .split("metric IN (", 1)[1].split(")", 1)[0]))
+    assert listed <= written
+    assert written - listed == {f"{prefix}_{p}_30m" for prefix in ("latency_ms", "throughput_tps")
+                                for p in ("p75", "p99")}
