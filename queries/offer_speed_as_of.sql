@@ -2,9 +2,9 @@
 -- (offer_measurements): the median of the readings of each published percentile
 -- (OpenRouter's endpoints send latency and throughput p50/p90 over their last 30 minutes,
 -- metrics latency_ms_p50_30m, ...; their p75 and p99 stay in offer_measurements), so one
--- reading is that reading exactly; latency_ms and
--- throughput_tps are the median of single-number readings (OpenRouter's before percentiles,
--- the Hugging Face router's first-token latency and throughput), which are no percentiles.
+-- reading is that reading exactly; latency_ms and throughput_tps are the median of
+-- single-number readings (OpenRouter's before percentiles, the Hugging Face router's
+-- first-token latency and throughput), which are no percentiles.
 -- readings counts the runs that measured the offer in the window.
 CREATE OR REPLACE MACRO offer_speed_as_of(ts, days) AS TABLE
 WITH readings AS (
