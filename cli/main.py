@@ -11,6 +11,7 @@ import typer
 import pricewatch
 from pricewatch.cli import (
     alerts,
+    audit,
     backfill,
     collect,
     compare,
@@ -53,7 +54,7 @@ def _main(verbose: Annotated[bool, typer.Option(
     output.ALL = all_rows
 
 
-for module in (data, read, collect, prices, compare, report, cost):
+for module in (data, read, collect, prices, compare, report, cost, audit):
     app.add_typer(module.app)
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(db.app, name="db")

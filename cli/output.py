@@ -50,7 +50,7 @@ def text(value: Any) -> str:
 
 
 # ids differ at their end (`…-instruct` and `…-instruct:free`), so they are cut in the middle
-IDS = frozenset({"model", "canonical_model", "database", "path"})
+IDS = frozenset({"model", "canonical_model", "database", "path", "entry"})  # entry: audit
 
 
 def cut(value: str, width: int | None, column: str = "", head: int | None = None) -> str:

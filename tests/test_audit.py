@@ -1,0 +1,370 @@
+"""`pricewatch audit`: the shared community maps (../shared/fixtures/maps) against a
+warehouse of the shared captures, each class checked against a computation here from the
+raw captures and the raw map."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import fixture_path
+from pricewatch.audit import compare
+from pricewatch.audit.maps import litellm_field, read_map
+from pricewatch.cli.main import app
+from pricewatch.pipeline import run as pipeline
+from pricewatch.settings import load_settings
+
+runner = CliRunner()
+MILLION = Decimal(1_000_000)
+LITELLM = "litellm-1.110.2-model_prices_and_context_window_backup.json"
+TOKENCOST = "tokencost-0.1.26-model_prices.json"
+MODELS_DEV = "models-dev-api-2026-06-13-046b81a4.json"
+CATALOGUES = ("2024-02-18", "2025-05-23", "2025-12-18", "2026-01-29", "2026-05-07",
+              "2026-10-07")
+HF = "hf-router-models-2026-06-19.json"
+
+
+def day_of(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The six OpenRouter catalogues in order, nscale through the Hugging Face router, and
+    the Vertex pricing page."""
+    db = tmp_path_factory.mktemp("audit") / "audit.duckdb"
+    settings = load_settings(db_path=db)
+    for day in CATALOGUES:
+        pipeline.ingest_body(settings, "openrouter.models",
+                             fixture_path("openrouter", f"models-{day}.json").read_bytes(),
+                             day_of(day), f"models-{day}")
+    pipeline.ingest_body(settings, "nscale.hf-router", fixture_path("nscale", HF).read_bytes(),
+                         day_of("2026-06-19"), "hf")
+    pipeline.ingest_body(settings, "vertex.pricing", fixture_path(
+        "vertex", "pricing-2026-05-31.tier-tables.trimmed.html").read_bytes(),
+        day_of("2026-05-31"), "vertex")
+    return db
+
+
+def audit(db: Path, *args: str, code: int = 0) -> dict[str, Any]:
+    result = runner.invoke(app, ["audit", *args, "--agree", "--json", "--db", str(db)])
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def the_map(name: str) -> str:
+    return str(fixture_path("maps", name))
+
+
+def raw_map(name: str) -> dict[str, Any]:
+    return json.loads(fixture_path("maps", name).read_text(), parse_float=Decimal)
+
+
+def power_of_1000(a: Decimal, b: Decimal) -> bool:
+    return a > 0 and b > 0 and any(a == b * 1000 ** k or b == a * 1000 ** k for k in (1, 2, 3))
+
+
+def expected_class(theirs: Decimal | None, ours: Decimal | None,
+                   earlier: list[Decimal]) -> str:
+    if theirs is None or ours is None:
+        return "missing_component"
+    if theirs == ours:
+        return "agree"
+    if theirs in earlier:
+        return "stale"
+    return "unit_error" if power_of_1000(theirs, ours) else "wrong"
+
+
+def test_nscale_entries_against_the_router_capture(warehouse: Path) -> None:
+    """LiteLLM's 16 nscale entries against nscale's prices on the Hugging Face router
+    (USD per 1M, read here from the raw capture): the halved DeepSeek-R1-Distill-Llama-8B
+    ("$0.05/1M total, assumed 50/50") is wrong by half; Qwen2.5-Coder-32B (0.06/0.20)
+    agrees; the image models' per-pixel prices are fields the audit does not read."""
+    raw = json.loads(fixture_path("nscale", HF).read_text(), parse_float=Decimal)
+    nscale = {entry["id"]: offer["pricing"] for entry in raw["data"]
+              for offer in entry["providers"]
+              if offer["provider"] == "nscale" and offer.get("pricing")}
+    entries = {key: value for key, value in raw_map(LITELLM).items()
+               if isinstance(value, dict) and value.get("litellm_provider") == "nscale"}
+    expected = {}
+    for key, entry in entries.items():
+        model = key.removeprefix("nscale/")
+        for component, field in (("input", "input_cost_per_token"),
+                                 ("output", "output_cost_per_token")):
+            if model in nscale and field in entry:
+                theirs, ours = entry[field] * MILLION, Decimal(str(nscale[model][component]))
+                expected[(key, component)] = (expected_class(theirs, ours, []), theirs, ours)
+    result = audit(warehouse, the_map(LITELLM))
+    rows = {(r["key"], r["component"]): (r["class"], Decimal(r["map_price"]),
+                                         Decimal(r["provider_price"]))
+            for r in result["rows"] if r["provider"] == "nscale"}
+    assert rows == expected
+    assert len(rows) == 14  # 7 of the 16 entries are models the router lists with a price
+    assert rows[("nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input")] == (
+        "wrong", Decimal("0.025"), Decimal("0.05"))
+    assert rows[("nscale/Qwen/Qwen2.5-Coder-32B-Instruct", "input")] == (
+        "agree", Decimal("0.06"), Decimal("0.06"))
+    assert rows[("nscale/Qwen/Qwen2.5-Coder-32B-Instruct", "output")] == (
+        "agree", Decimal("0.2"), Decimal("0.2"))
+    halved = next(r for r in result["rows"] if r["key"].endswith("Distill-Llama-8B")
+                  and r["component"] == "output")
+    assert halved["ratio"] == 0.5 and halved["route"] == "huggingface"
+    assert halved["observed_at"].startswith("2026-06-19") and len(halved["body_sha256"]) == 64
+    summary = result["maps"][0]
+    assert summary["entries"] == 4877  # SOURCES.md: 4,877 model keys
+    assert summary["unread_fields"]["input_cost_per_pixel"] >= 2  # FLUX, SDXL at nscale
+
+
+def openrouter_history() -> dict[str, list[tuple[datetime, dict[str, Any]]]]:
+    """Each model's raw pricing in each catalogue it is listed in, oldest first."""
+    history: dict[str, list[tuple[datetime, dict[str, Any]]]] = {}
+    for day in CATALOGUES:
+        body = json.loads(fixture_path("openrouter", f"models-{day}.json").read_text())
+        for model in body["data"]:
+            history.setdefault(model["id"], []).append((day_of(day), model["pricing"]))
+    return history
+
+
+def per_million(pricing: dict[str, Any], field: str) -> Decimal | None:
+    value = pricing.get(field)
+    if value is None or Decimal(value) < 0:  # absent, or "-1": dynamically priced
+        return None
+    return Decimal(value) * MILLION
+
+
+def expected_openrouter(entries: dict[str, dict[str, Decimal]]
+                        ) -> dict[tuple[str, str], tuple[str, Decimal | None, str | None]]:
+    """For each entry (key -> component -> map price per 1M) naming a model of the newest
+    catalogue: the class of its input and output prices, with the day an earlier price
+    ended for a stale one, computed from the raw catalogues."""
+    history = openrouter_history()
+    newest = day_of(CATALOGUES[-1])
+    expected = {}
+    for key, prices in entries.items():
+        model = key.removeprefix("openrouter/")
+        listed = history.get(model, [])
+        if not listed or listed[-1][0] != newest or "overrides" in listed[-1][1]:
+            continue  # not listed now (not matched), or a time-windowed price: see below
+        for component, field in (("input", "prompt"), ("output", "completion")):
+            ours = per_million(listed[-1][1], field)
+            theirs = prices.get(component)
+            if theirs is None and (ours is None or ours == 0):
+                continue  # neither side prices it (or only at 0): no row
+            # an earlier interval with the map's price, and the day it ended: the next
+            # catalogue without that price (a different price, or not listing the model)
+            ended = None
+            for index, (when, pricing) in enumerate(listed[:-1]):
+                following = listed[index + 1]
+                next_day = CATALOGUES[CATALOGUES.index(when.date().isoformat()) + 1]
+                if per_million(pricing, field) == theirs and (
+                        following[0] != day_of(next_day)
+                        or per_million(following[1], field) != theirs):
+                    ended = day_of(next_day)
+            cls = expected_class(theirs, ours, [theirs] if ended else [])
+            expected[(key, component)] = (cls, theirs, ended if cls == "stale" else None)
+    return expected
+
+
+@pytest.mark.parametrize("name", [TOKENCOST, MODELS_DEV])
+def test_openrouter_entries_against_the_raw_catalogues(warehouse: Path, name: str) -> None:
+    """Every OpenRouter entry of tokencost's map (LiteLLM's format) and of models.dev, input
+    and output, classed as computed here from the six raw catalogues: agree, stale (the
+    map's price is one the model had before; with the day it ended), unit_error, wrong or
+    missing_component."""
+    raw = raw_map(name)
+    if name == TOKENCOST:
+        entries = {key: {c: v["input_cost_per_token" if c == "input" else
+                               "output_cost_per_token"] * MILLION
+                         for c in ("input", "output")
+                         if isinstance(v.get(f"{c}_cost_per_token"), Decimal | int)}
+                   for key, v in raw.items() if isinstance(v, dict)
+                   and (v.get("litellm_provider") == "openrouter"
+                        or key.startswith("openrouter/"))}
+    else:
+        entries = {f"openrouter/{model_id}": {c: Decimal(m["cost"][c]) for c in
+                                              ("input", "output") if c in m.get("cost", {})}
+                   for model_id, m in raw["openrouter"]["models"].items()}
+    expected = expected_openrouter(entries)
+    result = audit(warehouse, the_map(name))
+    got = {(r["key"], r["component"]): (r["class"], Decimal(r["map_price"])
+                                        if r["map_price"] is not None else None,
+                                        r["price_ended_at"] and
+                                        datetime.fromisoformat(r["price_ended_at"]))
+           for r in result["rows"] if r["provider"] == "openrouter"
+           and r["component"] in ("input", "output") and r["service_tier"] == "standard"
+           and r["context_threshold"] == 0 and (r["key"], r["component"]) in expected}
+    assert got == expected
+    classes = {cls for cls, _, _ in expected.values()}
+    assert {"agree", "wrong"} <= classes
+    if name == MODELS_DEV:
+        assert "stale" in classes  # the computation finds stale prices, and so does audit
+        stale = sum(1 for cls, _, _ in expected.values() if cls == "stale")
+        assert stale >= 20
+
+
+def test_an_older_map_agrees_at_its_own_time_and_is_stale_now(warehouse: Path,
+                                                            tmp_path: Path) -> None:
+    """A LiteLLM map written from the 2025-05-23 catalogue (per-token strings as OpenRouter
+    sent them): at --at 2025-06-01 every component agrees; now, a price that changed since
+    is stale, with the day the old price ended."""
+    may = json.loads(fixture_path("openrouter", "models-2025-05-23.json").read_text())
+    october = {m["id"]: m["pricing"] for m in json.loads(
+        fixture_path("openrouter", "models-2026-10-07.json").read_text())["data"]}
+    chosen = {}
+    for model in may["data"]:
+        pricing, now = model["pricing"], october.get(model["id"])
+        if now and "overrides" not in now and Decimal(pricing["prompt"]) > 0 and \
+                Decimal(pricing["prompt"]) != Decimal(now["prompt"]) and len(chosen) < 5:
+            chosen[f"openrouter/{model['id']}"] = {
+                "litellm_provider": "openrouter", "mode": "chat",
+                "input_cost_per_token": pricing["prompt"]}
+    assert len(chosen) == 5
+    path = tmp_path / "may.json"
+    path.write_text(json.dumps(chosen))
+    then = audit(warehouse, str(path), "--at", "2025-06-01T00:00:00Z")
+    inputs = [r for r in then["rows"] if r["component"] == "input"]
+    assert [r["class"] for r in inputs] == ["agree"] * 5
+    now = audit(warehouse, str(path), "--fail-on", "stale", code=1)
+    stale = [r for r in now["rows"] if r["component"] == "input"]
+    assert {r["class"] for r in stale} == {"stale"}
+    for row in stale:
+        assert row["price_ended_at"][:10] in CATALOGUES[2:]
+        assert row["price_ended_at"][:10] > "2025-05-23"
+
+
+def test_a_price_off_by_1000_is_a_unit_error(warehouse: Path, tmp_path: Path) -> None:
+    """nscale's Qwen2.5-Coder-32B at 0.06 per 1M written as 6E-5 per token (1000x): a
+    unit_error, with its ratio; --fail-on names which classes fail a CI gate."""
+    entries = {"nscale/Qwen/Qwen2.5-Coder-32B-Instruct": {
+        "litellm_provider": "nscale", "input_cost_per_token": 6e-5,
+        "output_cost_per_token": 2e-10}}
+    path = tmp_path / "thousand.json"
+    path.write_text(json.dumps(entries))
+    result = audit(warehouse, str(path), "--fail-on", "unit_error", code=1)
+    assert [(r["component"], r["class"], r["map_price"], r["provider_price"], r["ratio"])
+            for r in result["rows"]] == [
+        ("input", "unit_error", "60", "0.06", 1000.0),
+        ("output", "unit_error", "0.0002", "0.2", 0.001)]
+    assert result["maps"][0]["unit_error_rows"] == 2
+    assert result["maps"][0]["error_rate_pct"] == "100"
+    audit(warehouse, str(path), "--fail-on", "stale,wrong")  # exit 0
+    bad = runner.invoke(app, ["audit", str(path), "--fail-on", "typo", "--db", str(warehouse)])
+    assert bad.exit_code == 2 and "typo" in bad.output
+
+
+def test_vertex_keys_with_and_without_their_prefix(warehouse: Path) -> None:
+    """LiteLLM names Vertex's Gemini models bare and as vertex_ai/...: both are compared
+    with the Vertex page's price (on its global route, the page's only one for it)."""
+    result = audit(warehouse, the_map(LITELLM))
+    rows = {(r["key"], r["component"], r["service_tier"]): (r["class"], r["map_price"],
+                                                            r["provider_price"], r["route"])
+            for r in result["rows"] if r["provider"] == "vertex"
+            and r["context_threshold"] == 0}
+    for key in ("gemini-3.5-flash", "vertex_ai/gemini-3.5-flash"):
+        assert rows[(key, "input", "standard")] == ("agree", "1.5", "1.5", "global")
+        assert rows[(key, "output", "batch")] == ("agree", "4.5", "4.5", "global")
+
+
+def test_map_readers_on_varied_entries() -> None:
+    """LiteLLM's field grammar (thresholds, tiers, cache kinds), numbers as text or
+    numbers, and what is not a price: counted as unread, never a figure."""
+    assert litellm_field("input_cost_per_token_above_200k_tokens_priority") == (
+        "input", "per_1m_tokens", MILLION, 200_000, "priority")
+    assert litellm_field("cache_creation_input_token_cost_above_1hr")[0] == "cache_write_1h"
+    assert litellm_field("cache_read_input_audio_token_cost")[0] == "audio_cache_read"
+    assert litellm_field("input_cost_per_pixel") is None
+    body = json.dumps({
+        "sample_spec": {"input_cost_per_token": 0},
+        "openrouter/acme/a": {"litellm_provider": "openrouter",
+                              "input_cost_per_token": "0.0000015",
+                              "output_cost_per_token": None, "max_tokens": 10,
+                              "output_cost_per_token_batches": -1,
+                              "input_cost_per_second": 0.1},
+        "acme-b": {"litellm_provider": "bedrock", "input_cost_per_token": 1e-6},
+        "broken": "text"}).encode()
+    read = read_map(body, "varied")
+    assert read.format == "litellm"
+    assert [(e.key, e.provider, e.model) for e in read.entries] == [
+        ("openrouter/acme/a", "openrouter", "acme/a"), ("acme-b", None, "acme-b")]
+    assert [(p.key, p.component, p.price) for p in read.prices] == [
+        ("openrouter/acme/a", "input", Decimal("1.5")), ("acme-b", "input", Decimal("1"))]
+    assert dict(read.unread) == {"output_cost_per_token (no number)": 1,
+                                 "output_cost_per_token_batches (no number)": 1,
+                                 "input_cost_per_second": 1}
+    assert read.bad == ["broken: not an object"]
+    dev = read_map(json.dumps({"google-vertex": {"models": {"gemini-x": {"cost": {
+        "input": 1.25, "output": "10", "context_over_200k": {"input": 2.5},
+        "tiers": [{"input": 2.5, "tier": {"type": "context", "size": 200000}},
+                  {"input": 9, "tier": {"type": "batch"}}], "video": 3}}}},
+        "other": {"models": {"m": {}}}}).encode(), "dev")
+    assert dev.format == "models-dev"
+    assert [(p.key, p.component, p.context_threshold, p.price) for p in dev.prices] == [
+        ("google-vertex/gemini-x", "input", 0, Decimal("1.25")),
+        ("google-vertex/gemini-x", "output", 0, Decimal("10")),
+        ("google-vertex/gemini-x", "input", 200_000, Decimal("2.5"))]
+    assert dict(dev.unread) == {"cost.video": 1, "cost.tiers[] (not a context tier)": 1}
+    assert [e.provider for e in dev.entries] == ["vertex", None]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"not json", "not JSON"),
+    (b'[{"id": "openrouter", "model_match": {}, "models": []}]', "genai-prices"),
+    (b'{"a": 1}', "neither a LiteLLM"),
+])
+def test_a_map_that_cannot_be_read_is_a_clear_error(warehouse: Path, tmp_path: Path,
+                                                    body: bytes, message: str) -> None:
+    path = tmp_path / "map.json"
+    path.write_bytes(body)
+    result = runner.invoke(app, ["audit", str(path), "--db", str(warehouse)])
+    assert result.exit_code == 1 and message in result.output, result.output
+    missing = runner.invoke(app, ["audit", str(tmp_path / "nope.json"), "--db",
+                                  str(warehouse)])
+    assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_the_summary_and_csv(warehouse: Path) -> None:
+    """Without --json: the rows as CSV on stdout, one summary line per map on stderr."""
+    result = runner.invoke(app, ["audit", the_map(TOKENCOST), the_map(MODELS_DEV),
+                                 "--format", "csv", "--db", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    header, *lines = result.stdout.splitlines()
+    assert header.startswith("map,key,provider,model,component")
+    assert lines and not any(",agree," in line for line in lines)
+    assert result.stderr.count("entries,") == 2
+
+
+def test_the_summary_per_shared_map(warehouse: Path) -> None:
+    """The figures docs/audit.md gives for the shared maps."""
+    result = audit(warehouse, the_map(LITELLM), the_map(TOKENCOST), the_map(MODELS_DEV))
+    figures = [(m["entries"], m["matched"], m["agree"], m["with_errors"], m["error_rate_pct"],
+                m["wrong_rows"], m["stale_rows"], m["unit_error_rows"],
+                m["missing_component_rows"]) for m in result["maps"]]
+    assert figures == [(4877, 11, 4, 5, "45.5", 12, 0, 0, 44),
+                       (1465, 34, 8, 20, "58.8", 37, 1, 0, 33),
+                       (5258, 267, 150, 81, "30.3", 68, 86, 0, 147)]
+
+
+def test_a_map_inside_an_installed_package(warehouse: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """package:tokencost reads tokencost/model_prices.json with importlib.resources (here
+    a package made in tmp_path holding the shared file); a package that is not installed,
+    or not one audit knows, is an error saying so."""
+    package = tmp_path / "site" / "tokencost"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "model_prices.json").write_bytes(fixture_path("maps", TOKENCOST).read_bytes())
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    result = audit(warehouse, "package:tokencost")
+    assert result["maps"][0]["map"] == "package:tokencost"
+    assert result["maps"][0]["matched"] == 34
+    monkeypatch.setitem(compare.PACKAGE_MAPS, "litellm", ("no_such_package_here", "x.json"))
+    missing = runner.invoke(app, ["audit", "package:litellm", "--db", str(warehouse)])
+    assert missing.exit_code == 1 and "not installed" in missing.output
+    unknown = runner.invoke(app, ["audit", "package:numpy", "--db", str(warehouse)])
+    assert unknown.exit_code == 1 and "litellm, tokencost" in unknown.output
