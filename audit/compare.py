@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.resources
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from pricewatch import queries
-from pricewatch.audit.maps import ReadMap, read_map
+from pricewatch.audit.maps import MapEntry, MapPrice, ReadMap, read_map
 from pricewatch.errors import InputError
 from pricewatch.settings import Settings
 
@@ -77,37 +77,86 @@ def _exact(price: Decimal, where: str) -> Decimal:
     return exact
 
 
-def register(con: duckdb.DuckDBPyConnection, maps: list[AuditedMap]) -> None:
-    """The maps' entries, prices and expressible components as the tables audit.sql
-    reads."""
-    entries = [(m.name, e.key, e.provider, e.model) for m in maps for e in m.read.entries]
-    prices = [(m.name, p.key, p.component, p.service_tier, p.context_threshold, p.unit,
-               _exact(p.price, f"map {m.name} {p.key} {p.field}"), p.field)
-              for m in maps for p in m.read.prices]
-    expressible = [(m.name, c, u) for m in maps for c, u in sorted(m.read.expressible)]
-    con.register("audit_entries", pa.table(
-        dict(zip(("map", "key", "provider", "model"),
-                 map(list, zip(*entries, strict=True)) if entries else ([],) * 4,
-                 strict=True)),
-        schema=pa.schema([("map", pa.string()), ("key", pa.string()),
-                          ("provider", pa.string()), ("model", pa.string())])))
-    con.register("audit_prices", pa.table(
-        dict(zip(("map", "key", "component", "service_tier", "context_threshold", "unit",
-                  "map_price", "field"),
-                 map(list, zip(*prices, strict=True)) if prices else ([],) * 8, strict=True)),
-        schema=pa.schema([("map", pa.string()), ("key", pa.string()),
-                          ("component", pa.string()), ("service_tier", pa.string()),
-                          ("context_threshold", pa.int64()), ("unit", pa.string()),
-                          ("map_price", PRICE), ("field", pa.string())])))
-    con.register("audit_expressible", pa.table(
-        dict(zip(("map", "component", "unit"),
-                 map(list, zip(*expressible, strict=True)) if expressible else ([],) * 3,
-                 strict=True)),
-        schema=pa.schema([("map", pa.string()), ("component", pa.string()),
-                          ("unit", pa.string())])))
+def expand(entries: list[MapEntry], models: list[tuple[str, str]]) -> list[tuple]:
+    """(key, provider, model) for every entry: its own model, or, for an entry that names
+    its models by a rule, each model of its provider whose first matching entry it is."""
+    rows = [(e.key, e.provider, e.model) for e in entries if e.matches is None]
+    ruled: dict[str, list[MapEntry]] = {}
+    for entry in entries:
+        if entry.matches is not None and entry.provider is not None:
+            ruled.setdefault(entry.provider, []).append(entry)
+    for provider, model in models:
+        candidates = sorted(ruled.get(provider, []), key=lambda e: e.order)
+        first = next((e for e in candidates if e.matches(model.lower())), None)
+        if first is not None:
+            rows.append((first.key, provider, model))
+    return rows
 
 
-def summarise(maps: list[AuditedMap], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _table(columns: tuple[tuple[str, pa.DataType], ...], rows: list[tuple]) -> pa.Table:
+    names = [name for name, _ in columns]
+    data = list(map(list, zip(*rows, strict=True))) if rows else [[] for _ in names]
+    return pa.table(dict(zip(names, data, strict=True)), schema=pa.schema(list(columns)))
+
+
+def register(con: duckdb.DuckDBPyConnection, maps: list[AuditedMap],
+             entries: dict[str, list[tuple]], prices: dict[str, list[MapPrice]]) -> None:
+    """One comparison's maps as the tables audit.sql reads: each map's entries (expanded),
+    the prices compared this time, and what its format can express."""
+    text = pa.string()
+    con.register("audit_entries", _table(
+        (("map", text), ("key", text), ("provider", text), ("model", text)),
+        [(m.name, *row) for m in maps for row in entries[m.name]]))
+    con.register("audit_prices", _table(
+        (("map", text), ("key", text), ("component", text), ("service_tier", text),
+         ("context_threshold", pa.int64()), ("unit", text), ("map_price", PRICE),
+         ("field", text)),
+        [(m.name, p.key, p.component, p.service_tier, p.context_threshold, p.unit,
+          _exact(p.price, f"map {m.name} {p.key} {p.field}"), p.field)
+         for m in maps for p in prices.get(m.name, [])]))
+    con.register("audit_expressible", _table(
+        (("map", text), ("component", text), ("unit", text)),
+        [(m.name, c, u) for m in maps for c, u in sorted(m.read.expressible)]))
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def plan(maps: list[AuditedMap], at: datetime,
+         at_given: bool) -> tuple[dict[datetime, dict[str, list[MapPrice]]], Counter[str]]:
+    """Which prices are compared at which time. Undated prices at `at`. Of a model's dated
+    price sets (genai-prices: the last set whose start_date has come applies, else the
+    first set), the one in force at `at` is compared at `at`; without --at, each earlier
+    dated set also at its own start date, as the map claims it from then. A set that
+    starts after `at` is not compared (counted per map)."""
+    times: dict[datetime, dict[str, list[MapPrice]]] = {}
+    later: Counter[str] = Counter()
+    for audited in maps:
+        sets: dict[str, dict[int, list[MapPrice]]] = {}
+        for price in audited.read.prices:
+            sets.setdefault(price.key, {}).setdefault(price.price_set, []).append(price)
+        for by_index in sets.values():
+            started = [i for i, group in by_index.items()
+                       if group[0].since is None or midnight(group[0].since) <= at]
+            in_force = max(started) if started else min(by_index)
+            for index, group in by_index.items():
+                since = group[0].since
+                if index == in_force:
+                    when = at
+                elif since is not None and midnight(since) <= at and not at_given:
+                    when = midnight(since)
+                else:
+                    if since is not None and midnight(since) > at:
+                        later[audited.name] += len(group)
+                    continue
+                times.setdefault(when, {}).setdefault(audited.name, []).extend(group)
+    times.setdefault(at, {})
+    return times, later
+
+
+def summarise(maps: list[AuditedMap], rows: list[dict[str, Any]],
+              later: Counter[str] | None = None) -> list[dict[str, Any]]:
     """Per map: entries read, for a tracked provider, matched to an offer, agreeing in
     every compared component, with a wrong/stale/unit_error price, the rows of each class,
     untracked (a provider pricewatch does not collect) and unlisted (a tracked provider,
@@ -134,16 +183,29 @@ def summarise(maps: list[AuditedMap], rows: list[dict[str, Any]]) -> list[dict[s
             "unlisted": len(tracked) - matched,
             "error_rate_pct": (Decimal(100 * with_errors) / matched).quantize(Decimal("0.1"))
             if matched else None,
+            "prices_not_yet_in_force": (later or Counter())[audited.name],
             "unread_fields": dict(sorted(audited.read.unread.items())),
             "bad_entries": list(audited.read.bad)})
     return summaries
 
 
-def audit(settings: Settings, maps: list[AuditedMap],
-          at: datetime) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+def audit(settings: Settings, maps: list[AuditedMap], at: datetime, at_given: bool = True
+          ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
     """Every compared component of every map (columns, rows, including agreements) and the
-    summary per map."""
+    summary per map. `at_given` false: `at` is now, and dated map prices are also compared
+    at their own dates."""
+    times, later = plan(maps, at, at_given)
+    columns: list[str] = []
+    rows: list[dict[str, Any]] = []
     with queries.open_gold(settings) as con:
-        register(con, maps)
-        columns, rows = queries.named(con, "audit", {"at": at})
-    return columns, rows, summarise(maps, rows)
+        _, models = queries.named(con, "audit_models")
+        pairs = [(row["provider"], row["model"]) for row in models]
+        entries = {m.name: expand(m.read.entries, pairs) for m in maps}
+        for when in sorted(times):
+            register(con, maps, entries, times[when])
+            columns, found = queries.named(con, "audit", {"at": when})
+            rows += found
+    rows.sort(key=lambda r: (r["map"], r["key"], r["model"], r["component"],
+                             r["service_tier"], r["context_threshold"], r["unit"],
+                             r["audited_at"]))
+    return columns, rows, summarise(maps, rows, later)

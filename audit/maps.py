@@ -15,21 +15,24 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pricewatch.errors import InputError
 
 MILLION = Decimal(1_000_000)
-FORMATS = ("litellm", "models-dev")
+FORMATS = ("litellm", "models-dev", "genai-prices")
 
 
 @dataclass(frozen=True)
 class MapPrice:
     """One component of one map entry, converted to pricewatch's unit (per 1M tokens for
     token components; the component's own unit otherwise). `field` is the map's own name
-    for it (a patch writes that field back)."""
+    for it (a patch writes that field back); `since` the day a dated price starts (a
+    genai-prices start_date: compared at that day), None for an undated price."""
 
     key: str
     component: str
@@ -38,16 +41,22 @@ class MapPrice:
     unit: str
     price: Decimal
     field: str
+    since: date | None = None
+    price_set: int = 0  # genai-prices: the index of its set in the model's `prices` list
 
 
 @dataclass(frozen=True)
 class MapEntry:
     """One model key of a map, and the pricewatch offer it names (provider None: a
-    provider pricewatch does not track)."""
+    provider pricewatch does not track). An entry that names its models by a rule
+    (genai-prices' `match`) has `matches` instead of one model, and `order`: of a
+    provider's entries, the first whose rule matches a model id (lower case) prices it."""
 
     key: str
     provider: str | None
     model: str
+    matches: Callable[[str], bool] | None = None
+    order: int = 0
 
 
 @dataclass
@@ -95,14 +104,13 @@ def detect(document: Any, name: str) -> str:
             return "litellm"
         if values and all(isinstance(v.get("models"), dict) for v in values):
             return "models-dev"
-    if isinstance(document, list) and any(
-            (isinstance(p, dict) and "model_match" in p) or (isinstance(p, dict) and
-            "pricing_urls" in p) for p in document):
-        raise InputError(f"map {name}: a genai-prices data file, which `audit` does not read "
-                         "yet (use a LiteLLM, tokencost or models.dev map)")
+    if isinstance(document, list) and document and all(
+            isinstance(p, dict) and isinstance(p.get("models"), list) for p in document):
+        return "genai-prices"
     raise InputError(f"map {name}: neither a LiteLLM/tokencost map (an object of model keys "
-                     "with `litellm_provider`) nor a models.dev api.json (an object of "
-                     "providers with `models`); give --format")
+                     "with `litellm_provider`), a models.dev api.json (an object of providers "
+                     "with `models`) nor a genai-prices data file (a list of providers with "
+                     "`models`); give --format")
 
 
 def read_map(body: bytes, name: str, fmt: str = "auto") -> ReadMap:
@@ -114,6 +122,8 @@ def read_map(body: bytes, name: str, fmt: str = "auto") -> ReadMap:
         return read_litellm(document, name)
     if fmt == "models-dev":
         return read_models_dev(document, name)
+    if fmt == "genai-prices":
+        return read_genai_prices(document, name)
     raise InputError(f"map format {fmt!r}: use auto, {', '.join(FORMATS)}")
 
 
@@ -265,4 +275,138 @@ def read_models_dev(document: Any, name: str) -> ReadMap:
                     read.unread["cost.tiers[] (not a context tier)"] += 1
             for threshold, tier_cost in sorted(tiers.items()):
                 _models_dev_costs(read, key, tier_cost, threshold, f"cost.tiers[{threshold}].")
+    return read
+
+
+# --- genai-prices data.json (v1 and v2): providers -> models with match rules -----------
+
+# field -> (component, unit, factor to pricewatch's unit)
+_GENAI_COMPONENTS: dict[str, tuple[str, str, Decimal]] = {
+    "input_mtok": ("input", "per_1m_tokens", Decimal(1)),
+    "output_mtok": ("output", "per_1m_tokens", Decimal(1)),
+    "cache_read_mtok": ("cache_read", "per_1m_tokens", Decimal(1)),
+    "cache_write_mtok": ("cache_write", "per_1m_tokens", Decimal(1)),
+    "cache_write_1h_mtok": ("cache_write_1h", "per_1m_tokens", Decimal(1)),
+    "input_audio_mtok": ("audio_input", "per_1m_tokens", Decimal(1)),
+    "output_audio_mtok": ("audio_output", "per_1m_tokens", Decimal(1)),
+    "cache_audio_read_mtok": ("audio_cache_read", "per_1m_tokens", Decimal(1)),
+    "output_reasoning_mtok": ("reasoning", "per_1m_tokens", Decimal(1)),
+    "input_image_mtok": ("image_input", "per_1m_tokens", Decimal(1)),
+    "output_image_mtok": ("image_output", "per_1m_tokens", Decimal(1)),
+    "requests_kcount": ("request", "per_request", Decimal("0.001")),
+    "web_searches_kcount": ("web_search", "per_1k_searches", Decimal(1)),
+}
+
+
+def genai_provider(provider_id: str) -> str | None:
+    """genai-prices' provider id as a pricewatch provider: `openrouter`; `nscale` and
+    `huggingface_nscale` (nscale on the Hugging Face router) as `nscale`; `google` (the
+    Gemini API and Vertex AI, one price list) as `vertex`."""
+    return {"openrouter": "openrouter", "nscale": "nscale", "huggingface_nscale": "nscale",
+            "google": "vertex"}.get(provider_id)
+
+
+def match_rule(clause: Any, where: str) -> Callable[[str], bool]:
+    """A genai-prices match clause (`equals`, `starts_with`, `ends_with`, `contains`,
+    `regex`, `or`, `and`) as a predicate on a lower-case model id, as genai-prices applies
+    it."""
+    if not isinstance(clause, dict) or len(clause) != 1:
+        raise InputError(f"{where}: a match clause is an object of one key")
+    (kind, value), = clause.items()
+    if kind in ("or", "and") and isinstance(value, list):
+        parts = [match_rule(part, where) for part in value]
+        return (lambda text: any(p(text) for p in parts)) if kind == "or" else \
+            (lambda text: all(p(text) for p in parts))
+    if not isinstance(value, str):
+        raise InputError(f"{where}: match clause {kind!r} needs a text")
+    tests: dict[str, Callable[[str], bool]] = {
+        "equals": lambda text: text == value,
+        "starts_with": lambda text: text.startswith(value),
+        "ends_with": lambda text: text.endswith(value),
+        "contains": lambda text: value in text,
+        "regex": lambda text: re.search(value, text) is not None}
+    if kind not in tests:
+        raise InputError(f"{where}: unknown match clause {kind!r}")
+    if kind == "regex":
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise InputError(f"{where}: match regex {value!r}: {error}") from None
+    return tests[kind]
+
+
+def _genai_prices(read: ReadMap, key: str, prices: dict[str, Any], since: date | None,
+                  where: str, price_set: int = 0) -> None:
+    for name, value in prices.items():
+        meaning = _GENAI_COMPONENTS.get(name)
+        if meaning is None:
+            read.unread[f"{where}{name}"] += 1
+            continue
+        component, unit, factor = meaning
+        levels: list[tuple[int, Any]] = [(0, value)]
+        if isinstance(value, dict):  # tiered: a base and prices from a number of tokens
+            tiers = value.get("tiers") if isinstance(value.get("tiers"), list) else []
+            levels = [(0, value.get("base"))] + [
+                (tier.get("start"), tier.get("price")) for tier in tiers
+                if isinstance(tier, dict)]
+        for threshold, level in levels:
+            price = _number(level)
+            if price is None or not isinstance(threshold, int) or isinstance(threshold, bool):
+                read.unread[f"{where}{name} (no number)"] += 1
+                continue
+            read.prices.append(MapPrice(key, component, "standard", threshold, unit,
+                                        price * factor, f"{where}{name}", since, price_set))
+
+
+def _genai_dated(read: ReadMap, key: str, prices: Any) -> None:
+    """A model's `prices`: one set, or a list of sets of which the last whose constraint
+    holds applies (a start_date from which it holds; none: always). Each dated set is kept
+    with its day (compared at that day); a time-of-day set is not read (counted)."""
+    if isinstance(prices, dict):
+        _genai_prices(read, key, prices, None, "prices.")
+        return
+    if not isinstance(prices, list):
+        read.unread["prices (not an object or list)"] += 1
+        return
+    for index, conditional in enumerate(prices):
+        constraint = conditional.get("constraint") if isinstance(conditional, dict) else None
+        body = conditional.get("prices") if isinstance(conditional, dict) else None
+        if not isinstance(body, dict):
+            read.unread["prices[] (no prices object)"] += 1
+            continue
+        if constraint is None:
+            _genai_prices(read, key, body, None, f"prices[{index}].", index)
+        elif isinstance(constraint, dict) and set(constraint) == {"start_date"}:
+            try:
+                since = datetime.strptime(str(constraint["start_date"]), "%Y-%m-%d").date()
+            except ValueError:
+                read.unread["prices[] (start_date not a date)"] += 1
+                continue
+            _genai_prices(read, key, body, since, f"prices[{index}].", index)
+        else:
+            read.unread["prices[] (time-of-day constraint)"] += 1
+
+
+def read_genai_prices(document: Any, name: str) -> ReadMap:
+    if not isinstance(document, list):
+        raise InputError(f"map {name}: a genai-prices data file is one JSON list of providers")
+    read = ReadMap("genai-prices", expressible=frozenset(
+        (component, unit) for component, unit, _ in _GENAI_COMPONENTS.values()))
+    for provider in document:
+        if not isinstance(provider, dict) or not isinstance(provider.get("id"), str):
+            read.bad.append(f"{str(provider)[:60]}: not a provider with an id")
+            continue
+        tracked = genai_provider(provider["id"])
+        for order, model in enumerate(provider.get("models") or []):
+            if not isinstance(model, dict) or not isinstance(model.get("id"), str):
+                read.bad.append(f"{provider['id']}: a model without an id")
+                continue
+            key = f"{provider['id']}/{model['id']}"
+            try:
+                rule = match_rule(model.get("match"), f"map {name} {key}")
+            except InputError as error:
+                read.bad.append(str(error))
+                continue
+            read.entries.append(MapEntry(key, tracked, model["id"], rule, order))
+            _genai_dated(read, key, model.get("prices"))
     return read

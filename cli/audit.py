@@ -52,16 +52,19 @@ def _fail_on(text: str | None) -> set[str]:
 @app.command()
 def audit(
     maps: Annotated[list[str], typer.Argument(
-        help="Map files (LiteLLM or tokencost JSON, models.dev api.json), or "
+        help="Map files (LiteLLM or tokencost JSON, models.dev api.json, genai-prices "
+             "data.json), or "
              "package:litellm / package:tokencost (the map inside an installed package).",
         show_default=False)],
     formats: Annotated[list[str] | None, typer.Option(
-        "--format", help="The maps' format (auto, litellm, models-dev; default auto) and/or "
+        "--format", help="The maps' format (auto, litellm, models-dev, genai-prices; default "
+                         "auto) and/or "
                          "the output's (table, json, jsonl, csv, md); give it twice for "
                          "both.")] = None,
     at: Annotated[str | None, typer.Option(
         "--at", help="Compare with the prices in force at this time (ISO 8601; default: "
-                     "now, the newest observation).")] = None,
+                     "now, the newest observation, and a map's dated prices at their own "
+                     "dates).")] = None,
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", help="Exit 1 when a row of one of these classes occurs (comma-separated: "
                           "wrong, stale, unit_error, missing_component).")] = None,
@@ -87,7 +90,7 @@ def audit(
     settings = load_reader(db, config)
     loaded = compare.load_maps(maps, map_fmt)
     when = time_option(at, "--at") if at else datetime.now(UTC)
-    columns, rows, summaries = compare.audit(settings, loaded, when)
+    columns, rows, summaries = compare.audit(settings, loaded, when, at_given=at is not None)
     shown = rows if show_agree else [row for row in rows if row["class"] != "agree"]
     if out_fmt == "json":  # one document: the summaries and the rows
         written = json.dumps({"maps": [_plain(s) for s in summaries],

@@ -314,7 +314,7 @@ def test_map_readers_on_varied_entries() -> None:
 
 @pytest.mark.parametrize(("body", "message"), [
     (b"not json", "not JSON"),
-    (b'[{"id": "openrouter", "model_match": {}, "models": []}]', "genai-prices"),
+    (b'[{"id": "openrouter", "model_match": {}}]', "nor a genai-prices data file"),
     (b'{"a": 1}', "neither a LiteLLM"),
 ])
 def test_a_map_that_cannot_be_read_is_a_clear_error(warehouse: Path, tmp_path: Path,
@@ -368,3 +368,127 @@ def test_a_map_inside_an_installed_package(warehouse: Path, tmp_path: Path,
     assert missing.exit_code == 1 and "not installed" in missing.output
     unknown = runner.invoke(app, ["audit", "package:numpy", "--db", str(warehouse)])
     assert unknown.exit_code == 1 and "litellm, tokencost" in unknown.output
+
+
+GENAI_V2 = "genai-prices-new_data-v2-data-2026-08-21-47df840a.json"
+GENAI_V1 = "genai-prices-data-v1-frozen-2026-07-25-c885e328.json"
+
+
+def genai_first_match(models: list[dict[str, Any]], model_id: str) -> dict[str, Any] | None:
+    """genai-prices' rule, written here again: the first model whose match clause holds
+    for the lower-case id."""
+    def holds(clause: dict[str, Any], text: str) -> bool:
+        (kind, value), = clause.items()
+        return {"equals": lambda: text == value, "starts_with": lambda: text.startswith(value),
+                "ends_with": lambda: text.endswith(value), "contains": lambda: value in text,
+                "or": lambda: any(holds(c, text) for c in value),
+                "and": lambda: all(holds(c, text) for c in value)}[kind]()
+    return next((m for m in models if holds(m["match"], model_id.lower())), None)
+
+
+def test_genai_prices_nscale_entries_by_their_match_rules(warehouse: Path) -> None:
+    """genai-prices names nscale's models on the Hugging Face router by match rules: each
+    router model with an nscale price is priced by the first rule that matches it, and the
+    comparison equals one computed here from the raw capture (all agree: genai-prices takes
+    them from the router)."""
+    provider = next(p for p in raw_genai(GENAI_V2) if p["id"] == "huggingface_nscale")
+    raw = json.loads(fixture_path("nscale", HF).read_text(), parse_float=Decimal)
+    expected = {}
+    for entry in raw["data"]:
+        for offer in entry["providers"]:
+            if offer["provider"] != "nscale" or not offer.get("pricing"):
+                continue
+            model = genai_first_match(provider["models"], entry["id"])
+            if model is None:
+                continue
+            for component, field in (("input", "input_mtok"), ("output", "output_mtok")):
+                theirs = Decimal(model["prices"][field])
+                ours = Decimal(str(offer["pricing"][component]))
+                expected[(f"huggingface_nscale/{model['id']}", entry["id"], component)] = \
+                    expected_class(theirs, ours, [])
+    result = audit(warehouse, the_map(GENAI_V2))
+    got = {(r["key"], r["model"], r["component"]): r["class"] for r in result["rows"]
+           if r["provider"] == "nscale"}
+    assert got == expected and len(got) == 32
+    assert got[("huggingface_nscale/Qwen/Qwen3-235B-A22B",
+                "Qwen/Qwen3-235B-A22B-Instruct-2507", "input")] == "agree"  # by its rule
+
+
+def raw_genai(name: str) -> list[dict[str, Any]]:
+    return json.loads(fixture_path("maps", name).read_text(), parse_float=Decimal)
+
+
+def test_genai_prices_dated_and_tiered_prices(warehouse: Path, tmp_path: Path) -> None:
+    """A model's dated price sets: the set in force now is compared now; an earlier dated
+    set at its own start date (without --at); a set that starts later is not compared but
+    counted; with --at, only the set in force then. A tiered price is a base and
+    long-context prices."""
+    history = openrouter_history()
+    model, listed = next((m, days) for m, days in sorted(history.items())
+                         if len(days) == 6 and "overrides" not in days[-1][1]
+                         and per_million(days[1][1], "prompt") !=
+                         per_million(days[-1][1], "prompt")
+                         and per_million(days[1][1], "prompt"))
+    old, new = per_million(listed[1][1], "prompt"), per_million(listed[-1][1], "prompt")
+    data = [{"id": "openrouter", "models": [{
+        "id": model, "match": {"equals": model.lower()},
+        "prices": [{"prices": {"input_mtok": "999"}},
+                   {"constraint": {"start_date": "2025-05-23"},
+                    "prices": {"input_mtok": str(old)}},
+                   {"constraint": {"start_date": "2026-10-07"},
+                    "prices": {"input_mtok": {"base": str(new),
+                                              "tiers": [{"start": 128000, "price": "77"}]}}},
+                   {"constraint": {"start_date": "2099-01-01"},
+                    "prices": {"input_mtok": "1"}}]}]}]
+    path = tmp_path / "dated.json"
+    path.write_text(json.dumps(data))
+    result = audit(warehouse, str(path))
+    rows = sorted((r["audited_at"][:10], r["context_threshold"], r["class"],
+                   Decimal(r["map_price"])) for r in result["rows"] if r["component"] == "input")
+    # the 2025-05-23 set at its day; the set in force now, now, with its long-context
+    # price (the provider has none: missing_component); the undated first set is superseded
+    today = datetime.now(UTC).date().isoformat()
+    assert rows == sorted([("2025-05-23", 0, "agree", old), (today, 0, "agree", new),
+                           (today, 128000, "missing_component", Decimal(77))])
+    assert result["maps"][0]["prices_not_yet_in_force"] == 1
+    then = audit(warehouse, str(path), "--at", "2025-06-01T00:00:00Z")
+    assert [(r["audited_at"][:10], r["class"]) for r in then["rows"]
+            if r["component"] == "input"] == [("2025-06-01", "agree")]
+
+
+def test_genai_prices_match_rules_and_bad_models() -> None:
+    body = json.dumps([{"id": "openrouter", "models": [
+        {"id": "a", "match": {"and": [{"starts_with": "acme/"}, {"ends_with": "-x"}]},
+         "prices": {"input_mtok": 1, "video_mtok": 2}},
+        {"id": "b", "match": {"regex": "["}, "prices": {}},
+        {"id": "c", "match": {"near": "x"}, "prices": {}},
+        {"id": "d", "match": {"or": [{"contains": "beta"}, {"equals": "acme/z"}]},
+         "prices": {"requests_kcount": 5, "web_searches_kcount": 10}}]},
+        {"id": "groq", "models": [{"id": "g", "match": {"equals": "g"}, "prices": {}}]}]
+    ).encode()
+    read = read_map(body, "rules")
+    assert read.format == "genai-prices"
+    assert [e.key for e in read.entries] == ["openrouter/a", "openrouter/d", "groq/g"]
+    assert [e.provider for e in read.entries] == ["openrouter", "openrouter", None]
+    rule = read.entries[0].matches
+    assert rule("acme/m-x") and not rule("acme/m-y") and not rule("other/m-x")
+    assert read.entries[1].matches("acme/beta-1") and read.entries[1].matches("acme/z")
+    assert len(read.bad) == 2 and "regex" in read.bad[0] and "near" in read.bad[1]
+    assert [(p.component, p.unit, p.price) for p in read.prices] == [
+        ("input", "per_1m_tokens", Decimal(1)), ("request", "per_request", Decimal("0.005")),
+        ("web_search", "per_1k_searches", Decimal(10))]
+    assert dict(read.unread) == {"prices.video_mtok": 1}
+    assert compare.expand(read.entries, [("openrouter", "acme/M-X"), ("openrouter", "acme/z"),
+                                         ("openrouter", "acme/beta-x")]) == [
+        ("openrouter/a", "openrouter", "acme/M-X"), ("openrouter/d", "openrouter", "acme/z"),
+        ("openrouter/a", "openrouter", "acme/beta-x")]  # the first rule that matches wins
+
+
+def test_the_summary_per_genai_prices_map(warehouse: Path) -> None:
+    """The figures docs/audit.md gives for the two genai-prices files."""
+    result = audit(warehouse, the_map(GENAI_V2), the_map(GENAI_V1))
+    figures = [(m["entries"], m["matched"], m["agree"], m["with_errors"], m["error_rate_pct"],
+                m["wrong_rows"], m["stale_rows"], m["unit_error_rows"],
+                m["missing_component_rows"]) for m in result["maps"]]
+    assert figures == [(1466, 265, 80, 114, "43", 101, 132, 0, 290),
+                       (1442, 263, 81, 113, "43", 98, 132, 0, 290)]

@@ -42,7 +42,8 @@ pairs AS (
            o.route, o.source, t.field
     FROM theirs t
     FULL JOIN ours o
-      ON t.map = o.map AND t.key = o.key AND t.component = o.component
+      ON t.map = o.map AND t.key = o.key AND t.provider = o.provider AND t.model = o.model
+     AND t.component = o.component
      AND t.service_tier = o.service_tier AND t.context_threshold = o.context_threshold
      AND t.unit = o.unit
 ),
@@ -51,7 +52,8 @@ compared AS (  -- a long-context tier at its base price, on one side only, chang
     WHERE (p.map_price IS NOT NULL AND p.provider_price IS NOT NULL)
        OR (p.map_price IS NOT NULL AND NOT coalesce(p.context_threshold > 0 AND p.map_price = (
                SELECT b.map_price FROM theirs b
-               WHERE b.map = p.map AND b.key = p.key AND b.component = p.component
+               WHERE b.map = p.map AND b.key = p.key AND b.model = p.model
+                 AND b.component = p.component
                  AND b.service_tier = p.service_tier AND b.unit = p.unit
                  AND b.context_threshold = 0), false))
        OR (p.map_price IS NULL AND p.service_tier = 'standard' AND p.provider_price > 0
@@ -59,7 +61,8 @@ compared AS (  -- a long-context tier at its base price, on one side only, chang
                        WHERE x.map = p.map AND x.component = p.component AND x.unit = p.unit)
            AND NOT coalesce(p.context_threshold > 0 AND p.provider_price = (
                SELECT b.price FROM ours b
-               WHERE b.map = p.map AND b.key = p.key AND b.component = p.component
+               WHERE b.map = p.map AND b.key = p.key AND b.model = p.model
+                 AND b.component = p.component
                  AND b.service_tier = p.service_tier AND b.unit = p.unit
                  AND b.context_threshold = 0), false))
 ),
@@ -99,7 +102,7 @@ SELECT c.map, c.key, c.provider, c.model, c.component, c.service_tier, c.context
        CASE WHEN c.provider_price > 0 AND c.map_price IS NOT NULL
             THEN round(CAST(c.map_price AS DOUBLE) / CAST(c.provider_price AS DOUBLE), 6)
        END AS ratio,
-       c.class, c.price_ended_at, r.observed_at, c.source, r.content_sha256 AS body_sha256,
+       c.class, c.audited_at, c.price_ended_at, r.observed_at, c.source, r.content_sha256 AS body_sha256,
        r.run_id, c.route, c.field
 FROM classified c
 ASOF LEFT JOIN evidence r ON r.source = c.source AND c.audited_at >= r.observed_at
