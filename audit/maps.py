@@ -70,6 +70,7 @@ class ReadMap:
     expressible: frozenset[tuple[str, str]] = frozenset()
     unread: Counter[str] = field(default_factory=Counter)
     bad: list[str] = field(default_factory=list)
+    document: Any = None  # the map as read (Decimal numbers): a patch is made from it
 
 
 def _number(value: Any) -> Decimal | None:
@@ -118,13 +119,13 @@ def read_map(body: bytes, name: str, fmt: str = "auto") -> ReadMap:
     document = load(body, name)
     if fmt == "auto":
         fmt = detect(document, name)
-    if fmt == "litellm":
-        return read_litellm(document, name)
-    if fmt == "models-dev":
-        return read_models_dev(document, name)
-    if fmt == "genai-prices":
-        return read_genai_prices(document, name)
-    raise InputError(f"map format {fmt!r}: use auto, {', '.join(FORMATS)}")
+    readers = {"litellm": read_litellm, "models-dev": read_models_dev,
+               "genai-prices": read_genai_prices}
+    if fmt not in readers:
+        raise InputError(f"map format {fmt!r}: use auto, {', '.join(FORMATS)}")
+    read = readers[fmt](document, name)
+    read.document = document
+    return read
 
 
 # --- LiteLLM (and tokencost, its copy): USD per token, one object per model key ----------
@@ -173,6 +174,27 @@ def litellm_field(name: str) -> tuple[str, str, Decimal, int, str] | None:
     return component, unit, factor, threshold, _TIERS[match["tier"]]
 
 
+def litellm_field_name(component: str, unit: str, threshold: int, tier: str) -> str | None:
+    """The LiteLLM field that holds a component (the inverse of litellm_field); None when
+    the format cannot say it (a threshold that is no whole thousand, an unknown
+    component)."""
+    names = {(c, u): (kind, what) for (kind, what), (c, u, _) in _LITELLM_COMPONENTS.items()}
+    if (component, unit) not in names or threshold % 1000:
+        return None
+    kind, what = names[(component, unit)]
+    if kind in ("input", "output"):
+        name = f"{kind}_cost_per_{what}"
+    elif kind == "cache_read":
+        name = f"cache_read_input_{what}_cost"
+    else:
+        name = "cache_creation_input_token_cost" + ("_above_1hr" if kind == "cache_write_1h"
+                                                    else "")
+    if threshold:
+        name += f"_above_{threshold // 1000}k_tokens"
+    suffix = {value: key for key, value in _TIERS.items()}[tier]
+    return name + (f"_{suffix}" if suffix else "")
+
+
 def litellm_provider(key: str, entry: dict[str, Any]) -> tuple[str | None, str]:
     """The pricewatch provider and model id of a LiteLLM key: `openrouter/<id>` and
     `nscale/<id>` by their prefix (or `litellm_provider`), `vertex_ai*` providers with the
@@ -216,7 +238,7 @@ def read_litellm(document: Any, name: str) -> ReadMap:
 
 # --- models.dev api.json: USD per 1M tokens, providers -> models -> cost ----------------
 
-_MODELS_DEV_COMPONENTS = {"input": "input", "output": "output", "cache_read": "cache_read",
+MODELS_DEV_COMPONENTS = {"input": "input", "output": "output", "cache_read": "cache_read",
                           "cache_write": "cache_write", "reasoning": "reasoning",
                           "input_audio": "audio_input", "output_audio": "audio_output"}
 
@@ -236,7 +258,7 @@ def _models_dev_costs(read: ReadMap, key: str, cost: dict[str, Any], threshold: 
     for name, value in cost.items():
         if name in ("context_over_200k", "tiers"):
             continue  # read by the caller
-        component = _MODELS_DEV_COMPONENTS.get(name)
+        component = MODELS_DEV_COMPONENTS.get(name)
         price = _number(value)
         if component is None or price is None:
             read.unread[f"{where}{name}" if component is None else f"{where}{name} (no number)"
@@ -250,7 +272,7 @@ def read_models_dev(document: Any, name: str) -> ReadMap:
     if not isinstance(document, dict):
         raise InputError(f"map {name}: a models.dev api.json is one JSON object of providers")
     read = ReadMap("models-dev", expressible=frozenset(
-        (component, "per_1m_tokens") for component in _MODELS_DEV_COMPONENTS.values()))
+        (component, "per_1m_tokens") for component in MODELS_DEV_COMPONENTS.values()))
     for provider_id, provider in document.items():
         models = provider.get("models") if isinstance(provider, dict) else None
         if not isinstance(models, dict):
@@ -281,7 +303,7 @@ def read_models_dev(document: Any, name: str) -> ReadMap:
 # --- genai-prices data.json (v1 and v2): providers -> models with match rules -----------
 
 # field -> (component, unit, factor to pricewatch's unit)
-_GENAI_COMPONENTS: dict[str, tuple[str, str, Decimal]] = {
+GENAI_COMPONENTS: dict[str, tuple[str, str, Decimal]] = {
     "input_mtok": ("input", "per_1m_tokens", Decimal(1)),
     "output_mtok": ("output", "per_1m_tokens", Decimal(1)),
     "cache_read_mtok": ("cache_read", "per_1m_tokens", Decimal(1)),
@@ -338,7 +360,7 @@ def match_rule(clause: Any, where: str) -> Callable[[str], bool]:
 def _genai_prices(read: ReadMap, key: str, prices: dict[str, Any], since: date | None,
                   where: str, price_set: int = 0) -> None:
     for name, value in prices.items():
-        meaning = _GENAI_COMPONENTS.get(name)
+        meaning = GENAI_COMPONENTS.get(name)
         if meaning is None:
             read.unread[f"{where}{name}"] += 1
             continue
@@ -391,7 +413,7 @@ def read_genai_prices(document: Any, name: str) -> ReadMap:
     if not isinstance(document, list):
         raise InputError(f"map {name}: a genai-prices data file is one JSON list of providers")
     read = ReadMap("genai-prices", expressible=frozenset(
-        (component, unit) for component, unit, _ in _GENAI_COMPONENTS.values()))
+        (component, unit) for component, unit, _ in GENAI_COMPONENTS.values()))
     for provider in document:
         if not isinstance(provider, dict) or not isinstance(provider.get("id"), str):
             read.bad.append(f"{str(provider)[:60]}: not a provider with an id")

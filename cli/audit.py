@@ -71,6 +71,11 @@ def audit(
     show_agree: Annotated[bool, typer.Option(
         "--agree", help="List the agreeing components too (default: disagreements "
                         "only).")] = False,
+    emit_patch: Annotated[Path | None, typer.Option(
+        "--emit-patch", help="Write the corrected entries to this file in the map's own format "
+                             "(one map only): the provider's prices for what is wrong, stale "
+                             "or off by 1000x, and for components the entry leaves out, with "
+                             "the provider URL as source.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Write the rows to this file instead of stdout (the summary stays on "
                       "the terminal).")] = None,
@@ -87,6 +92,8 @@ def audit(
     if as_json:
         out_fmt = "json"
     failing = _fail_on(fail_on)
+    if emit_patch is not None and len(maps) != 1:
+        raise UsageError("--emit-patch writes the patch of one map: give one MAP")
     settings = load_reader(db, config)
     loaded = compare.load_maps(maps, map_fmt)
     when = time_option(at, "--at") if at else datetime.now(UTC)
@@ -112,8 +119,22 @@ def audit(
         for summary in summaries:
             line = _summary_line(summary)
             (typer.echo(line) if people else typer.echo(line, err=True))
+    if emit_patch is not None:
+        _write_patch(emit_patch, loaded[0], rows)
     if failing and any(row["class"] in failing for row in rows):
         raise typer.Exit(1)
+
+
+def _write_patch(path: Path, audited: object, rows: list[dict]) -> None:
+    from pricewatch.audit.patch import PATCHERS
+
+    read = audited.read  # type: ignore[attr-defined]
+    patch = PATCHERS[read.format](read.document, rows)
+    write_file(path, patch.text)
+    left = sum(patch.left.values())
+    typer.echo(f"patch {path}: {patch.entries} entries, {patch.fields} prices corrected"
+               + (f"; {left} not settled ({', '.join(sorted(patch.left))})" if left else ""),
+               err=True)
 
 
 def _entry_cell(row: dict) -> str:

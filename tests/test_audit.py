@@ -492,3 +492,48 @@ def test_the_summary_per_genai_prices_map(warehouse: Path) -> None:
                 m["missing_component_rows"]) for m in result["maps"]]
     assert figures == [(1466, 265, 80, 114, "43", 101, 132, 0, 290),
                        (1442, 263, 81, 113, "43", 98, 132, 0, 290)]
+
+
+@pytest.mark.parametrize("name", [TOKENCOST, LITELLM, MODELS_DEV, GENAI_V2])
+def test_a_patch_loads_back_and_agrees(warehouse: Path, tmp_path: Path, name: str) -> None:
+    """--emit-patch writes the corrected entries in the map's own format; read back as a
+    map of that format and audited again, nothing is wrong, stale or off by 1000x, and
+    every component the provider prices is there (but where genai-prices' one rule prices
+    two models of different prices: counted, the model of the entry's own id wins)."""
+    patch = tmp_path / f"patch-{name}"
+    result = runner.invoke(app, ["audit", the_map(name), "--emit-patch", str(patch),
+                                 "--json", "--db", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)["maps"][0]
+    assert read_map(patch.read_bytes(), "patch").format == first["format"]
+    again = audit(warehouse, str(patch))
+    errors = [r for r in again["rows"] if r["class"] in ("wrong", "stale", "unit_error")]
+    provider_only = [r for r in again["rows"] if r["class"] == "missing_component"
+                     and r["map_price"] is None]
+    if name == GENAI_V2:
+        assert [(r["key"], r["model"]) for r in errors] == [
+            ("openrouter/openai/gpt-5.1", "openai/gpt-5.1-codex")]
+        assert "a rule that prices models of different prices" in result.stderr
+    else:
+        assert errors == []
+    assert provider_only == []
+    assert again["maps"][0]["matched"] == again["maps"][0]["entries"] == \
+        int(result.stderr.split(": ", 1)[1].split(" entries")[0])
+
+
+def test_a_litellm_patch_holds_exact_per_token_prices_and_the_source(warehouse: Path,
+                                                                     tmp_path: Path) -> None:
+    patch = tmp_path / "patch.json"
+    result = runner.invoke(app, ["audit", the_map(TOKENCOST), "--emit-patch", str(patch),
+                                 "--db", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    text = patch.read_text()
+    entry = json.loads(text, parse_float=Decimal)[
+        "nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
+    assert entry["input_cost_per_token"] == entry["output_cost_per_token"] == Decimal("5E-8")
+    assert '"input_cost_per_token": 0.00000005' in text  # written from the digits
+    assert entry["source"] == "hf"  # the URL the router capture was ingested under
+    assert entry["litellm_provider"] == "nscale"  # the rest of the entry as it was
+    two = runner.invoke(app, ["audit", the_map(TOKENCOST), the_map(LITELLM), "--emit-patch",
+                              str(patch), "--db", str(warehouse)])
+    assert two.exit_code == 2 and "one MAP" in two.output
