@@ -23,7 +23,7 @@ from pricewatch.cli.app import (
     load_reader,
     new_app,
 )
-from pricewatch.cli.output import emit
+from pricewatch.cli.output import emit, write_file
 from pricewatch.errors import InputError
 from pricewatch.queries import user_sql
 from pricewatch.settings import Settings
@@ -150,12 +150,19 @@ def history(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the files.")],
-    output_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    out: Annotated[Path, typer.Option(
+        "--out", help="Directory for the files (litellm: the map file).")],
+    output_format: Annotated[str, typer.Option(
+        "--format", help="parquet or csv; litellm: the current prices as one LiteLLM price "
+                         "map.")] = "parquet",
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Write the history tables and the views for dashboards, atomically, with a manifest:
-    history tables, runs and the change views as NAME/YYYY-MM files, the rest as one file."""
+    history tables, runs and the change views as NAME/YYYY-MM files, the rest as one file.
+    `--format litellm`: the prices in force now as a LiteLLM-compatible map instead."""
+    if output_format == "litellm":
+        _export_litellm(load_reader(db, config), out)
+        return
     from pricewatch.outputs import exports  # pyarrow: paid by this command, not every read
 
     manifest = exports.export(load_reader(db, config), out, output_format)
@@ -168,3 +175,15 @@ def export(
            else f"{name}.{output_format}"} for name, rows in manifest["row_counts"].items()],
          ["name", "files", "rows", "path"], as_json=as_json,
          title=f"exported to {out} at {manifest['exported_at']}")
+
+
+def _export_litellm(settings: Settings, out: Path) -> None:
+    from pricewatch.outputs.litellm_map import export_litellm
+
+    text, written = export_litellm(settings)
+    write_file(out, text)
+    left = sum(written.left.values())
+    typer.echo(f"wrote {out}: {written.entries} entries, {written.prices} prices"
+               + (f"; {left} prices have no LiteLLM field and are not in it ("
+                  + ", ".join(f"{n} {what}" for what, n in written.left.most_common())
+                  + ")" if left else ""))

@@ -537,3 +537,29 @@ def test_a_litellm_patch_holds_exact_per_token_prices_and_the_source(warehouse: 
     two = runner.invoke(app, ["audit", the_map(TOKENCOST), the_map(LITELLM), "--emit-patch",
                               str(patch), "--db", str(warehouse)])
     assert two.exit_code == 2 and "one MAP" in two.output
+
+
+def test_export_litellm_is_a_map_that_audits_clean(warehouse: Path, tmp_path: Path) -> None:
+    """export --format litellm writes the current prices as a LiteLLM map: per-token
+    prices from the decimals' digits, LiteLLM's keys and fields; audited against the same
+    warehouse every entry agrees and nothing is missing. What LiteLLM has no field for is
+    counted, not written."""
+    out = tmp_path / "pricewatch-litellm.json"
+    result = runner.invoke(app, ["export", "--format", "litellm", "--out", str(out),
+                                 "--db", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(out.read_text(), parse_float=Decimal)
+    entry = exported["nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
+    assert entry["input_cost_per_token"] == entry["output_cost_per_token"] == Decimal("5E-8")
+    assert entry["litellm_provider"] == "nscale" and entry["mode"] == "chat"
+    october = {m["id"]: m for m in json.loads(
+        fixture_path("openrouter", "models-2026-10-07.json").read_text())["data"]}
+    gpt = exported["openrouter/openai/gpt-4o-mini"]
+    assert gpt["input_cost_per_token"] == Decimal(october["openai/gpt-4o-mini"]["pricing"]
+                                                  ["prompt"])
+    assert gpt["max_input_tokens"] == october["openai/gpt-4o-mini"]["context_length"]
+    assert "web_search (per_1k_searches)" in result.output
+    again = audit(warehouse, str(out))
+    summary = again["maps"][0]
+    assert summary["entries"] == summary["matched"] == summary["agree"] == len(exported)
+    assert {r["class"] for r in again["rows"]} == {"agree"}

@@ -1,9 +1,8 @@
 -- `pricewatch audit`: every component of every map entry that names an offer pricewatch
 -- has at $at, beside the price pricewatch had in force then (prices_as_of), classed. The
 -- map's side comes in as registered tables (audit_entries, audit_prices, audit_expressible:
--- what the map's format can say at all). An offer is compared on one route: the provider's
--- own ('') where it has prices, else the first other in name order (nscale's prices reach
--- pricewatch through the Hugging Face router). Classes:
+-- what the map's format can say at all). An offer is compared on one route
+-- (map_prices_as_of). Classes:
 --   agree              the same price, exactly
 --   stale              the map's price is one the same series had before and that ended
 --                      (price_ended_at: when)
@@ -13,13 +12,7 @@
 --                      (or not at $at), or the provider prices, above 0 and at its standard
 --                      tier, a component the map's format can express but the entry omits;
 --                      a long-context tier on one side at that side's base price is no row
-WITH offered AS (
-    SELECT *, dense_rank() OVER (PARTITION BY provider, model ORDER BY route <> '', route)
-              AS route_pick
-    FROM prices_as_of($at)
-    WHERE price IS NOT NULL AND currency = 'USD'
-),
-audited AS (SELECT * EXCLUDE (route_pick) FROM offered WHERE route_pick = 1),
+WITH audited AS (SELECT * FROM map_prices_as_of($at)),
 matched AS (
     SELECT e.map, e.key, e.provider, e.model FROM audit_entries e
     WHERE EXISTS (SELECT 1 FROM audited a WHERE a.provider = e.provider AND a.model = e.model)
