@@ -563,3 +563,23 @@ def test_export_litellm_is_a_map_that_audits_clean(warehouse: Path, tmp_path: Pa
     summary = again["maps"][0]
     assert summary["entries"] == summary["matched"] == summary["agree"] == len(exported)
     assert {r["class"] for r in again["rows"]} == {"agree"}
+
+
+def test_a_real_unit_error_in_a_shared_map(warehouse: Path) -> None:
+    """models.dev of 2026-03-24 gives OpenRouter's gpt-5.4-mini and -nano per token where
+    the format is per 1M tokens: every priced component is off by 10^6."""
+    result = audit(warehouse, the_map("models-dev-api-2026-03-24-dd18215f.json"),
+                   "--fail-on", "unit_error", code=1)
+    rows = sorted((r["key"], r["component"], Decimal(r["map_price"]),
+                   Decimal(r["provider_price"]), r["ratio"])
+                  for r in result["rows"] if r["class"] == "unit_error")
+    assert rows == [
+        ("openrouter/openai/gpt-5.4-mini", "cache_read", Decimal("7.5E-8"), Decimal("0.075"),
+         1e-06),
+        ("openrouter/openai/gpt-5.4-mini", "input", Decimal("7.5E-7"), Decimal("0.75"), 1e-06),
+        ("openrouter/openai/gpt-5.4-mini", "output", Decimal("4.5E-6"), Decimal("4.5"), 1e-06),
+        ("openrouter/openai/gpt-5.4-nano", "cache_read", Decimal("2E-8"), Decimal("0.02"),
+         1e-06),
+        ("openrouter/openai/gpt-5.4-nano", "input", Decimal("2E-7"), Decimal("0.2"), 1e-06),
+        ("openrouter/openai/gpt-5.4-nano", "output", Decimal("0.00000125"), Decimal("1.25"),
+         1e-06)]
