@@ -154,6 +154,17 @@ class DaemonSettings(BaseModel):
                                                             "time, at most an hour.")
 
 
+class AuditSettings(BaseModel):
+    """`pricewatch audit`: where a map given as a URL may come from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["raw.githubusercontent.com", "models.dev"], description=(
+            "A map given as a URL must be on one of these hosts (and so must every redirect): "
+            "LiteLLM's and genai-prices' raw files on GitHub, models.dev's api.json."))
+
+
 class DuckLakeSettings(BaseModel):
     """Where a DuckLake warehouse (`db_path = "ducklake:postgres:…"`) keeps its files."""
 
@@ -208,6 +219,7 @@ class Settings(BaseSettings):
     lmarena: LmarenaSettings = Field(default_factory=LmarenaSettings)
     views: ViewSettings = Field(default_factory=ViewSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
     file_mode: int = Field(
         default=0o600, ge=0, le=0o777,

@@ -4,6 +4,7 @@ map. Reads only: an audit writes nothing to the warehouse."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 from collections import Counter
 from dataclasses import dataclass
@@ -35,9 +36,29 @@ class AuditedMap:
     read: ReadMap
 
 
-def map_bytes(spec: str) -> tuple[bytes, str]:
-    """A map's bytes and its name: a file, or `package:NAME` (the data file inside an
-    installed package, read with importlib.resources)."""
+def fetch_map(url: str, settings: Settings) -> bytes:
+    """A map fetched through the fetch layer: the `audit.allowed_hosts` allow-list (for
+    every redirect too), the size cap, retries and the User-Agent of every source."""
+    from pricewatch.collectors.fetch import Fetcher, FetchError, Request
+
+    async def get() -> bytes | None:
+        async with Fetcher(settings.fetch) as fetcher:
+            body = await fetcher.get(Request("audit", url,
+                                             frozenset(settings.audit.allowed_hosts)))
+            return body.content
+
+    try:
+        content = asyncio.run(get())
+    except FetchError as error:
+        raise InputError(f"map {url}: {error}") from None
+    if not content:
+        raise InputError(f"map {url}: the response has no body")
+    return content
+
+
+def map_bytes(spec: str, settings: Settings | None = None) -> tuple[bytes, str]:
+    """A map's bytes and its name: a file, `package:NAME` (the data file inside an
+    installed package, read with importlib.resources) or a URL (fetched, allow-listed)."""
     if spec.startswith("package:"):
         package = spec.removeprefix("package:")
         if package not in PACKAGE_MAPS:
@@ -50,18 +71,20 @@ def map_bytes(spec: str) -> tuple[bytes, str]:
                              f"{member} ({error})") from None
         return body, spec
     if "://" in spec:
-        raise InputError(f"map {spec}: give a file or package:NAME (download the map first; "
-                         "URLs are not fetched by audit yet)")
+        if settings is None or not spec.startswith(("https://", "http://")):
+            raise InputError(f"map {spec}: a URL is http(s)://HOST/PATH")
+        return fetch_map(spec, settings), spec
     path = Path(spec)
     if not path.is_file():
         raise InputError(f"map {spec}: no such file")
     return path.read_bytes(), path.name
 
 
-def load_maps(specs: list[str], fmt: str = "auto") -> list[AuditedMap]:
+def load_maps(specs: list[str], fmt: str = "auto",
+              settings: Settings | None = None) -> list[AuditedMap]:
     maps = []
     for spec in specs:
-        body, name = map_bytes(spec)
+        body, name = map_bytes(spec, settings)
         if any(m.name == name for m in maps):
             name = spec  # two files of one name: tell them apart by the path given
         maps.append(AuditedMap(name, read_map(body, name, fmt)))

@@ -53,7 +53,7 @@ def _fail_on(text: str | None) -> set[str]:
 def audit(
     maps: Annotated[list[str], typer.Argument(
         help="Map files (LiteLLM or tokencost JSON, models.dev api.json, genai-prices "
-             "data.json), or "
+             "data.json), URLs (on a host of audit.allowed_hosts), or "
              "package:litellm / package:tokencost (the map inside an installed package).",
         show_default=False)],
     formats: Annotated[list[str] | None, typer.Option(
@@ -95,7 +95,7 @@ def audit(
     if emit_patch is not None and len(maps) != 1:
         raise UsageError("--emit-patch writes the patch of one map: give one MAP")
     settings = load_reader(db, config)
-    loaded = compare.load_maps(maps, map_fmt)
+    loaded = compare.load_maps(maps, map_fmt, settings)
     when = time_option(at, "--at") if at else datetime.now(UTC)
     columns, rows, summaries = compare.audit(settings, loaded, when, at_given=at is not None)
     shown = rows if show_agree else [row for row in rows if row["class"] != "agree"]

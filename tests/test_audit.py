@@ -583,3 +583,35 @@ def test_a_real_unit_error_in_a_shared_map(warehouse: Path) -> None:
         ("openrouter/openai/gpt-5.4-nano", "input", Decimal("2E-7"), Decimal("0.2"), 1e-06),
         ("openrouter/openai/gpt-5.4-nano", "output", Decimal("0.00000125"), Decimal("1.25"),
          1e-06)]
+
+
+def test_a_map_by_url_through_the_fetch_layer(warehouse: Path, tmp_path: Path) -> None:
+    """A map URL is fetched like any source (a local server here): on a host of
+    audit.allowed_hosts, redirects included; a host not on the list is refused, a failing
+    server is an error naming the map."""
+    from helpers import fake_provider as fp
+
+    fake = fp.FakeProvider()
+    try:
+        fake.serve("/maps/tokencost.json", fixture_path("maps", TOKENCOST).read_bytes())
+        fake.fail("/maps/moved.json", fp.redirect("http://example.invalid/m.json"))
+        fake.fail_always("/maps/broken.json", fp.status(404))
+        config = tmp_path / "pricewatch.toml"
+        config.write_text(f'db_path = "{warehouse}"\n[audit]\nallowed_hosts = ["127.0.0.1"]\n'
+                          "[fetch]\nbackoff_initial_s = 0.01\nbackoff_max_s = 0.02\n"
+                          "min_request_interval_s = 0\n")
+        url = fake.url("/maps/tokencost.json")
+        result = runner.invoke(app, ["audit", url, "--json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)["maps"][0]
+        assert (summary["map"], summary["entries"], summary["matched"]) == (url, 1465, 34)
+        refused = runner.invoke(app, ["audit", fake.url("/maps/moved.json"), "--config",
+                                      str(config)])
+        assert refused.exit_code == 1 and "allow-list" in refused.output
+        missing = runner.invoke(app, ["audit", fake.url("/maps/broken.json"), "--config",
+                                      str(config)])
+        assert missing.exit_code == 1 and "404" in missing.output
+        default = runner.invoke(app, ["audit", url, "--db", str(warehouse)])
+        assert default.exit_code == 1 and "127.0.0.1" in default.output  # not on the list
+    finally:
+        fake.close()
