@@ -308,6 +308,26 @@ class ScoreRecord(_Record):
     attribution: str = ""
 
 
+class MapAuditRecord(_Record):
+    """One component of one community price map's entry, as a scheduled audit compared it
+    with the provider's own price (`pricewatch audit`; source `audit.<map>`): SCD2 like a
+    price, so a disagreement has a first and a last day. `provider` and `model` are the
+    offer, `map_key` the map's own key; `map_class` is agree, wrong, stale, unit_error or
+    missing_component; a side without a price is None, never 0."""
+
+    kind: Literal["map_audit"] = "map_audit"
+    model: Name
+    map_key: Annotated[str, Field(min_length=1, max_length=500)]
+    component: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+    service_tier: ServiceTier = "standard"
+    context_threshold: Count = 0
+    unit: Unit
+    map_class: Literal["agree", "wrong", "stale", "unit_error", "missing_component"]
+    map_price: Price | None = None
+    provider_price: Price | None = None
+    map_field: str | None = None  # the map's own field name
+
+
 class ProviderRecord(_Record):
     """An upstream provider in an aggregator's directory (no prices)."""
 
@@ -323,11 +343,11 @@ class ProviderRecord(_Record):
 
 Record = Annotated[
     PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
-    | ScoreRecord,
+    | ScoreRecord | MapAuditRecord,
     Field(discriminator="kind"),
 ]
 _RECORD = TypeAdapter(Record)
-KINDS = ("price", "offer", "rate_limit", "measurement", "provider", "score")
+KINDS = ("price", "offer", "rate_limit", "measurement", "provider", "score", "map_audit")
 
 
 def record_error(source: str, error: ValidationError, line: int | None = None) -> RecordError:
@@ -355,7 +375,7 @@ def validate_record(data: dict[str, Any], source: str) -> AnyRecord:
 
 
 AnyRecord = (PriceRecord | OfferRecord | RateLimitRecord | MeasurementRecord | ProviderRecord
-             | ScoreRecord)
+             | ScoreRecord | MapAuditRecord)
 
 
 def parse_jsonl(body: bytes, source: str = "records",
@@ -510,12 +530,15 @@ class ParseResult:
     @property
     def messages(self) -> list[str]:
         return self.warnings
+
+
 __all__ = [
     "ONE_MILLION",
     "PROVIDERS",
     "UNITS",
     "AnyRecord",
     "FetchedBody",
+    "MapAuditRecord",
     "MeasurementRecord",
     "OfferRecord",
     "ParseResult",

@@ -155,6 +155,35 @@ class Daemon:
         # No scheduler calls from a job thread: during shutdown they would wait on the
         # scheduler's lock while shutdown waits on this job. The main loop starts due jobs.
 
+    def run_audits(self) -> None:
+        """Audit each map of `[audit] maps` (one run each, audit.<name>), then let the
+        maintenance thread queue their map_drift alerts. A file held by another process
+        skips this pass; the next one audits again."""
+        if self.stopping.is_set():
+            return
+        from pricewatch.pipeline.audit import audit_run, source_name
+
+        for name, spec in sorted(self.settings.audit.maps.items()):
+            source = source_name(name)
+            try:
+                outcome = audit_run(self.nowait, name, spec)
+            except DatabaseLocked as error:
+                log.info("%s skipped: %s", source, error)
+                continue
+            except WarehouseError as error:
+                log.error("%s failed: %s", source, error)
+                self._remember(source, "failed")
+                continue
+            except Exception:
+                log.exception("%s failed (unexpected error)", source)
+                self._remember(source, "failed")
+                continue
+            log.info("%s %s: %s", source, outcome.status, outcome.message)
+            self._remember(source, outcome.status)
+            self._landed([outcome])
+        self._pass_wanted.set()
+        _return_freed_memory()
+
     def _landed(self, outcomes: list[RunOutcome]) -> None:
         """Note what skipped runs wait for, and make due the sources whose wait is over:
         any run of a source written ends the wait on it (a failed one too: the data it
@@ -319,6 +348,12 @@ class Daemon:
                 kwargs["next_run_time"] = datetime.now(UTC)
             self.scheduler.add_job(self.run_job, trigger_for(spec, self.settings.daemon.jitter_s),
                                    args=[source], id=source.name, name=source.name, **kwargs)
+        if self.settings.audit.maps:  # community maps checked against what landed
+            self.scheduler.add_job(
+                self.run_audits, trigger_for(self.settings.audit.every_h * 3600,
+                                             self.settings.daemon.jitter_s),
+                id="audit", name="audit",
+                **({"next_run_time": datetime.now(UTC)} if now else {}))
         self.scheduler.start()
         self._maintainer.start()
         log.info("%s", start_line(self.settings, schedule, self.unset, now),

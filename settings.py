@@ -7,6 +7,7 @@ are never written to the database, the archive or a log line.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,8 @@ class DaemonSettings(BaseModel):
 
 
 class AuditSettings(BaseModel):
-    """`pricewatch audit`: where a map given as a URL may come from."""
+    """`pricewatch audit`: where a map given as a URL may come from, and the maps the
+    daemon audits on a schedule."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +165,20 @@ class AuditSettings(BaseModel):
         default_factory=lambda: ["raw.githubusercontent.com", "models.dev"], description=(
             "A map given as a URL must be on one of these hosts (and so must every redirect): "
             "LiteLLM's and genai-prices' raw files on GitHub, models.dev's api.json."))
+    maps: dict[str, str] = Field(default_factory=dict, description=(
+        "Maps audited on a schedule, by name: a file, a URL or package:NAME. Each audit is "
+        "a run of source audit.<name> (map_disagreements, the map_drift alert)."))
+    every_h: int = Field(24, ge=1, le=24 * 28, description=(
+        "Hours between scheduled audits in the daemon."))
+
+    @field_validator("maps")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name):
+                raise ValueError(f"map name {name!r}: lower-case letters, digits, - and _ "
+                                 "(it becomes the source audit.<name>)")
+        return value
 
 
 class DuckLakeSettings(BaseModel):

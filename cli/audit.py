@@ -15,8 +15,9 @@ from pricewatch.audit.maps import FORMATS as MAP_FORMATS
 from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load_reader, new_app, time_option
 from pricewatch.cli.output import FORMATS as OUTPUT_FORMATS
 from pricewatch.cli.output import emit, write_file
-from pricewatch.errors import UsageError
+from pricewatch.errors import InputError, UsageError
 from pricewatch.records import plain
+from pricewatch.settings import Settings
 
 app = new_app()
 
@@ -51,11 +52,15 @@ def _fail_on(text: str | None) -> set[str]:
 
 @app.command()
 def audit(
-    maps: Annotated[list[str], typer.Argument(
+    maps: Annotated[list[str] | None, typer.Argument(
         help="Map files (LiteLLM or tokencost JSON, models.dev api.json, genai-prices "
              "data.json), URLs (on a host of audit.allowed_hosts), or "
              "package:litellm / package:tokencost (the map inside an installed package).",
-        show_default=False)],
+        show_default=False)] = None,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Audit the maps of [audit] maps now and write each audit as a run "
+                         "(source audit.<name>): map_disagreements, map_drift alerts; what "
+                         "the daemon does every audit.every_h hours.")] = False,
     formats: Annotated[list[str] | None, typer.Option(
         "--format", help="The maps' format (auto, litellm, models-dev, genai-prices; default "
                          "auto) and/or "
@@ -88,6 +93,13 @@ def audit(
     per map with its error rate."""
     from pricewatch.audit import compare  # pyarrow: loaded by the command that uses it
 
+    if record:
+        if maps:
+            raise UsageError("--record audits the maps of [audit] maps: give no MAP")
+        _record(load_reader(db, config), as_json)
+        return
+    if not maps:
+        raise UsageError("give a MAP (a file, URL or package:NAME), or --record")
     map_fmt, out_fmt = _formats(formats or [])
     if as_json:
         out_fmt = "json"
@@ -123,6 +135,20 @@ def audit(
         _write_patch(emit_patch, loaded[0], rows)
     if failing and any(row["class"] in failing for row in rows):
         raise typer.Exit(1)
+
+
+def _record(settings: Settings, as_json: bool) -> None:
+    from pricewatch.pipeline.audit import audit_configured
+
+    if not settings.audit.maps:
+        raise InputError("no maps to audit: list them in [audit] maps (name = \"file, URL "
+                         "or package:NAME\")")
+    outcomes = audit_configured(settings)
+    emit([vars(o) | {"changes": o.changes} for o in outcomes],
+         ["source", "status", "run_id", "records", "changes", "message"], as_json=as_json,
+         title="audits")
+    if any(o.status in ("failed", "suspect") for o in outcomes):
+        raise typer.Exit(InputError.exit_code)
 
 
 def _write_patch(path: Path, audited: object, rows: list[dict]) -> None:

@@ -145,8 +145,16 @@ def reparse(settings: Settings, sources: Sequence[str] = (),
             since: datetime | None = None) -> list[RebuildReport]:
     """Rebuild history from the archive with today's parsers, one transaction per source."""
     with open_warehouse(settings) as con:
-        known = state.run_sources(con)
+        # an audit's records come from comparing its map with the warehouse, not from
+        # parsing its body alone: it is audited again, never re-parsed
+        from pricewatch.pipeline.audit import is_audit_source
+
+        known = [name for name in state.run_sources(con) if not is_audit_source(name)]
         chosen = list(sources) or known
+        audits = sorted(name for name in chosen if is_audit_source(name))
+        if audits:
+            raise InputError(f"{', '.join(audits)}: an audit is not re-parsed; run "
+                             "`pricewatch audit --record` to audit the maps again")
         unknown = sorted(set(chosen) - set(known))
         if unknown:
             raise InputError(f"no archived runs for {', '.join(unknown)}; "

@@ -11,6 +11,8 @@
 --                     read, for the first time (unread_fields): once per source and path
 --   frontier_change   an offer entered or left a benchmark's quality front (quality_frontier
 --                     at the configured mix) between `since` and now
+--   map_drift         a scheduled audit found a community price map disagreeing with a
+--                     provider's own price in a way it did not before (map_disagreements)
 -- Changes found on a source's first run are its initial load, not news.
 -- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
 -- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
@@ -124,11 +126,20 @@ frontier AS (
                         AND n.provider = t.provider AND n.model = t.model
                         AND n.route IS NOT DISTINCT FROM t.route)
 ),
+drift_maps AS (  -- a disagreement that began after the map's first audit
+    SELECT 'map_drift' AS kind, h.provider, h.model, '' AS route,
+           h.component, h.map_price AS old_price, h.provider_price AS new_price,
+           NULL AS change_pct, h.valid_from AS detected_at, h.unit, h.opened_by_run AS run_id,
+           h.source AS map_source, h.map_key, h.map_class, h.context_threshold AS map_threshold,
+           h.service_tier AS map_tier
+    FROM map_audit_history h JOIN first_runs f USING (source)
+    WHERE h.map_class <> 'agree' AND h.valid_from > f.first_at AND h.valid_from >= since
+),
 everything AS (
     SELECT * FROM prices UNION ALL BY NAME SELECT * FROM offers
     UNION ALL BY NAME SELECT * FROM cheapest UNION ALL BY NAME SELECT * FROM limits
     UNION ALL BY NAME SELECT * FROM failing UNION ALL BY NAME SELECT * FROM drift
-    UNION ALL BY NAME SELECT * FROM frontier
+    UNION ALL BY NAME SELECT * FROM frontier UNION ALL BY NAME SELECT * FROM drift_maps
 )
 SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      CASE kind
@@ -137,6 +148,9 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                        WHEN 'new_cheapest' THEN CAST(epoch_us(detected_at) AS VARCHAR)
                        -- one alert per source and path, ever
                        WHEN 'format_drift' THEN NULL
+                       -- the map, its entry and what it says against the provider
+                       WHEN 'map_drift' THEN concat_ws('|', map_source, map_key,
+                            map_class, map_tier, map_threshold, old_price, new_price)
                        -- the state the offer entered or left the front at
                        WHEN 'frontier_change' THEN concat_ws('|',
                             CASE WHEN new_price IS NULL THEN 'left' ELSE 'entered' END,
@@ -179,6 +193,11 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                           'blended)', model, provider,
                           CASE WHEN route <> '' THEN '/' || route ELSE '' END, component,
                           price_text(old_value), price_text(old_price), unit) END
+         WHEN 'map_drift' THEN format('{} ({}) says {} for {} at {}{}: {}, the provider '
+              'charges {} {}', split_part(map_source, '.', 2), map_key,
+              CASE WHEN old_price IS NULL THEN 'no price' ELSE price_text(old_price) END, component, provider,
+              CASE WHEN map_threshold > 0 THEN format(' over {} tokens', map_threshold)
+                   ELSE '' END, map_class, CASE WHEN new_price IS NULL THEN 'no price' ELSE price_text(new_price) END, unit)
          WHEN 'format_drift' THEN format('{} sends {} that pricewatch does not read ({} '
               'items, e.g. {}): see unread_fields', model, component, drift_items,
               drift_example)

@@ -615,3 +615,105 @@ def test_a_map_by_url_through_the_fetch_layer(warehouse: Path, tmp_path: Path) -
         assert default.exit_code == 1 and "127.0.0.1" in default.output  # not on the list
     finally:
         fake.close()
+
+
+def nscale_map(deepseek: str, qwen_input: str) -> str:
+    """A LiteLLM-format map of two nscale entries (USD per token)."""
+    return json.dumps({
+        "nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B": {
+            "litellm_provider": "nscale", "input_cost_per_token": deepseek,
+            "output_cost_per_token": deepseek},
+        "nscale/Qwen/Qwen2.5-Coder-32B-Instruct": {
+            "litellm_provider": "nscale", "input_cost_per_token": qwen_input,
+            "output_cost_per_token": "2e-7"}})
+
+
+def test_recorded_audits_keep_history_and_raise_map_drift(tmp_path: Path) -> None:
+    """[audit] maps audited with --record (what the daemon does on its schedule): each
+    audit is a run of audit.<name>; map_disagreements holds what the latest audit found,
+    since when; a disagreement mended is closed, not deleted; a new one after the first
+    audit is a map_drift alert, once; the first audit is the initial load (no alert)."""
+    db = tmp_path / "w.duckdb"
+    pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
+                         fixture_path("nscale", HF).read_bytes(), day_of("2026-06-19"), "hf")
+    lite = tmp_path / "lite.json"
+    lite.write_text(nscale_map("2.5e-8", "6e-8"))  # the halving; Qwen right
+    config = tmp_path / "pricewatch.toml"
+    config.write_text(f'db_path = "{db}"\n[audit.maps]\nlite = "{lite}"\n')
+
+    def record() -> list[dict[str, Any]]:
+        result = runner.invoke(app, ["audit", "--record", "--json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def sql(query: str) -> list[tuple]:
+        result = runner.invoke(app, ["sql", query, "--json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        return [tuple(row.values()) for row in json.loads(result.stdout)]
+
+    first = record()
+    assert [(r["source"], r["status"], r["records"]) for r in first] == [
+        ("audit.lite", "ok", 4)]
+    assert sql("SELECT key, component, class, map_price, provider_price, ratio "
+               "FROM map_disagreements ORDER BY ALL") == [
+        ("nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input", "wrong", "0.025",
+         "0.05", 0.5),
+        ("nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "output", "wrong", "0.025",
+         "0.05", 0.5)]
+    start = datetime.now(UTC).isoformat()
+    lite.write_text(nscale_map("5e-8", "7e-8"))  # the halving mended; Qwen now wrong
+    second = record()
+    assert [(r["status"], r["records"]) for r in second] == [("ok", 4)]
+    assert sql("SELECT key, component, class, map_price FROM map_disagreements") == [
+        ("nscale/Qwen/Qwen2.5-Coder-32B-Instruct", "input", "wrong", "0.07")]
+    closed = sql("SELECT map_key, component, map_class FROM map_audit_history "
+                 "WHERE valid_to IS NOT NULL ORDER BY ALL")
+    assert ("nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input", "wrong") in closed
+    alerts = runner.invoke(app, ["alerts", "--since", "2000-01-01T00:00:00Z", "--kind",
+                                 "map_drift", "--json", "--config", str(config)])
+    assert alerts.exit_code == 0, alerts.output
+    drift = json.loads(alerts.stdout)
+    assert [(a["provider"], a["model"], a["component"], a["old_price"], a["new_price"])
+            for a in drift] == [("nscale", "Qwen/Qwen2.5-Coder-32B-Instruct", "input",
+                                 "0.07", "0.06")]
+    assert drift[0]["message"] == ("lite (nscale/Qwen/Qwen2.5-Coder-32B-Instruct) says 0.07 "
+                                   "for input at nscale: wrong, the provider charges 0.06 "
+                                   "per_1m_tokens")
+    assert drift[0]["detected_at"] >= start
+    third = record()  # the same map against the same prices: nothing new
+    assert [r["status"] for r in third] == ["unchanged"]
+    again = runner.invoke(app, ["alerts", "--since", "2000-01-01T00:00:00Z", "--kind",
+                                "map_drift", "--json", "--config", str(config)])
+    assert [a["alert_id"] for a in json.loads(again.stdout)] == [drift[0]["alert_id"]]
+    refused = runner.invoke(app, ["reparse", "audit.lite", "--config", str(config)])
+    assert refused.exit_code == 1 and "audit --record" in refused.output
+    lite.write_text("not json")
+    failed = runner.invoke(app, ["audit", "--record", "--json", "--config", str(config)])
+    assert failed.exit_code == 1
+    assert [(r["status"], "not JSON" in r["message"]) for r in json.loads(failed.stdout)] == [
+        ("failed", True)]
+    assert sql("SELECT count(*) FROM map_disagreements") == [(1,)]  # a failed audit: kept
+
+
+def test_the_daemon_audits_the_configured_maps(tmp_path: Path) -> None:
+    """The daemon's audit job: one run per map of [audit] maps, remembered for the
+    heartbeat; a map that cannot be read is a failed run of its source, the next map is
+    still audited."""
+    from pricewatch.scheduler import Daemon
+
+    db = tmp_path / "w.duckdb"
+    pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
+                         fixture_path("nscale", HF).read_bytes(), day_of("2026-06-19"), "hf")
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(nscale_map("2.5e-8", "6e-8"))
+    bad.write_text("{")
+    settings = load_settings(db_path=db).model_copy(update={"audit": load_settings(
+        db_path=db).audit.model_copy(update={"maps": {"good": str(good), "bad": str(bad)}})})
+    daemon = Daemon(settings, ("nscale.hf-router",))
+    daemon.run_audits()
+    assert {name: state["last_status"] for name, state in daemon._state.items()} == {
+        "audit.bad": "failed", "audit.good": "ok"}
+    result = runner.invoke(app, ["sql", "SELECT source, status FROM runs WHERE source LIKE "
+                                 "'audit.%' ORDER BY source", "--json", "--db", str(db)])
+    assert json.loads(result.stdout) == [{"source": "audit.bad", "status": "failed"},
+                                         {"source": "audit.good", "status": "ok"}]

@@ -32,7 +32,13 @@ def _as_schema_5(settings: Settings) -> None:
 WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
 
 
+def _undo_14(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE map_audit_history")
+    con.execute("DELETE FROM schema_migrations WHERE version = 14")
+
+
 def _undo_13(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_14(con)
     con.execute("DROP TABLE score_history")
     con.execute("DELETE FROM schema_migrations WHERE version = 13")
 

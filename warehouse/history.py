@@ -22,6 +22,7 @@ import pyarrow as pa
 from pricewatch.errors import InputError
 from pricewatch.records import (
     AnyRecord,
+    MapAuditRecord,
     OfferRecord,
     PriceRecord,
     ProviderRecord,
@@ -130,7 +131,20 @@ SCORES = HistorySpec(
     model_column=False,
     label="model_label",
 )
-SPECS = (PRICES, OFFERS, RATE_LIMITS, PROVIDER_DIRECTORY, SCORES)
+MAP_AUDITS = HistorySpec(
+    table="map_audit_history",
+    record_type=MapAuditRecord,
+    key=("source", "provider", "model", "map_key", "component", "service_tier",
+         "context_threshold", "unit"),
+    value=("map_class", "map_price", "provider_price", "map_field"),
+    arrow_types={"source": _STR, "provider": _STR, "model": _STR, "map_key": _STR,
+                 "component": _STR, "service_tier": _STR, "context_threshold": _INT,
+                 "unit": _STR, "map_class": _STR, "map_price": PRICE_TYPE,
+                 "provider_price": PRICE_TYPE, "map_field": _STR},
+    model_column=False,
+    label="map_key",
+)
+SPECS = (PRICES, OFFERS, RATE_LIMITS, PROVIDER_DIRECTORY, SCORES, MAP_AUDITS)
 
 
 def _key_digest(columns: Sequence[str]) -> str:
