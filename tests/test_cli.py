@@ -404,7 +404,7 @@ def test_the_alert_kinds_listed_are_the_kinds_the_view_writes() -> None:
     written = set(re.findall(r"'([a-z_]+)' AS kind", sql)) | set(
         re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[0]) | set(
         re.findall(r"THEN '([a-z_]+)' ELSE '([a-z_]+)' END AS kind", sql)[1])
-    assert set(queries.alert_kinds()) == written and len(written) == 9
+    assert set(queries.alert_kinds()) == written and len(written) == 10
 
 
 def test_a_read_command_on_a_missing_file_names_it_and_creates_nothing(tmp_path: Path) -> None:
