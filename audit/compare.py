@@ -27,7 +27,6 @@ ERRORS = ("wrong", "stale", "unit_error")  # a price the map has, and gets wrong
 PACKAGE_MAPS = {"litellm": ("litellm", "model_prices_and_context_window_backup.json"),
                 "tokencost": ("tokencost", "model_prices.json")}
 PRICE = pa.decimal128(38, 18)
-QUANTUM = Decimal(1).scaleb(-18)
 
 
 @dataclass(frozen=True)
@@ -91,15 +90,6 @@ def load_maps(specs: list[str], fmt: str = "auto",
     return maps
 
 
-def _exact(price: Decimal, where: str) -> Decimal:
-    """A map price as DECIMAL(38, 18): a price that needs more places cannot be compared
-    exactly, and is an error naming it, never rounded."""
-    exact = price.quantize(QUANTUM)
-    if exact != price:
-        raise InputError(f"{where}: {price} has more than 18 decimal places")
-    return exact
-
-
 def expand(entries: list[MapEntry], models: list[tuple[str, str]]) -> list[tuple]:
     """(key, provider, model) for every entry: its own model, or, for an entry that names
     its models by a rule, each model of its provider whose first matching entry it is."""
@@ -135,7 +125,7 @@ def register(con: duckdb.DuckDBPyConnection, maps: list[AuditedMap],
          ("context_threshold", pa.int64()), ("unit", text), ("map_price", PRICE),
          ("field", text)),
         [(m.name, p.key, p.component, p.service_tier, p.context_threshold, p.unit,
-          _exact(p.price, f"map {m.name} {p.key} {p.field}"), p.field)
+          p.price, p.field)
          for m in maps for p in prices.get(m.name, [])]))
     con.register("audit_expressible", _table(
         (("map", text), ("component", text), ("unit", text)),

@@ -24,6 +24,7 @@ from typing import Any
 from pricewatch.errors import InputError
 
 MILLION = Decimal(1_000_000)
+QUANTUM = Decimal(1).scaleb(-18)  # the warehouse's DECIMAL(38, 18)
 FORMATS = ("litellm", "models-dev", "genai-prices")
 
 
@@ -71,6 +72,14 @@ class ReadMap:
     unread: Counter[str] = field(default_factory=Counter)
     bad: list[str] = field(default_factory=list)
     document: Any = None  # the map as read (Decimal numbers): a patch is made from it
+
+    def add_price(self, price: MapPrice) -> None:
+        """A price, compared exactly as DECIMAL(38, 18): one that needs more places is
+        counted as not read (that price, not the map, is left out)."""
+        if price.price != price.price.quantize(QUANTUM):
+            self.unread[f"{price.field} (more than 18 decimal places)"] += 1
+        else:
+            self.prices.append(price)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -231,7 +240,7 @@ def read_litellm(document: Any, name: str) -> ReadMap:
                 read.unread[field_name if meaning is None else f"{field_name} (no number)"] += 1
                 continue
             component, unit, factor, threshold, tier = meaning
-            read.prices.append(MapPrice(key, component, tier, threshold, unit,
+            read.add_price(MapPrice(key, component, tier, threshold, unit,
                                         price * factor, field_name))
     return read
 
@@ -264,7 +273,7 @@ def _models_dev_costs(read: ReadMap, key: str, cost: dict[str, Any], threshold: 
             read.unread[f"{where}{name}" if component is None else f"{where}{name} (no number)"
                         ] += 1
             continue
-        read.prices.append(MapPrice(key, component, "standard", threshold, "per_1m_tokens",
+        read.add_price(MapPrice(key, component, "standard", threshold, "per_1m_tokens",
                                     price, f"{where}{name}"))
 
 
@@ -376,7 +385,7 @@ def _genai_prices(read: ReadMap, key: str, prices: dict[str, Any], since: date |
             if price is None or not isinstance(threshold, int) or isinstance(threshold, bool):
                 read.unread[f"{where}{name} (no number)"] += 1
                 continue
-            read.prices.append(MapPrice(key, component, "standard", threshold, unit,
+            read.add_price(MapPrice(key, component, "standard", threshold, unit,
                                         price * factor, f"{where}{name}", since, price_set))
 
 

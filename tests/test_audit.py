@@ -717,3 +717,13 @@ def test_the_daemon_audits_the_configured_maps(tmp_path: Path) -> None:
                                  "'audit.%' ORDER BY source", "--json", "--db", str(db)])
     assert json.loads(result.stdout) == [{"source": "audit.bad", "status": "failed"},
                                          {"source": "audit.good", "status": "ok"}]
+
+
+def test_a_price_finer_than_the_warehouse_costs_that_price_only() -> None:
+    """A map price that needs more than 18 decimal places cannot be compared exactly: it is
+    counted as not read, and the entry's other prices are read."""
+    read = read_map(json.dumps({"openrouter/acme/a": {
+        "litellm_provider": "openrouter", "input_cost_per_token": "1.23456789012345678901e-7",
+        "output_cost_per_token": "2e-7"}}).encode(), "fine")
+    assert [(p.component, p.price) for p in read.prices] == [("output", Decimal("0.2"))]
+    assert dict(read.unread) == {"input_cost_per_token (more than 18 decimal places)": 1}
