@@ -129,9 +129,9 @@ frontier AS (
 drift_maps AS (  -- a disagreement that began after the map's first audit
     SELECT 'map_drift' AS kind, h.provider, h.model, '' AS route,
            h.component, h.map_price AS old_price, h.provider_price AS new_price,
-           NULL AS change_pct, h.valid_from AS detected_at, h.unit, h.opened_by_run AS run_id,
-           h.source AS map_source, h.map_key, h.map_class, h.context_threshold AS map_threshold,
-           h.service_tier AS map_tier
+           NULL AS change_pct, h.valid_from AS detected_at, h.unit,
+           h.opened_by_run AS run_id, h.source AS map_source, h.map_key, h.map_class,
+           h.context_threshold AS map_threshold, h.service_tier AS map_tier
     FROM map_audit_history h JOIN first_runs f USING (source)
     WHERE h.map_class <> 'agree' AND h.valid_from > f.first_at AND h.valid_from >= since
 ),
@@ -195,9 +195,12 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                           price_text(old_value), price_text(old_price), unit) END
          WHEN 'map_drift' THEN format('{} ({}) says {} for {} at {}{}: {}, the provider '
               'charges {} {}', split_part(map_source, '.', 2), map_key,
-              CASE WHEN old_price IS NULL THEN 'no price' ELSE price_text(old_price) END, component, provider,
+              CASE WHEN old_price IS NULL THEN 'no price' ELSE price_text(old_price) END,
+              component, provider,
               CASE WHEN map_threshold > 0 THEN format(' over {} tokens', map_threshold)
-                   ELSE '' END, map_class, CASE WHEN new_price IS NULL THEN 'no price' ELSE price_text(new_price) END, unit)
+                   ELSE '' END, map_class,
+              CASE WHEN new_price IS NULL THEN 'no price' ELSE price_text(new_price) END,
+              unit)
          WHEN 'format_drift' THEN format('{} sends {} that pricewatch does not read ({} '
               'items, e.g. {}): see unread_fields', model, component, drift_items,
               drift_example)

@@ -95,8 +95,9 @@ SELECT c.map, c.key, c.provider, c.model, c.component, c.service_tier, c.context
        CASE WHEN c.provider_price > 0 AND c.map_price IS NOT NULL
             THEN round(CAST(c.map_price AS DOUBLE) / CAST(c.provider_price AS DOUBLE), 6)
        END AS ratio,
-       c.class, c.audited_at, c.price_ended_at, r.observed_at, c.source, r.content_sha256 AS body_sha256,
-       r.run_id, (SELECT min(url) FROM fetch_log f WHERE f.run_id = r.run_id) AS source_url,
+       c.class, c.audited_at, c.price_ended_at, r.observed_at, c.source,
+       r.content_sha256 AS body_sha256, r.run_id,
+       (SELECT min(url) FROM fetch_log f WHERE f.run_id = r.run_id) AS source_url,
        c.route, c.field
 FROM classified c
 ASOF LEFT JOIN evidence r ON r.source = c.source AND c.audited_at >= r.observed_at
