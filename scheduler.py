@@ -156,7 +156,7 @@ class Daemon:
         # scheduler's lock while shutdown waits on this job. The main loop starts due jobs.
 
     def run_audits(self) -> None:
-        """Audit each map of `[audit] maps` (one run each, audit.<name>), then let the
+        """Audit each map of ``audit.maps`` (one run each, audit.<name>), then let the
         maintenance thread queue their map_drift alerts. A file held by another process
         skips this pass; the next one audits again."""
         if self.stopping.is_set():

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from pricewatch.audit.maps import FORMATS as MAP_FORMATS
-from pricewatch.cli.app import ConfigOption, DbOption, JsonOption, load_reader, new_app, time_option
+from pricewatch.cli.app import ConfigOption, DbOption, load_reader, new_app, time_option
 from pricewatch.cli.output import FORMATS as OUTPUT_FORMATS
 from pricewatch.cli.output import emit, write_file
 from pricewatch.errors import InputError, UsageError
@@ -58,9 +58,9 @@ def audit(
              "package:litellm / package:tokencost (the map inside an installed package).",
         show_default=False)] = None,
     record: Annotated[bool, typer.Option(
-        "--record", help="Audit the maps of [audit] maps now and write each audit as a run "
-                         "(source audit.<name>): map_disagreements, map_drift alerts; what "
-                         "the daemon does every audit.every_h hours.")] = False,
+        "--record", help="Audit the maps of the audit.maps setting now and write each audit "
+                         "as a run (source audit.NAME): map_disagreements, map_drift alerts; "
+                         "what the daemon does every audit.every_h hours.")] = False,
     formats: Annotated[list[str] | None, typer.Option(
         "--format", help="The maps' format (auto, litellm, models-dev, genai-prices; default "
                          "auto) and/or "
@@ -84,7 +84,10 @@ def audit(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Write the rows to this file instead of stdout (the summary stays on "
                       "the terminal).")] = None,
-    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
+    db: DbOption = None, config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object: `maps` (the summary per map) and `rows`.")]
+    = False,
 ) -> None:
     """Check community price maps against the prices pricewatch fetched from the providers:
     every component of every entry that names an offer pricewatch has, as agree, wrong,
@@ -95,7 +98,7 @@ def audit(
 
     if record:
         if maps:
-            raise UsageError("--record audits the maps of [audit] maps: give no MAP")
+            raise UsageError("--record audits the maps of the audit.maps setting: give no MAP")
         _record(load_reader(db, config), as_json)
         return
     if not maps:
@@ -141,8 +144,8 @@ def _record(settings: Settings, as_json: bool) -> None:
     from pricewatch.pipeline.audit import audit_configured
 
     if not settings.audit.maps:
-        raise InputError("no maps to audit: list them in [audit] maps (name = \"file, URL "
-                         "or package:NAME\")")
+        raise InputError("no maps to audit: list them in the audit.maps setting ([audit.maps] "
+                         "then NAME = \"file, URL or package:NAME\")")
     outcomes = audit_configured(settings)
     emit([vars(o) | {"changes": o.changes} for o in outcomes],
          ["source", "status", "run_id", "records", "changes", "message"], as_json=as_json,

@@ -2,7 +2,7 @@
 fetched (or read), archived, compared with the prices in force now (audit/compare.py),
 and every compared component is written as a `map_audit` record of source `audit.<name>`
 into map_audit_history (SCD2), so a disagreement has a first and a last day and a new one
-raises a `map_drift` alert. Configured in `[audit] maps`; run by the daemon every
+raises a `map_drift` alert. Configured in ``audit.maps``; run by the daemon every
 `audit.every_h` hours and by `pricewatch audit --record`.
 
 Unlike a collector's parse, the records depend on the warehouse (the provider's prices at
@@ -84,6 +84,6 @@ def audit_run(settings: Settings, name: str, spec: str,
 
 
 def audit_configured(settings: Settings, now: datetime | None = None) -> list[RunOutcome]:
-    """Every map of `[audit] maps`, one run each."""
+    """Every map of ``audit.maps``, one run each."""
     return [audit_run(settings, name, spec, now)
             for name, spec in sorted(settings.audit.maps.items())]

@@ -1,4 +1,4 @@
--- What each community price map audited on a schedule (`[audit] maps`, sources
+-- What each community price map audited on a schedule (the `audit.maps` setting, sources
 -- audit.<map>) gets wrong now, by its latest audit: every component classed wrong, stale,
 -- unit_error or missing_component, with the day the disagreement was first found and the
 -- audit that last found it. map_audit_history keeps every audit's classes, agreements

@@ -629,7 +629,7 @@ def nscale_map(deepseek: str, qwen_input: str) -> str:
 
 
 def test_recorded_audits_keep_history_and_raise_map_drift(tmp_path: Path) -> None:
-    """[audit] maps audited with --record (what the daemon does on its schedule): each
+    """audit.maps audited with --record (what the daemon does on its schedule): each
     audit is a run of audit.<name>; map_disagreements holds what the latest audit found,
     since when; a disagreement mended is closed, not deleted; a new one after the first
     audit is a map_drift alert, once; the first audit is the initial load (no alert)."""
@@ -696,7 +696,7 @@ def test_recorded_audits_keep_history_and_raise_map_drift(tmp_path: Path) -> Non
 
 
 def test_the_daemon_audits_the_configured_maps(tmp_path: Path) -> None:
-    """The daemon's audit job: one run per map of [audit] maps, remembered for the
+    """The daemon's audit job: one run per map of audit.maps, remembered for the
     heartbeat; a map that cannot be read is a failed run of its source, the next map is
     still audited."""
     from pricewatch.scheduler import Daemon
