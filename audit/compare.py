@@ -5,6 +5,7 @@ map. Reads only: an audit writes nothing to the warehouse."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.resources
 from collections import Counter
 from dataclasses import dataclass
@@ -55,13 +56,50 @@ def fetch_map(url: str, settings: Settings) -> bytes:
     return content
 
 
+def _as_data(value: Any) -> Any:
+    """genai-prices' Python objects as its data file's JSON values: fields that are None
+    left out, `or_`/`and_` as `or`/`and`, dates as text, Decimals kept exact."""
+    if isinstance(value, Decimal | str | int | float | bool):
+        return value
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_as_data(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    elif isinstance(value, dict):
+        fields = value
+    elif hasattr(value, "__dict__"):
+        fields = vars(value)
+    else:
+        return str(value)
+    return {key.removesuffix("_") if key in ("or_", "and_") else key: _as_data(item)
+            for key, item in fields.items() if item is not None and not key.startswith("_")}
+
+
+def genai_prices_package() -> bytes:
+    """The providers genai-prices ships inside its package (generated Python, not a data
+    file) as its data file's JSON: what an offline genai-prices user prices with."""
+    from pricewatch.audit.patch import to_json
+
+    try:
+        from genai_prices.data import providers  # type: ignore[import-not-found]
+    except ImportError as error:
+        raise InputError(f"map package:genai-prices: genai-prices is not installed here "
+                         f"({error})") from None
+    return to_json(_as_data(list(providers))).encode()
+
+
 def map_bytes(spec: str, settings: Settings | None = None) -> tuple[bytes, str]:
     """A map's bytes and its name: a file, `package:NAME` (the data file inside an
     installed package, read with importlib.resources) or a URL (fetched, allow-listed)."""
+    if spec == "package:genai-prices":
+        return genai_prices_package(), spec
     if spec.startswith("package:"):
         package = spec.removeprefix("package:")
         if package not in PACKAGE_MAPS:
-            raise InputError(f"map {spec}: packages read are {', '.join(sorted(PACKAGE_MAPS))}")
+            raise InputError(f"map {spec}: packages read are "
+                             f"{', '.join(sorted([*PACKAGE_MAPS, 'genai-prices']))}")
         module, member = PACKAGE_MAPS[package]
         try:
             body = importlib.resources.files(module).joinpath(member).read_bytes()
@@ -215,7 +253,13 @@ def audit(settings: Settings, maps: list[AuditedMap], at: datetime, at_given: bo
         pairs = [(row["provider"], row["model"]) for row in models]
         entries = {m.name: expand(m.read.entries, pairs) for m in maps}
         for when in sorted(times):
-            register(con, maps, entries, times[when])
+            # at `at` every entry (one without prices lacks what the provider has); at an
+            # earlier date only the entries whose dated prices are compared then
+            compared = entries if when == at else {
+                name: [row for row in rows_of if row[0] in
+                       {price.key for price in times[when].get(name, [])}]
+                for name, rows_of in entries.items()}
+            register(con, maps, compared, times[when])
             columns, found = queries.named(con, "audit", {"at": when})
             rows += found
     rows.sort(key=lambda r: (r["map"], r["key"], r["model"], r["component"],

@@ -329,6 +329,11 @@ GENAI_COMPONENTS: dict[str, tuple[str, str, Decimal]] = {
 }
 
 
+# what a genai-prices model says besides its prices; any other key is counted as not read
+GENAI_MODEL_KEYS = frozenset({"id", "name", "description", "match", "context_window",
+                              "price_comments", "deprecated", "prices"})
+
+
 def genai_provider(provider_id: str) -> str | None:
     """genai-prices' provider id as a pricewatch provider: `openrouter`; `nscale` and
     `huggingface_nscale` (nscale on the Hugging Face router) as `nscale`; `google` (the
@@ -440,4 +445,6 @@ def read_genai_prices(document: Any, name: str) -> ReadMap:
                 continue
             read.entries.append(MapEntry(key, tracked, model["id"], rule, order))
             _genai_dated(read, key, model.get("prices"))
+            for name in set(model) - GENAI_MODEL_KEYS:  # price_variants, ...: counted
+                read.unread[f"models[].{name}"] += 1
     return read

@@ -55,7 +55,8 @@ def audit(
     maps: Annotated[list[str] | None, typer.Argument(
         help="Map files (LiteLLM or tokencost JSON, models.dev api.json, genai-prices "
              "data.json), URLs (on a host of audit.allowed_hosts), or "
-             "package:litellm / package:tokencost (the map inside an installed package).",
+             "package:litellm / package:tokencost / package:genai-prices (the map inside "
+             "an installed package).",
         show_default=False)] = None,
     record: Annotated[bool, typer.Option(
         "--record", help="Audit the maps of the audit.maps setting now and write each audit "

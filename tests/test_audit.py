@@ -5,6 +5,7 @@ raw captures and the raw map."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -727,3 +728,87 @@ def test_a_price_finer_than_the_warehouse_costs_that_price_only() -> None:
         "output_cost_per_token": "2e-7"}}).encode(), "fine")
     assert [(p.component, p.price) for p in read.prices] == [("output", Decimal("0.2"))]
     assert dict(read.unread) == {"input_cost_per_token (more than 18 decimal places)": 1}
+
+
+GENAI_PACKAGE = '''
+"""A stand-in for genai-prices' generated data module: its shapes (dataclasses, a price
+object holding only the fields it has, `or_`, dated sets), not its data."""
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass
+class ClauseEquals:
+    equals: str
+
+
+@dataclass
+class ClauseOr:
+    or_: list
+
+
+class ModelPrice:
+    def __init__(self, **prices):
+        self.__dict__.update(prices)
+
+
+@dataclass
+class StartDateConstraint:
+    start_date: datetime.date
+
+
+@dataclass
+class ConditionalPrice:
+    constraint: object = None
+    prices: object = None
+
+
+@dataclass
+class ModelInfo:
+    id: str
+    match: object
+    name: str | None = None
+    prices: object = None
+    price_variants: object = None
+
+
+@dataclass
+class Provider:
+    id: str
+    name: str
+    models: list
+
+
+providers = [Provider("huggingface_nscale", "HuggingFace (nscale)", [ModelInfo(
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+    ClauseOr([ClauseEquals("deepseek-ai/deepseek-r1-distill-llama-8b")]),
+    prices=[ConditionalPrice(None, ModelPrice(input_mtok=Decimal("0.025"))),
+            ConditionalPrice(StartDateConstraint(datetime.date(2026, 6, 1)),
+                             ModelPrice(input_mtok=Decimal("0.05"),
+                                        output_mtok=Decimal("0.05")))],
+    price_variants=[{"flex": {}}])])]
+'''
+
+
+def test_the_genai_prices_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """package:genai-prices reads the providers genai-prices ships as Python (its wheel
+    has no data file) into its data file's shape: rules, dated sets, exact decimals; a
+    field of the model it does not read is counted."""
+    db = tmp_path / "w.duckdb"
+    pipeline.ingest_body(load_settings(db_path=db), "nscale.hf-router",
+                         fixture_path("nscale", HF).read_bytes(), day_of("2026-06-19"), "hf")
+    package = tmp_path / "site" / "genai_prices"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "data.py").write_text(GENAI_PACKAGE)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in [m for m in list(sys.modules) if m.startswith("genai_prices")]:
+        monkeypatch.delitem(sys.modules, name)
+    result = audit(db, "package:genai-prices")
+    assert [(r["key"], r["component"], r["class"], r["map_price"]) for r in result["rows"]] == [
+        ("huggingface_nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "input", "agree",
+         "0.05"),
+        ("huggingface_nscale/deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "output", "agree",
+         "0.05")]
+    assert result["maps"][0]["unread_fields"] == {"models[].price_variants": 1}
