@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from pricewatch.cli.output import emit, write_file
 from pricewatch.errors import InputError, UsageError
 from pricewatch.records import plain
 from pricewatch.settings import Settings
+
+if TYPE_CHECKING:  # pyarrow comes with it: imported where the command runs
+    from pricewatch.audit.compare import AuditedMap
 
 app = new_app()
 
@@ -130,7 +133,7 @@ def audit(
              title="map prices against the providers' own",
              table_columns=["class", "map_price", "provider_price", "entry", "ratio",
                             "price_ended_at", "map"])
-        # the summary: a second table for people; beside data on stdout, on stderr
+        # a summary line per map: under a table, or on stderr beside data on stdout
         people = out_fmt in ("table", "md") and out is None
         for summary in summaries:
             line = _summary_line(summary)
@@ -155,11 +158,10 @@ def _record(settings: Settings, as_json: bool) -> None:
         raise typer.Exit(InputError.exit_code)
 
 
-def _write_patch(path: Path, audited: object, rows: list[dict]) -> None:
+def _write_patch(path: Path, audited: AuditedMap, rows: list[dict]) -> None:
     from pricewatch.audit.patch import PATCHERS
 
-    read = audited.read  # type: ignore[attr-defined]
-    patch = PATCHERS[read.format](read.document, rows)
+    patch = PATCHERS[audited.read.format](audited.read.document, rows)
     write_file(path, patch.text)
     left = sum(patch.left.values())
     typer.echo(f"patch {path}: {patch.entries} entries, {patch.fields} prices corrected"
