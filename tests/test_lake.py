@@ -78,7 +78,7 @@ def test_both_backends_give_the_same_columns(tmp_path: Path, lake) -> None:
     assert lake_columns == file_columns
     assert ("price", "DECIMAL(38,18)", "YES", None) in lake_columns["price_history"]
     assert counters == {"run": 1, "fetch": 1}
-    assert version == SCHEMA_VERSION  # 9 is the baseline; later ones are shared
+    assert version == SCHEMA_VERSION  # 9 is the (derived) baseline; later ones are shared
 
 
 def test_a_password_never_reaches_the_catalog_list_logs_or_errors(

@@ -59,19 +59,50 @@ MIGRATIONS = _migrations("migrations")
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def _lake_migrations() -> list[tuple[int, str, str]]:
-    """A lake's migrations: `migrations_lake/` holds a baseline (the file schema at its
-    version, without the keys and sequences DuckLake lacks, plus the id counters) and any
-    later version that must differ; every other later version is the file's own."""
-    own = _migrations("migrations_lake")
-    baseline = own[0][0]
-    versions = {version for version, _, _ in own}
-    shared = [m for m in MIGRATIONS if m[0] > baseline and m[0] not in versions]
-    return sorted(own + shared)
+# A DuckLake starts at this version: the file's schema then, derived by lake_baseline_sql.
+# Every later migration in migrations/ applies to a file and a lake alike, so it must use
+# nothing DuckLake lacks (keys, sequences, indexes); tests/test_lake.py holds both schemas
+# to the same columns.
+LAKE_BASELINE = 9
 
 
-LAKE_MIGRATIONS = _lake_migrations()
-assert LAKE_MIGRATIONS[-1][0] == SCHEMA_VERSION, "migrations_lake is behind migrations"
+def lake_baseline_sql(version: int = LAKE_BASELINE) -> str:
+    """The file's schema at `version` as a DuckLake script, derived rather than written twice:
+    the file migrations up to `version` run on a scratch in-memory database, and each table
+    they leave is created again with its columns in order, their types, NOT NULL and
+    defaults, without what DuckLake does not have (keys: uniqueness comes from ingest's set
+    logic and serialized writers; sequences: ids come from `id_counters`, see take_ids)."""
+    scratch = duckdb.connect(":memory:")
+    try:
+        for number, _, sql in MIGRATIONS:
+            if number <= version:
+                scratch.execute(sql)
+        columns = scratch.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default "
+            "FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND NOT internal ORDER BY table_oid, column_index").fetchall()
+    finally:
+        scratch.close()
+    tables: dict[str, list[str]] = {}
+    for table, column, kind, nullable, default in columns:
+        text = f"{quote_identifier(column)} {kind}" + ("" if nullable else " NOT NULL")
+        if default is not None and "nextval(" not in default:
+            text += f" DEFAULT {default}"
+        tables.setdefault(table, []).append(text)
+    script = [f"CREATE TABLE {quote_identifier(table)} (\n    " + ",\n    ".join(cols) + "\n);"
+              for table, cols in tables.items()]
+    # The next id of each counter; every writer that takes one updates its row, so two
+    # concurrent writers conflict at commit and one of them retries.
+    script.append("CREATE TABLE id_counters (name VARCHAR NOT NULL, next_id BIGINT NOT NULL);")
+    script.append("INSERT INTO id_counters VALUES ('run', 1), ('fetch', 1);")
+    return "\n".join(script)
+
+
+def lake_migrations() -> list[tuple[int, str, str]]:
+    """A lake's migrations: the derived baseline, then the file's own later ones."""
+    return [(LAKE_BASELINE, "lake_baseline", lake_baseline_sql()),
+            *(m for m in MIGRATIONS if m[0] > LAKE_BASELINE)]
+
 
 # A DuckLake commit that conflicts is retried this many times in all, with jittered waits
 # from 50 ms doubling to 2 s (about a minute at worst): enough for a few daemons whose
@@ -224,8 +255,11 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int | None = None,
         raise WarehouseError(
             f"database schema version {current} is newer than this pricewatch "
             f"({SCHEMA_VERSION}): upgrade pricewatch")
-    for version, name, sql in LAKE_MIGRATIONS if lake else MIGRATIONS:
-        if version > current and in_transaction(
+    pending = [m for m in MIGRATIONS if m[0] > current]
+    if lake and pending:  # the baseline is derived only when a lake needs a migration
+        pending = [m for m in lake_migrations() if m[0] > current]
+    for version, name, sql in pending:
+        if in_transaction(
                 con, lambda v=version, n=name, q=sql: step(v, n, q), "migration"):
             applied.append(version)
     return applied
