@@ -1,14 +1,17 @@
-"""The daemon: one APScheduler job per source, each calling the same `pipeline.collect` that
-`pricewatch collect` calls, then alert delivery, exports and a heartbeat file.
+"""The daemon: one APScheduler job per source, each awaiting the same `pipeline.collect` that
+`pricewatch collect` calls; after runs, alert delivery, exports, the report and a heartbeat.
 
-Nothing here keeps the database open between jobs, and nothing waits for it: a run that
-meets another process's lock spools its bodies, and a maintenance thread ingests them (at
-their observation times) as soon as the file is free, so a reader holding the file never
-delays another source's fetch. A source that needs another's data (endpoints needs the
-catalogue) runs after it on the first pass, and again after that source's next good run
-when its input was missing. SIGINT/SIGTERM stop new jobs, cancel fetches in flight (a run
-that has not reached its write records nothing), let a write that has started finish, and
-return 0.
+One event loop runs it all: the scheduler, each source's job (a coroutine, so sources' fetches
+interleave), the maintenance pass and the heartbeat. What blocks (parsing, the warehouse,
+sending alerts) runs on a few worker threads the loop awaits (WORKERS).
+
+Nothing here keeps the database open between jobs, and no job waits for it: a run that meets
+another process's lock spools its bodies, and the maintenance pass ingests them (at their
+observation times) as soon as the file is free, so a reader holding the file never delays
+another source's fetch. A source that needs another's data (endpoints needs the catalogue)
+runs after it on the first pass, and again after that source's next good run when its input
+was missing. SIGINT/SIGTERM stop new jobs, cancel fetches in flight (a run that has not
+reached its write records nothing), let a write that has started finish, and return 0.
 """
 
 from __future__ import annotations
@@ -21,13 +24,12 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -44,10 +46,14 @@ from pricewatch.warehouse.ingest import RunOutcome
 from pricewatch.warehouse.target import label_of
 
 log = logging.getLogger("pricewatch.daemon")
-HEARTBEAT_S = 2.0  # how often the main loop rewrites the heartbeat file
-MAINTAIN_S = 2.0  # how often the maintenance thread looks for spooled runs
-MAINTENANCE_WAIT_S = 2.0  # the longest the maintenance thread waits for the file per write
+HEARTBEAT_S = 2.0  # how often the heartbeat file is rewritten (and waits that ended start)
+MAINTAIN_S = 2.0  # how often the maintenance pass looks for spooled runs unasked
+MAINTENANCE_WAIT_S = 2.0  # the longest the maintenance pass waits for the file per write
 STOP_WAIT_S = 5.0  # at shutdown, the longest wait for the file to record sent alerts
+# Threads for blocking work: jobs' parses and writes (the warehouse takes one unit of work at
+# a time anyway), the maintenance pass and audits. Few threads, few glibc heaps: freed memory
+# scattered over one heap per thread is what malloc_trim could not return (bench/daemon.py).
+WORKERS = 3
 
 
 def trigger_for(spec: int | str, jitter_s: int) -> IntervalTrigger | CronTrigger:
@@ -58,81 +64,64 @@ def trigger_for(spec: int | str, jitter_s: int) -> IntervalTrigger | CronTrigger
 
 
 def _return_freed_memory() -> None:
-    """Give memory freed by a run back to the OS (glibc keeps it otherwise, and a daemon's
+    """Give memory freed by a pass back to the OS (glibc keeps it otherwise, and a daemon's
     RSS then climbs with each run's largest query; see bench/daemon.py)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def _limit_malloc_arenas(arenas: int = 2) -> None:
-    """At most `arenas` glibc heaps for the job threads: one heap per thread left freed
-    memory scattered over many heaps that malloc_trim could not shrink, and the daemon's RSS
-    climbed ~10% in five minutes with nothing changing (bench/daemon.py --change-every 0:
-    +10.3%, with two arenas +2.1%). Same as MALLOC_ARENA_MAX=2, set before threads start."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
-
-
-@dataclass
 class Daemon:
-    settings: Settings
-    selection: tuple[str, ...] = ()
-    stopping: threading.Event = field(default_factory=threading.Event)
-    _running: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = \
-        field(default_factory=dict)
-    _state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _next_runs: dict[str, str | None] = field(default_factory=dict)
-    # what a skipped source waits for (a source, or the file) -> the sources waiting
-    _waiting: dict[str, set[str]] = field(default_factory=dict)
-    _due: set[str] = field(default_factory=set)  # to start now (the main loop starts them)
-    _pass_wanted: threading.Event = field(default_factory=threading.Event)  # a run ended
-    _pass_waits: bool = False  # the last alert pass met the lock: again when the file frees
-    _views_pending: bool = False  # views not installed at start: the file was held
-    # changes of the runs landed since the last export (None: not known, ask the database)
-    _changes_to_export: int | None = None
-    _report_wanted: bool = True  # a run changed a price or failed since the report was made
-    # per source, failed runs in a row, as collector_health last said (read after each pass)
-    _failing: dict[str, int] = field(default_factory=dict)
+    """The schedule, and what this process remembers between jobs: each source's last job,
+    what skipped sources wait for, and what the next maintenance pass owes (an export, the
+    report). Jobs change it on the loop, the maintenance pass on a worker thread: `_lock`."""
 
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.settings.daemon.schedule) - {s.name for s in SOURCES})
+    def __init__(self, settings: Settings, selection: tuple[str, ...] = ()) -> None:
+        unknown = sorted(set(settings.daemon.schedule) - {s.name for s in SOURCES})
         if unknown:
             raise SettingsError(f"daemon.schedule names unknown sources {', '.join(unknown)}; "
                                 f"sources: {', '.join(s.name for s in SOURCES)}")
-        chosen = sources_for(self.selection, self.settings)
+        self.settings = settings
+        chosen = sources_for(selection, settings)
         self.sources = [s for s in chosen if s.secret_env is None or os.environ.get(s.secret_env)]
         self.unset = [s for s in chosen if s not in self.sources]
         # A job never waits for the file: a run that meets another process's lock spools
-        # its bodies at once. The maintenance thread waits a little (a busy reader leaves
+        # its bodies at once. The maintenance pass waits a little (a busy reader leaves
         # gaps that one attempt every few seconds would keep missing), holding up no job.
-        self.nowait = self.settings.model_copy(update={"lock_timeout_s": 0})
-        self.patient = self.settings.model_copy(update={
-            "lock_timeout_s": min(self.settings.lock_timeout_s, MAINTENANCE_WAIT_S)})
-        self.scheduler = BackgroundScheduler(
-            timezone=UTC, executors={"default": ThreadPoolExecutor(4)},
-            job_defaults={"coalesce": True, "max_instances": 1,
-                          "misfire_grace_time": self.settings.daemon.misfire_grace_s})
-        self._maintainer = threading.Thread(target=self._maintain_loop, daemon=True,
-                                            name="pricewatch-maintenance")
+        self.nowait = settings.model_copy(update={"lock_timeout_s": 0})
+        self.patient = settings.model_copy(update={
+            "lock_timeout_s": min(settings.lock_timeout_s, MAINTENANCE_WAIT_S)})
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
+                                        "misfire_grace_time": settings.daemon.misfire_grace_s})
+        self.stopping = threading.Event()  # worker threads read it too (alert sends)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pass_wanted = asyncio.Event()  # a run ended: a maintenance pass is due
+        self._running: dict[str, asyncio.Task[Any]] = {}  # jobs in flight, cancelled at stop
+        self._lock = threading.Lock()
+        self._state: dict[str, dict[str, Any]] = {}  # per source: its last job, as seen here
+        self._failing: dict[str, int] = {}  # per source: failed runs in a row (collector_health)
+        self._waiting: dict[str, set[str]] = {}  # what skipped sources wait for -> those sources
+        self._due: set[str] = set()  # sources whose wait ended: started by the next tick
+        self._next_runs: dict[str, str | None] = {}  # per job, as the heartbeat last said
+        # changes landed since the last export (None: not known, the export asks the database)
+        self._changes_to_export: int | None = None
+        self._report_wanted = True  # a run changed a price or failed since the last report
+        self._pass_waits = False  # the last pass met the lock: again when the file frees
+        self._views_pending = False  # views not installed at start: the file was held
 
     # One job ------------------------------------------------------------------------
 
-    def run_job(self, source: Source) -> None:
-        """Collect one source, then deliver alerts, export, and write the heartbeat."""
+    async def run_job(self, source: Source) -> None:
+        """Collect one source; the maintenance pass then delivers alerts and exports."""
         if self.stopping.is_set():
             return
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(pipeline.collect(self.nowait, [source.name], drain=False))
-        with self._lock:
-            self._running[source.name] = (loop, task)
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[source.name] = task
         outcome: RunOutcome | None = None
         status = "failed"
         try:
-            outcomes = loop.run_until_complete(task)
+            outcomes = await pipeline.collect(self.nowait, [source.name], drain=False)
             outcome = outcomes[0] if outcomes else None
             status = outcome.status if outcome else "skipped"
         except asyncio.CancelledError:
@@ -143,21 +132,20 @@ class Daemon:
         except Exception:
             log.exception("%s failed (unexpected error)", source.name)
         finally:
-            with self._lock:
-                self._running.pop(source.name, None)
-            loop.close()
+            self._running.pop(source.name, None)
         self._remember(source.name, status)
         if outcome is not None:
             self._landed([outcome])
         if status != "cancelled":
-            self._pass_wanted.set()  # the maintenance thread delivers and exports
-        _return_freed_memory()
-        # No scheduler calls from a job thread: during shutdown they would wait on the
-        # scheduler's lock while shutdown waits on this job. The main loop starts due jobs.
+            self._pass_wanted.set()
+
+    async def audit_job(self) -> None:
+        """The scheduled audits, on a worker thread (they read maps and the warehouse)."""
+        await asyncio.to_thread(self.run_audits)
 
     def run_audits(self) -> None:
         """Audit each map of ``audit.maps`` (one run each, audit.<name>), then let the
-        maintenance thread queue their map_drift alerts. A file held by another process
+        maintenance pass queue their map_drift alerts. A file held by another process
         skips this pass; the next one audits again."""
         if self.stopping.is_set():
             return
@@ -181,8 +169,14 @@ class Daemon:
             log.info("%s %s: %s", source, outcome.status, outcome.message)
             self._remember(source, outcome.status)
             self._landed([outcome])
-        self._pass_wanted.set()
-        _return_freed_memory()
+        self._want_pass()
+
+    def _want_pass(self) -> None:
+        """Wake the maintenance pass, from any thread."""
+        if self._loop is None or self._loop.is_closed():
+            self._pass_wanted.set()
+        else:
+            self._loop.call_soon_threadsafe(self._pass_wanted.set)
 
     def _landed(self, outcomes: list[RunOutcome]) -> None:
         """Note what skipped runs wait for, and make due the sources whose wait is over:
@@ -252,25 +246,28 @@ class Daemon:
                  sum(len(charts) for charts in data.histories.values()),
                  extra={"fields": {"event": "report", "path": str(path)}})
 
-    # The maintenance thread ---------------------------------------------------------
+    # The maintenance pass -----------------------------------------------------------
 
-    def _maintain_loop(self) -> None:
+    async def _maintain_loop(self) -> None:
+        """A pass when a run ended, or every MAINTAIN_S for spooled runs; on a worker
+        thread, so no job's fetch waits for it. Ends after the pass in progress at a stop."""
         while not self.stopping.is_set():
-            self._pass_wanted.wait(MAINTAIN_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._pass_wanted.wait(), MAINTAIN_S)
             if self.stopping.is_set():
                 break
+            # the wake-up is taken first: a pass that fails part-way must not spin on it
+            wanted = self._pass_wanted.is_set()
+            self._pass_wanted.clear()
             try:
-                self.maintain()
+                await asyncio.to_thread(self.maintain, wanted)
             except Exception:
                 log.exception("maintenance pass failed; trying again in %g s", MAINTAIN_S)
 
-    def maintain(self) -> None:
-        """Off the job threads, so no job outlasts its interval on others' work: ingest
-        spooled runs as soon as the file is free, then the alert pass and the export for
-        the runs since the last pass (or for a pass that met the lock)."""
-        # the wake-up is taken first: a pass that fails part-way must not spin on it
-        wanted = self._pass_wanted.is_set()
-        self._pass_wanted.clear()
+    def maintain(self, wanted: bool = True) -> None:
+        """Ingest spooled runs as soon as the file is free, then the alert pass and the
+        export for the runs since the last pass (`wanted`), or for a pass that met the
+        lock."""
         if self._views_pending:
             self._install_views()
         drained: list[RunOutcome] = []
@@ -283,6 +280,7 @@ class Daemon:
         waiting = self._pass_waits or alerts.pending_results() > 0
         if wanted or drained or waiting:
             self._alerts_and_exports()
+            _return_freed_memory()
 
     def _remember(self, source: str, status: str) -> None:
         """What this process last saw of a source's job (also the states the warehouse does
@@ -301,14 +299,13 @@ class Daemon:
     # Heartbeat ---------------------------------------------------------------------
 
     def write_heartbeat(self) -> None:
-        """Next run times and per-source state, written atomically (main thread only)."""
+        """Next run times and per-source state, written atomically (on the loop)."""
         path = self.settings.daemon.heartbeat_file
         if path is None:
             return
-        if self.scheduler.running:
-            self._next_runs = {job.id: iso_utc(job.next_run_time)
-                               if job.next_run_time else None
-                               for job in self.scheduler.get_jobs()}
+        if self.scheduler.running:  # once stopped, the jobs are as last seen running
+            self._next_runs = {job.id: iso_utc(job.next_run_time) if job.next_run_time
+                               else None for job in self.scheduler.get_jobs()}
         with self._lock:
             jobs = {name: {**self._state.get(name, {}),
                            "consecutive_failures": self._failing.get(name, 0),
@@ -321,7 +318,7 @@ class Daemon:
         os.replace(temporary, path)
 
     def start_due(self) -> None:
-        """Start now the sources whose wait ended (main thread: scheduler calls are safe)."""
+        """Start now the sources whose wait ended."""
         with self._lock:
             due = {name for name in self._due if name not in self._running}
             self._due -= due
@@ -332,10 +329,15 @@ class Daemon:
 
     # Lifecycle ---------------------------------------------------------------------
 
-    def start(self, now: bool = False) -> None:
-        _limit_malloc_arenas()
-        spool.spool_dir(self.settings)  # a lake with no folder for bodies stops here, said
+    def prepare(self) -> None:
+        """Before the schedule starts (blocking, on a worker thread): a lake with no folder
+        for bodies stops here, said; the views as this configuration says."""
+        spool.spool_dir(self.settings)
         self._install_views()
+
+    def schedule(self, now: bool = False) -> dict[str, int | str]:
+        """One job per source (and one for the audits); `now`: a first pass at once, each
+        source that needs another's data after it."""
         names = {s.name for s in self.sources}
         schedule = {}
         for source in self.sources:
@@ -350,18 +352,11 @@ class Daemon:
                                    args=[source], id=source.name, name=source.name, **kwargs)
         if self.settings.audit.maps:  # community maps checked against what landed
             self.scheduler.add_job(
-                self.run_audits, trigger_for(self.settings.audit.every_h * 3600,
-                                             self.settings.daemon.jitter_s),
+                self.audit_job, trigger_for(self.settings.audit.every_h * 3600,
+                                            self.settings.daemon.jitter_s),
                 id="audit", name="audit",
                 **({"next_run_time": datetime.now(UTC)} if now else {}))
-        self.scheduler.start()
-        self._maintainer.start()
-        log.info("%s", start_line(self.settings, schedule, self.unset, now),
-                 extra={"fields": {"event": "start", "schedule": schedule,
-                                   "database": label_of(self.settings),
-                                   "channels": [c.name for c in self.settings.channels],
-                                   "not_scheduled": [s.name for s in self.unset]}})
-        self.write_heartbeat()
+        return schedule
 
     def _install_views(self) -> None:
         """The views, and the [views] figures they read, as this daemon's configuration
@@ -375,35 +370,56 @@ class Daemon:
                 log.info("views wait for the database file")
             self._views_pending = True
 
-    def stop(self) -> None:
-        """Stop taking jobs, cancel fetches in flight, wait for writes to end."""
+    async def stop(self, maintainer: asyncio.Task[None]) -> None:
+        """Stop taking jobs, cancel fetches in flight, wait for writes and the pass in
+        progress to end, record what was sent."""
         self.stopping.set()
-        self.scheduler.pause()
-        with self._lock:
-            running = list(self._running.values())
-        for loop, task in running:
-            loop.call_soon_threadsafe(task.cancel)
-        self.scheduler.shutdown(wait=True)
-        self._pass_wanted.set()  # wake the maintenance thread so it sees `stopping`
-        if self._maintainer.is_alive():
-            self._maintainer.join()
+        self.scheduler.shutdown(wait=False)
+        running = list(self._running.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        self._pass_wanted.set()  # wake the maintenance loop so it sees `stopping`
+        await maintainer
         # what was sent and not recorded: wait a little for the file (under systemd's
         # TimeoutStopSec), or those alerts would be sent again after their lease
-        alerts.flush_results(self.settings.model_copy(update={
+        await asyncio.to_thread(alerts.flush_results, self.settings.model_copy(update={
             "lock_timeout_s": min(self.settings.lock_timeout_s, STOP_WAIT_S)}))
         self.write_heartbeat()
         log.info("daemon stopped", extra={"fields": {"event": "stop"}})
 
-    def serve(self, now: bool = False) -> int:
-        """Run until SIGINT or SIGTERM; returns the exit code (0)."""
+    async def _serve(self, now: bool) -> int:
+        loop = self._loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(WORKERS, "pricewatch-worker"))
+        stop = asyncio.Event()
+
+        def on_signal() -> None:
+            self.stopping.set()
+            stop.set()
+
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: self.stopping.set())
-        self.start(now=now)
-        while not self.stopping.wait(HEARTBEAT_S):
+            loop.add_signal_handler(signum, on_signal)
+        await asyncio.to_thread(self.prepare)
+        schedule = self.schedule(now)
+        self.scheduler.start()
+        maintainer = asyncio.create_task(self._maintain_loop())
+        log.info("%s", start_line(self.settings, schedule, self.unset, now),
+                 extra={"fields": {"event": "start", "schedule": schedule,
+                                   "database": label_of(self.settings),
+                                   "channels": [c.name for c in self.settings.channels],
+                                   "not_scheduled": [s.name for s in self.unset]}})
+        self.write_heartbeat()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
             self.start_due()
             self.write_heartbeat()
-        self.stop()
+        await self.stop(maintainer)
         return 0
+
+    def serve(self, now: bool = False) -> int:
+        """Run until SIGINT or SIGTERM; returns the exit code (0)."""
+        return asyncio.run(self._serve(now))
 
 
 def _schedule_text(spec: int | str) -> str:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import duckdb
 
@@ -52,6 +53,28 @@ MAX_PAGES = 500  # a paginated listing longer than this is cut off and the run i
 Progress = Callable[[str, int, int], None]  # (source, done, total)
 DATABASE_FILE = "the database file"  # what a skipped run waits for when the file was locked
 _DRAINING = threading.Lock()  # one thread of a process drains the spool at a time
+T = TypeVar("T")
+
+
+async def _to_end(work: Callable[[], T]) -> T:
+    """Warehouse work (parse, archive, write) on a worker thread, so the event loop keeps
+    other sources' fetches going meanwhile. Once started it runs to its end even when the
+    task is cancelled (SIGTERM): a write that has begun lands and its outcome is returned;
+    the cancellation is honoured at the caller's next step (`_stop_if_cancelled`)."""
+    future = asyncio.ensure_future(asyncio.to_thread(work))
+    while True:
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if future.cancelled():
+                raise
+
+
+def _stop_if_cancelled() -> None:
+    """Raise the cancellation `_to_end` held back, before the next step begins."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def parse_options(settings: Settings, source: Source, con: object | None = None) -> object:
@@ -173,14 +196,17 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
     Spooled runs are ingested first (`drain`; the daemon drains on its own thread)."""
     chosen = sources_for(selection, settings)
     if drain:
-        drain_spool(settings)
+        await asyncio.to_thread(drain_spool, settings)
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
-        outcomes = [await collect_source(settings, source, fetcher, progress)
-                    for source in chosen]
+        outcomes = []
+        for source in chosen:
+            _stop_if_cancelled()
+            outcomes.append(await collect_source(settings, source, fetcher, progress))
+        _stop_if_cancelled()
         try:
-            queries.ensure_installed(settings)
+            await asyncio.to_thread(queries.ensure_installed, settings)
         except DatabaseLocked:
             log.debug("views not refreshed: the database is locked; the next run will")
         return outcomes
@@ -202,16 +228,14 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
                               message=f"set {source.secret_env} to collect this source")
         secrets[source.secret_env] = secret
     try:
-        with open_warehouse(settings, read_only=True) as con:
-            known = state.validators(con, source.name)
-            catalogue = tuple(state.current_models(con, source.needs)
-                              if source.needs else ())
+        known, catalogue = await asyncio.to_thread(_known, settings, source)
     except DatabaseLocked as error:  # fetch anyway, unconditionally; the bodies are spooled
         known, catalogue, locked = {}, (), str(error)
     else:
         locked = ""
     if source.needs and not catalogue:
-        return _logged(_waiting(settings, source, observed_at, locked), started)
+        return _logged(await _to_end(lambda: _waiting(settings, source, observed_at, locked)),
+                       started)
     assert source.plan is not None
     options = source.section(settings)
     plan = source.plan(options, PlanContext(catalogue=catalogue, secrets=secrets))
@@ -220,17 +244,33 @@ async def collect_source(settings: Settings, source: Source, fetcher: Fetcher,
     else:
         results = await _fetch_all(fetcher, source.name, [_conditional(r, known) for r in plan],
                                    progress)
+    return _logged(await _to_end(
+        lambda: _ingest_or_fail(settings, source, observed_at, results, known)), started)
+
+
+def _known(settings: Settings, source: Source
+           ) -> tuple[dict[str, state.Validators], tuple[str, ...]]:
+    """What the last runs sent (for conditional requests) and the catalogue a sweep needs."""
+    with open_warehouse(settings, read_only=True) as con:
+        return (state.validators(con, source.name),
+                tuple(state.current_models(con, source.needs) if source.needs else ()))
+
+
+def _ingest_or_fail(settings: Settings, source: Source, observed_at: datetime,
+                    results: list[FetchedBody | FetchError],
+                    known: dict[str, state.Validators]) -> RunOutcome:
+    """The fetched run written; every attempt ends in a recorded run, a failed one when the
+    archive or an unexpected error stops it (a warehouse error is the caller's)."""
     try:
-        outcome = _ingest_fetched(settings, source, observed_at, results, known)
+        return _ingest_fetched(settings, source, observed_at, results, known)
     except ArchiveError as error:  # the archive, not the warehouse: a failed run
         log.error("%s failed: %s", source.name, error)
-        outcome = _record_failure(settings, source, observed_at, error)
-    except (WarehouseError, asyncio.CancelledError):
+        return _record_failure(settings, source, observed_at, error)
+    except WarehouseError:
         raise
-    except Exception as error:  # every attempt ends in a recorded run
+    except Exception as error:
         log.exception("%s failed (unexpected error)", source.name)
-        outcome = _record_failure(settings, source, observed_at, error)
-    return _logged(outcome, started)
+        return _record_failure(settings, source, observed_at, error)
 
 
 def _record_failure(settings: Settings, source: Source, observed_at: datetime,
