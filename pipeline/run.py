@@ -70,10 +70,15 @@ async def _to_end(work: Callable[[], T]) -> T:
                 raise
 
 
+def _cancelled() -> bool:
+    """Whether this task was asked to stop while `_to_end` held the cancellation back."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _stop_if_cancelled() -> None:
     """Raise the cancellation `_to_end` held back, before the next step begins."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
+    if _cancelled():
         raise asyncio.CancelledError
 
 
@@ -204,7 +209,8 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
         for source in chosen:
             _stop_if_cancelled()
             outcomes.append(await collect_source(settings, source, fetcher, progress))
-        _stop_if_cancelled()
+        if _cancelled():  # the last write landed during a stop: its outcome, no more work
+            return outcomes
         try:
             await asyncio.to_thread(queries.ensure_installed, settings)
         except DatabaseLocked:

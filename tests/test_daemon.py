@@ -390,3 +390,38 @@ def test_the_heartbeat_counts_failed_runs_from_the_warehouse_across_restarts(set
             daemon.kill()
     statuses = [s for _, s in runs(db)]
     assert statuses[:failed + 1] == ["failed"] * (failed + 1) and "ok" in statuses
+
+
+def test_a_write_that_has_begun_outlives_a_cancel_and_the_next_step_does_not_begin() -> None:
+    """The daemon's stop cancels each job; `_to_end` lets a write on its worker thread finish
+    and hands back its outcome, and the job's next step sees the cancellation."""
+    import asyncio
+    import threading
+
+    from pricewatch.pipeline import run as pipeline
+
+    finished = threading.Event()
+    steps: list[str] = []
+
+    def write() -> str:
+        time.sleep(0.3)
+        finished.set()
+        return "written"
+
+    async def job() -> str:
+        outcome = await pipeline._to_end(write)
+        steps.append(outcome)
+        pipeline._stop_if_cancelled()
+        steps.append("next step")
+        return outcome
+
+    async def main() -> None:
+        task = asyncio.create_task(job())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        task.cancel()  # the scheduler's shutdown cancels too
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert finished.is_set() and steps == ["written"]
