@@ -13,7 +13,10 @@ Each file is written under a temporary name and renamed, so a reader never sees 
 file; the manifest is written last. `export()` writes everything; `export_changed()` (the
 daemon, after runs) rewrites only the months and views the runs since the last export
 touched, and nothing at all when those runs changed nothing, so its cost follows the change,
-not the history. The database is attached read-only, once per export.
+not the history. `export()` computes each change view once into a scratch DuckDB file in the
+folder (`.stage.PID.duckdb`, removed after) and writes its months from there, so its cost
+follows the history, not months x history. The database is attached read-only, once per
+export.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ class Monthly:
     column: str
     since: str | None = None
 
-    def select(self, start: str, end: str) -> str:
+    def select(self, start: str, end: str, staged: str | None = None) -> str:
+        if staged:
+            return sql.month_rows(staged, self.column, None, start, end)
         return sql.month_rows(self.name, self.column, self.since, start, end)
 
 
@@ -61,6 +66,7 @@ MONTHLY = (*(Monthly(spec.table, "valid_from") for spec in SPECS),
            Monthly("rate_limit_changes", "changed_at"))
 BY_NAME = {item.name: item for item in MONTHLY}
 HISTORY = {spec.table for spec in SPECS}
+TABLES = HISTORY | {"runs"}  # read a month at a time directly; the rest are views
 
 
 def _month_bounds(month: str) -> tuple[str, str]:
@@ -97,22 +103,42 @@ class _Writer:
         os.replace(temporary, final)
         self.files[relative] = {"rows": written, "sha256": _sha256(final)}
 
-    def month(self, item: Monthly, month: str) -> None:
-        """One month of `item`; a month without rows has no file."""
+    def month(self, item: Monthly, month: str, staged: str | None = None) -> None:
+        """One month of `item` (read from `staged` when given); a month without rows has no
+        file."""
         start, end = _month_bounds(month)
         relative = f"{item.name}/{month}.{self.fmt}"
-        self.copy(relative, item.select(start, end))
+        self.copy(relative, item.select(start, end, staged))
         if self.files[relative]["rows"] == 0:
             self.forget_month(item, month)
+
+    def months(self, item: Monthly, months: set[str], stage: bool) -> None:
+        """The given months of `item`; with `stage`, a view (not a table) with more than
+        one month to write is computed once first, so the cost is its history's, not
+        months x history."""
+        if not (stage and item.name not in TABLES and len(months) > 1):
+            for month in sorted(months):
+                self.month(item, month)
+            return
+        path = self.out_dir / f".stage.{os.getpid()}.duckdb"
+        try:
+            staged = sql.stage(self.con, item.name, item.column, path)
+            try:
+                for month in sorted(months):
+                    self.month(item, month, staged)
+            finally:
+                sql.unstage(self.con)
+        finally:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
     def whole(self, view: str) -> None:
         self.copy(f"{view}.{self.fmt}", sql.all_rows(view))
 
-    def write(self, months: dict[str, set[str]], views: list[str]) -> None:
+    def write(self, months: dict[str, set[str]], views: list[str], stage: bool = False) -> None:
         """The given months of each monthly table and view, then every other view whole."""
         for item in MONTHLY:
-            for month in sorted(months[item.name]):
-                self.month(item, month)
+            self.months(item, months[item.name], stage)
         for view in views:
             if view not in BY_NAME:
                 self.whole(view)
@@ -162,7 +188,7 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
             stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
             for month in sorted(stale):
                 writer.forget_month(item, month)
-        writer.write(months, sql.views(con))
+        writer.write(months, sql.views(con), stage=True)
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 

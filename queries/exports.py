@@ -27,11 +27,29 @@ def views(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def month_rows(name: str, column: str, since_macro: str | None, start: str, end: str) -> str:
-    """The rows of `name` whose `column` falls in [start, end), in its order; read through
-    `since_macro(start)` when the view has one, so a month does not compute the history."""
+    """The rows of `name` (a table, a view or a staged view) whose `column` falls in
+    [start, end), in its order; read through `since_macro(start)` when the view has one, so
+    a month does not compute the history before it."""
     source = f"{since_macro}(TIMESTAMPTZ {quote_literal(start)})" if since_macro else name
     return (f"SELECT * FROM {source} WHERE {column} >= TIMESTAMPTZ {quote_literal(start)} "
             f"AND {column} < TIMESTAMPTZ {quote_literal(end)} ORDER BY {column}")
+
+
+STAGE = "pricewatch_stage"  # the scratch database a full export computes each change view in
+
+
+def stage(con: duckdb.DuckDBPyConnection, name: str, column: str, path: Path) -> str:
+    """Compute the view `name` once, over the whole history, into a scratch DuckDB file at
+    `path` (attached as STAGE; its rows in `column` order), and return the table to read
+    its months from: a change view read month by month through its `_since` macro (or
+    whole) computes the history after that month each time, O(months x history)."""
+    con.execute(f"ATTACH {quote_literal(str(path))} AS {STAGE}")
+    con.execute(f"CREATE TABLE {STAGE}.rows AS SELECT * FROM {name} ORDER BY {column}")
+    return f"{STAGE}.rows"
+
+
+def unstage(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DETACH {STAGE}")
 
 
 def all_rows(view: str) -> str:

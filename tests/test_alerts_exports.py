@@ -305,14 +305,17 @@ def test_the_daemon_export_rewrites_only_what_changed(tmp_path, db_target) -> No
                          "runs/2026-03.parquet"]
     assert "price_changes/2026-01.parquet" in manifest["files"]  # kept as it was
     _check_files(out, manifest)
-    # and the folder holds what a full export writes
+    # and the folder holds what a full export writes (which computes each change view once,
+    # in a scratch file it removes, where the daemon's reads the months it rewrites)
     full = tmp_path / "full"
     exports.export(settings, full)
     assert set(manifest["files"]) == set(json.loads((full / "manifest.json").read_text())
                                          ["files"])
     for name in ("price_history", "offer_history", "runs", "price_changes", "price_alerts",
-                 "current_prices", "cheapest_per_capability"):
+                 "offer_changes", "current_prices", "cheapest_per_capability"):
         assert _rows(out, name) == _rows(full, name), name
+    assert len(list(full.glob("price_changes/*.parquet"))) == 2
+    assert [p.name for p in full.iterdir() if p.name.startswith(".")] == []
 
 
 def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(db_target, receiver,
