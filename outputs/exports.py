@@ -15,8 +15,8 @@ daemon, after runs) rewrites only the months and views the runs since the last e
 touched, and nothing at all when those runs changed nothing, so its cost follows the change,
 not the history. `export()` computes each change view once into a scratch DuckDB file in the
 folder (`.stage.PID.duckdb`, removed after) and writes its months from there, so its cost
-follows the history, not months x history. The database is attached read-only, once per
-export.
+follows the history, not months x history, within MEMORY_LIMIT (queries/exports.py). The
+database is attached read-only, once per export.
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
             stale = {p.stem for p in (out_dir / item.name).glob(f"*.{fmt}")} - months[item.name]
             for month in sorted(stale):
                 writer.forget_month(item, month)
-        writer.write(months, sql.views(con), stage=True)
+        with sql.bounded_memory(con):
+            writer.write(months, sql.views(con), stage=True)
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 

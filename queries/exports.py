@@ -6,6 +6,8 @@ from input; times and paths are quoted as literals."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -35,6 +37,9 @@ def month_rows(name: str, column: str, since_macro: str | None, start: str, end:
             f"AND {column} < TIMESTAMPTZ {quote_literal(end)} ORDER BY {column}")
 
 
+# A full export's DuckDB memory: the views' windows over a 10M-row history took 4.7 GB
+# unbounded; bounded, DuckDB spills past this (bench/export.py: peak RSS under 1 GB).
+MEMORY_LIMIT = "768MB"
 STAGE = "pricewatch_stage"  # the scratch database a full export computes each change view in
 
 
@@ -46,6 +51,16 @@ def stage(con: duckdb.DuckDBPyConnection, name: str, column: str, path: Path) ->
     con.execute(f"ATTACH {quote_literal(str(path))} AS {STAGE}")
     con.execute(f"CREATE TABLE {STAGE}.rows AS SELECT * FROM {name} ORDER BY {column}")
     return f"{STAGE}.rows"
+
+
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB held to MEMORY_LIMIT for a full export, and given its default back after."""
+    con.execute(f"SET memory_limit = {quote_literal(MEMORY_LIMIT)}")
+    try:
+        yield
+    finally:
+        con.execute("RESET memory_limit")
 
 
 def unstage(con: duckdb.DuckDBPyConnection) -> None:

@@ -258,10 +258,14 @@ def test_export_writes_whole_files_and_a_manifest(tmp_path, db_target) -> None:
                          fixture_path("openrouter", "models-2026-01-29.json").read_bytes(),
                          at("2026-01-29"), "x")
     out = tmp_path / "exports"
+    with open_warehouse(settings, read_only=True) as con:
+        memory = con.execute("SELECT current_setting('memory_limit')").fetchall()
     result = runner.invoke(app, ["export", "--out", str(out), "--db", str(db), "--json"])
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     _check_files(out, manifest)
+    with open_warehouse(settings, read_only=True) as con:  # bounded for the export only
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == memory
     assert manifest["row_counts"]["current_offers"] == 347
     assert list(manifest["files"]).count("price_history/2026-01.parquet") == 1
     # one catalogue has no rate limits and no changes of them: no empty folders for those

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -299,6 +300,10 @@ def _engine() -> duckdb.DuckDBPyConnection:
         _ENGINE.execute("SET TimeZone = 'UTC'")
         # Hand freed memory back after each task, not only past 128 MiB (bench/daemon.py).
         _ENGINE.execute("SET allocator_flush_threshold = '16MB'")
+        # What a bounded query spills goes to the system's temporary folder (an in-memory
+        # instance would use `.tmp` in the working directory); made only when used.
+        _ENGINE.execute("SET temp_directory = " + quote_literal(
+            str(Path(tempfile.gettempdir()) / f"pricewatch-duckdb-{os.getpid()}")))
         _ENGINE_PID, _ENGINE_USES = os.getpid(), 1
         _ENGINE_EXTENSIONS.clear()
     return _ENGINE
