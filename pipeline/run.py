@@ -198,7 +198,7 @@ async def collect(settings: Settings, selection: Sequence[str] = (),
                   progress: Progress | None = None, fetcher: Fetcher | None = None,
                   drain: bool = True) -> list[RunOutcome]:
     """One sweep now: every chosen source fetched, archived, parsed and ingested in turn.
-    Spooled runs are ingested first (`drain`; the daemon drains on its own thread)."""
+    Spooled runs are ingested first (`drain`; the daemon's maintenance pass drains)."""
     chosen = sources_for(selection, settings)
     if drain:
         await asyncio.to_thread(drain_spool, settings)
