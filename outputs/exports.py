@@ -121,16 +121,9 @@ class _Writer:
                 self.month(item, month)
             return
         path = self.out_dir / f".stage.{os.getpid()}.duckdb"
-        try:
-            staged = sql.stage(self.con, item.name, item.column, path)
-            try:
-                for month in sorted(months):
-                    self.month(item, month, staged)
-            finally:
-                sql.unstage(self.con)
-        finally:
-            for leftover in (path, path.with_name(path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+        with sql.staged(self.con, item.name, item.column, path) as table:
+            for month in sorted(months):
+                self.month(item, month, table)
 
     def whole(self, view: str) -> None:
         self.copy(f"{view}.{self.fmt}", sql.all_rows(view))

@@ -43,14 +43,21 @@ MEMORY_LIMIT = "768MB"
 STAGE = "pricewatch_stage"  # the scratch database a full export computes each change view in
 
 
-def stage(con: duckdb.DuckDBPyConnection, name: str, column: str, path: Path) -> str:
+@contextmanager
+def staged(con: duckdb.DuckDBPyConnection, name: str, column: str, path: Path) -> Iterator[str]:
     """Compute the view `name` once, over the whole history, into a scratch DuckDB file at
-    `path` (attached as STAGE; its rows in `column` order), and return the table to read
-    its months from: a change view read month by month through its `_since` macro (or
-    whole) computes the history after that month each time, O(months x history)."""
+    `path` (attached as STAGE; its rows in `column` order), and yield the table to read its
+    months from: a change view read month by month through its `_since` macro (or whole)
+    computes the history after that month each time, O(months x history). The scratch file
+    is detached and removed after, also when computing it failed."""
     con.execute(f"ATTACH {quote_literal(str(path))} AS {STAGE}")
-    con.execute(f"CREATE TABLE {STAGE}.rows AS SELECT * FROM {name} ORDER BY {column}")
-    return f"{STAGE}.rows"
+    try:
+        con.execute(f"CREATE TABLE {STAGE}.rows AS SELECT * FROM {name} ORDER BY {column}")
+        yield f"{STAGE}.rows"
+    finally:
+        con.execute(f"DETACH {STAGE}")
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -61,10 +68,6 @@ def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute("RESET memory_limit")
-
-
-def unstage(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"DETACH {STAGE}")
 
 
 def all_rows(view: str) -> str:

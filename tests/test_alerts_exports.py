@@ -444,3 +444,20 @@ def test_a_late_run_that_moves_the_change_before_leaves_the_next_ones_id(setting
                        ("listed", 2, "2026-03-01")]
     assert price_numbers == [[("2026-03-01", 1), ("2026-03-02", 2), ("2026-03-06", 3)],
                              [("2026-03-06", 3)], [("2026-03-06", 3)]]
+
+
+def test_a_failed_staging_leaves_no_scratch_database_attached_or_on_disk(tmp_path) -> None:
+    from pricewatch.queries import exports as export_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE changes AS SELECT TIMESTAMPTZ '2026-01-05 00:00:00+00' "
+                "AS changed_at, 1 AS n UNION ALL SELECT TIMESTAMPTZ '2026-02-05 00:00:00+00', 2")
+    path = tmp_path / ".stage.1.duckdb"
+    with pytest.raises(duckdb.Error), export_sql.staged(con, "no_such_view", "changed_at", path):
+        pass
+    assert not path.exists()
+    assert export_sql.STAGE not in {row[0] for row in con.execute(
+        "SELECT database_name FROM duckdb_databases()").fetchall()}
+    with export_sql.staged(con, "changes", "changed_at", path) as table:  # the name is free again
+        assert con.execute(f"SELECT n FROM {table}").fetchall() == [(1,), (2,)]
+    assert not path.exists()
