@@ -713,6 +713,32 @@ def test_a_catalog_lost_mid_write_spools_the_run_and_the_next_attach_works(
     assert price == [(Decimal("0.048"), lost.observed_at)]
 
 
+def test_an_error_that_hides_a_lost_catalog_is_taken_for_it(own_lake) -> None:
+    """DuckDB can report a catalog lost between two statements as nothing but "Current
+    transaction is aborted" (the daemon test below failed on it in CI): with the catalog
+    down such an error is the lake lost mid-work (the daemon spools the run), with the
+    catalog up it is raised as it was."""
+    import duckdb
+
+    from pricewatch import queries
+    from pricewatch.errors import WarehouseUnavailable
+
+    server, target, _ = own_lake
+    settings = load_settings(db_path=Path(target))
+    queries.ensure_installed(settings)
+    aborted = duckdb.TransactionException("Current transaction is aborted (please ROLLBACK)")
+    with pytest.raises(duckdb.TransactionException), \
+            open_warehouse(settings, read_only=True):
+        raise aborted
+    with pytest.raises(WarehouseUnavailable, match="mid-work"), \
+            open_warehouse(settings, read_only=True):
+        server.stop("fast")
+        raise aborted
+    server.start()
+    with open_warehouse(settings, read_only=True) as con:  # the failed detach left no alias
+        assert con.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+
+
 @pytest.mark.slow
 def test_a_daemon_rides_out_catalog_restarts_and_alerts_once(tmp_path: Path, own_lake) -> None:
     """`pricewatch run` every second on a lake whose PostgreSQL is stopped twice for 5 s

@@ -430,7 +430,7 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                 with _in_use(con):
                     yield con
             except duckdb.Error as error:
-                if not lakes.is_unreachable(error):
+                if not (lakes.is_unreachable(error) or _catalog_gone(con)):
                     raise
                 # the catalog went away mid-work (a restart): the daemon spools the run
                 # as when the catalog is down at its start; a commit that did land is
@@ -440,6 +440,21 @@ def _lake_attached(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBP
                     f"{lakes.redact(str(error)).splitlines()[0]}") from None
         finally:
             con.close()
+
+
+def _catalog_gone(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the lake's catalog is out of reach now, asked after an error that does not
+    say so: a catalog lost between two statements can surface as DuckDB's "Current
+    transaction is aborted (please ROLLBACK)" alone (seen in CI on a PostgreSQL stopped
+    under the daemon). A catalog that answers leaves the error as it was."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+    try:
+        con.execute(f"SELECT count(*) FROM __ducklake_metadata_{ALIAS}.ducklake_metadata"
+                    ).fetchall()
+    except duckdb.Error as probe:
+        return lakes.is_unreachable(probe)
+    return False
 
 
 @contextmanager
