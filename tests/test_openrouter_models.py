@@ -154,6 +154,31 @@ def test_unknown_price_components_are_kept_under_their_name() -> None:
     assert "discount" not in prices
 
 
+def test_fields_of_another_type_read_as_absent_and_unknown_keys_as_unread() -> None:
+    """A count sent as Infinity, 1.5 or "128000", a name sent as a number, modalities and
+    a top_provider of another shape: each reads as absent (the offer stands, with no figure
+    made up); keys the payload model does not declare, nested ones too, are unread. An
+    Infinity count crashed the parser with OverflowError before the payload models."""
+    body = (b'{"data": ['
+            b'{"id": "a/inf", "context_length": Infinity, "name": 7, "pricing": '
+            b'{"prompt": "0.000001", "completion": "0.000002"}, "top_provider": '
+            b'{"max_completion_tokens": 1.5, "context_length": "128000", "region": "eu"}, '
+            b'"architecture": {"input_modalities": "text", "modality": "text->text", '
+            b'"tokenizer_v2": "x"}, "rank": 3},'
+            b'{"id": "a/ok", "context_length": 128000.0, "pricing": '
+            b'{"prompt": "0", "completion": "0"}, "top_provider": "none", "rank": 1}]}')
+    output = parse_models(body, NOW)
+    offers = {r.model: r for r in output.records if isinstance(r, OfferRecord)}
+    inf, ok = offers["a/inf"], offers["a/ok"]
+    assert (inf.context_length, inf.max_output_tokens, inf.display_name) == (None, None, None)
+    assert (inf.input_modalities, inf.output_modalities) == (["text"], ["text"])
+    assert (ok.context_length, ok.max_output_tokens) == (128000, None)
+    assert [(u.path, u.count) for u in output.unread] == [
+        ("data[].architecture.tokenizer_v2", 1), ("data[].rank", 2),
+        ("data[].top_provider.region", 1)]
+    assert output.left_out == 0
+
+
 def test_a_component_the_feed_stops_sending_is_closed_not_zero(tmp_path: Path) -> None:
     """Absent = not published, never 0 (DESIGN.md section 5). claude-opus-4.1 had image 0.024
     per image in December 2025 and no `image` field in January 2026 (still listed): the

@@ -138,12 +138,28 @@ def test_sweep_with_a_bad_body_is_partial_and_scoped() -> None:
 
 
 def test_providers_directory() -> None:
-    records = parse_providers(fixture_path("openrouter", "providers-2026-05-07.json")
-                              .read_bytes(), NOW)
-    assert len(records) == 81
+    output = parse_providers(fixture_path("openrouter", "providers-2026-05-07.json")
+                             .read_bytes(), NOW)
+    records = output.records
+    assert len(records) == 81 and output.unread == ()  # the capture's 7 keys, all read
     sambanova = next(r for r in records if r.slug == "sambanova")
     assert sambanova.status_page_url == "https://status.sambanova.ai/"
     assert sambanova.headquarters == "US" and sambanova.datacenters is None
+
+
+def test_a_provider_key_the_directory_does_not_declare_is_unread_and_a_wrong_type_is_none(
+        ) -> None:
+    body = json.dumps({"data": [
+        {"slug": "a", "name": 7, "datacenters": ["US", 3], "sla": "99.9"},
+        {"slug": "b", "name": "B", "headquarters": "DE", "sla": "99", "tier": 1}]}).encode()
+    output = parse_providers(body, NOW)
+    a, b = output.records
+    assert (a.slug, a.name, a.datacenters) == ("a", None, ["3", "US"])  # sorted
+    assert (b.name, b.headquarters) == ("B", "DE")
+    assert [(u.path, u.count, u.example) for u in output.unread] == [
+        ("data[].sla", 2, "a"), ("data[].tier", 1, "b")]
+    with pytest.raises(ParseError, match=r"data\[1\] has no slug"):
+        parse_providers(b'{"data": [{"slug": "a"}, {"slug": 5}]}', NOW)
 
 
 @pytest.mark.parametrize(("name", "expected"), [

@@ -22,45 +22,50 @@ from pricewatch.collectors.base import (
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
 from pricewatch.collectors.openrouter.models import MODELS
+from pricewatch.collectors.openrouter.payloads import Endpoint, ModelEndpoints
 from pricewatch.collectors.openrouter.pricing import (
     capabilities,
     component_name,
-    int_or_none,
     modalities,
     offer_prices,
 )
 from pricewatch.collectors.openrouter.settings import OpenRouterSettings
+from pricewatch.collectors.payloads import note_unread, number_or_none
 from pricewatch.collectors.values import load_json
 from pricewatch.records import AnyRecord, RecordError, validate_record
 
 ENDPOINTS = "openrouter.endpoints"
 
-# Volatile endpoint readings, kept as measurements (a time series), never as SCD2 values.
+# Volatile endpoint readings (fields of `Endpoint`), kept as measurements: a time series.
 UPTIME_FIELDS = {"uptime_last_5m": "uptime_pct_5m", "uptime_last_30m": "uptime_pct_30m",
                  "uptime_last_1d": "uptime_pct_1d"}
 PERCENTILE_FIELDS = {"latency_last_30m": "latency_ms", "throughput_last_30m": "throughput_tps"}
-# The keys of an endpoint this parser reads or knowingly passes over (names, moderation
-# flags); any other key is recorded as unread with the run.
-ENDPOINT_KEYS = ("name", "model_name", "model_id", "tag", "provider_name", "pricing",
-                 "context_length", "max_completion_tokens", "max_prompt_tokens",
-                 "supported_parameters", "quantization", "status", "is_byok",
-                 "supports_implicit_caching", "supports_tool_choice",
-                 "supports_voice_cloning", *UPTIME_FIELDS, *PERCENTILE_FIELDS)
 
 
-def _endpoints_payload(body: bytes) -> dict[str, Any]:
-    payload = load_json(body, ENDPOINTS)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+def _endpoints_payload(body: bytes) -> tuple[str, ModelEndpoints, list[Endpoint]]:
+    """The model id, the `data` object and its endpoints, each a JSON object."""
+    data = ModelEndpoints.read(_data(load_json(body, ENDPOINTS)))
+    if data is None or not data.id:
         raise ParseError(ENDPOINTS, "expected an object with `data.id` and `data.endpoints`")
-    if not isinstance(data.get("endpoints"), list):
-        raise ParseError(ENDPOINTS, f"model {data['id']!r}: `data.endpoints` is not a list")
-    return data
+    if data.endpoints is None:
+        raise ParseError(ENDPOINTS, f"model {data.id!r}: `data.endpoints` is not a list")
+    endpoints = []
+    for index, raw in enumerate(data.endpoints):
+        endpoint = Endpoint.read(raw)
+        if endpoint is None:
+            raise ParseError(ENDPOINTS, f"model {data.id!r}: endpoints[{index}] is not an "
+                                        "object")
+        endpoints.append(endpoint)
+    return data.id, data, endpoints
+
+
+def _data(payload: Any) -> Any:
+    return payload.get("data") if isinstance(payload, dict) else None
 
 
 def endpoints_model(body: bytes, url: str) -> tuple[str, str]:
     """The model a sweep body speaks for: its offers outside this body are left alone."""
-    return ("openrouter", _endpoints_payload(body)["id"])
+    return ("openrouter", _endpoints_payload(body)[0])
 
 
 def parse_endpoints(body: bytes, observed_at: datetime,
@@ -68,24 +73,20 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     """`GET /api/v1/models/{author}/{slug}/endpoints`: one offer per serving endpoint. The
     options' directory (OpenRouter's providers, name -> slug) keys endpoints without a tag."""
     slugs = options.slugs if options is not None else {}
-    data = _endpoints_payload(body)
-    model = data["id"]
-    architecture = data.get("architecture") if isinstance(data.get("architecture"), dict) else {}
-    inputs, outputs = modalities(architecture, "input"), modalities(architecture, "output")
-    for index, endpoint in enumerate(data["endpoints"]):
-        if not isinstance(endpoint, dict):
-            raise ParseError(ENDPOINTS, f"model {model!r}: endpoints[{index}] is not an object")
-    routes, warnings = _routes(model, data["endpoints"], slugs)
+    model, data, endpoints = _endpoints_payload(body)
+    inputs, outputs = modalities(data.architecture, "input"), \
+        modalities(data.architecture, "output")
+    routes, warnings = _routes(model, endpoints, slugs)
     records: list[AnyRecord] = []
     unread = UnreadLog("data.endpoints[].")
-    for route, endpoint in zip(routes, data["endpoints"], strict=True):
-        unread.keys(endpoint, ENDPOINT_KEYS, f"{model} {route}")
+    for route, endpoint in zip(routes, endpoints, strict=True):
+        note_unread(unread, endpoint, f"{model} {route}")
         records.extend(_endpoint_records(model, route, endpoint, inputs, outputs, warnings,
                                          unread))
     return ParseOutput(records, warnings, None, unread.items())
 
 
-def _routes(model: str, endpoints: list[dict[str, Any]],
+def _routes(model: str, endpoints: list[Endpoint],
             slugs: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """Each endpoint's route. A tag that repeats within one model (seen in May 2026: two
     `google-vertex/us-south1` endpoints with different prices) becomes `tag#1`, `tag#2`,
@@ -102,8 +103,8 @@ def _routes(model: str, endpoints: list[dict[str, Any]],
     return tags, warnings
 
 
-def _sort_key(endpoint: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
-    pricing = endpoint.get("pricing") or {}
+def _sort_key(endpoint: Endpoint) -> tuple[Decimal, Decimal, str]:
+    pricing = endpoint.pricing or {}
 
     def price(key: str) -> Decimal:
         try:
@@ -111,50 +112,45 @@ def _sort_key(endpoint: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
         except InvalidOperation:
             return Decimal("Infinity")
 
-    return price("prompt"), price("completion"), json.dumps(endpoint, sort_keys=True,
+    return price("prompt"), price("completion"), json.dumps(endpoint.raw, sort_keys=True,
                                                             default=str)
 
 
-def _route(endpoint: dict[str, Any], model: str, slugs: Mapping[str, str]) -> str:
+def _route(endpoint: Endpoint, model: str, slugs: Mapping[str, str]) -> str:
     """Routes are keyed on the tag: provider names change over time, tags do not. Captures
     before tags existed (2025) name only the provider ("Google"); its directory slug is what
     the tag later says ("google-vertex"), so the endpoint keeps its history across the tag's
     arrival. A name the directory lacks falls back to the name as a slug."""
-    tag = endpoint.get("tag")
-    if isinstance(tag, str) and tag:
-        return tag
-    name = endpoint.get("provider_name")
-    if isinstance(name, str) and name.strip():
+    if endpoint.tag:
+        return endpoint.tag
+    name = endpoint.provider_name
+    if name and name.strip():
         return slugs.get(name.strip().lower()) or component_name(name).replace("_", "-")
     raise ParseError(ENDPOINTS, f"model {model!r}: an endpoint has neither tag nor provider_name")
 
 
-def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
+def _endpoint_records(model: str, route: str, endpoint: Endpoint,
                       inputs: list[str] | None, outputs: list[str] | None,
                       warnings: list[str], unread: UnreadLog) -> list[AnyRecord]:
-    pricing = endpoint.get("pricing")
-    if not isinstance(pricing, dict):
+    pricing = endpoint.pricing
+    if pricing is None:
         raise ParseError(ENDPOINTS, f"model {model!r} route {route!r}: no pricing object")
     price_records = offer_prices(pricing, source=ENDPOINTS, model=model, route=route,
                                  warnings=warnings, unread=unread)
     by_component = {p.component: p.price for p in price_records
                     if p.context_threshold == 0 and not p.windowed}
     free = by_component.get("input") == 0 and by_component.get("output") == 0
-    parameters = endpoint.get("supported_parameters")
-    parameters = [str(p) for p in parameters] if isinstance(parameters, list) else None
-    quantization = endpoint.get("quantization")
+    parameters = endpoint.supported_parameters
     offer = {
         "kind": "offer", "source": ENDPOINTS, "provider": "openrouter", "model": model,
-        "route": route, "status": "available",
-        "display_name": endpoint.get("provider_name") if isinstance(
-            endpoint.get("provider_name"), str) else None,
-        "context_length": int_or_none(endpoint.get("context_length")),
-        "max_output_tokens": int_or_none(endpoint.get("max_completion_tokens")),
-        "max_prompt_tokens": int_or_none(endpoint.get("max_prompt_tokens")),
+        "route": route, "status": "available", "display_name": endpoint.provider_name,
+        "context_length": endpoint.context_length,
+        "max_output_tokens": endpoint.max_completion_tokens,
+        "max_prompt_tokens": endpoint.max_prompt_tokens,
         "input_modalities": inputs, "output_modalities": outputs,
         "supported_parameters": parameters,
         "capabilities": capabilities(inputs, outputs, parameters, free),
-        "quantization": quantization if isinstance(quantization, str) else None,
+        "quantization": endpoint.quantization,
     }
     try:
         records: list[AnyRecord] = [validate_record(offer, ENDPOINTS), *price_records]
@@ -163,29 +159,23 @@ def _endpoint_records(model: str, route: str, endpoint: dict[str, Any],
     return records + _measurements(model, route, endpoint)
 
 
-def _measurements(model: str, route: str, endpoint: dict[str, Any]) -> list[AnyRecord]:
-    readings: dict[str, Any] = {"endpoint_status": endpoint.get("status")}
-    pricing = endpoint.get("pricing") or {}
-    readings["pricing_discount"] = pricing.get("discount")
+def _measurements(model: str, route: str, endpoint: Endpoint) -> list[AnyRecord]:
+    readings: dict[str, Any] = {"endpoint_status": endpoint.status,
+                                "pricing_discount": (endpoint.pricing or {}).get("discount")}
     for name, metric in UPTIME_FIELDS.items():
-        readings[metric] = endpoint.get(name)
+        readings[metric] = getattr(endpoint, name)
     for name, prefix in PERCENTILE_FIELDS.items():
-        value = endpoint.get(name)
+        value = getattr(endpoint, name)
         if isinstance(value, dict):
             for percentile, reading in value.items():
                 readings[f"{prefix}_{percentile}_30m"] = reading
         else:  # older captures: one number
             readings[f"{prefix}_30m"] = value
-    records: list[AnyRecord] = []
-    for metric, value in readings.items():
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            continue
-        if not Decimal(value).is_finite():
-            continue
-        records.append(validate_record({
-            "kind": "measurement", "source": ENDPOINTS, "provider": "openrouter",
-            "model": model, "route": route, "metric": metric, "value": value}, ENDPOINTS))
-    return records
+    return [validate_record({
+        "kind": "measurement", "source": ENDPOINTS, "provider": "openrouter", "model": model,
+        "route": route, "metric": metric, "value": number}, ENDPOINTS)
+        for metric, value in readings.items()
+        if (number := number_or_none(value)) is not None]
 
 
 def plan_endpoints(options: OpenRouterSettings, context: PlanContext) -> list[Request]:

@@ -23,6 +23,7 @@ from pricewatch.collectors.openrouter.overrides import (
     read_override,
     resolve,
 )
+from pricewatch.collectors.openrouter.payloads import Architecture
 from pricewatch.collectors.values import to_decimal
 from pricewatch.records import (
     ONE_MILLION,
@@ -83,13 +84,15 @@ PARAMETER_CAPABILITIES = {
 }
 
 
-def modalities(architecture: dict[str, Any], side: str) -> list[str] | None:
+def modalities(architecture: Architecture | None, side: str) -> list[str] | None:
     """Input or output modalities; the 2024 schema only had `modality` ("text+image->text")."""
-    listed = architecture.get(f"{side}_modalities")
-    if isinstance(listed, list):
-        return [str(item) for item in listed]
-    modality = architecture.get("modality")
-    if not isinstance(modality, str):
+    if architecture is None:
+        return None
+    listed = getattr(architecture, f"{side}_modalities")
+    if listed is not None:
+        return listed
+    modality = architecture.modality
+    if modality is None:
         return None
     if modality == "multimodal":  # 2024: text and image in, text out
         return ["image", "text"] if side == "input" else ["text"]
@@ -244,16 +247,8 @@ def _price(source: str, model: str, route: str, component: str, unit: str,
         raise ParseError(source, f"model {model!r} {component}: {error.reason}") from None
 
 
-def int_or_none(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, Decimal) and value == value.to_integral_value() and value >= 0:
-        return int(value)
-    return None
-
-
-def iso_date(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
+def iso_date(value: str | None) -> date | None:
+    if value is None or len(value) < 10:
         return None
     try:
         return date.fromisoformat(value[:10])

@@ -1,0 +1,122 @@
+"""The objects OpenRouter's API sends, as the parsers read them (collectors/payloads.py):
+a catalogue model of `GET /models`, an endpoint of `GET /models/{id}/endpoints`, a provider
+of `GET /providers`. A key declared `PassedOver` is read knowingly as no price or
+availability fact; any key not declared here is recorded as unread with the run, so a new
+field shows up in `status` and as an alert."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pricewatch.collectors.payloads import (
+    Count,
+    List,
+    Number,
+    Object,
+    PassedOver,
+    Payload,
+    Text,
+    Texts,
+    nested,
+)
+
+
+class Architecture(Payload):
+    """`architecture`: the modalities (the 2024 schema had only `modality`,
+    "text+image->text")."""
+
+    input_modalities: Texts = None
+    output_modalities: Texts = None
+    modality: Text = None
+    tokenizer: PassedOver = None
+    instruct_type: PassedOver = None
+
+
+class TopProvider(Payload):
+    context_length: Count = None
+    max_completion_tokens: Count = None
+    is_moderated: PassedOver = None
+
+
+class Reasoning(Payload):
+    """`reasoning`: the efforts are read; its defaults and switches are passed over."""
+
+    supported_efforts: Texts = None
+    mandatory: PassedOver = None
+    default_enabled: PassedOver = None
+    default_effort: PassedOver = None
+    supports_max_tokens: PassedOver = None
+
+
+class CatalogueModel(Payload):
+    """One entry of `GET /models` `data[]` (its id checked by values.model_list)."""
+
+    id: str
+    name: Text = None
+    context_length: Count = None
+    architecture: Annotated[Architecture | None, nested(Architecture)] = None
+    pricing: Object = None  # collectors/openrouter/pricing.py reads it key by key
+    top_provider: Annotated[TopProvider | None, nested(TopProvider)] = None
+    supported_parameters: Texts = None
+    expiration_date: Text = None
+    alias_target: Any = None  # {"name": ..., "slug": ...}, or the slug itself
+    reasoning: Annotated[Reasoning | None, nested(Reasoning)] = None
+    benchmarks: Any = None  # collectors/openrouter/benchmarks.py reads it
+    # text, links and defaults that are no price or availability fact
+    canonical_slug: PassedOver = None
+    hugging_face_id: PassedOver = None
+    created: PassedOver = None
+    description: PassedOver = None
+    per_request_limits: PassedOver = None
+    default_parameters: PassedOver = None
+    supported_voices: PassedOver = None
+    knowledge_cutoff: PassedOver = None
+    links: PassedOver = None
+
+
+class Endpoint(Payload):
+    """One entry of `data.endpoints[]`. Uptime, latency and throughput are volatile
+    readings, kept as measurements (a time series), never as SCD2 values."""
+
+    tag: Text = None
+    provider_name: Text = None
+    pricing: Object = None
+    context_length: Count = None
+    max_completion_tokens: Count = None
+    max_prompt_tokens: Count = None
+    supported_parameters: Texts = None
+    quantization: Text = None
+    status: Number = None
+    uptime_last_5m: Number = None
+    uptime_last_30m: Number = None
+    uptime_last_1d: Number = None
+    latency_last_30m: Any = None  # {p50: ..., p90: ...}, or (older) one number
+    throughput_last_30m: Any = None
+    # names and moderation flags
+    name: PassedOver = None
+    model_name: PassedOver = None
+    model_id: PassedOver = None
+    is_byok: PassedOver = None
+    supports_implicit_caching: PassedOver = None
+    supports_tool_choice: PassedOver = None
+    supports_voice_cloning: PassedOver = None
+
+
+class ModelEndpoints(Payload):
+    """`data` of `GET /models/{id}/endpoints`: the model and its endpoints."""
+
+    id: Text = None
+    architecture: Annotated[Architecture | None, nested(Architecture)] = None
+    endpoints: List = None
+
+
+class Provider(Payload):
+    """One entry of `GET /providers` `data[]` (who serves a route; no prices)."""
+
+    slug: Text = None
+    name: Text = None
+    headquarters: Text = None
+    status_page_url: Text = None
+    privacy_policy_url: Text = None
+    terms_of_service_url: Text = None
+    datacenters: Texts = None

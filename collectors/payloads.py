@@ -1,0 +1,109 @@
+"""Upstream JSON objects as pydantic models: a parser declares once, as one model per
+object a provider sends, which keys it reads and what type each must have, instead of
+walking dicts with `isinstance` checks.
+
+The models are as lenient as the parsers must be with a format that moves: a value of
+another type than declared reads as None (the parser decides what a missing value means,
+and a price is never invented for it), and every key a model does not declare is kept
+(`model_extra`) and reported as unread by `note_unread`, so the declared fields are the one
+list of what a parser reads or knowingly passes over. Numbers arrive as int or Decimal
+(`values.load_json`): no float ever holds a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, ValidationError
+
+from pricewatch.collectors.base import UnreadLog
+
+
+def count_or_none(value: Any) -> int | None:
+    """A non-negative whole number (JSON `128000` or `128000.0`), else None; a string of
+    digits is not a count."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value >= 0 \
+            and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
+def number_or_none(value: Any) -> int | Decimal | None:
+    """A finite JSON number as it was read (int or Decimal), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    return value if Decimal(value).is_finite() else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _texts(value: Any) -> list[str] | None:
+    return [str(item) for item in value] if isinstance(value, list) else None
+
+
+def _object(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _list(value: Any) -> list[Any] | None:
+    return value if isinstance(value, list) else None
+
+
+def _lenient(read: Callable[[Any], Any]) -> BeforeValidator:
+    return BeforeValidator(read)
+
+
+Text = Annotated[str | None, _lenient(_text)]
+Texts = Annotated[list[str] | None, _lenient(_texts)]  # a list, each item as text
+Count = Annotated[int | None, _lenient(count_or_none)]
+Number = Annotated[int | Decimal | None, _lenient(number_or_none)]
+Object = Annotated[dict[str, Any] | None, _lenient(_object)]  # read further by the parser
+List = Annotated[list[Any] | None, _lenient(_list)]
+PassedOver = Any  # a key read knowingly as no price or availability fact: never unread
+
+
+class Payload(BaseModel):
+    """One upstream object. `Model.read(value)` is the object, or None when `value` is not
+    a JSON object; a nested Payload field of another shape is None too. `raw` is the
+    object as sent (for an order that must not depend on what was read)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, protected_namespaces=(),
+                              arbitrary_types_allowed=True)
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def read(cls, value: Any) -> Self | None:
+        if not isinstance(value, dict):
+            return None
+        try:
+            payload = cls.model_validate(value)
+        except ValidationError:  # a nested model of another shape: read as absent
+            return None
+        payload._raw = value
+        return payload
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self._raw
+
+
+def nested(model: type[Payload]) -> BeforeValidator:
+    """A field holding another Payload: an object of another shape reads as None."""
+    return BeforeValidator(lambda value: model.read(value))
+
+
+def note_unread(unread: UnreadLog, payload: Payload, example: str, path: str = "") -> None:
+    """Note each key of `payload` (and of the payloads nested in it) that its model does
+    not declare, under its path (`architecture.tokenizer_v2`)."""
+    for key in payload.model_extra or {}:
+        unread.note(f"{path}{key}", example)
+    for name in type(payload).model_fields:
+        value = getattr(payload, name)
+        if isinstance(value, Payload):
+            note_unread(unread, value, example, f"{path}{name}.")
