@@ -229,6 +229,34 @@ def test_pricing_keys_nscale_does_not_read_are_recorded_as_unread() -> None:
     assert {r.component for r in output.records if r.kind == "price"} == {"input", "output"}
 
 
+def test_a_value_of_another_type_is_no_figure_and_an_undeclared_key_is_unread() -> None:
+    """`context_length: true` was read as a context of 1 token before the payload models;
+    it is no figure now. A NaN throughput is no measurement. Keys the entry, the router's
+    offer or its pricing do not declare are unread, each under its path."""
+    own = json.dumps({"object": "list", "data": [
+        {"id": "a/B", "object": "model", "context_length": True, "region": "eu",
+         "pricing": {"input": 0.1, "output": 0.2}}]}).encode()
+    output = parse_models(own, NOW)
+    [offer] = [r for r in output.records if isinstance(r, OfferRecord)]
+    assert offer.context_length is None
+    assert [(u.path, u.count) for u in output.unread] == [("data[].region", 1)]
+    router = (b'{"object": "list", "data": [{"id": "a/C", "object": "model", "tier": 1, '
+              b'"providers": [{"provider": "nscale", "status": "live", "context_length": '
+              b'32768.0, "throughput": NaN, "first_token_latency_ms": 250, "zone": "uk", '
+              b'"pricing": {"input": 0.1, "output": "0.3", "batch": 0.05}}, '
+              b'{"provider": "other", "status": "live", "zone": "us"}, 5]}]}')
+    output = parse_hf_router(router, NOW)
+    [offer] = [r for r in output.records if isinstance(r, OfferRecord)]
+    assert (offer.context_length, offer.status) == (32768, "available")
+    assert [(r.metric, r.value) for r in output.records
+            if isinstance(r, MeasurementRecord)] == [("first_token_latency_ms", 250)]
+    assert {r.component: r.price for r in output.records if isinstance(r, PriceRecord)} == {
+        "input": Decimal("0.1"), "output": Decimal("0.3")}
+    assert [(u.path, u.count) for u in output.unread] == [
+        ("data[].providers[].pricing.batch", 1), ("data[].providers[].zone", 1),
+        ("data[].tier", 1)]
+
+
 def test_one_bad_nscale_model_is_left_out_and_named() -> None:
     body = json.dumps({"object": "list", "data": [
         {"id": "a/Good", "object": "model", "pricing": {"input": 0.1, "output": 0.2}},

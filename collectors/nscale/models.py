@@ -8,7 +8,9 @@ from datetime import datetime
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.nscale.offers import offer_and_prices
+from pricewatch.collectors.nscale.payloads import Model
 from pricewatch.collectors.nscale.settings import NscaleSettings
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.collectors.values import left_out_message, left_out_summary, model_list
 from pricewatch.records import AnyRecord, RecordError
 
@@ -19,22 +21,23 @@ TOKEN_ENV = "NSCALE_SERVICE_TOKEN"
 def parse_models(body: bytes, observed_at: datetime,
                  options: NscaleSettings | None = None) -> ParseOutput:
     """`GET /v1/models` of nscale's own API: ids are Hugging Face repo ids, kept as given.
-    Pricing keys other than input and output are returned as unread."""
+    Keys a `Model` (or its `Pricing`) does not declare are returned as unread."""
     records: list[AnyRecord] = []
     unread = UnreadLog("data[].")
     read: set[tuple[str, str]] = set()
     left_out: list[str] = []
-    for entry in model_list(body, MODELS, bad=left_out):
-        context = entry.get("context_length")
+    for raw in model_list(body, MODELS, bad=left_out):
+        entry = Model.read(raw)
         try:
-            records += offer_and_prices(MODELS, "nscale", entry["id"], "", entry,
-                                         entry.get("pricing"), {
-                "context_length": context if isinstance(context, int) and context >= 0
-                else None}, unread)
+            if entry is None:
+                raise ParseError(MODELS, f"model {raw['id']!r} is not an object")
+            note_unread(unread, entry, entry.id)
+            records += offer_and_prices(MODELS, "nscale", "", entry, entry.pricing,
+                                        {"context_length": entry.context_length}, unread)
         except (ParseError, RecordError) as error:
-            left_out.append(left_out_message(entry["id"], error))
+            left_out.append(left_out_message(raw["id"], error))
             continue
-        read.add(("nscale", entry["id"]))
+        read.add(("nscale", entry.id))
     return ParseOutput(records, *left_out_summary(MODELS, read, left_out),
                        unread.items(), len(left_out), frozenset(read) if left_out else None)
 

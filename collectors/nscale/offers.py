@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pricewatch.collectors.base import ParseError, UnreadLog
+from pricewatch.collectors.nscale.payloads import Entry, Pricing
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.collectors.values import to_decimal
 from pricewatch.records import MAX_PRICE, AnyRecord, RecordError, validate_record
 
@@ -39,32 +41,28 @@ def money(value: Any, source: str, where: str) -> Decimal:
     return number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
 
 
-def model_kind(entry: dict[str, Any]) -> str:
+def model_kind(entry: Entry) -> str:
     """chat, image or embedding: from the entry's own type or modalities, else its name."""
-    for key in ("type", "model_type", "task"):
-        value = entry.get(key)
-        if isinstance(value, str):
+    for value in entry.kinds:
+        if value is not None:
             if value.lower() in IMAGE_TYPES:
                 return "image"
             if value.lower() in EMBEDDING_TYPES:
                 return "embedding"
             return "chat"
-    outputs = (entry.get("architecture") or {}).get("output_modalities") \
-        if isinstance(entry.get("architecture"), dict) else None
-    if isinstance(outputs, list) and "image" in outputs:
+    outputs = entry.architecture.output_modalities if entry.architecture else None
+    if outputs and "image" in outputs:
         return "image"
-    if isinstance(outputs, list) and "embeddings" in outputs:
+    if outputs and "embeddings" in outputs:
         return "embedding"
-    model = str(entry.get("id", ""))
-    if IMAGE_NAME.search(model):
+    if IMAGE_NAME.search(entry.id):
         return "image"
-    return "embedding" if EMBEDDING_NAME.search(model) else "chat"
+    return "embedding" if EMBEDDING_NAME.search(entry.id) else "chat"
 
 
-def _retiring_on(entry: dict[str, Any]) -> date | None:
-    for key in ("retirement_date", "retiring_on", "deprecation_date", "expiration_date"):
-        value = entry.get(key)
-        if isinstance(value, str) and len(value) >= 10:
+def _retiring_on(entry: Entry) -> date | None:
+    for value in entry.dates:
+        if value is not None and len(value) >= 10:
             try:
                 return date.fromisoformat(value[:10])
             except ValueError:
@@ -72,29 +70,22 @@ def _retiring_on(entry: dict[str, Any]) -> date | None:
     return None
 
 
-def modalities(entry: dict[str, Any], kind: str) -> tuple[list[str], list[str]]:
+def modalities(entry: Entry, kind: str) -> tuple[list[str], list[str]]:
     """Input and output modalities as the entry states them (`architecture.*_modalities`,
     e.g. Llama 4 Scout takes text and images); where it states none, what its kind implies."""
-    architecture = entry.get("architecture") if isinstance(entry.get("architecture"), dict) \
-        else {}
-    stated = [architecture.get(f"{side}_modalities") for side in ("input", "output")]
+    stated = (entry.architecture.input_modalities, entry.architecture.output_modalities) \
+        if entry.architecture else (None, None)
     implied = (["text"], ["image"] if kind == "image" else
                ["embeddings"] if kind == "embedding" else ["text"])
-    return tuple(  # type: ignore[return-value]
-        [str(m) for m in value] if isinstance(value, list) and value else default
-        for value, default in zip(stated, implied, strict=True))
+    return stated[0] or implied[0], stated[1] or implied[1]
 
 
-# The pricing keys read: input and output per 1M tokens (per megapixel for image output).
-PRICING_KEYS = ("input", "output")
-
-
-def offer_and_prices(source: str, provider: str, model: str, route: str,
-                      entry: dict[str, Any], pricing: Any,
-                      extra: dict[str, Any], unread: UnreadLog | None = None
-                      ) -> list[AnyRecord]:
-    """An entry's offer and prices; pricing keys other than PRICING_KEYS go to `unread`."""
-    kind = model_kind(entry)
+def offer_and_prices(source: str, provider: str, route: str, entry: Entry, pricing: Any,
+                     extra: dict[str, Any], unread: UnreadLog | None = None,
+                     path: str = "") -> list[AnyRecord]:
+    """An entry's offer and prices; pricing keys a `Pricing` does not declare go to
+    `unread` (under `path` + `pricing.`)."""
+    model, kind = entry.id, model_kind(entry)
     inputs, outputs = modalities(entry, kind)
     capabilities = set(extra.pop("capabilities", ()))
     capabilities |= {f"{m}_input" for m in inputs if m != "text"}  # image_input: vision
@@ -106,20 +97,21 @@ def offer_and_prices(source: str, provider: str, model: str, route: str,
         "status": extra.pop("status", None) or ("retiring" if retiring else "available"),
         "retiring_on": retiring, "input_modalities": inputs, "output_modalities": outputs,
         "capabilities": sorted(capabilities), **extra}]
-    if isinstance(pricing, dict):
+    prices = Pricing.read(pricing)
+    if prices is not None:
         if unread is not None:
-            unread.keys(pricing, PRICING_KEYS, model, "pricing.")
+            note_unread(unread, prices, model, f"{path}pricing.")
         output_unit = "per_megapixel" if kind == "image" else "per_1m_tokens"
-        for key, component, unit in (("input", "input", "per_1m_tokens"),
-                                     ("output", "output", output_unit)):
-            value = pricing.get(key)
+        for value, component, unit in ((prices.input, "input", "per_1m_tokens"),
+                                       (prices.output, "output", output_unit)):
             if value is None or (kind == "embedding" and component == "output"):
                 continue  # not published: absent, not zero
-            if kind == "image" and component == "input" and money(value, source, key) == 0:
+            where = f"model {model!r} pricing.{component}"
+            if kind == "image" and component == "input" and money(value, source, where) == 0:
                 continue  # image input is not charged per token
             records.append({"kind": "price", "model": model, "route": route,
                             "component": component, "unit": unit,
-                            "price": money(value, source, f"model {model!r} pricing.{key}")})
+                            "price": money(value, source, where)})
     elif pricing is not None:
         raise ParseError(source, f"model {model!r}: pricing is not an object")
     try:
