@@ -17,7 +17,7 @@ from helpers.captures import PAGE_1, PAGE_2, sku
 from helpers.vertex_pages import july_2026_page
 from pricewatch.cli.main import app
 from pricewatch.collectors import get_source
-from pricewatch.collectors.base import parse_bodies
+from pricewatch.collectors.base import ParseError, parse_bodies
 from pricewatch.collectors.vertex.quotas import parse_quotas
 from pricewatch.collectors.vertex.skus import describe, parse_skus
 from pricewatch.records import PriceRecord
@@ -122,6 +122,36 @@ def test_sku_pages_prices_per_million_tokens() -> None:
                                                                NOW).records
              if isinstance(r, PriceRecord) and r.model == "llama-3.1-405b"]
     assert tiers == [(0, Decimal(0)), (1000000, Decimal(5))]
+
+
+def test_sku_keys_the_payload_models_do_not_declare_are_unread_at_their_path() -> None:
+    """The built SKUs use every key of the API reference: nothing unread. A key Google adds
+    at any level is named at its path; a currency sent as a number fails the page naming
+    the SKU (it was an untyped record error), a baseUnit sent as a number is a unit
+    pricewatch does not name (the SKU maps to no price, as before)."""
+    assert [u.path for u in parse_skus(json.dumps(PAGE_1).encode(), NOW).unread] == [
+        "skus[] mapped to no model price"]
+    page = json.loads(json.dumps({"skus": PAGE_1["skus"][:2], "kind": "list"}))
+    first = page["skus"][0]
+    first["isPreview"] = True
+    info = first["pricingInfo"][0]
+    info["tierGroup"] = "a"
+    info["pricingExpression"]["tieredRates"][0]["unitPrice"]["display"] = "$1.25"
+    out = parse_skus(json.dumps(page).encode(), NOW)
+    assert [(u.path, u.count) for u in out.unread] == [
+        ("kind", 1), ("skus[].isPreview", 1), ("skus[].pricingInfo[].pricingExpression."
+                                                "tieredRates[].unitPrice.display", 1),
+        ("skus[].pricingInfo[].tierGroup", 1)]
+    assert len(out.records) == 2
+    info["pricingExpression"]["tieredRates"][0]["unitPrice"]["currencyCode"] = 840
+    with pytest.raises(ParseError, match=r"skus\[0\] \(Gemini 2.5 Pro Text Input - "
+                                         r"Predictions\): currencyCode 840 is not a currency"):
+        parse_skus(json.dumps(page).encode(), NOW)
+    info["pricingExpression"]["tieredRates"][0]["unitPrice"]["currencyCode"] = "USD"
+    info["pricingExpression"]["baseUnit"] = 1
+    out = parse_skus(json.dumps(page).encode(), NOW)
+    assert [r.component for r in out.records] == ["cache_read"]
+    assert "1 of 2 SKUs map to no model price: Gemini 2.5 Pro Text Input" in out.warnings[0]
 
 
 @pytest.fixture

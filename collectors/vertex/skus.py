@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pricewatch.collectors.base import (
@@ -31,8 +30,16 @@ from pricewatch.collectors.base import (
     merge_by_key,
 )
 from pricewatch.collectors.fetch import Request
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.collectors.values import load_json, to_decimal
 from pricewatch.collectors.vertex.names import PROVIDER, model_slug
+from pricewatch.collectors.vertex.payloads import (
+    PricingExpression,
+    PricingInfo,
+    Sku,
+    SkuPage,
+    TierRate,
+)
 from pricewatch.collectors.vertex.settings import VertexSettings
 from pricewatch.records import ONE_MILLION, AnyRecord, PriceRecord, validate_record
 
@@ -78,31 +85,32 @@ _NOT_PRICES = re.compile(r"\b(?:storage|tuning|tuned|training|grounding|provisio
 
 def parse_skus(body: bytes, observed_at: datetime,
                options: VertexSettings | None = None) -> ParseOutput:
-    """One page of the SKU list."""
-    payload = load_json(body, SKUS)
-    if not isinstance(payload, dict) or not isinstance(payload.get("skus", []), list):
+    """One page of the SKU list. Keys the page, a SKU, its current pricing or a tier holds
+    that the payload models (vertex/payloads.py) do not declare are returned as unread."""
+    page = SkuPage.read(load_json(body, SKUS))
+    if page is None or not isinstance(page.skus, list):
         raise ParseError(SKUS, "expected an object with a `skus` list")
-    skus = payload.get("skus", [])
-    if not skus and not payload.get("nextPageToken"):
+    if not page.skus and not page.nextPageToken:
         raise ParseError(SKUS, "the `skus` list is empty")
     records: list[AnyRecord] = []
     unmapped: list[str] = []
     unread = UnreadLog()
-    unread.keys(payload, ("skus", "nextPageToken"), "the page")  # a renamed list: drift
-    for index, sku in enumerate(skus):
-        if not isinstance(sku, dict):
+    note_unread(unread, page, "the page")  # a renamed list: drift
+    for index, raw in enumerate(page.skus):
+        sku = Sku.read(raw)
+        if sku is None:
             raise ParseError(SKUS, f"skus[{index}] is not an object")
-        mapped = sku_records(sku, index, observed_at)
+        mapped = sku_records(sku, index, observed_at, unread)
         if mapped is None:
-            unmapped.append(str(sku.get("description", f"skus[{index}]")))
+            unmapped.append(sku.description or f"skus[{index}]")
         else:
             records += mapped
     warnings = []
     if unmapped:
         shown = "; ".join(unmapped[:20]) + (f"; ... and {len(unmapped) - 20} more"
                                              if len(unmapped) > 20 else "")
-        warnings.append(f"{SKUS}: {len(unmapped)} of {len(skus)} SKUs map to no model price: "
-                        f"{shown}")
+        warnings.append(f"{SKUS}: {len(unmapped)} of {len(page.skus)} SKUs map to no model "
+                        f"price: {shown}")
         unread.note("skus[] mapped to no model price", unmapped[0], len(unmapped))
     return ParseOutput(records, warnings, None, unread.items())
 
@@ -128,30 +136,37 @@ def describe(description: str) -> tuple[str, str, str, bool, str] | None:
     return None
 
 
-def sku_records(sku: dict[str, Any], index: int,
-                observed_at: datetime) -> list[AnyRecord] | None:
+def sku_records(sku: Sku, index: int, observed_at: datetime,
+                unread: UnreadLog | None = None) -> list[AnyRecord] | None:
     """One record per tiered rate of the SKU, or None when the SKU is no model price."""
-    description = sku.get("description")
-    if not isinstance(description, str):
+    description = sku.description
+    if description is None:
         raise ParseError(SKUS, f"skus[{index}] has no description")
+    if unread is not None:
+        note_unread(unread, sku, description, "skus[].")
     meaning = describe(description)
-    pricing = sku.get("pricingInfo")
-    if meaning is None or not isinstance(pricing, list) or not pricing:
+    if meaning is None or not sku.pricingInfo:
         return None
     model, component, route, long, tier = meaning
-    info = pricing[-1] if isinstance(pricing[-1], dict) else {}
-    expression = info.get("pricingExpression")
-    if not isinstance(expression, dict):
+    info = PricingInfo.read(sku.pricingInfo[-1])
+    expression = info.pricingExpression if info else None
+    if info is None or expression is None:
         raise ParseError(SKUS, f"skus[{index}] ({description}) has no pricingExpression")
+    tiers = _tiers(expression, index, description)
+    if unread is not None:
+        note_unread(unread, info, description, "skus[].pricingInfo[].")
+        for rate in tiers:
+            note_unread(unread, rate, description,
+                        "skus[].pricingInfo[].pricingExpression.tieredRates[].")
     unit = _unit(expression, description)
-    rates = _rates(expression, index, description)
+    rates = _rates(expression, tiers, index, description)
     if unit is None or any(start != start.to_integral_value() for start, _ in rates):
         return None  # a unit we do not name, or tiers that start inside a base unit
     threshold = 0
     if long:
         family = next((k for k in LONG_CONTEXT_TOKENS if model.startswith(k)), None)
         threshold = LONG_CONTEXT_TOKENS[family] if family else DEFAULT_LONG_CONTEXT_TOKENS
-    currency = (_unit_price(expression).get("currencyCode") or "USD")
+    currency = _currency(tiers[0], index, description)
     return [validate_record({
         "kind": "price", "source": SKUS, "provider": PROVIDER, "model": model, "route": route,
         "component": component, "service_tier": tier, "context_threshold": threshold,
@@ -160,43 +175,52 @@ def sku_records(sku: dict[str, Any], index: int,
         SKUS) for start, price in rates]
 
 
-def _unit_price(expression: dict[str, Any]) -> dict[str, Any]:
-    rates = expression.get("tieredRates") or [{}]
-    first = rates[0] if isinstance(rates[0], dict) else {}
-    price = first.get("unitPrice")
-    return price if isinstance(price, dict) else {}
+def _tiers(expression: PricingExpression, index: int, description: str) -> list[TierRate]:
+    """The tiers of a pricing expression: a non-empty list, each with a unitPrice."""
+    listed = expression.tieredRates
+    if not isinstance(listed, list) or not listed:
+        raise ParseError(SKUS, f"skus[{index}] ({description}) has no tieredRates")
+    tiers = [TierRate.read(rate) for rate in listed]
+    if any(rate is None or rate.unitPrice is None for rate in tiers):
+        raise ParseError(SKUS, f"skus[{index}] ({description}): a tier has no unitPrice")
+    return tiers  # type: ignore[return-value]
 
 
-def _rates(expression: dict[str, Any], index: int,
+def _currency(rate: TierRate, index: int, description: str) -> str:
+    code = rate.unitPrice.currencyCode if rate.unitPrice else None
+    if code is not None and not isinstance(code, str):
+        raise ParseError(SKUS, f"skus[{index}] ({description}): currencyCode {code!r} is "
+                               "not a currency")
+    return code or "USD"
+
+
+def _rates(expression: PricingExpression, tiers: list[TierRate], index: int,
            description: str) -> list[tuple[Decimal, Decimal]]:
     """(start in base units, price per base unit) of every tier, in order of start."""
-    rates = expression.get("tieredRates")
-    if not isinstance(rates, list) or not rates:
-        raise ParseError(SKUS, f"skus[{index}] ({description}) has no tieredRates")
-    factor = to_decimal(expression.get("baseUnitConversionFactor", 1), SKUS,
+    factor = to_decimal(expression.baseUnitConversionFactor, SKUS,
                         f"skus[{index}].baseUnitConversionFactor")
     if factor <= 0:
         raise ParseError(SKUS, f"skus[{index}] ({description}): conversion factor {factor}")
     found = []
-    for rate in rates:
-        price = rate.get("unitPrice") if isinstance(rate, dict) else None
-        if not isinstance(price, dict):
-            raise ParseError(SKUS, f"skus[{index}] ({description}): a tier has no unitPrice")
-        units = to_decimal(price.get("units", "0"), SKUS, f"skus[{index}] units")
-        nanos = to_decimal(price.get("nanos", 0), SKUS, f"skus[{index}] nanos")
-        start = to_decimal(rate.get("startUsageAmount", 0), SKUS, f"skus[{index}] start")
+    for rate in tiers:
+        price = rate.unitPrice
+        assert price is not None  # _tiers checked it
+        units = to_decimal(price.units, SKUS, f"skus[{index}] units")
+        nanos = to_decimal(price.nanos, SKUS, f"skus[{index}] nanos")
+        start = to_decimal(rate.startUsageAmount, SKUS, f"skus[{index}] start")
         found.append((start * factor, (units + nanos * NANO) / factor))
     return sorted(found)
 
 
-def _unit(expression: dict[str, Any], description: str) -> tuple[str, Decimal] | None:
+def _unit(expression: PricingExpression, description: str) -> tuple[str, Decimal] | None:
     """The named unit of a price per base unit, and the factor to reach it."""
-    base = str(expression.get("baseUnit") or expression.get("usageUnit") or "").lower()
-    said = f"{expression.get('usageUnitDescription', '')} {description}".lower()
+    base = str(expression.baseUnit or expression.usageUnit or "").lower()
+    unit_words = str(expression.usageUnitDescription or "")
+    said = f"{unit_words} {description}".lower()
     if base in ("count", "token", "tokens"):
         if "character" in said:
             return "per_1k_characters", Decimal(1000)
-        if re.search(r"\bimages?\b", str(expression.get("usageUnitDescription", "")), re.I):
+        if re.search(r"\bimages?\b", unit_words, re.I):
             return "per_image", Decimal(1)
         return "per_1m_tokens", ONE_MILLION
     if base in ("s", "second", "seconds"):
@@ -204,13 +228,12 @@ def _unit(expression: dict[str, Any], description: str) -> tuple[str, Decimal] |
     return None
 
 
-def _future_start(info: dict[str, Any], observed_at: datetime) -> str | None:
+def _future_start(info: PricingInfo, observed_at: datetime) -> str | None:
     """A pricing that starts after the observation is a published future price."""
-    value = info.get("effectiveTime")
-    if not isinstance(value, str):
+    if info.effectiveTime is None:
         return None
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(info.effectiveTime.replace("Z", "+00:00"))
     except ValueError:
         return None
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -220,11 +243,10 @@ def _future_start(info: dict[str, Any], observed_at: datetime) -> str | None:
 def next_page(body: bytes) -> str | None:
     """The page token of the next page, if the body names one."""
     try:
-        payload = load_json(body, SKUS)
+        page = SkuPage.read(load_json(body, SKUS))
     except ParseError:
         return None
-    token = payload.get("nextPageToken") if isinstance(payload, dict) else None
-    return token if isinstance(token, str) and token else None
+    return (page.nextPageToken or None) if page else None
 
 
 def merge(records: list[AnyRecord]) -> tuple[list[AnyRecord], list[str]]:
