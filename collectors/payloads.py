@@ -81,8 +81,10 @@ class Payload(BaseModel):
     def read(cls, value: Any) -> Self | None:
         if not isinstance(value, dict):
             return None
+        keyed = value if all(isinstance(key, str) for key in value) else \
+            {str(key): item for key, item in value.items()}  # YAML may key by number
         try:
-            payload = cls.model_validate(value)
+            payload = cls.model_validate(keyed)
         except ValidationError:  # a nested model of another shape: read as absent
             return None
         payload._raw = value

@@ -22,10 +22,12 @@ from typing import Any
 
 import yaml
 
+from pricewatch.collectors.aider.payloads import Run
 from pricewatch.collectors.aider.settings import AiderSettings
 from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.pages import decode
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.collectors.values import left_out_message, left_out_summary
 from pricewatch.records import AnyRecord, RecordError, validate_record
 
@@ -40,16 +42,6 @@ ATTRIBUTION = ("Aider polyglot benchmark leaderboard (https://aider.chat/docs/le
 VARIANT_FIELDS = ("edit_format", "reasoning_effort", "thinking_tokens", "editor_model",
                   "editor_edit_format")
 COMMAND_FLAGS = {"--reasoning-effort": "reasoning_effort", "--thinking-tokens": "thinking_tokens"}
-# Read, or passed over knowingly (counts and token totals of the run, tool versions).
-READ = {"model", "dirname", "command", "date", "seconds_per_case", "total_cost", *METRICS,
-        *VARIANT_FIELDS}
-PASSED_OVER = {"test_cases", "commit_hash", "pass_num_1", "pass_num_2", "error_outputs",
-               "num_malformed_responses", "num_with_malformed_responses", "user_asks",
-               "lazy_comments", "syntax_errors", "indentation_errors",
-               "exhausted_context_windows", "test_timeouts", "total_tests", "versions",
-               "prompt_tokens", "completion_tokens"}
-
-
 class _DecimalLoader(yaml.SafeLoader):
     """YAML with every float as Decimal from its own text (`35.6` stays 35.6)."""
 
@@ -116,11 +108,12 @@ def command_flags(command: Any) -> dict[str, str]:
     return found
 
 
-def variant_of(run: dict[str, Any], flags: dict[str, str]) -> str:
-    """`name=value` pairs joined by "; ", from the run's fields, else its command's flags."""
+def variant_of(run: Run, flags: dict[str, str]) -> str:
+    """`name=value` pairs joined by "; ", from the run's fields, else (a field the run does
+    not have) its command's flags."""
     parts = []
     for name in VARIANT_FIELDS:
-        value = run.get(name, flags.get(name))
+        value = getattr(run, name) if run.sent(name) else flags.get(name)
         if value is not None and str(value).strip():
             parts.append(f"{name}={str(value).strip()}")
     return "; ".join(parts)
@@ -156,27 +149,27 @@ def run_date(value: Any) -> date | None:
     raise ValueError(f"date {value!r} is not a date")
 
 
-def run_records(run: dict[str, Any]) -> list[AnyRecord]:
+def run_records(run: Run) -> list[AnyRecord]:
     """One run's score records; ValueError or RecordError when it cannot be read."""
-    label = run.get("model")
+    label = run.model
     if not isinstance(label, str) or not label.strip():
         raise ValueError("no model name")
-    flags = command_flags(run.get("command"))
+    flags = command_flags(run.command)
     model_ref = flags.get("model")
-    run_label = run.get("dirname")
+    run_label = run.dirname
     common = {
         "kind": "score", "source": POLYGLOT, "provider": "aider", "benchmark": BENCHMARK,
         "model_label": label.strip(),
         "run_label": str(run_label).strip() if run_label is not None else "",
         "variant": variant_of(run, flags), "model_ref": model_ref,
-        "combined": is_combined(label, model_ref, run.get("editor_model")),
-        "run_date": run_date(run.get("date")),
-        "seconds_per_case": figure(run.get("seconds_per_case"), "seconds_per_case"),
-        "total_cost_usd": figure(run.get("total_cost"), "total_cost"),
+        "combined": is_combined(label, model_ref, run.editor_model),
+        "run_date": run_date(run.date),
+        "seconds_per_case": figure(run.seconds_per_case, "seconds_per_case"),
+        "total_cost_usd": figure(run.total_cost, "total_cost"),
         "licence": LICENCE, "attribution": ATTRIBUTION}
     records = []
     for metric in METRICS:
-        value = figure(run.get(metric), metric)
+        value = figure(getattr(run, metric), metric)
         if value is not None and not 0 <= value <= 100:
             raise ValueError(f"{metric} {value} is not a percentage")
         if value is not None:
@@ -195,11 +188,12 @@ def parse_polyglot(body: bytes, observed_at: datetime,
     read: set[tuple[str, str]] = set()
     left_out: list[str] = []
     seen: set[tuple[str, str, str]] = set()  # a series is one run: a repeat is left out
-    for index, run in enumerate(load_runs(body)):
-        if not isinstance(run, dict):
-            left_out.append(f"item {index}: not a mapping ({type(run).__name__})")
+    for index, item in enumerate(load_runs(body)):
+        run = Run.read(item)
+        if run is None:
+            left_out.append(f"item {index}: not a mapping ({type(item).__name__})")
             continue
-        label = str(run.get("model") or f"item {index}")
+        label = str(run.model or f"item {index}")
         try:
             found = run_records(run)
         except (ValueError, RecordError) as error:
@@ -212,7 +206,7 @@ def parse_polyglot(body: bytes, observed_at: datetime,
             continue
         seen.add(series)
         records += found
-        unread.keys(run, READ | PASSED_OVER, label)
+        note_unread(unread, run, label)
         read.add(("aider", label))
     if not records:
         raise ParseError(POLYGLOT, "no run could be read: " + "; ".join(left_out[:3]))
