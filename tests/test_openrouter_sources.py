@@ -202,9 +202,24 @@ def test_limits_page_without_limits_is_an_error() -> None:
 
 
 def test_key_without_a_limit_is_not_enforced() -> None:
-    (record,) = parse_key(b'{"data": {"label": "x", "usage": 0, "limit": null, '
-                          b'"is_free_tier": true}}', NOW)
+    output = parse_key(b'{"data": {"label": "x", "usage": 0, "limit": null, '
+                       b'"is_free_tier": true}}', NOW)
+    (record,) = output.records
     assert (record.metric, record.value, record.enforced) == ("credits", None, False)
+    assert output.unread == ()
+
+
+def test_key_limits_and_the_keys_it_does_not_read() -> None:
+    output = parse_key(b'{"data": {"limit": "25.5", "limit_reset": "monthly", "usage": 1, '
+                       b'"free_model_daily_requests": {"limit": 1000, "window": "day"}, '
+                       b'"spend_cap": 3}}', NOW)
+    assert [(r.scope, r.metric, r.value, r.condition) for r in output.records] == [
+        ("api key", "credits", Decimal("25.5"), "resets monthly"),
+        (":free models", "requests_per_day", Decimal(1000), "this account")]
+    assert [(u.path, u.count) for u in output.unread] == [
+        ("data.free_model_daily_requests.window", 1), ("data.spend_cap", 1)]
+    with pytest.raises(ParseError, match=r"data\.limit"):
+        parse_key(b'{"data": {"usage": 1}}', NOW)
 
 
 def _endpoints_history(db: Path) -> list[tuple]:

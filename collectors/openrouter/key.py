@@ -6,44 +6,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pricewatch.collectors.base import ParseError, PlanContext, Source
+from pricewatch.collectors.base import ParseError, ParseOutput, PlanContext, Source, UnreadLog
 from pricewatch.collectors.fetch import Request
 from pricewatch.collectors.openrouter.api import allowed, api_url
+from pricewatch.collectors.openrouter.payloads import Key
 from pricewatch.collectors.openrouter.settings import OpenRouterSettings
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.collectors.values import load_json, to_decimal
-from pricewatch.records import AnyRecord, validate_record
+from pricewatch.records import validate_record
 
 KEY = "openrouter.key"
 KEY_ENV = "OPENROUTER_API_KEY"
 
 
 def parse_key(body: bytes, observed_at: datetime,
-              options: OpenRouterSettings | None = None) -> list[AnyRecord]:
-    """`GET /api/v1/key` (older `/api/v1/auth/key`): this account's own limits.
-
-    Usage counters are not limits and are not stored, nor is the key's label; the
-    deprecated `rate_limit` object ("safe to ignore", say the docs) is skipped.
-    """
+              options: OpenRouterSettings | None = None) -> ParseOutput:
+    """`GET /api/v1/key` (older `/api/v1/auth/key`): this account's own limits; keys a
+    `Key` does not declare are returned as unread."""
     payload = load_json(body, KEY)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict) or "limit" not in data:
+    data = Key.read(payload.get("data") if isinstance(payload, dict) else None)
+    if data is None or "limit" not in data.model_fields_set:
         raise ParseError(KEY, "expected an object with `data.limit`")
     records: list[dict[str, Any]] = []
-    limit = data.get("limit")
     credit = {"scope": "api key", "metric": "credits", "condition": ""}
-    if limit is None:
+    if data.limit is None:
         records.append({**credit, "value": None, "enforced": False, "note": "no credit limit"})
     else:
-        reset = data.get("limit_reset")
-        records.append({**credit, "value": to_decimal(limit, KEY, "data.limit"),
-                        "condition": f"resets {reset}" if isinstance(reset, str) else ""})
-    daily = data.get("free_model_daily_requests")
-    if isinstance(daily, dict) and daily.get("limit") is not None:
+        reset = data.limit_reset
+        records.append({**credit, "value": to_decimal(data.limit, KEY, "data.limit"),
+                        "condition": f"resets {reset}" if reset is not None else ""})
+    daily = data.free_model_daily_requests
+    if daily is not None and daily.limit is not None:
         records.append({"scope": ":free models", "metric": "requests_per_day",
-                        "value": to_decimal(daily["limit"], KEY, "free_model_daily_requests"),
+                        "value": to_decimal(daily.limit, KEY, "free_model_daily_requests"),
                         "condition": "this account"})
-    return [validate_record({"kind": "rate_limit", "source": KEY, "provider": "openrouter",
-                             **item}, KEY) for item in records]
+    unread = UnreadLog("data.")
+    note_unread(unread, data, "the key")
+    return ParseOutput([validate_record({"kind": "rate_limit", "source": KEY,
+                                         "provider": "openrouter", **item}, KEY)
+                        for item in records], [], None, unread.items())
 
 
 def plan_key(options: OpenRouterSettings, context: PlanContext) -> list[Request]:

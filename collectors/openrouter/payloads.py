@@ -120,3 +120,30 @@ class Provider(Payload):
     privacy_policy_url: Text = None
     terms_of_service_url: Text = None
     datacenters: Texts = None
+
+
+class FreeDaily(Payload):
+    limit: Any = None  # requests per day on `:free` models
+
+
+class Key(Payload):
+    """`data` of `GET /key` (older `/auth/key`): this account's limits. Usage counters are
+    not limits; the deprecated `rate_limit` object is "safe to ignore", say the docs."""
+
+    limit: Any = None  # USD of credit, or null: no limit
+    limit_reset: Text = None
+    free_model_daily_requests: Annotated[FreeDaily | None, nested(FreeDaily)] = None
+    label: PassedOver = None
+    limit_remaining: PassedOver = None
+    include_byok_in_limit: PassedOver = None
+    usage: PassedOver = None
+    usage_daily: PassedOver = None
+    usage_weekly: PassedOver = None
+    usage_monthly: PassedOver = None
+    byok_usage: PassedOver = None
+    byok_usage_daily: PassedOver = None
+    byok_usage_weekly: PassedOver = None
+    byok_usage_monthly: PassedOver = None
+    is_free_tier: PassedOver = None
+    is_provisioning_key: PassedOver = None
+    rate_limit: PassedOver = None
