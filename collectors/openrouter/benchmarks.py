@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from pricewatch.collectors.base import UnreadLog
+from pricewatch.collectors.openrouter.payloads import AnalysisIndexes, ArenaRating, Benchmarks
+from pricewatch.collectors.payloads import note_unread
 from pricewatch.records import AnyRecord, RecordError, validate_record
 
-ANALYSIS_INDEXES = ("intelligence_index", "coding_index", "agentic_index")
+ANALYSIS_INDEXES = tuple(AnalysisIndexes.model_fields)
 ARENA_METRICS = ("elo", "win_rate")
-ARENA_KEYS = ("arena", "category", *ARENA_METRICS, "rank")  # rank: a position, not a score
 ATTRIBUTION = {
     "artificial_analysis": "Artificial Analysis (https://artificialanalysis.ai), as "
                            "OpenRouter's /models lists it",
@@ -33,10 +34,10 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _slug(text: Any) -> str | None:
+def _slug(text: str | None) -> str | None:
     """An arena or category name as part of a benchmark name: lower case, any run of other
     characters than `[a-z0-9_-]` as one `-` (`agenticSlides-html` -> `agenticslides-html`)."""
-    if not isinstance(text, str):
+    if text is None:
         return None
     slug = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-")
     return slug or None
@@ -47,19 +48,21 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
     """The score records of one model's `benchmarks` object."""
     if benchmarks is None:
         return []
-    if not isinstance(benchmarks, dict):
+    marks = Benchmarks.read(benchmarks)
+    if marks is None:
         unread.note("benchmarks", f"{model}: {benchmarks!r}")
         return []
+    note_unread(unread, marks, model, "benchmarks.")
     found: list[tuple[str, str, str, Decimal]] = []  # (origin, benchmark, metric, value)
-    for key, value in benchmarks.items():
-        if key == "artificial_analysis" and isinstance(value, dict):
-            found += _analysis(model, value, unread)
-        elif key == "design_arena" and isinstance(value, list):
+    for origin in marks.raw:  # in the order sent
+        value = marks.raw[origin]
+        indexes = AnalysisIndexes.read(value) if origin == "artificial_analysis" else None
+        if indexes is not None:
+            found += _analysis(model, indexes, unread)
+        elif origin == "design_arena" and isinstance(value, list):
             found += _arena(model, value, unread)
-        elif key in ATTRIBUTION and value is None:
-            continue
-        else:
-            unread.note(f"benchmarks.{key}", model)
+        elif origin in ATTRIBUTION and value is not None:  # another shape
+            unread.note(f"benchmarks.{origin}", model)
     records, seen = [], set()
     for origin, benchmark, metric, value in found:
         if (benchmark, metric) in seen:  # two entries that read as one series: the first
@@ -77,14 +80,14 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
     return records
 
 
-def _analysis(model: str, indexes: dict[str, Any],
+def _analysis(model: str, indexes: AnalysisIndexes,
               unread: UnreadLog) -> list[tuple[str, str, str, Decimal]]:
     found = []
-    for key, value in indexes.items():
-        number = _number(value)
-        if key in ANALYSIS_INDEXES and number is not None:
+    for key, value in indexes.raw.items():  # in the order sent
+        number = _number(value) if key in ANALYSIS_INDEXES else None
+        if number is not None:
             found.append(("artificial_analysis", f"artificial_analysis.{key}", "index", number))
-        elif key not in ANALYSIS_INDEXES or value is not None:
+        elif key not in ANALYSIS_INDEXES or value is not None:  # unknown, or no number
             unread.note(f"benchmarks.artificial_analysis.{key}", f"{model}: {value!r}")
     return found
 
@@ -93,18 +96,19 @@ def _arena(model: str, entries: list[Any],
            unread: UnreadLog) -> list[tuple[str, str, str, Decimal]]:
     found = []
     for entry in entries:
-        arena = _slug(entry.get("arena")) if isinstance(entry, dict) else None
-        category = _slug(entry.get("category")) if isinstance(entry, dict) else None
-        if arena is None or category is None:
+        rating = ArenaRating.read(entry)
+        arena = _slug(rating.arena) if rating else None
+        category = _slug(rating.category) if rating else None
+        if rating is None or arena is None or category is None:
             unread.note("benchmarks.design_arena[]", f"{model}: {entry!r}")
             continue
-        unread.keys(entry, ARENA_KEYS, model, "benchmarks.design_arena[].")
+        note_unread(unread, rating, model, "benchmarks.design_arena[].")
         for metric in ARENA_METRICS:
-            number = _number(entry.get(metric))
+            value = getattr(rating, metric)
+            number = _number(value)
             if number is not None:
                 found.append(("design_arena", f"design_arena.{arena}.{category}", metric,
                               number))
-            elif entry.get(metric) is not None:
+            elif value is not None:
                 unread.note(f"benchmarks.design_arena[].{metric}", f"{model}: {entry!r}")
     return found
-

@@ -147,3 +147,28 @@ class Key(Payload):
     is_free_tier: PassedOver = None
     is_provisioning_key: PassedOver = None
     rate_limit: PassedOver = None
+
+
+class AnalysisIndexes(Payload):
+    """`benchmarks.artificial_analysis`: Artificial Analysis' indexes."""
+
+    intelligence_index: Any = None
+    coding_index: Any = None
+    agentic_index: Any = None
+
+
+class ArenaRating(Payload):
+    """One of `benchmarks.design_arena[]`: Design Arena's rating in one arena and category."""
+
+    arena: Text = None
+    category: Text = None
+    elo: Any = None
+    win_rate: Any = None
+    rank: PassedOver = None  # a position, not a score
+
+
+class Benchmarks(Payload):
+    """A catalogue model's `benchmarks` (since 2026)."""
+
+    artificial_analysis: Any = None  # an AnalysisIndexes object
+    design_arena: Any = None  # a list of ArenaRating objects
