@@ -14,9 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from functools import cache
+from typing import Annotated, Any, Self, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from pricewatch.collectors.base import UnreadLog
 
@@ -70,34 +78,39 @@ PassedOver = Any  # a key read knowingly as no price or availability fact: never
 
 class Payload(BaseModel):
     """One upstream object. `Model.read(value)` is the object, or None when `value` is not
-    a JSON object; a nested Payload field of another shape is None too. `raw` is the
-    object as sent (for an order that must not depend on what was read)."""
+    a JSON object; a nested Payload field of another shape is None too. (A parser that
+    needs the object as sent, for an order that must not depend on what was read, keeps
+    the value it read.)"""
 
     model_config = ConfigDict(extra="allow", frozen=True, protected_namespaces=(),
                               arbitrary_types_allowed=True)
-    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def read(cls, value: Any) -> Self | None:
         if not isinstance(value, dict):
             return None
-        keyed = value if all(isinstance(key, str) for key in value) else \
-            {str(key): item for key, item in value.items()}  # YAML may key by number
         try:
-            payload = cls.model_validate(keyed)
-        except ValidationError:  # a nested model of another shape: read as absent
+            return cls.model_validate(value)
+        except ValidationError:
+            if all(isinstance(key, str) for key in value):
+                return None  # a field of another shape that is not lenient
+        try:  # YAML may key a mapping by a number: such a key is unread, by its text
+            return cls.model_validate({str(key): item for key, item in value.items()})
+        except ValidationError:
             return None
-        payload._raw = value
-        return payload
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        return self._raw
 
 
-def nested(model: type[Payload]) -> BeforeValidator:
-    """A field holding another Payload: an object of another shape reads as None."""
-    return BeforeValidator(lambda value: model.read(value))
+def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+def nested(model: type[Payload]) -> WrapValidator:
+    """A field holding another Payload (`Annotated[Model | None, nested(Model)]`): a value
+    that is no object of its shape reads as None."""
+    return WrapValidator(_none_if_invalid)
 
 
 def note_unread(unread: UnreadLog, payload: Payload, example: str, path: str = "") -> None:
@@ -105,7 +118,15 @@ def note_unread(unread: UnreadLog, payload: Payload, example: str, path: str = "
     not declare, under its path (`architecture.tokenizer_v2`)."""
     for key in payload.model_extra or {}:
         unread.note(f"{path}{key}", example)
-    for name in type(payload).model_fields:
+    for name in _nested_fields(type(payload)):
         value = getattr(payload, name)
-        if isinstance(value, Payload):
+        if value is not None:
             note_unread(unread, value, example, f"{path}{name}.")
+
+
+@cache
+def _nested_fields(model: type[Payload]) -> tuple[str, ...]:
+    """The fields of `model` that hold another Payload."""
+    return tuple(name for name, info in model.model_fields.items()
+                 if any(isinstance(kind, type) and issubclass(kind, Payload)
+                        for kind in (info.annotation, *get_args(info.annotation))))

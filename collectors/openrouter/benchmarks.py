@@ -54,11 +54,10 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
         return []
     note_unread(unread, marks, model, "benchmarks.")
     found: list[tuple[str, str, str, Decimal]] = []  # (origin, benchmark, metric, value)
-    for origin in marks.raw:  # in the order sent
-        value = marks.raw[origin]
+    for origin, value in benchmarks.items():  # in the order sent
         indexes = AnalysisIndexes.read(value) if origin == "artificial_analysis" else None
         if indexes is not None:
-            found += _analysis(model, indexes, unread)
+            found += _analysis(model, value, unread)
         elif origin == "design_arena" and isinstance(value, list):
             found += _arena(model, value, unread)
         elif origin in ATTRIBUTION and value is not None:  # another shape
@@ -80,10 +79,12 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
     return records
 
 
-def _analysis(model: str, indexes: AnalysisIndexes,
+def _analysis(model: str, indexes: dict[str, Any],
               unread: UnreadLog) -> list[tuple[str, str, str, Decimal]]:
+    """The indexes an `AnalysisIndexes` declares, in the order sent; any other key, or an
+    index that is no number, is unread."""
     found = []
-    for key, value in indexes.raw.items():  # in the order sent
+    for key, value in indexes.items():
         number = _number(value) if key in ANALYSIS_INDEXES else None
         if number is not None:
             found.append(("artificial_analysis", f"artificial_analysis.{key}", "index", number))

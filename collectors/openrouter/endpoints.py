@@ -76,7 +76,7 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     model, data, endpoints = _endpoints_payload(body)
     inputs, outputs = modalities(data.architecture, "input"), \
         modalities(data.architecture, "output")
-    routes, warnings = _routes(model, endpoints, slugs)
+    routes, warnings = _routes(model, endpoints, data.endpoints or [], slugs)
     records: list[AnyRecord] = []
     unread = UnreadLog("data.endpoints[].")
     for route, endpoint in zip(routes, endpoints, strict=True):
@@ -86,7 +86,7 @@ def parse_endpoints(body: bytes, observed_at: datetime,
     return ParseOutput(records, warnings, None, unread.items())
 
 
-def _routes(model: str, endpoints: list[Endpoint],
+def _routes(model: str, endpoints: list[Endpoint], sent: list[Any],
             slugs: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """Each endpoint's route. A tag that repeats within one model (seen in May 2026: two
     `google-vertex/us-south1` endpoints with different prices) becomes `tag#1`, `tag#2`,
@@ -95,7 +95,7 @@ def _routes(model: str, endpoints: list[Endpoint],
     warnings = []
     for tag in sorted({t for t in tags if tags.count(t) > 1}):
         twins = sorted((i for i, t in enumerate(tags) if t == tag),
-                       key=lambda i: _sort_key(endpoints[i]))
+                       key=lambda i: _sort_key(endpoints[i], sent[i]))
         for rank, index in enumerate(twins, start=1):
             tags[index] = f"{tag}#{rank}"
         warnings.append(f"{ENDPOINTS}: model {model!r} lists tag {tag!r} {len(twins)} times; "
@@ -103,7 +103,8 @@ def _routes(model: str, endpoints: list[Endpoint],
     return tags, warnings
 
 
-def _sort_key(endpoint: Endpoint) -> tuple[Decimal, Decimal, str]:
+def _sort_key(endpoint: Endpoint, sent: Any) -> tuple[Decimal, Decimal, str]:
+    """Ascending input, then output price, then the endpoint as sent."""
     pricing = endpoint.pricing or {}
 
     def price(key: str) -> Decimal:
@@ -112,7 +113,7 @@ def _sort_key(endpoint: Endpoint) -> tuple[Decimal, Decimal, str]:
         except InvalidOperation:
             return Decimal("Infinity")
 
-    return price("prompt"), price("completion"), json.dumps(endpoint.raw, sort_keys=True,
+    return price("prompt"), price("completion"), json.dumps(sent, sort_keys=True,
                                                             default=str)
 
 
