@@ -36,7 +36,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pricewatch import queries
 from pricewatch.collectors import SOURCES, sources_for
 from pricewatch.collectors.base import Source
-from pricewatch.outputs import alerts, exports, report
+from pricewatch.outputs import alerts
+from pricewatch.outputs.after_runs import after_runs
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import Settings, SettingsError
 from pricewatch.text import every, iso_utc
@@ -71,9 +72,10 @@ def _return_freed_memory() -> None:
 
 
 class Daemon:
-    """The schedule, and what this process remembers between jobs: each source's last job,
-    what skipped sources wait for, and what the next maintenance pass owes (an export, the
-    report). Jobs change it on the loop, the maintenance pass on a worker thread: `_lock`."""
+    """The schedule, and what this process remembers between jobs: each source's last job
+    (for the heartbeat) and what skipped sources wait for. What the post-run steps owe is
+    read from the warehouse each pass (outputs/after_runs.py). Jobs change the state on the
+    loop, the maintenance pass on a worker thread: `_lock`."""
 
     def __init__(self, settings: Settings, selection: tuple[str, ...] = ()) -> None:
         unknown = sorted(set(settings.daemon.schedule) - {s.name for s in SOURCES})
@@ -103,9 +105,6 @@ class Daemon:
         self._waiting: dict[str, set[str]] = {}  # what skipped sources wait for -> those sources
         self._due: set[str] = set()  # sources whose wait ended: started by the next tick
         self._next_runs: dict[str, str | None] = {}  # per job, as the heartbeat last said
-        # changes landed since the last export (None: not known, the export asks the database)
-        self._changes_to_export: int | None = None
-        self._report_wanted = True  # a run changed a price or failed since the last report
         self._pass_waits = False  # the last pass met the lock: again when the file frees
         self._views_pending = False  # views not installed at start: the file was held
 
@@ -190,35 +189,14 @@ class Daemon:
                     continue
                 if outcome.run_id is None:
                     continue  # spooled: nothing landed yet
-                if self._changes_to_export is not None:
-                    self._changes_to_export += outcome.changes
-                self._report_wanted |= bool(outcome.changes) or outcome.status in (
-                    "failed", "suspect")
                 self._due |= self._waiting.pop(pipeline.DATABASE_FILE, set())
                 self._due |= self._waiting.pop(outcome.source, set())
 
     def _alerts_and_exports(self) -> None:
-        """One alert pass (queue, deliver) and the export; several runs fold into one."""
-        settings = self.patient
+        """The post-run steps (outputs/after_runs.py), and the health the heartbeat shows;
+        a file held by another process is waited out by the next pass."""
         try:
-            queued = alerts.enqueue_new(settings)
-            delivered, failed = alerts.deliver_pending(settings, stop=self.stopping.is_set)
-            if queued or delivered or failed:
-                log.info("alerts: %d queued, %d delivered, %d failed", queued, delivered,
-                         failed, extra={"fields": {"event": "alerts", "queued": queued,
-                                                   "delivered": delivered, "failed": failed}})
-            if settings.daemon.export_dir and not self.stopping.is_set():
-                with self._lock:
-                    changes, self._changes_to_export = self._changes_to_export, 0
-                try:
-                    exports.export_changed(settings, settings.daemon.export_dir,
-                                           settings.daemon.export_format, changes=changes)
-                except BaseException:
-                    with self._lock:  # not exported: the next pass asks the database
-                        self._changes_to_export = None
-                    raise
-            if settings.daemon.report_path and not self.stopping.is_set():
-                self._report(settings, settings.daemon.report_path)
+            after_runs(self.patient, self.stopping.is_set)
             self._read_health()
         except DatabaseLocked:
             if not self._pass_waits:  # said once per wait, not at every retry
@@ -228,23 +206,6 @@ class Daemon:
             log.exception("alert delivery or export failed; will retry after the next run")
         else:
             self._pass_waits = False
-
-    def _report(self, settings: Settings, path: Path) -> None:
-        """The HTML report again, when a run since the last one changed a price or failed
-        (freshness shows failures); wanted again if making it fails."""
-        with self._lock:
-            wanted, self._report_wanted = self._report_wanted, False
-        if not wanted:
-            return
-        try:
-            data = report.write(settings, path)
-        except BaseException:
-            with self._lock:
-                self._report_wanted = True
-            raise
-        log.info("report written to %s (%d charts)", path,
-                 sum(len(charts) for charts in data.histories.values()),
-                 extra={"fields": {"event": "report", "path": str(path)}})
 
     # The maintenance pass -----------------------------------------------------------
 

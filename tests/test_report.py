@@ -509,3 +509,38 @@ def test_price_against_quality_draws_every_scored_offer_and_the_front(tmp_path: 
 def test_a_warehouse_without_scores_says_how_to_get_them(page: Path) -> None:
     section = soup(page).select_one("#quality")
     assert not section.select("svg") and "aider.polyglot" in section.get_text()
+
+
+def test_the_daemons_report_is_made_again_only_after_a_run_that_matters(tmp_path: Path) -> None:
+    """report.refresh (the daemon's post-run step) reads what the page was made through
+    from the page and what came since from `runs`: a run that changed nothing leaves the
+    page, one that changed a price or failed makes it again, and so does a page another
+    pricewatch version made. Nothing is remembered in between (issue 30, item 8)."""
+    from pricewatch.outputs import report
+    from pricewatch.pipeline import run as pipeline
+    from pricewatch.warehouse.db import open_warehouse
+    from pricewatch.warehouse.ingest import record_failed
+
+    db = ingest_catalogues(tmp_path / "w.duckdb", ["2026-01-29"])
+    settings = load_settings(db_path=db)
+    out = tmp_path / "site" / "index.html"
+    assert report.made_through(out) is None and report.refresh(settings, out) is not None
+    assert report.made_through(out) == 1
+    assert report.refresh(settings, out) is None  # no run since
+    body = fixture_path("openrouter", "models-2026-01-29.json").read_bytes()
+    same = pipeline.ingest_body(settings, "openrouter.models", body, at("2026-02-01"), "m")
+    assert same.run_id == 2 and same.changes == 0
+    assert report.refresh(settings, out) is None and report.made_through(out) == 1
+    moved = pipeline.ingest_body(settings, "openrouter.models", fixture_path(
+        "openrouter", "models-2026-05-07.json").read_bytes(), at("2026-05-07"), "m")
+    assert moved.changes > 0
+    assert report.refresh(settings, out) is not None and report.made_through(out) == 3
+    assert "2026-05-07" in out.read_text(encoding="utf-8")
+    with open_warehouse(settings) as con:
+        record_failed(con, source="openrouter.limits", observed_at=at("2026-05-08"),
+                      message="HTTP 503")
+    assert report.refresh(settings, out) is not None and report.made_through(out) == 4
+    assert report.refresh(settings, out) is None
+    page = out.read_text(encoding="utf-8")
+    out.write_text(page.replace('content="pricewatch ', 'content="pricewatch 0.0.1-'))
+    assert report.made_through(out) is None and report.refresh(settings, out) is not None

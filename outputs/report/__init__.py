@@ -7,6 +7,7 @@ table. The data comes from report/data.py on one read-only connection."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -33,16 +34,21 @@ from pricewatch.settings import Settings
 from pricewatch.text import ago, decimal_text
 from pricewatch.warehouse.target import label_of
 
-__all__ = ["Options", "ReportData", "build", "render", "write"]
+__all__ = ["Options", "ReportData", "build", "made_through", "refresh", "render", "write"]
 
 
 def build(settings: Settings, options: Options, now: datetime | None = None) -> ReportData:
     """The report's data from the configured warehouse, read-only."""
-    views = settings.views
     with queries.open_gold(settings) as con:
-        return gather(con, options, now=now or datetime.now(UTC),
-                      mix=(Decimal(str(views.mix_input)), Decimal(str(views.mix_output))),
-                      cache_share=Decimal(str(views.cache_share)))
+        return _gather(con, settings, options, now)
+
+
+def _gather(con: Any, settings: Settings, options: Options,
+            now: datetime | None = None) -> ReportData:
+    views = settings.views
+    return gather(con, options, now=now or datetime.now(UTC),
+                  mix=(Decimal(str(views.mix_input)), Decimal(str(views.mix_output))),
+                  cache_share=Decimal(str(views.cache_share)))
 
 
 def write(settings: Settings, out: Path, options: Options | None = None) -> ReportData:
@@ -50,7 +56,44 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
     folder, renamed over it), so a browser or a web server never sees half a page."""
     options = options or Options()
     data = build(settings, options)
-    page = render(data, db=label_of(settings, short=True), capabilities=options.capabilities)
+    _put(out, render(data, db=label_of(settings, short=True),
+                     capabilities=options.capabilities))
+    return data
+
+
+def refresh(settings: Settings, out: Path) -> ReportData | None:
+    """The daemon's report: made again when a run after the one the page at `out` was made
+    through changed a price or failed (its freshness section shows failures), or when there
+    is no page; None when the page stands. What it was made through is read from the page,
+    what came since from `runs`: nothing is remembered between passes."""
+    made = made_through(out)
+    options = Options()
+    with queries.open_gold(settings) as con:
+        if made is not None and not queries.named(
+                con, "report_runs_after", {"since": made})[1][0]["wanted"]:
+            return None
+        data = _gather(con, settings, options)
+    _put(out, render(data, db=label_of(settings, short=True)))
+    return data
+
+
+_THROUGH_RUN = re.compile(rb'<meta name="pricewatch-through-run" content="(\d+)">')
+
+
+def made_through(page: Path) -> int | None:
+    """The newest run the report at `page` was made through (None: no such page, one that
+    does not say, or one another pricewatch version made: it is made again)."""
+    try:
+        with page.open("rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return None
+    found = _THROUGH_RUN.search(head)
+    made_here = f'<meta name="generator" content="pricewatch {pricewatch.__version__}">'
+    return int(found[1]) if found and made_here.encode() in head else None
+
+
+def _put(out: Path, page: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
@@ -61,7 +104,6 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return data
 
 
 def render(data: ReportData, *, db: str = "", capabilities: tuple[str, ...] = ()) -> str:

@@ -69,6 +69,7 @@ class ReportData:
     start: datetime
     end: datetime
     empty: bool
+    through_run: int = 0  # the newest run the data holds (written into the page)
     blend: str = ""
     workload: str = ""
     freshness: list[dict[str, Any]] = field(default_factory=list)
@@ -110,10 +111,12 @@ def gather(con: duckdb.DuckDBPyConnection, options: Options, *, now: datetime,
     """Every section's data. The window ends at the last good observation of prices (a
     warehouse filled from old captures is drawn up to its last capture, not up to today,
     and a later run of a source without prices, a limits page, does not move it)."""
-    last = queries.named(con, "report_window_end")[1][0]["last_price_observation"]
+    window = queries.named(con, "report_window_end")[1][0]
+    last = window["last_price_observation"]
     end = last or now
     start = options.since or end - timedelta(days=options.window_days)
-    data = ReportData(generated_at=now, start=start, end=end, empty=last is None)
+    data = ReportData(generated_at=now, start=start, end=end, empty=last is None,
+                      through_run=window["through_run"])
     recent = timedelta(days=options.recent_days)
     if options.recent_days > 0 and end - start > 3 * recent:
         data.recent_start, data.recent_days = end - recent, options.recent_days
