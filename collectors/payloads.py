@@ -12,7 +12,6 @@ list of what a parser reads or knowingly passes over. Numbers arrive as int or D
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Self, get_args
@@ -63,16 +62,12 @@ def _list(value: Any) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _lenient(read: Callable[[Any], Any]) -> BeforeValidator:
-    return BeforeValidator(read)
-
-
-Text = Annotated[str | None, _lenient(_text)]
-Texts = Annotated[list[str] | None, _lenient(_texts)]  # a list, each item as text
-Count = Annotated[int | None, _lenient(count_or_none)]
-Number = Annotated[int | Decimal | None, _lenient(number_or_none)]
-Object = Annotated[dict[str, Any] | None, _lenient(_object)]  # read further by the parser
-List = Annotated[list[Any] | None, _lenient(_list)]
+Text = Annotated[str | None, BeforeValidator(_text)]
+Texts = Annotated[list[str] | None, BeforeValidator(_texts)]  # a list, each item as text
+Count = Annotated[int | None, BeforeValidator(count_or_none)]
+Number = Annotated[int | Decimal | None, BeforeValidator(number_or_none)]
+Object = Annotated[dict[str, Any] | None, BeforeValidator(_object)]  # read on by the parser
+List = Annotated[list[Any] | None, BeforeValidator(_list)]
 PassedOver = Any  # a key read knowingly as no price or availability fact: never unread
 
 
@@ -82,8 +77,7 @@ class Payload(BaseModel):
     needs the object as sent, for an order that must not depend on what was read, keeps
     the value it read.)"""
 
-    model_config = ConfigDict(extra="allow", frozen=True, protected_namespaces=(),
-                              arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="allow", frozen=True, protected_namespaces=())
 
     @classmethod
     def read(cls, value: Any) -> Self | None:
@@ -107,10 +101,9 @@ def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return None
 
 
-def nested(model: type[Payload]) -> WrapValidator:
-    """A field holding another Payload (`Annotated[Model | None, nested(Model)]`): a value
-    that is no object of its shape reads as None."""
-    return WrapValidator(_none_if_invalid)
+# A field holding another Payload, `Annotated[Model | None, NESTED]`: a value that is no
+# object of its shape reads as None.
+NESTED = WrapValidator(_none_if_invalid)
 
 
 def note_unread(unread: UnreadLog, payload: Payload, example: str, path: str = "") -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pricewatch.collectors.payloads import (
+    NESTED,
     Count,
     Number,
     PassedOver,
     Payload,
     Text,
     Texts,
-    nested,
 )
 
 
@@ -30,7 +30,7 @@ class Entry(Payload):
     type: Text = None
     model_type: Text = None
     task: Text = None
-    architecture: Annotated[Architecture | None, nested(Architecture)] = None
+    architecture: Annotated[Architecture | None, NESTED] = None
     retirement_date: Text = None
     retiring_on: Text = None
     deprecation_date: Text = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pricewatch.collectors.payloads import (
+    NESTED,
     Count,
     List,
     Number,
@@ -17,7 +18,6 @@ from pricewatch.collectors.payloads import (
     Payload,
     Text,
     Texts,
-    nested,
 )
 
 
@@ -54,13 +54,13 @@ class CatalogueModel(Payload):
     id: str
     name: Text = None
     context_length: Count = None
-    architecture: Annotated[Architecture | None, nested(Architecture)] = None
+    architecture: Annotated[Architecture | None, NESTED] = None
     pricing: Object = None  # collectors/openrouter/pricing.py reads it key by key
-    top_provider: Annotated[TopProvider | None, nested(TopProvider)] = None
+    top_provider: Annotated[TopProvider | None, NESTED] = None
     supported_parameters: Texts = None
     expiration_date: Text = None
     alias_target: Any = None  # {"name": ..., "slug": ...}, or the slug itself
-    reasoning: Annotated[Reasoning | None, nested(Reasoning)] = None
+    reasoning: Annotated[Reasoning | None, NESTED] = None
     benchmarks: Any = None  # collectors/openrouter/benchmarks.py reads it
     # text, links and defaults that are no price or availability fact
     canonical_slug: PassedOver = None
@@ -106,7 +106,7 @@ class ModelEndpoints(Payload):
     """`data` of `GET /models/{id}/endpoints`: the model and its endpoints."""
 
     id: Text = None
-    architecture: Annotated[Architecture | None, nested(Architecture)] = None
+    architecture: Annotated[Architecture | None, NESTED] = None
     endpoints: List = None
 
 
@@ -132,7 +132,7 @@ class Key(Payload):
 
     limit: Any = None  # USD of credit, or null: no limit
     limit_reset: Text = None
-    free_model_daily_requests: Annotated[FreeDaily | None, nested(FreeDaily)] = None
+    free_model_daily_requests: Annotated[FreeDaily | None, NESTED] = None
     label: PassedOver = None
     limit_remaining: PassedOver = None
     include_byok_in_limit: PassedOver = None

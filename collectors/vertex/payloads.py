@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from pricewatch.collectors.payloads import List, PassedOver, Payload, Text, nested
+from pricewatch.collectors.payloads import NESTED, List, PassedOver, Payload, Text
 
 
 class Money(Payload):
@@ -25,7 +25,7 @@ class TierRate(Payload):
     """One tier: from `startUsageAmount` (in usage units) on, `unitPrice` per usage unit."""
 
     startUsageAmount: Any = 0
-    unitPrice: Annotated[Money | None, nested(Money)] = None
+    unitPrice: Annotated[Money | None, NESTED] = None
 
 
 class PricingExpression(Payload):
@@ -41,8 +41,7 @@ class PricingExpression(Payload):
 
 
 class PricingInfo(Payload):
-    pricingExpression: Annotated[PricingExpression | None,
-                                 nested(PricingExpression)] = None
+    pricingExpression: Annotated[PricingExpression | None, NESTED] = None
     effectiveTime: Text = None  # a later one is a published future price
     summary: PassedOver = None
     aggregationInfo: PassedOver = None
