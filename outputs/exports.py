@@ -191,8 +191,9 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
     """After runs: rewrite only what the runs since the last export changed (the months they
     opened or closed intervals in, the months of their changes, and the current views);
     nothing when they changed nothing. `changes` is what the caller knows they changed
-    (the daemon counts its runs' changes): 0 returns without opening the database. A folder
-    without a current manifest is written whole. Returns the manifest."""
+    (a caller that counts its runs' changes): 0 returns without opening the database. A
+    folder without a current manifest, or one exported from another warehouse (through a
+    run this one does not have), is written whole. Returns the manifest."""
     _check_format(fmt)
     previous = _read_manifest(out_dir)
     if previous is None or previous.get("format") != fmt:
@@ -201,16 +202,21 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
         return previous
     since = previous.get("through_run") or 0
     with queries.open_gold(settings) as con:
-        through, changed = sql.runs_after(con, since)
-        if through is None or changed == 0:
+        through, changed, newest = sql.runs_after(con, since)
+        if newest < since:
+            touched = None  # another warehouse's files: all of them again, below
+        elif through is None or changed == 0:
             return previous  # no run, or runs that changed nothing: the files stand
-        touched = {item.name: _months(con, item, since) for item in MONTHLY}
-        cheapest = sql.cheapest_months(con)
-        # new_cheapest alerts are dated when the winner's price began, often months back,
-        # and the old winner's alert leaves the view: rewrite the months of both
-        touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
-        writer = _Writer(con, settings, out_dir, fmt, dict(previous["files"]))
-        writer.write(touched, sql.views(con))
+        else:
+            touched = {item.name: _months(con, item, since) for item in MONTHLY}
+            cheapest = sql.cheapest_months(con)
+            # new_cheapest alerts are dated when the winner's price began, often months
+            # back, and the old winner's alert leaves the view: rewrite the months of both
+            touched["price_alerts"] |= cheapest | set(previous.get("cheapest_months", []))
+            writer = _Writer(con, settings, out_dir, fmt, dict(previous["files"]))
+            writer.write(touched, sql.views(con))
+    if touched is None:
+        return export(settings, out_dir, fmt)
     return _write_manifest(settings, out_dir, fmt, writer.files, through, cheapest)
 
 

@@ -90,11 +90,11 @@ def cheapest_months(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row["month"] for row in named(con, "export_cheapest_months")[1] if row["month"]}
 
 
-def runs_after(con: duckdb.DuckDBPyConnection, since: int) -> tuple[int | None, int]:
-    """The newest run id after `since` (None: none) and how many intervals those runs
-    opened or closed."""
+def runs_after(con: duckdb.DuckDBPyConnection, since: int) -> tuple[int | None, int, int]:
+    """The newest run id after `since` (None: none), how many intervals those runs opened
+    or closed, and the newest run id of all (0: no run)."""
     row = named(con, "export_runs_after", {"since": since})[1][0]
-    return row["through_run"], row["changed"]
+    return row["through_run"], row["changed"], row["newest_run"]
 
 
 def copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> int:

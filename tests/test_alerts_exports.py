@@ -322,6 +322,32 @@ def test_the_daemon_export_rewrites_only_what_changed(tmp_path, db_target) -> No
     assert [p.name for p in full.iterdir() if p.name.startswith(".")] == []
 
 
+def test_an_export_folder_of_another_warehouse_is_written_whole(tmp_path: Path) -> None:
+    """A warehouse made afresh at the same path (its runs start at 1 again) under an export
+    folder whose manifest went to run 3: the daemon's export writes it whole, not "no run
+    since 3" for ever."""
+    bodies = [fixture_path("openrouter", f"models-{day}.json").read_bytes()
+              for day in ("2025-12-18", "2026-01-29", "2026-05-07")]
+    db, out = tmp_path / "w.duckdb", tmp_path / "exports"
+    settings = load_settings(db_path=db)
+    for body, day in zip(bodies, ("2026-01-10", "2026-02-03", "2026-05-07"), strict=True):
+        pipeline.ingest_body(settings, "openrouter.models", body, at(day), "m")
+    assert exports.export_changed(settings, out)["through_run"] == 3
+    assert sorted(p.name for p in (out / "price_changes").iterdir()) == [
+        "2026-01.parquet", "2026-02.parquet", "2026-05.parquet"]
+    db.unlink()
+    pipeline.ingest_body(settings, "openrouter.models", bodies[0], at("2026-01-10"), "m")
+    manifest = exports.export_changed(settings, out)
+    assert manifest["through_run"] == 1
+    assert sorted(p.name for p in (out / "price_changes").iterdir()) == ["2026-01.parquet"]
+    assert _rows(out, "runs") == _rows(_full(settings, tmp_path / "full"), "runs")
+
+
+def _full(settings, folder: Path) -> Path:
+    exports.export(settings, folder)
+    return folder
+
+
 def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(db_target, receiver,
                                                                      monkeypatch) -> None:
     """The outbox remembers the newest run each channel has seen: a pass reads only later

@@ -544,3 +544,7 @@ def test_the_daemons_report_is_made_again_only_after_a_run_that_matters(tmp_path
     page = out.read_text(encoding="utf-8")
     out.write_text(page.replace('content="pricewatch ', 'content="pricewatch 0.0.1-'))
     assert report.made_through(out) is None and report.refresh(settings, out) is not None
+    # a warehouse made afresh at the same path: its one run is older than the page's 4
+    db.unlink()
+    ingest_catalogues(db, ["2026-01-29"])
+    assert report.refresh(settings, out) is not None and report.made_through(out) == 1

@@ -63,8 +63,9 @@ def write(settings: Settings, out: Path, options: Options | None = None) -> Repo
 
 def refresh(settings: Settings, out: Path) -> ReportData | None:
     """The daemon's report: made again when a run after the one the page at `out` was made
-    through changed a price or failed (its freshness section shows failures), or when there
-    is no page; None when the page stands. What it was made through is read from the page,
+    through changed a price or failed (its freshness section shows failures), when there
+    is no page, or when the page is of another warehouse (made through a run this one does
+    not have); None when the page stands. What it was made through is read from the page,
     what came since from `runs`: nothing is remembered between passes."""
     made = made_through(out)
     options = Options()
