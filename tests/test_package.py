@@ -368,6 +368,25 @@ def test_sql_lives_in_warehouse_and_queries() -> None:
     assert found == []
 
 
+# What decides file against lake: the target type, the open database's type, the lake module.
+LAKE_DECISIONS = re.compile(r"\b(?:is_lake(?:_connection)?\b|LakeTarget|FileTarget|lakes?\.Lake\b|"
+                            r"warehouse\.lake\b|startswith\([\"']ducklake)")
+
+
+def test_lake_decisions_live_in_warehouse() -> None:
+    """Issue 30, item 1: only warehouse/ asks whether the target is a file or a lake; the
+    rest opens, labels and archives through it (`open_warehouse`, `label_of`, ...)."""
+    found = [f"{name}: {match[0]}" for name, path in sorted(_modules().items())
+             if name.split(".")[1:2] != ["warehouse"]
+             for match in [LAKE_DECISIONS.search(path.read_text(encoding="utf-8"))] if match]
+    assert found == []
+
+
+def test_the_readme_is_a_guide_of_at_most_30_kb() -> None:
+    """Issue 30, item 10: the reference is in docs/; the README stays a guide."""
+    assert (ROOT / "README.md").stat().st_size <= 30_000
+
+
 def test_the_good_run_statuses_are_one_set() -> None:
     """queries/is_good_run.sql is what the views count as a whole snapshot; ingest, which
     runs before the views exist, keeps the same set in BOUNDARY_STATUSES."""
