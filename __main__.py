@@ -1,5 +1,5 @@
 """`python -m pricewatch` runs the `pricewatch` command."""
 
-from pricewatch.cli.main import app
+from pricewatch.cli.main import main
 
-app(prog_name="pricewatch")
+main()
