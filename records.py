@@ -165,7 +165,10 @@ Count = Annotated[int, Field(ge=0)]
 
 class _Record(BaseModel):
     # Other programs may add keys to the JSON lines: ignore them rather than refuse.
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    # defer_build: the validators are built when a record is first made, not on import, so
+    # a command that only reads the warehouse does not pay for them (~12 ms)
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True,
+                              defer_build=True)
 
     source: str = Field(default="records", min_length=1, max_length=100)
     provider: Provider
@@ -346,7 +349,7 @@ Record = Annotated[
     | ScoreRecord | MapAuditRecord,
     Field(discriminator="kind"),
 ]
-_RECORD = TypeAdapter(Record)
+_RECORD = TypeAdapter(Record, config=ConfigDict(defer_build=True))
 KINDS = ("price", "offer", "rate_limit", "measurement", "provider", "score", "map_audit")
 
 

@@ -1,7 +1,6 @@
 """`pricewatch audit`: community price maps checked against the providers' own figures
 (audit/maps.py reads a map, audit/compare.py compares it)."""
 
-from __future__ import annotations
 
 import json
 import sys
@@ -158,7 +157,7 @@ def _record(settings: Settings, as_json: bool) -> None:
         raise typer.Exit(InputError.exit_code)
 
 
-def _write_patch(path: Path, audited: AuditedMap, rows: list[dict]) -> None:
+def _write_patch(path: Path, audited: "AuditedMap", rows: list[dict]) -> None:
     from pricewatch.audit.patch import PATCHERS
 
     patch = PATCHERS[audited.read.format](audited.read.document, rows)

@@ -1,7 +1,6 @@
 """`pricewatch backfill git|dir`: snapshot histories ingested at their times
 (pipeline/backfill.py)."""
 
-from __future__ import annotations
 
 import time
 from collections.abc import Iterator
@@ -102,7 +101,7 @@ def backfill_dir(
 
 def _run(source: str, versions, total: int, since: str | None, until: str | None,
          field: str | None, db: str | None, config: Path | None,
-         as_json: bool) -> backfill.Report:
+         as_json: bool) -> "backfill.Report":
     from pricewatch.pipeline import backfill
 
     settings = load(db, config)
@@ -114,7 +113,7 @@ def _run(source: str, versions, total: int, since: str | None, until: str | None
 
 
 @contextmanager
-def _bar(enabled: bool, total: int) -> Iterator[backfill.Progress | None]:
+def _bar(enabled: bool, total: int) -> "Iterator[backfill.Progress | None]":
     """Versions done of all, the rate and the time left."""
     if not enabled:
         yield None
@@ -133,7 +132,7 @@ def _bar(enabled: bool, total: int) -> Iterator[backfill.Progress | None]:
         yield update
 
 
-def _print(report: backfill.Report, as_json: bool, title: str) -> None:
+def _print(report: "backfill.Report", as_json: bool, title: str) -> None:
     from pricewatch.pipeline import backfill
 
     row = {**report.counts, "versions": report.versions, "changes": report.changes,

@@ -1,6 +1,5 @@
 """Commands that fetch: `collect` (one sweep now) and `run` (the daemon)."""
 
-from __future__ import annotations
 
 import asyncio
 import json
@@ -50,7 +49,7 @@ def collect(
 
 
 @contextmanager
-def _sweep_progress(enabled: bool) -> Iterator[pipeline.Progress | None]:
+def _sweep_progress(enabled: bool) -> "Iterator[pipeline.Progress | None]":
     """A progress bar for sources that make more than a handful of requests."""
     if not enabled:
         yield None

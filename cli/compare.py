@@ -1,6 +1,5 @@
 """Decision helpers on top of the views: `compare` and `router-config`."""
 
-from __future__ import annotations
 
 import json
 import sys

@@ -1,6 +1,5 @@
 """`pricewatch db`: the database file itself (its storage format, schema and views)."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -5,7 +5,6 @@ arguments and options), so it cannot drift from what `--help` says.
     python -m pricewatch.cli.docs --write   # rewrite docs/cli.md
 """
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

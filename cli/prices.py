@@ -1,6 +1,5 @@
 """Commands that answer from the price views: `cheapest`, `changes`, `budget`."""
 
-from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta

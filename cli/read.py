@@ -1,6 +1,5 @@
 """Commands that read the warehouse: `sql`, `status`, `history`, `export`."""
 
-from __future__ import annotations
 
 import json
 from datetime import UTC, datetime

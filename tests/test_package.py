@@ -321,6 +321,41 @@ def test_a_reader_closing_the_pipe_is_not_a_bug() -> None:
     assert "Traceback" not in stderr and "internal error" not in stderr
 
 
+def test_the_program_exits_without_the_teardown_and_loses_nothing(tmp_path: Path) -> None:
+    """Issue 32: `pricewatch` leaves with os._exit once its command is done (the
+    interpreter's teardown cost ~40 ms a command). All of a long output still arrives
+    through a pipe, and the exit status and message are the command's."""
+    from pricewatch.errors import InputError
+    from pricewatch.warehouse.db import open_db
+
+    with open_db(tmp_path / "w.duckdb"):
+        pass
+    db = str(tmp_path / "w.duckdb")
+    done = subprocess.run([sys.executable, "-m", "pricewatch", "sql",
+                           "SELECT range AS n FROM range(200000)", "--format", "csv",
+                           "--db", db], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 200_001 and lines[0] == "n" and lines[-1] == "199999"
+    missing = subprocess.run([sys.executable, "-m", "pricewatch", "status", "--db",
+                              str(tmp_path / "none.duckdb")], capture_output=True, text=True,
+                             cwd=tmp_path)
+    assert missing.returncode == InputError.exit_code  # a --db that names nothing
+    assert "no warehouse at" in missing.stderr and missing.stdout == ""
+    usage = subprocess.run([sys.executable, "-m", "pricewatch", "changes", "--sinse", "1d"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert usage.returncode == 2 and "--sinse" in usage.stderr
+
+
+def test_command_modules_annotate_without_postponed_evaluation() -> None:
+    """Typer reads each command's parameters from its annotations on every start; as
+    strings (`from __future__ import annotations`) it compiled and evaluated each one,
+    60 functions and 840 strings: 22 ms of each command's start, now 9."""
+    postponed = [path.name for path in (PACKAGE / "cli").glob("*.py")
+                 if "from __future__ import annotations" in path.read_text()]
+    assert postponed == []
+
+
 def test_every_exception_class_is_in_the_one_tree() -> None:
     """errors.py roots every exception pricewatch defines, each with its exit code, so the
     CLI maps none by hand and none escapes as a bug (exit 70) by being outside the tree."""
