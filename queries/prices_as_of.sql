@@ -6,11 +6,21 @@
 -- first tier that charges; every tier is in price_history and current_price_tiers). A window
 -- that does not hold `ts` is not in force then (current_price_windows lists every window).
 -- Priced per 1M tokens or in the unit named.
+-- The intervals in force are read in two parts, those closed after `ts` and the open ones
+-- (valid_to IS NULL), each a filter DuckDB applies to the scan: as one `valid_to IS NULL OR
+-- valid_to > ts` it read every row, and at 10M rows the alerts' front at the first complete
+-- load (a `ts` that is a subquery) took 310 ms instead of 126. (A join on a one-row `ts`
+-- was faster on duckdb 2.0 but never finished the alerts on 1.5.5.)
 CREATE OR REPLACE MACRO prices_as_of(ts) AS TABLE
-WITH open_at AS (
+WITH open_at AS (  -- closed after ts, then open: see above
     SELECT h.*
     FROM price_history h
-    WHERE price_in_force(h.valid_from, h.valid_to, h.effective_from, ts)
+    WHERE h.valid_to > ts AND price_in_force(h.valid_from, h.valid_to, h.effective_from, ts)
+      AND price_window_holds(h.utc_days, h.utc_start_minute, h.utc_end_minute, ts)
+    UNION ALL
+    SELECT h.*
+    FROM price_history h
+    WHERE h.valid_to IS NULL AND price_in_force(h.valid_from, h.valid_to, h.effective_from, ts)
       AND price_window_holds(h.utc_days, h.utc_start_minute, h.utc_end_minute, ts)
 ),
 ranked AS (
