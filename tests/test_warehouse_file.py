@@ -294,3 +294,14 @@ def test_a_file_killed_right_after_its_creation_opens_directly(tmp_path: Path,
             capture_output=True, text=True, timeout=60)
         assert opened.returncode == 0, opened.stderr[-2000:]
         assert int(opened.stdout) == SCHEMA_VERSION
+
+
+def test_duckdb_1x_reads_without_inlining_ctes(tmp_path: Path) -> None:
+    """Issue 32: on duckdb 1.5.5 (the [ducklake] pin) `SELECT * FROM
+    price_alerts_since(TIMESTAMPTZ '...')` on a 10M-row history waited forever, every
+    thread idle (bench/README.md, "the 1.5.5 line"); with CTE inlining off it takes 0.8 s.
+    Ten million rows are no test fixture: this holds the setting that avoids it, on 1.x
+    only (2.x plans the alerts faster inlined)."""
+    with open_db(tmp_path / "w.duckdb") as con:
+        disabled = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+    assert disabled == ("cte_inlining" if duckdb.__version__.startswith("1.") else "")

@@ -300,6 +300,12 @@ def _engine() -> duckdb.DuckDBPyConnection:
         _ENGINE.execute("SET TimeZone = 'UTC'")
         # Hand freed memory back after each task, not only past 128 MiB (bench/daemon.py).
         _ENGINE.execute("SET allocator_flush_threshold = '16MB'")
+        if duckdb.__version__.startswith("1."):
+            # duckdb 1.5.5 (the [ducklake] pin) inlined price_alerts_with's CTEs into a plan
+            # that waited forever, every thread idle, on a 10M-row history (`AS
+            # MATERIALIZED` is lost when a macro is stored); without inlining it took 0.8 s
+            # and the other views no longer. 2.x is faster inlined (0.36 s against 0.46).
+            _ENGINE.execute("SET disabled_optimizers = 'cte_inlining'")
         # What a bounded query spills goes to the system's temporary folder (an in-memory
         # instance would use `.tmp` in the working directory); made only when used.
         _ENGINE.execute("SET temp_directory = " + quote_literal(
