@@ -12,7 +12,7 @@ from typing import Any
 
 from pricewatch.collectors.base import UnreadLog
 from pricewatch.collectors.openrouter.payloads import AnalysisIndexes, ArenaRating, Benchmarks
-from pricewatch.collectors.payloads import note_unread
+from pricewatch.collectors.payloads import note_unread, number_or_none
 from pricewatch.records import AnyRecord, RecordError, validate_record
 
 ANALYSIS_INDEXES = tuple(AnalysisIndexes.model_fields)
@@ -24,14 +24,6 @@ ATTRIBUTION = {
                     "lists it",
 }
 LICENCE = "not stated"  # OpenRouter's /models gives no licence for these figures
-
-
-def _number(value: Any) -> Decimal | None:
-    """A JSON number (read as int or Decimal) that is finite, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return None
-    number = Decimal(value)
-    return number if number.is_finite() else None
 
 
 def _slug(text: str | None) -> str | None:
@@ -53,7 +45,7 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
         unread.note("benchmarks", f"{model}: {benchmarks!r}")
         return []
     note_unread(unread, marks, model, "benchmarks.")
-    found: list[tuple[str, str, str, Decimal]] = []  # (origin, benchmark, metric, value)
+    found: list[tuple[str, str, str, int | Decimal]] = []  # (origin, benchmark, metric, value)
     for origin, value in benchmarks.items():  # in the order sent
         indexes = AnalysisIndexes.read(value) if origin == "artificial_analysis" else None
         if indexes is not None:
@@ -80,12 +72,12 @@ def benchmark_scores(source: str, model: str, benchmarks: Any,
 
 
 def _analysis(model: str, indexes: dict[str, Any],
-              unread: UnreadLog) -> list[tuple[str, str, str, Decimal]]:
+              unread: UnreadLog) -> list[tuple[str, str, str, int | Decimal]]:
     """The indexes an `AnalysisIndexes` declares, in the order sent; any other key, or an
     index that is no number, is unread."""
     found = []
     for key, value in indexes.items():
-        number = _number(value) if key in ANALYSIS_INDEXES else None
+        number = number_or_none(value) if key in ANALYSIS_INDEXES else None
         if number is not None:
             found.append(("artificial_analysis", f"artificial_analysis.{key}", "index", number))
         elif key not in ANALYSIS_INDEXES or value is not None:  # unknown, or no number
@@ -94,7 +86,7 @@ def _analysis(model: str, indexes: dict[str, Any],
 
 
 def _arena(model: str, entries: list[Any],
-           unread: UnreadLog) -> list[tuple[str, str, str, Decimal]]:
+           unread: UnreadLog) -> list[tuple[str, str, str, int | Decimal]]:
     found = []
     for entry in entries:
         rating = ArenaRating.read(entry)
@@ -106,7 +98,7 @@ def _arena(model: str, entries: list[Any],
         note_unread(unread, rating, model, "benchmarks.design_arena[].")
         for metric in ARENA_METRICS:
             value = getattr(rating, metric)
-            number = _number(value)
+            number = number_or_none(value)
             if number is not None:
                 found.append(("design_arena", f"design_arena.{arena}.{category}", metric,
                               number))
