@@ -3,7 +3,9 @@
 Each figure is a ratio to a floor measured in the same run, every command a process of its
 own as a user starts it, medians of interleaved runs (so a busy machine slows both sides):
 
-- start-up: `import pricewatch.cli.main` against `python -c pass` (goal <= 8x);
+- start-up: `import pricewatch.cli.main` against `python -c pass` (goal <= 8x), and
+  `pricewatch --version` (the import, the command tree, the program's quick exit: what every
+  command pays at least);
 - each read command against its own SQL in a bare read-only duckdb process (goal for
   `status` <= 2x);
 - drawing a table of 100, 1,000 and 10,000 rows, in process: the default (a screenful and
@@ -108,7 +110,8 @@ def main() -> None:
         db = str(ingest_catalogues(Path(tmp) / "w.duckdb", DAYS))
         python = sys.executable
         commands = {"pass": [python, "-c", "pass"],
-                    "import": [python, "-c", "import pricewatch.cli.main"]}
+                    "import": [python, "-c", "import pricewatch.cli.main"],
+                    "version": [python, "-m", "pricewatch", "--version"]}
         for name, (argv, sql, params) in READS.items():
             commands[name] = [python, "-m", "pricewatch", *argv, "--db", db]
             commands[f"{name}_sql"] = [python, "-c", BARE, db, sql, json.dumps(params)]
@@ -116,6 +119,7 @@ def main() -> None:
     for name, seconds in medians.items():
         print(f"{name:14} {seconds * 1000:8.0f} ms")
     figures = {"import_x_python": round(medians["import"] / medians["pass"], 2),
+               "version_x_python": round(medians["version"] / medians["pass"], 2),
                "import_goal": 8}
     for name in READS:
         figures[f"{name}_x_sql"] = round(medians[name] / medians[f"{name}_sql"], 2)
