@@ -331,7 +331,7 @@ def test_compare_side_by_side(warehouse: Path) -> None:
 
 
 def test_router_config_picks_the_cheapest_offer_with_what_each_role_needs(
-        warehouse: Path) -> None:
+        warehouse: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["router-config", "--format", "json", "--db", str(warehouse)])
     assert result.exit_code == 0, result.stderr
     router = json.loads(result.stdout)["Router"]
@@ -346,7 +346,7 @@ def test_router_config_picks_the_cheapest_offer_with_what_each_role_needs(
     assert router["background"] == f"{text_pick['provider']},{text_pick['model']}"
     # the common vocabulary: json is the section itself (to a file with --out), the other
     # formats each role's choice and why
-    out = warehouse.parent / "router.json"
+    out = tmp_path / "router.json"  # not beside a lake's `ducklake:...` target: the cwd
     written = runner.invoke(app, ["router-config", "--format", "json", "--out", str(out),
                                   "--db", str(warehouse)])
     assert written.exit_code == 0 and written.stdout == ""
