@@ -1,6 +1,5 @@
 """`alerts`: the alerts with their stable ids, the outbox, and a test through a channel."""
 
-
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 

@@ -4,7 +4,6 @@ exits with its class's code (errors.py), a full disk like an unavailable databas
 closed pipe quietly, anything else as a bug with its traceback.
 """
 
-
 import difflib
 import errno
 import logging

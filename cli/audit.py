@@ -1,7 +1,6 @@
 """`pricewatch audit`: community price maps checked against the providers' own figures
 (audit/maps.py reads a map, audit/compare.py compares it)."""
 
-
 import json
 import sys
 from datetime import UTC, datetime

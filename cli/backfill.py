@@ -1,7 +1,6 @@
 """`pricewatch backfill git|dir`: snapshot histories ingested at their times
 (pipeline/backfill.py)."""
 
-
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager

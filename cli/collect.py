@@ -1,6 +1,5 @@
 """Commands that fetch: `collect` (one sweep now) and `run` (the daemon)."""
 
-
 import asyncio
 import json
 import logging

@@ -1,6 +1,5 @@
 """Decision helpers on top of the views: `compare` and `router-config`."""
 
-
 import json
 import sys
 from decimal import Decimal

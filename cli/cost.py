@@ -1,7 +1,6 @@
 """`pricewatch cost`: a usage log priced at the price in force at each call (outputs/cost.py
 reads the log, queries/cost_of.sql prices it)."""
 
-
 import shutil
 import sys
 import tempfile

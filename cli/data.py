@@ -3,7 +3,6 @@
 The collectors and the pipeline (httpx, bs4, pyarrow) are imported in the commands that use
 them, not here: every command, a read too, imports this module at start-up."""
 
-
 import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any

@@ -1,6 +1,5 @@
 """`pricewatch db`: the database file itself (its storage format, schema and views)."""
 
-
 from typing import Annotated
 
 import typer

@@ -5,7 +5,6 @@ arguments and options), so it cannot drift from what `--help` says.
     python -m pricewatch.cli.docs --write   # rewrite docs/cli.md
 """
 
-
 import sys
 from pathlib import Path
 from typing import Any

@@ -2,7 +2,6 @@
 error mapping (cli/app.py). Each command module owns its commands; nothing imports this one
 but the entry point."""
 
-
 import atexit
 import os
 import sys
@@ -64,7 +63,6 @@ app.add_typer(db.app, name="db")
 app.add_typer(backfill.app, name="backfill")
 
 
-
 def main() -> None:
     """The `pricewatch` program: the app, then a quick exit.
 
@@ -84,7 +82,7 @@ def main() -> None:
     elif not isinstance(code, int):  # sys.exit("message"): printed, exit status 1
         print(code, file=sys.stderr)
         code = 1
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # the handlers Python's own exit would run
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

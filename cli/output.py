@@ -7,7 +7,6 @@ strings (`"0.06"`, never `6e-08`) and times ISO 8601 UTC, in CSV and markdown to
 column is in them; a table shows those that fit.
 """
 
-
 import csv
 import io
 import json

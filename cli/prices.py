@@ -1,6 +1,5 @@
 """Commands that answer from the price views: `cheapest`, `changes`, `budget`."""
 
-
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal

@@ -1,6 +1,5 @@
 """Commands that read the warehouse: `sql`, `status`, `history`, `export`."""
 
-
 import json
 from datetime import UTC, datetime
 from pathlib import Path

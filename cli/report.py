@@ -1,6 +1,5 @@
 """`pricewatch report`: the warehouse as one self-contained HTML page (outputs/report)."""
 
-
 from pathlib import Path
 from typing import Annotated
 
