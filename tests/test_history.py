@@ -168,6 +168,22 @@ def test_partial_scope_only_closes_the_models_it_fetched(settings) -> None:
     }
 
 
+def test_a_late_run_without_a_kind_of_record_ends_its_interval_closed_since(settings) -> None:
+    """A run ingested late that has prices but no offer ends the offer's interval at its
+    own time, though that interval was already closed by a later run (no offer open)."""
+    offer = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8192}'
+    for n, body in ((0, jsonl(price_line("a", "1"), offer)), (10, jsonl(price_line("a", "1"))),
+                    (5, jsonl(price_line("a", "1"))), (3, jsonl(price_line("a", "1"), offer))):
+        outcome = pipeline.ingest_body(settings, "records", body, day(n), f"t:{n}")
+        assert outcome.status in ("ok", "unchanged"), outcome
+    with open_warehouse(settings, read_only=True) as con:
+        offers = con.execute("SELECT valid_from, valid_to FROM offer_history "
+                             "ORDER BY valid_from").fetchall()
+        prices = con.execute("SELECT valid_from, valid_to FROM price_history").fetchall()
+    assert offers == [(day(0), day(5))]
+    assert prices == [(day(0), None)]
+
+
 def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(
         settings, monkeypatch) -> None:
     offer = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8192}'

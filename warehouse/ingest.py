@@ -368,9 +368,11 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
         by_type: dict[type, list[AnyRecord]] = {spec.record_type: [] for spec in SPECS}
         for record in records:
             by_type.setdefault(type(record), []).append(record)
+        absent = [spec.table for spec in SPECS if not by_type[spec.record_type]]
+        closable = _tables_covering(con, absent, at)
         for spec in SPECS:
             rows = by_type[spec.record_type]
-            if not rows and not _has_open_intervals(con, spec.table, at.source):
+            if not rows and spec.table not in closable:
                 continue  # nothing to open and nothing that could close
             stage(con, spec, spec.to_arrow(rows))
             changes.add(apply_snapshot(con, spec, at, scope_filter(spec, scope)))
@@ -380,9 +382,19 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
     return changes
 
 
-def _has_open_intervals(con: duckdb.DuckDBPyConnection, table: str, source: str) -> bool:
-    return fetch_one(con, f"SELECT 1 FROM {table} WHERE source = ? AND valid_to IS NULL LIMIT 1",
-                     [source]) is not None
+def _tables_covering(con: duckdb.DuckDBPyConnection, tables: Sequence[str],
+                     at: Boundary) -> set[str]:
+    """Which of `tables` hold an interval of the source in force at or after the snapshot's
+    time (open, or closed after it by a later run): only those can change when the
+    snapshot has no records for them. One statement for all, since on a lake each
+    statement is catalog round trips (five checks cost ~170 ms of a 0.45 s run)."""
+    if not tables:
+        return set()
+    sql = " UNION ALL ".join(
+        f"(SELECT '{table}' FROM {table} WHERE source = $src "
+        "AND (valid_to IS NULL OR valid_to > $t0) LIMIT 1)" for table in tables)
+    return {row[0] for row in con.execute(sql, {"src": at.source, "t0": at.observed_at}
+                                          ).fetchall()}
 
 
 def _append_measurements(con: duckdb.DuckDBPyConnection, at: Boundary,
