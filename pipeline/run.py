@@ -97,10 +97,14 @@ def parse_options(settings: Settings, source: Source, con: object | None = None)
 
 
 def parse_run(settings: Settings, name: str, bodies: Sequence[tuple[str, bytes]],
-              observed_at: datetime, con: object | None = None) -> ParseResult:
-    """A run's bodies through its source's parser, with that source's options."""
+              observed_at: datetime, con: object | None = None,
+              options: object | None = None) -> ParseResult:
+    """A run's bodies through its source's parser, with that source's options (`options`:
+    as `parse_options` gave them already, for many runs of one source)."""
     source = get_source(name)
-    return parse_bodies(source, bodies, observed_at, parse_options(settings, source, con))
+    if options is None:
+        options = parse_options(settings, source, con)
+    return parse_bodies(source, bodies, observed_at, options)
 
 
 def run_source_name(parser: str, parsed: ParseResult) -> str:

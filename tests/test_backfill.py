@@ -160,6 +160,42 @@ def test_a_folder_of_dated_captures(tmp_path: Path) -> None:
                 .fetchall()] == [at(day) for day in names]
 
 
+def test_a_source_keyed_by_a_provider_directory_is_backfilled(tmp_path: Path) -> None:
+    """openrouter.endpoints reads the provider directory from the warehouse to parse: each
+    version's parse asked for it while the batch held the warehouse open, and the second
+    distinct version waited on its own lock for ever. The directory is read once now."""
+    import threading
+
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    body = json.loads(fixture_path(
+        "openrouter", "endpoints-google-gemini-2.5-pro-preview-2025-05-23.json").read_bytes())
+    prompts = ("0.00000125", "0.000001", "0.0000005")
+    for day, prompt in zip(("2025-05-23", "2025-05-24", "2025-05-25"), prompts, strict=True):
+        body["data"]["endpoints"][0]["pricing"]["prompt"] = prompt
+        (folder / f"endpoints-{day}.json").write_text(json.dumps(body))
+    db = tmp_path / "w.duckdb"
+    results = []
+    worker = threading.Thread(target=lambda: results.append(runner.invoke(app, [
+        "backfill", "dir", str(folder), "--source", "openrouter.endpoints", "--time-from",
+        "name", "--db", str(db), "--json"])), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the backfill never finished"
+    assert results[0].exit_code == 0, results[0].output
+    summary = json.loads(results[0].stdout)[0]
+    assert (summary["ingested"], summary["failed"]) == (3, 0)
+    endpoint = body["data"]["endpoints"][0]
+    with open_db(db, read_only=True, lock_timeout_s=30) as con:
+        assert con.execute(
+            "SELECT price, valid_from, valid_to FROM price_history WHERE component = 'input' "
+            "AND route = ? AND context_threshold = 0 ORDER BY valid_from",
+            [endpoint["tag"]]).fetchall() == [
+            (Decimal("1.25"), at("2025-05-23"), at("2025-05-24")),
+            (Decimal("1.00"), at("2025-05-24"), at("2025-05-25")),
+            (Decimal("0.50"), at("2025-05-25"), None)]
+
+
 @pytest.mark.parametrize(("name", "expected"), [
     ("models-2026-01-29.json", "2026-01-29T00:00:00+00:00"),
     ("2026-01-29T06:00:00Z.json", "2026-01-29T06:00:00+00:00"),
