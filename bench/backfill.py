@@ -5,9 +5,9 @@ steps with `git fast-import`), against the same versions ingested by separate
 `pricewatch ingest` processes.
 
 For each history, in a process of its own: versions per second, peak RSS, the share of
-the time spent in git (reading the versions), parsing and ingest (archive, SCD2, commit) —
-parsing and ingest overlap, on two threads — and `ratio_to_parse`: the backfill's time over
-parsing every distinct version alone afterwards (the floor no write can beat).
+the time spent in git (reading the versions), parsing and ingest (archive, SCD2, commit),
+and `ratio_to_parse`: the backfill's time over parsing every distinct version again alone
+afterwards (the floor no write can beat).
 The separate `ingest` calls are timed on the first SLICE versions and extrapolated to all
 (labelled so). The last line of output is one JSON object.
 
@@ -98,8 +98,7 @@ def one(repo: str, db: str, batch_s: str) -> None:
     started = time.perf_counter()
     report = backfill.run(load_settings(db_path=Path(db)), "openrouter.models", versions())
     total = time.perf_counter() - started
-    # The floor: every distinct version parsed again, alone (in the backfill the parse
-    # shares the GIL with the writer thread, so its own share overstates it).
+    # The floor: every distinct version parsed again, and nothing else.
     blobs, settings, spent["parse_alone"] = set(), load_settings(db_path=Path(db)), 0.0
     for version in git.versions(Path(repo), "models.json"):
         if version.body is not None and version.blob not in blobs:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import queue
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,28 +83,21 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
         since: datetime | None = None, until: datetime | None = None,
         time_field: str | None = None, total: int | None = None,
         progress: Progress | None = None) -> Report:
-    """Ingest every version in [since, until] (by its time), oldest first as given.
-
-    Versions are parsed on this thread and written on another, in the order given, so
-    parsing the next version overlaps writing the one before (a parse holds the GIL, a
-    write mostly runs in DuckDB and zlib without it)."""
+    """Ingest every version in [since, until] (by its time), oldest first as given."""
     report = Report()
     parsed: OrderedDict[str, ParseResult] = OrderedDict()
     seen = _ingested(settings, parser)
-    # once, before the writer holds the warehouse: a source keyed by a provider directory
-    # reads it from there, which this backfill does not change
+    # once, before a batch holds the warehouse: a source keyed by a provider directory
+    # reads it from there (a read inside a batch waited on the batch's own lock for ever),
+    # and this backfill does not change it
     options = pipeline.parse_options(settings, get_source(parser))
     latest = max((observed_at for observed_at, _ in seen), default=None)
-    failed_early: list[tuple[int, dict[str, str]]] = []  # failed before their write
-    with _Writer(settings, parser) as writer:
+    with _Batches(settings) as batches:
         for done, version in enumerate(versions, start=1):
-            job = _parsed(settings, parser, options, done, version, since, until,
-                          time_field, parsed, seen, report, failed_early)
-            if job is not None:
-                writer.put(job)
+            _one(settings, parser, options, version, since, until, time_field, parsed, seen,
+                 report, batches)
             if progress is not None:
                 progress(done, total)
-    writer.add_to(report, failed_early)
     earliest = min(report.ingested_at, default=None)
     if latest is not None and earliest is not None and earliest < latest:
         # Versions landed before runs already there. Ingest splits and merges intervals
@@ -156,40 +147,24 @@ def _ingested(settings: Settings, parser: str) -> set[tuple[datetime, str]]:
         return state.ingested_versions(con, parser)
 
 
-@dataclass(frozen=True)
-class _Job:
-    """A parsed version waiting to be written; `number` keeps its problems in order."""
-
-    number: int
-    version: Version
-    at: datetime
-    result: ParseResult
-
-
-def _parsed(settings: Settings, parser: str, options: object, number: int,
-            version: Version, since: datetime | None, until: datetime | None,
-            time_field: str | None,
-            parsed: OrderedDict[str, ParseResult], seen: set[tuple[datetime, str]],
-            report: Report, problems: list[tuple[int, dict[str, str]]]) -> _Job | None:
-    """The version parsed and ready to write, or None when it is skipped (counted in
-    `report`, and in `problems` when it failed: deleted, outside the range, already
-    there, or without a time)."""
+def _one(settings: Settings, parser: str, options: object, version: Version,
+         since: datetime | None, until: datetime | None, time_field: str | None,
+         parsed: OrderedDict[str, ParseResult],
+         seen: set[tuple[datetime, str]], report: Report, batches: _Batches) -> None:
     if version.body is None:
         report.skipped.append(f"{version.label}: the file was deleted in this commit")
-        return None
+        return
     try:
         at = observed(version, time_field)
     except PricewatchError as error:
-        report.counts["failed"] += 1
-        problems.append((number, _problem(version, version.observed_at, "failed",
-                                          str(error))))
-        return None
+        _failed(report, version, version.observed_at, str(error))
+        return
     if (since is not None and at < since) or (until is not None and at > until):
-        return None
+        return
     report.versions += 1
     if (at, hashlib.sha256(version.body).hexdigest()) in seen:
         report.counts["duplicate"] += 1
-        return None
+        return
     key = version.blob or version.origin
     if key in parsed:  # identical bodies are parsed once: parsers are pure of bytes
         parsed.move_to_end(key)
@@ -200,94 +175,29 @@ def _parsed(settings: Settings, parser: str, options: object, number: int,
         report.parsed_bodies += 1
         if len(parsed) > PARSED_KEPT:  # a catalogue's records take megabytes: keep a few
             parsed.popitem(last=False)
-    return _Job(number, version, at, parsed[key])
+    try:
+        outcome = pipeline.ingest_parsed(batches.connection(), settings, parser, version.body,
+                                         at, version.origin, parsed[key],
+                                         origin=version.origin)
+    except PricewatchError as error:
+        if isinstance(error, WarehouseError):  # the connection may be gone: open afresh
+            batches.close()
+        _failed(report, version, at, str(error))
+        return
+    status = "ingested" if outcome.status in ("ok", "partial") else outcome.status
+    if status not in report.counts:
+        status = "failed"
+    if status != "duplicate":
+        report.ingested_at.append(at)
+    report.counts[status] += 1
+    report.changes += outcome.changes
+    if status in ("suspect", "failed"):
+        report.problems.append(_problem(version, at, status, outcome.message))
 
 
-class _Writer:
-    """Writes parsed versions in order on a thread of its own, in batches (_Batches).
-
-    It keeps the write outcomes apart (`add_to` adds them to the report once it is done),
-    its problems numbered so they merge with the parse side's in version order. At most
-    QUEUED versions wait, so memory stays bounded while a write is slower than a parse.
-    An unexpected error on the writer is raised on the caller's thread at its next put or
-    at the end; the caller's own error stops the writer after what it has taken."""
-
-    QUEUED = 2
-
-    def __init__(self, settings: Settings, parser: str) -> None:
-        self.settings, self.parser = settings, parser
-        self.jobs: queue.Queue[_Job | None] = queue.Queue(self.QUEUED)
-        self.counts = dict.fromkeys(OUTCOMES, 0)
-        self.changes = 0
-        self.ingested_at: list[datetime] = []
-        self.problems: list[tuple[int, dict[str, str]]] = []
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="backfill-writer",
-                                       daemon=True)
-
-    def __enter__(self) -> _Writer:
-        self.thread.start()
-        return self
-
-    def put(self, job: _Job) -> None:
-        while self.error is None:
-            try:
-                self.jobs.put(job, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-        raise self.error
-
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        if self.error is None:
-            self.jobs.put(None)
-        self.thread.join()
-        if kind is None and self.error is not None:
-            raise self.error
-
-    def _work(self) -> None:
-        try:
-            with _Batches(self.settings) as batches:
-                while (job := self.jobs.get()) is not None:
-                    self._write(batches, job)
-        except BaseException as error:  # handed to the caller's thread
-            self.error = error
-            with suppress(queue.Empty):
-                while True:  # a caller blocked on a full queue gets to see the error
-                    self.jobs.get_nowait()
-
-    def add_to(self, report: Report, problems: list[tuple[int, dict[str, str]]]) -> None:
-        """The writes' outcomes into `report`, with the parse side's `problems`."""
-        for outcome, count in self.counts.items():
-            report.counts[outcome] += count
-        report.changes += self.changes
-        report.ingested_at.extend(self.ingested_at)
-        report.problems.extend(problem for _, problem in sorted(
-            problems + self.problems, key=lambda numbered: numbered[0]))
-
-    def _write(self, batches: _Batches, job: _Job) -> None:
-        version = job.version
-        try:
-            outcome = pipeline.ingest_parsed(batches.connection(), self.settings, self.parser,
-                                             version.body or b"", job.at, version.origin,
-                                             job.result, origin=version.origin)
-        except PricewatchError as error:
-            if isinstance(error, WarehouseError):  # the connection may be gone: open afresh
-                batches.close()
-            self.counts["failed"] += 1
-            self.problems.append((job.number, _problem(version, job.at, "failed",
-                                                       str(error))))
-            return
-        status = "ingested" if outcome.status in ("ok", "partial") else outcome.status
-        if status not in self.counts:
-            status = "failed"
-        if status != "duplicate":
-            self.ingested_at.append(job.at)
-        self.counts[status] += 1
-        self.changes += outcome.changes
-        if status in ("suspect", "failed"):
-            self.problems.append((job.number, _problem(version, job.at, status,
-                                                       outcome.message)))
+def _failed(report: Report, version: Version, at: datetime, message: str) -> None:
+    report.counts["failed"] += 1
+    report.problems.append(_problem(version, at, "failed", message))
 
 
 def _problem(version: Version, at: datetime, status: str, message: str) -> dict[str, str]:
