@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pricewatch.records import ONE_MILLION
+ONE_MILLION = Decimal(1_000_000)  # tokens in the unit of a per_1m_tokens price
 
 
 def effective_input_price(input_price: Decimal, cache_read_price: Decimal | None,

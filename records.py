@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -28,14 +27,14 @@ from pydantic import (
     model_validator,
 )
 
-from pricewatch.errors import InputError, PricewatchError
-from pricewatch.text import decimal_text, iso_utc
+from pricewatch.collectors import PROVIDER_NAMES
+from pricewatch.errors import PricewatchError
+from pricewatch.money import ONE_MILLION
+from pricewatch.text import decimal_text, iso_utc, parse_timestamp
 
-# The providers pricewatch collects, in run order: each is the package collectors/<name>/
-# (collectors.PROVIDERS is built from this list; a test checks the folders against it).
-# `aider` and `lmarena` publish scores (quality sources), no prices.
-# Configuration may add Hugging Face router providers, so the field accepts any slug.
-PROVIDERS = ("openrouter", "vertex", "nscale", "aider", "lmarena")
+# The providers pricewatch collects (their collector packages, in run order). Configuration
+# may add Hugging Face router providers, so the field accepts any slug.
+PROVIDERS = PROVIDER_NAMES
 Provider = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
 
 # Units are named, never implied. Token prices are always USD per 1M tokens.
@@ -415,36 +414,6 @@ def parse_jsonl(body: bytes, source: str = "records",
     return records
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str, limit: int = 1000) -> str:
-    """Provider-supplied text for people (alerts, tables): no control characters, no
-    bidirectional overrides, bounded length. Markup is the renderer's to escape."""
-    return _UNPRINTABLE.sub("", text)[:limit]
-
-
-
-
-def plain(value: Any) -> Any:
-    """A JSON-safe form of one value, decimals kept exact as text."""
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list | tuple | set):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
-
-
 def to_json_dict(record: AnyRecord) -> dict[str, Any]:
     """The contract form of a record: decimals as text, dates as ISO strings."""
     data = record.model_dump(mode="python")
@@ -463,23 +432,6 @@ def to_jsonl(records: Iterable[AnyRecord]) -> Iterator[str]:
     for record in records:
         yield json.dumps(to_json_dict(record), ensure_ascii=False)
 
-
-def parse_timestamp(text: str, what: str = "timestamp") -> datetime:
-    """An aware UTC datetime from ISO text; a date alone means midnight UTC."""
-    try:
-        if len(text) == 10:
-            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        else:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"{what} {text!r} is not an ISO 8601 time "
-                         "(e.g. 2026-01-29 or 2026-01-29T12:00:00Z)") from None
-    if parsed.tzinfo is None:
-        raise InputError(f"{what} {text!r} has no timezone: add Z or +00:00")
-    return parsed.astimezone(UTC)
-
-
-ONE_MILLION = Decimal(1_000_000)
 
 
 @dataclass(frozen=True)
@@ -553,8 +505,6 @@ __all__ = [
     "decimal_text",
     "parse_jsonl",
     "parse_timestamp",
-    "plain",
-    "printable",
     "to_json_dict",
     "to_jsonl",
     "validate_record",

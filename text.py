@@ -6,8 +6,12 @@ reads the same whichever way it was printed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from pricewatch.errors import InputError
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
 
@@ -60,3 +64,46 @@ def stamp(value: datetime, seconds: bool = False) -> str:
         return value.strftime("%Y-%m-%d")
     return value.strftime("%Y-%m-%d %H:%M:%S" if seconds and value.second
                           else "%Y-%m-%d %H:%M")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = 1000) -> str:
+    """Provider-supplied text for people (alerts, tables): no control characters, no
+    bidirectional overrides, bounded length. Markup is the renderer's to escape."""
+    return _UNPRINTABLE.sub("", text)[:limit]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe form of one value, decimals kept exact as text."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple | set):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def parse_timestamp(text: str, what: str = "timestamp") -> datetime:
+    """An aware UTC datetime from ISO text; a date alone means midnight UTC."""
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{what} {text!r} is not an ISO 8601 time "
+                         "(e.g. 2026-01-29 or 2026-01-29T12:00:00Z)") from None
+    if parsed.tzinfo is None:
+        raise InputError(f"{what} {text!r} has no timezone: add Z or +00:00")
+    return parsed.astimezone(UTC)

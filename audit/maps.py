@@ -22,8 +22,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pricewatch.errors import InputError
+from pricewatch.money import ONE_MILLION
 
-MILLION = Decimal(1_000_000)
 QUANTUM = Decimal(1).scaleb(-18)  # the warehouse's DECIMAL(38, 18)
 FORMATS = ("litellm", "models-dev", "genai-prices")
 
@@ -149,19 +149,19 @@ _LITELLM_FIELD = re.compile(
     r"(?:_above_(?P<k>\d+)k_tokens)?(?:_(?P<tier>batches|flex|priority))?$")
 # (direction or cache kind, what) -> (component, unit, per-unit factor to pricewatch's unit)
 _LITELLM_COMPONENTS: dict[tuple[str, str], tuple[str, str, Decimal]] = {
-    ("input", "token"): ("input", "per_1m_tokens", MILLION),
-    ("output", "token"): ("output", "per_1m_tokens", MILLION),
-    ("input", "audio_token"): ("audio_input", "per_1m_tokens", MILLION),
-    ("output", "audio_token"): ("audio_output", "per_1m_tokens", MILLION),
-    ("output", "reasoning_token"): ("reasoning", "per_1m_tokens", MILLION),
-    ("input", "image_token"): ("image_input", "per_1m_tokens", MILLION),
-    ("output", "image_token"): ("image_output", "per_1m_tokens", MILLION),
+    ("input", "token"): ("input", "per_1m_tokens", ONE_MILLION),
+    ("output", "token"): ("output", "per_1m_tokens", ONE_MILLION),
+    ("input", "audio_token"): ("audio_input", "per_1m_tokens", ONE_MILLION),
+    ("output", "audio_token"): ("audio_output", "per_1m_tokens", ONE_MILLION),
+    ("output", "reasoning_token"): ("reasoning", "per_1m_tokens", ONE_MILLION),
+    ("input", "image_token"): ("image_input", "per_1m_tokens", ONE_MILLION),
+    ("output", "image_token"): ("image_output", "per_1m_tokens", ONE_MILLION),
     ("input", "image"): ("image_input", "per_image", Decimal(1)),
     ("output", "image"): ("image_output", "per_image", Decimal(1)),
-    ("cache_read", "token"): ("cache_read", "per_1m_tokens", MILLION),
-    ("cache_read", "audio_token"): ("audio_cache_read", "per_1m_tokens", MILLION),
-    ("cache_write", "token"): ("cache_write", "per_1m_tokens", MILLION),
-    ("cache_write_1h", "token"): ("cache_write_1h", "per_1m_tokens", MILLION),
+    ("cache_read", "token"): ("cache_read", "per_1m_tokens", ONE_MILLION),
+    ("cache_read", "audio_token"): ("audio_cache_read", "per_1m_tokens", ONE_MILLION),
+    ("cache_write", "token"): ("cache_write", "per_1m_tokens", ONE_MILLION),
+    ("cache_write_1h", "token"): ("cache_write_1h", "per_1m_tokens", ONE_MILLION),
 }
 _TIERS = {None: "standard", "batches": "batch", "flex": "flex", "priority": "priority"}
 

@@ -23,9 +23,10 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pricewatch import queries
 from pricewatch.cli.output import fail
+from pricewatch.collectors import PROVIDER_NAMES
 from pricewatch.errors import EXIT_BUG, InputError, PricewatchError, UsageError, WarehouseError
-from pricewatch.records import PROVIDERS, parse_timestamp
 from pricewatch.settings import Settings, load_settings
+from pricewatch.text import parse_timestamp
 from pricewatch.warehouse.target import target_of
 
 EXIT_INPUT, EXIT_USAGE = InputError.exit_code, UsageError.exit_code
@@ -287,7 +288,7 @@ def known_providers(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The providers of the collectors and every provider the warehouse holds offers of
     (an aggregator's routes bring others, e.g. the HF router's `novita`)."""
     held = [row["provider"] for row in queries.named(con, "known_providers")[1]]
-    return sorted(set(held) | set(PROVIDERS))
+    return sorted(set(held) | set(PROVIDER_NAMES))
 
 
 def check_models(con: duckdb.DuckDBPyConnection, models: list[str],

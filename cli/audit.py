@@ -14,8 +14,8 @@ from pricewatch.cli.app import ConfigOption, DbOption, load_reader, new_app, tim
 from pricewatch.cli.output import FORMATS as OUTPUT_FORMATS
 from pricewatch.cli.output import emit, write_file
 from pricewatch.errors import InputError, UsageError
-from pricewatch.records import plain
 from pricewatch.settings import Settings
+from pricewatch.text import plain
 
 if TYPE_CHECKING:  # pyarrow comes with it: imported where the command runs
     from pricewatch.audit.compare import AuditedMap

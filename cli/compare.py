@@ -22,7 +22,7 @@ from pricewatch.cli.output import FORMATS, emit, for_people, write_file
 from pricewatch.cli.prices import parse_tokens
 from pricewatch.errors import UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
-from pricewatch.records import plain
+from pricewatch.text import plain
 
 app = new_app()
 

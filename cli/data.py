@@ -24,7 +24,6 @@ from pricewatch.cli.app import (
 )
 from pricewatch.cli.output import emit, for_people, warn
 from pricewatch.errors import UsageError
-from pricewatch.records import to_jsonl
 from pricewatch.settings import secret_from_env
 from pricewatch.text import every
 
@@ -76,6 +75,7 @@ def parse(
     endpoints without a tag (as `collect` and `ingest` do)."""
     from pricewatch.collectors import get_source
     from pricewatch.pipeline import run as pipeline
+    from pricewatch.records import to_jsonl
 
     chosen = get_source(source)
     settings = load(db, config)

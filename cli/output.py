@@ -23,8 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pricewatch.errors import InputError, UsageError
-from pricewatch.records import plain, printable
-from pricewatch.text import ago, stamp
+from pricewatch.text import ago, plain, printable, stamp
 
 console = Console()
 errors = Console(stderr=True)

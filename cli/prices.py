@@ -25,7 +25,7 @@ from pricewatch.cli.app import (
 from pricewatch.cli.output import emit, for_people
 from pricewatch.errors import InputError, UsageError
 from pricewatch.money import ROUNDING_RULE, cents, monthly_cost
-from pricewatch.records import plain
+from pricewatch.text import plain
 
 app = new_app()
 CAPABILITIES = queries.capabilities()

@@ -5,7 +5,7 @@ page text (`pages`), JSON values (`values`), the `Source` description with run a
 (`base`) and what every settings section has (`settings`).
 
 Adding a provider: a package here laid out like the others, its name in
-`records.PROVIDERS`, and its settings class as a section of `pricewatch.settings.Settings`
+`PROVIDER_NAMES` below, and its settings class as a section of `pricewatch.settings.Settings`
 named like it.
 
 Nothing is imported until asked for: `pricewatch.settings` imports each provider's settings
@@ -22,10 +22,13 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from pricewatch.records import PROVIDERS as PROVIDER_NAMES
-
 if TYPE_CHECKING:
     from pricewatch.collectors.base import Source
+
+# The providers pricewatch collects, in run order: each is the package collectors/<name>/
+# (a test checks the folders against it; records.PROVIDERS is this list). `aider` and
+# `lmarena` publish scores (quality sources), no prices.
+PROVIDER_NAMES = ("openrouter", "vertex", "nscale", "aider", "lmarena")
 
 
 def lazy_package(package: str, source_modules: Sequence[str]) -> Callable[[str], Any]:
@@ -46,7 +49,7 @@ def lazy_package(package: str, source_modules: Sequence[str]) -> Callable[[str],
 
 @cache
 def providers() -> tuple[ModuleType, ...]:
-    """The provider packages, in the order of records.PROVIDERS."""
+    """The provider packages, in the order of PROVIDER_NAMES."""
     return tuple(importlib.import_module(f"pricewatch.collectors.{name}")
                  for name in PROVIDER_NAMES)
 

@@ -29,8 +29,8 @@ import httpx
 from pricewatch import queries
 from pricewatch.collectors.fetch import tls_context, user_agent
 from pricewatch.errors import InputError
-from pricewatch.records import plain, printable
 from pricewatch.settings import ChannelSettings, Settings, secret_from_env
+from pricewatch.text import plain, printable
 from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
 from pricewatch.warehouse.outbox import (
     Attempt,
