@@ -12,13 +12,21 @@
 -- intervals never overlap, so those that ended before `since` all come before its recent
 -- ones: their count plus the place among the recent ones (a count per interval over the
 -- whole history was quadratic: the full view took 28x longer at 1M rows).
+-- The recent intervals are read as two disjoint filters (started from `since`; started
+-- before and ended from it): as one `valid_from >= since OR valid_to >= since` duckdb 1.5
+-- read every column of every row, 321 ms against 125 at 10M rows (2.0: 80 against 74).
 CREATE OR REPLACE MACRO price_changes_since(since) AS TABLE
-WITH recent AS (
+WITH touched AS (
+    SELECT * FROM price_history WHERE valid_from >= since
+    UNION ALL
+    SELECT * FROM price_history WHERE valid_from < since AND valid_to >= since
+),
+recent AS (
     SELECT *,
            lag(valid_from) OVER w AS previous_from, lag(valid_to) OVER w AS previous_to,
            lag(price) OVER w AS previous_price, lead(valid_from) OVER w AS next_from,
            row_number() OVER w AS recent_no
-    FROM price_history WHERE valid_from >= since OR valid_to >= since
+    FROM touched
     WINDOW w AS (PARTITION BY key_hash ORDER BY valid_from)
 ),
 earlier AS (
