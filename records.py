@@ -433,7 +433,6 @@ def to_jsonl(records: Iterable[AnyRecord]) -> Iterator[str]:
         yield json.dumps(to_json_dict(record), ensure_ascii=False)
 
 
-
 @dataclass(frozen=True)
 class FetchedBody:
     """One response (or a file read for backfill) as fetch hands it to the archive.

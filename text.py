@@ -1,7 +1,9 @@
 """How pricewatch writes figures and times as text, once: the CLI's tables and JSON, the
 report, the daemon's log, the exports and the record format all call these. The SQL side
 has the same formats as macros (queries/text.sql: `decimal_text`, `iso_utc`), so a figure
-reads the same whichever way it was printed.
+reads the same whichever way it was printed. Also what text goes in and out through:
+provider text made safe to show (`printable`), any value made JSON-safe (`plain`) and an
+ISO time read (`parse_timestamp`). Nothing here imports a model: every command loads it.
 """
 
 from __future__ import annotations
