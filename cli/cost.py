@@ -65,7 +65,7 @@ def cost_command(
             raise InputError(f"file {file} does not exist")
         con = stack.enter_context(queries.open_gold(settings))
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="pricewatch-cost-"))
-        sql.limit_memory(con, MEMORY_LIMIT, Path(spill))
+        stack.enter_context(sql.limit_memory(con, MEMORY_LIMIT, Path(spill)))
         own = usage.prepare(con, path, name, provider)  # an ambiguous model stops it here
         query = sql.totals(by) if by else sql.per_call()
         # a file is streamed (a table as CSV), and stdout too in a data format
