@@ -340,7 +340,11 @@ def engine_settings(con: duckdb.DuckDBPyConnection, **values: str) -> Iterator[N
         yield
     finally:
         for name, value in zip(names, before, strict=True):
-            con.execute(f"SET {name} = {quote_literal(str(value))}")
+            # RESET first: a default shown as "18.8 GiB" and set from that text is 18.7
+            con.execute(f"RESET {name}")
+            if con.execute(f"SELECT current_setting({quote_literal(name)})"
+                           ).fetchall()[0][0] != value:
+                con.execute(f"SET {name} = {quote_literal(str(value))}")
 
 
 @contextmanager
