@@ -20,6 +20,7 @@ from helpers import fixture_path, ingest_catalogues, jsonl, price_line
 from pricewatch import queries
 from pricewatch.cli.main import app
 from pricewatch.settings import load_settings
+from pricewatch.warehouse.db import open_warehouse
 
 runner = CliRunner()
 FIRST, SECOND = "2025-12-18", "2026-01-29"
@@ -302,6 +303,26 @@ def test_outputs_stream_to_files(tiers: Path, tmp_path: Path) -> None:
                            check=True).stdout.splitlines()
     assert len(lines) == 20 and json.loads(lines[0])["cost_usd"] == "0.001004"
     assert json.loads(lines[0])["team"] == "t1" and json.loads(lines[0])["input_price"] == "1"
+
+
+def test_a_cost_gives_the_engine_its_memory_limit_and_spill_folder_back(
+        tiers: Path, tmp_path: Path) -> None:
+    """cost bounds DuckDB to 512 MB with a spill folder of its own; the engine is the
+    process's, so whatever runs next in the process (a test, an export) gets its own back."""
+    def engine() -> tuple:
+        with open_warehouse(load_settings(db_path=tiers), read_only=True) as con:
+            return con.execute("SELECT current_setting('memory_limit'), "
+                               "current_setting('temp_directory')").fetchall()[0]
+    before = engine()
+    log = write_log(tmp_path / "u.csv", [{"timestamp": "2026-02-01T00:00:00Z",
+                                          "model": "acme/big", "input_tokens": 1000,
+                                          "output_tokens": 10, "provider": "openrouter"}])
+    for args in ([str(log), "--json"], [str(log), "--format", "csv",
+                                        "--out", str(tmp_path / "out.csv")]):
+        result = cost(args, tiers)
+        assert result.exit_code == 0, result.output
+        assert engine() == before
+    assert "pricewatch-cost-" not in before[1] and before[0] != "488.2 MiB"
 
 
 def test_the_common_formats_and_a_stdout_that_already_holds_text(tiers: Path,
