@@ -9,10 +9,10 @@
 -- The price of a call at t is the one prices_as_of(t) gives, by the same macros:
 -- price_in_force (valid_from <= t < valid_to, a published effective date already reached),
 -- price_pick (the latest effective date, Vertex's billing catalog before the page) and
--- is_base_rate (the base usage tier). cached_tokens and
--- cache_write_tokens are part of input_tokens, reasoning_tokens part of output_tokens (as
--- OpenAI and OpenRouter count them): cached tokens pay cache_read, written ones cache_write,
--- reasoning tokens the reasoning price where the offer has one. An offer that publishes no
+-- base_rate_order (the base usage tier). cached_tokens and cache_write_tokens are part of
+-- input_tokens, reasoning_tokens part of output_tokens (as OpenAI and OpenRouter count
+-- them): cached tokens pay cache_read, written ones cache_write, reasoning tokens the
+-- reasoning price where the offer has one. An offer that publishes no
 -- cache price bills cached (or written) tokens as input: price_note says so for that call
 -- (a missing price is never taken as 0). A prompt (input_tokens) over a context_threshold pays that
 -- threshold's prices for the whole request. requests pay a per-request price if any. A
@@ -83,20 +83,21 @@ edges AS (  -- every time an offer's prices can change: segments start here
 in_force AS (  -- per segment start, each component's price as prices_as_of would pick it,
                -- by its macros; windows are kept apart (a call's time picks among them)
     SELECT e.starts, r.*,
-           price_pick((r.provider, r.model, r.route, r.service_tier, e.starts, r.component,
-                       r.context_threshold, r.usage_tier_start, r.utc_days,
-                       r.utc_start_minute, r.utc_end_minute),
-                      false, r.effective_from, r.source) AS pick
+           row_number() OVER (
+               PARTITION BY r.provider, r.model, r.route, r.service_tier, e.starts,
+                            r.component, r.context_threshold, r.usage_tier_start,
+                            r.utc_days, r.utc_start_minute, r.utc_end_minute
+               ORDER BY price_pick(false, r.effective_from, r.source)) AS pick
     FROM edges e
     JOIN rows r ON r.provider = e.provider AND r.model = e.model AND r.route = e.route
                AND r.service_tier = e.service_tier
                AND price_in_force(r.valid_from, r.valid_to, r.effective_from, e.starts)
 ),
 base_rate AS (
-    SELECT *, is_base_rate(usage_tier_start, price,
-                           (provider, model, route, service_tier, starts, component,
-                            context_threshold, utc_days, utc_start_minute, utc_end_minute))
-              AS is_base
+    SELECT *, row_number() OVER (
+                  PARTITION BY provider, model, route, service_tier, starts, component,
+                               context_threshold, utc_days, utc_start_minute, utc_end_minute
+                  ORDER BY base_rate_order(price, usage_tier_start)) = 1 AS is_base
     FROM in_force WHERE pick = 1
 ),
 tiers AS (  -- one row per segment start, context threshold and window, components as columns

@@ -7,16 +7,18 @@
 CREATE OR REPLACE VIEW vertex_price_discrepancies AS
 WITH in_force AS (
     -- per source, key and tier: the published price in effect now (prices_as_of's rules)
-    SELECT *, price_pick((source, model, route, component, service_tier, context_threshold,
-                          unit, currency, usage_tier_start),
-                         false, effective_from, source) AS pick
+    SELECT *, row_number() OVER (
+                  PARTITION BY source, model, route, component, service_tier,
+                               context_threshold, unit, currency, usage_tier_start
+                  ORDER BY price_pick(false, effective_from, source)) AS pick
     FROM price_history
     WHERE provider = 'vertex' AND source IN ('vertex.pricing', 'vertex.skus')
       AND price_in_force(valid_from, valid_to, effective_from, now())
 ), base AS (
-    SELECT *, is_base_rate(usage_tier_start, price,
-                           (source, model, route, component, service_tier, context_threshold,
-                            unit, currency)) AS base_rate
+    SELECT *, row_number() OVER (
+                  PARTITION BY source, model, route, component, service_tier,
+                               context_threshold, unit, currency
+                  ORDER BY base_rate_order(price, usage_tier_start)) = 1 AS base_rate
     FROM in_force
     WHERE pick = 1
 ), paired AS (

@@ -428,7 +428,7 @@ def rules(tmp_path_factory) -> Path:
 ])
 def test_cost_of_prices_a_call_as_prices_as_of_picks(rules: Path, when: str,
                                                       expected: dict) -> None:
-    """The two share price_in_force, price_pick and is_base_rate: a call at t pays the
+    """The two share price_in_force, price_pick and base_rate_order: a call at t pays the
     input and output prices prices_as_of(t) lists, on every rule that decides between rows."""
     with queries.open_gold(load_settings(db_path=rules)) as con:
         con.execute(f"""CREATE TEMP TABLE usage AS
