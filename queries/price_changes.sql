@@ -29,9 +29,9 @@ recent AS (
     FROM touched
     WINDOW w AS (PARTITION BY key_hash ORDER BY valid_from)
 ),
-earlier AS (
+earlier AS (  -- ended before since, so started before it: one column to read
     SELECT key_hash, count(*) AS intervals FROM price_history
-    WHERE valid_from < since AND valid_to < since GROUP BY key_hash
+    WHERE valid_to < since GROUP BY key_hash
 ),
 starts AS (
     SELECT n.provider, n.model, n.route, n.component, n.service_tier, n.context_threshold,
