@@ -20,6 +20,7 @@ from pricewatch.errors import InputError, UsageError
 from pricewatch.outputs import cost as usage
 from pricewatch.queries import usage as sql
 from pricewatch.text import decimal_text
+from pricewatch.warehouse.db import own_engine
 
 app = new_app()
 
@@ -63,9 +64,12 @@ def cost_command(
         name = "stdin" if file == "-" else file
         if file != "-" and not path.is_file():
             raise InputError(f"file {file} does not exist")
+        # an engine of its own, closed after: its memory limit and spill folder (which
+        # DuckDB cannot switch back once used) never reach the process's engine
+        stack.enter_context(own_engine())
         con = stack.enter_context(queries.open_gold(settings))
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="pricewatch-cost-"))
-        stack.enter_context(sql.limit_memory(con, MEMORY_LIMIT, Path(spill)))
+        sql.limit_memory(con, MEMORY_LIMIT, Path(spill))
         own = usage.prepare(con, path, name, provider)  # an ambiguous model stops it here
         query = sql.totals(by) if by else sql.per_call()
         # a file is streamed (a table as CSV), and stdout too in a data format

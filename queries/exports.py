@@ -7,13 +7,13 @@ from input; times and paths are quoted as literals."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from pricewatch.queries import named
-from pricewatch.warehouse.db import engine_settings, quote_literal
+from pricewatch.warehouse.db import quote_literal
 
 MONTH = "strftime(timezone('UTC', {column}), '%Y-%m')"  # a row's UTC month, `2026-01`
 FORMATS = {"parquet": "FORMAT parquet, COMPRESSION zstd", "csv": "FORMAT csv, HEADER true"}
@@ -60,9 +60,14 @@ def staged(con: duckdb.DuckDBPyConnection, name: str, column: str, path: Path) -
             leftover.unlink(missing_ok=True)
 
 
-def bounded_memory(con: duckdb.DuckDBPyConnection) -> AbstractContextManager[None]:
-    """DuckDB held to MEMORY_LIMIT for a full export, and given its limit back after."""
-    return engine_settings(con, memory_limit=MEMORY_LIMIT)
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB held to MEMORY_LIMIT for a full export, and given its default back after."""
+    con.execute(f"SET memory_limit = {quote_literal(MEMORY_LIMIT)}")
+    try:
+        yield
+    finally:
+        con.execute("RESET memory_limit")
 
 
 def all_rows(view: str) -> str:

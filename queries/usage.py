@@ -9,13 +9,11 @@ values are quoted as literals; everything else is fixed text here."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 
 from pricewatch.errors import InputError
-from pricewatch.warehouse.db import engine_settings
 from pricewatch.warehouse.db import quote_identifier as identifier
 from pricewatch.warehouse.db import quote_literal as literal
 
@@ -31,11 +29,10 @@ GROUPS = {"model": "model", "provider": "provider",
 ZONED = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, limit: str,
-                 spill: Path) -> AbstractContextManager[None]:
-    """DuckDB spills sorts and joins past `limit` into `spill`: a 10M-row log streams.
-    The engine's own limit and spill folder are back after the block."""
-    return engine_settings(con, memory_limit=limit, temp_directory=str(spill))
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str, spill: Path) -> None:
+    """DuckDB spills sorts and joins past `limit` into `spill`: a 10M-row log streams."""
+    con.execute(f"SET memory_limit = {literal(limit)}")
+    con.execute(f"SET temp_directory = {literal(str(spill))}")
 
 
 def scan(con: duckdb.DuckDBPyConnection, path: Path, reader: str, name: str) -> str:

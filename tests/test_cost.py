@@ -305,10 +305,11 @@ def test_outputs_stream_to_files(tiers: Path, tmp_path: Path) -> None:
     assert json.loads(lines[0])["team"] == "t1" and json.loads(lines[0])["input_price"] == "1"
 
 
-def test_a_cost_gives_the_engine_its_memory_limit_and_spill_folder_back(
+def test_a_cost_leaves_the_engine_its_memory_limit_and_spill_folder(
         tiers: Path, tmp_path: Path) -> None:
-    """cost bounds DuckDB to 512 MB with a spill folder of its own; the engine is the
-    process's, so whatever runs next in the process (a test, an export) gets its own back."""
+    """cost bounds DuckDB to 512 MB with a spill folder of its own, on an engine of its own:
+    whatever runs next in the process (a test, an export) finds the process's engine as it
+    was (DuckDB cannot even switch a spill folder back once it has been used)."""
     def engine() -> tuple:
         with open_warehouse(load_settings(db_path=tiers), read_only=True) as con:
             return con.execute("SELECT current_setting('memory_limit'), "

@@ -327,27 +327,6 @@ def _engine() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def engine_settings(con: duckdb.DuckDBPyConnection, **values: str) -> Iterator[None]:
-    """DuckDB settings (`memory_limit`, `temp_directory`, ...) for the block, and the ones
-    they replaced back after: they belong to the process's engine, which the next unit of
-    work in the process shares (a `cost` once left a later export at 512 MB)."""
-    names = list(values)
-    before = con.execute("SELECT " + ", ".join(
-        f"current_setting({quote_literal(name)})" for name in names)).fetchall()[0]
-    for name, value in values.items():
-        con.execute(f"SET {name} = {quote_literal(value)}")
-    try:
-        yield
-    finally:
-        for name, value in zip(names, before, strict=True):
-            # RESET first: a default shown as "18.8 GiB" and set from that text is 18.7
-            con.execute(f"RESET {name}")
-            if con.execute(f"SELECT current_setting({quote_literal(name)})"
-                           ).fetchall()[0][0] != value:
-                con.execute(f"SET {name} = {quote_literal(str(value))}")
-
-
-@contextmanager
 def own_engine() -> Iterator[None]:
     """Units of work inside run on a DuckDB instance of their own, closed after: settings
     made on it (a locked-down reader of user SQL) never reach the process's engine."""
