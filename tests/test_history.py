@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -262,6 +263,11 @@ def test_lock_held_past_the_wait_fails_with_a_clear_message(tmp_path) -> None:
         with pytest.raises(DatabaseLocked, match=r"locked by another process .* 0\.5 s"), \
                 open_db(db, lock_timeout_s=0.5):
             pass
+        started = time.monotonic()  # the daemon's way: one attempt, no wait
+        with pytest.raises(DatabaseLocked, match=r"this caller does not wait"), \
+                open_db(db, lock_timeout_s=0):
+            pass
+        assert time.monotonic() - started < 0.5
     finally:
         holder.kill()
         holder.wait()

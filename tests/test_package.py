@@ -518,8 +518,10 @@ def test_the_command_reference_is_printed_from_the_commands() -> None:
     assert "## `pricewatch db upgrade`" in text and "## `pricewatch backfill git REPO`" in text
 
 
-# and the record models (pydantic models built at import, ~10 ms): reads never make a record
-HEAVY = ("bs4", "httpx", "pyarrow", "jinja2", "apprise", "apscheduler", "pricewatch.records")
+# and the record models (pydantic models built at import, ~10 ms): reads never make a record;
+# stamina (9 ms) only where a write retries or a locked file is waited for
+HEAVY = ("bs4", "httpx", "pyarrow", "jinja2", "apprise", "apscheduler", "pricewatch.records",
+         "stamina")
 READS = (["status", "--help"], ["status"], ["history", "openai/gpt-4o-mini"], ["changes"],
          ["cheapest"], ["sql", "SELECT 1"], ["alerts"], ["budget", "openai/gpt-4o-mini"],
          ["compare", "openai/gpt-4o-mini"], ["router-config"], ["db", "info"])

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
-import stamina
 
 from pricewatch.errors import (  # defined in the one tree; imported from here too
     DatabaseLocked,
@@ -166,6 +165,8 @@ def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T],
     """`work()` in one transaction; on a DuckLake, a commit that conflicts runs it again from
     the start, reading what the other writer committed (bounded, jittered). On a file there
     is one writer and nothing conflicts."""
+    import stamina  # here, not at the top: a read command never needs it
+
     try:
         for attempt in stamina.retry_context(
                 on=_count_retry, attempts=CONFLICT_ATTEMPTS, timeout=None,
@@ -384,6 +385,8 @@ def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: boo
     first, read afresh each time); two
     processes creating a new lake at once race on its catalog tables, and the loser
     attaches again once the winner has made them."""
+    import stamina  # not at the top: a read of a file never needs it
+
     for secret in (lakes.secret_sql(lake), lakes.s3_secret_sql()):
         if secret:
             con.execute(secret)
@@ -532,25 +535,22 @@ def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
 
     The engine lock is taken per attempt and released while waiting out another process's
     lock, so other threads of this process keep working meanwhile (a daemon job waiting
-    for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt."""
+    for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt.
+    The first attempt needs no retry machinery: stamina is imported only to wait (9 ms of
+    every read command's start)."""
     try:
+        try:
+            return _attach_once(path, read_only, storage_version)
+        except _LockConflict:
+            if lock_timeout_s <= 0:
+                raise
+        import stamina
+
         for attempt in stamina.retry_context(
-                on=_LockConflict, attempts=1 if lock_timeout_s <= 0 else None,
-                timeout=None if lock_timeout_s <= 0 else lock_timeout_s,
+                on=_LockConflict, attempts=None, timeout=lock_timeout_s,
                 wait_initial=0.02, wait_max=1.0, wait_jitter=0.1):
             with attempt:
-                _ENGINE_LOCK.acquire()
-                try:
-                    con = _engine().cursor()
-                    try:
-                        _attach(con, path, read_only, storage_version)
-                    except BaseException:
-                        con.close()
-                        raise
-                except BaseException:
-                    _ENGINE_LOCK.release()
-                    raise
-                return con
+                return _attach_once(path, read_only, storage_version)
     except _LockConflict as error:
         waited = f"stayed locked for {lock_timeout_s:g} s (lock_timeout_s)" \
             if lock_timeout_s > 0 else "was locked (this caller does not wait)"
@@ -558,6 +558,23 @@ def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
             f"database {path} is locked by another process and {waited}; DuckDB allows "
             f"one writer, or readers, at a time. Detail: {error}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attach_once(path: Path, read_only: bool,
+                 storage_version: str | None) -> duckdb.DuckDBPyConnection:
+    """One attempt: the engine lock, a cursor, the ATTACH; the lock is kept on success."""
+    _ENGINE_LOCK.acquire()
+    try:
+        con = _engine().cursor()
+        try:
+            _attach(con, path, read_only, storage_version)
+        except BaseException:
+            con.close()
+            raise
+    except BaseException:
+        _ENGINE_LOCK.release()
+        raise
+    return con
 
 
 @contextmanager
