@@ -75,6 +75,9 @@ def main() -> None:
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except BrokenPipeError:  # help text cut off by its reader (`--help | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
     if threading.active_count() > 1:
         sys.exit(code)
     if code is None:

@@ -25,6 +25,17 @@ from rich.table import Table
 from pricewatch.errors import InputError, UsageError
 from pricewatch.text import ago, plain, printable, stamp
 
+
+def _on_broken_pipe(self: Console) -> None:
+    """rich ended the program with status 1 when the reader closed the pipe (`pricewatch
+    changes | head`); the error goes on instead, and every closed pipe exits 141 (128 +
+    SIGPIPE, as a shell says): app.py's handler for a command's output, main() for help
+    text. On the class, since typer draws the help on consoles of its own."""
+    self.quiet = True
+    raise BrokenPipeError
+
+
+Console.on_broken_pipe = _on_broken_pipe  # type: ignore[method-assign]
 console = Console()
 errors = Console(stderr=True)
 
