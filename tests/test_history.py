@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from helpers import day, jsonl, price_line
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
-from pricewatch.warehouse import history
+from pricewatch.warehouse import history, ingest
 from pricewatch.warehouse.db import open_db, open_warehouse
 from pricewatch.warehouse.ingest import IngestError
 
@@ -183,6 +183,34 @@ def test_a_late_run_without_a_kind_of_record_ends_its_interval_closed_since(sett
         prices = con.execute("SELECT valid_from, valid_to FROM price_history").fetchall()
     assert offers == [(day(0), day(5))]
     assert prices == [(day(0), None)]
+
+
+def test_a_run_asks_only_the_tables_its_source_wrote(settings, monkeypatch) -> None:
+    """A run with no records for a table asks it for the source's intervals only if one of
+    the source's runs wrote it (runs.history_tables; each ask is catalog queries on a
+    lake); a run that does not say (another writer) makes the next one ask every table."""
+    asked: list[list[str]] = []
+    covering = ingest._tables_covering
+    monkeypatch.setattr(ingest, "_tables_covering",
+                        lambda con, tables, at: asked.append(list(tables)) or
+                        covering(con, tables, at))
+    offer = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8192}'
+    for n, body in ((0, jsonl(price_line("a", "1"))), (1, jsonl(price_line("a", "1"), offer)),
+                    (2, jsonl(price_line("a", "2"))), (3, jsonl(price_line("a", "2")))):
+        pipeline.ingest_body(settings, "records", body, day(n), f"t:{n}")
+    assert asked == [[], [], ["offer_history"]]  # the last run is `unchanged`: no write
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("SELECT status, history_tables FROM runs ORDER BY observed_at"
+                           ).fetchall() == [("ok", ["price_history"]),
+                                            ("ok", ["offer_history", "price_history"]),
+                                            ("ok", ["price_history"]), ("unchanged", [])]
+        assert con.execute("SELECT valid_from, valid_to FROM offer_history").fetchall() == \
+            [(day(1), day(2))]
+    with open_warehouse(settings) as con:
+        con.execute("UPDATE runs SET history_tables = NULL WHERE observed_at = ?", [day(0)])
+    asked.clear()
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "3")), day(4), "t:4")
+    assert asked == [[spec.table for spec in history.SPECS if spec.table != "price_history"]]
 
 
 def test_failure_in_the_middle_of_an_ingest_leaves_the_database_as_it_was(

@@ -32,7 +32,13 @@ def _as_schema_5(settings: Settings) -> None:
 WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
 
 
+def _undo_15(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE runs DROP COLUMN history_tables")
+    con.execute("DELETE FROM schema_migrations WHERE version = 15")
+
+
 def _undo_14(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_15(con)
     con.execute("DROP TABLE map_audit_history")
     con.execute("DELETE FROM schema_migrations WHERE version = 14")
 
@@ -197,3 +203,27 @@ def test_offer_attribute_migration_keeps_every_offer_interval(settings: Settings
     outcome = ingest_body(settings, "openrouter.models", body.replace(b'"data"', b' "data"'),
                           T2, "file:t2")
     assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 0, 0)
+
+
+def test_run_tables_migration_names_where_each_run_opened_intervals(settings: Settings) -> None:
+    """Migration 15 gives every run the history tables it opened intervals in ([] for the
+    rest), so the next run of a source still asks, and closes, a table it left."""
+    offer = '{"kind": "offer", "provider": "openrouter", "model": "a/one", "context_length": 8}'
+    t3 = datetime(2026, 7, 1, tzinfo=UTC)
+    for when, body in ((T1, jsonl(price_line("a/one", "1"), offer)),
+                       (T2, jsonl(price_line("a/one", "2"), offer))):
+        ingest_body(settings, "records", body, when, f"file:{when:%m}")
+    ingest_body(settings, "records", jsonl(price_line("b/two", "3", source="other")), T1,
+                "file:other")
+    with open_warehouse(settings) as con:
+        _undo_15(con)
+    with open_warehouse(settings) as con:  # migrated again
+        assert con.execute("SELECT source, observed_at, history_tables FROM runs "
+                           "ORDER BY source, observed_at").fetchall() == [
+            ("other", T1, ["price_history"]),
+            ("records", T1, ["offer_history", "price_history"]),
+            ("records", T2, ["price_history"])]  # the offer was unchanged
+    outcome = ingest_body(settings, "records", jsonl(price_line("a/one", "2")), t3, "file:t3")
+    assert (outcome.status, outcome.closed) == ("ok", 1)
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("SELECT valid_to FROM offer_history").fetchall() == [(t3,)]

@@ -12,7 +12,7 @@ Rows arrive as Arrow tables and move with set-based SQL; no row-by-row statement
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -173,6 +173,7 @@ class Boundary:
 class Changes:
     opened: int = 0
     closed: int = 0
+    tables: list[str] = field(default_factory=list)  # the tables records went to
 
     def add(self, other: Changes) -> None:
         self.opened += other.opened

@@ -55,6 +55,7 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
     duration_s: float | None = None
     waiting_for: str | None = None  # a skipped run: the source (or "the database file")
+    tables: list[str] = field(default_factory=list)  # history tables its records went to
 
 
     @property
@@ -182,18 +183,22 @@ def record_run_rows(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                     suspect_ratio: float = 0.5, origin: str | None = None) -> RunOutcome:
     """`record_run` in the caller's transaction."""
     observed_at = observed_at.astimezone(UTC)
+    started_at = started_at or datetime.now(UTC)
     (run_id,) = take_ids(con, "run", 1)
-    con.execute(
-        "INSERT INTO runs (run_id, source, parser, observed_at, started_at, status, "
-        "content_sha256, origin) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
-        [run_id, source, parser, observed_at, started_at or datetime.now(UTC),
-         content_sha256, origin])
     if fetch_ids:
         con.execute("UPDATE fetch_log SET run_id = $run WHERE fetch_id IN "
                     "(SELECT unnest($ids))", {"run": run_id, "ids": list(fetch_ids)})
     outcome = _apply_run(con, run_id, source, observed_at, content_sha256, parsed,
                          suspect_ratio)
-    _finish_run(con, outcome)
+    # Written once, finished: the run is invisible to others until the commit anyway, and
+    # on a lake every UPDATE is catalog queries and a delete file.
+    con.execute(
+        "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
+        "status, records, intervals_opened, intervals_closed, content_sha256, message, "
+        "origin, history_tables) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source, parser, observed_at, started_at, datetime.now(UTC), outcome.status,
+         outcome.records, outcome.opened, outcome.closed, content_sha256,
+         outcome.message[:4000], origin, outcome.tables])
     return outcome
 
 
@@ -208,7 +213,7 @@ def record_skipped(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: 
         (run_id,) = take_ids(con, "run", 1)
         con.execute(
             "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
-            "status, message) VALUES (?, ?, ?, ?, ?, ?, 'skipped', ?)",
+            "status, message, history_tables) VALUES (?, ?, ?, ?, ?, ?, 'skipped', ?, [])",
             [run_id, source, source, observed_at.astimezone(UTC), now, now, message])
         return run_id
 
@@ -227,7 +232,7 @@ def record_failed(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: d
         (run_id,) = take_ids(con, "run", 1)
         con.execute(
             "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
-            "status, message) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?)",
+            "status, message, history_tables) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, [])",
             [run_id, source, source, observed_at.astimezone(UTC), now, now, message[:4000]])
         return run_id
 
@@ -237,11 +242,12 @@ def record_failed(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: d
 
 
 def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
+    """A replayed run's row, as its replay left it."""
     con.execute(
         "UPDATE runs SET status = ?, records = ?, intervals_opened = ?, intervals_closed = ?, "
-        "message = ?, finished_at = ? WHERE run_id = ?",
+        "message = ?, finished_at = ?, history_tables = ? WHERE run_id = ?",
         [outcome.status, outcome.records, outcome.opened, outcome.closed,
-         outcome.message[:4000], datetime.now(UTC), outcome.run_id])
+         outcome.message[:4000], datetime.now(UTC), outcome.tables, outcome.run_id])
 
 
 NEIGHBOURS_SQL = f"""
@@ -251,7 +257,9 @@ SELECT
     arg_max(run_id, observed_at) FILTER (status = 'ok' AND observed_at < $t),
     arg_max(records, observed_at) FILTER (status = 'ok' AND observed_at < $t),
     arg_min(run_id, observed_at) FILTER (boundary AND observed_at > $t),
-    min(observed_at) FILTER (boundary AND observed_at > $t)
+    min(observed_at) FILTER (boundary AND observed_at > $t),
+    list_distinct(flatten(list(history_tables) FILTER (history_tables IS NOT NULL))),
+    count(*) FILTER (status IN ('ok', 'partial') AND history_tables IS NULL) = 0
 FROM (SELECT *, status IN {BOUNDARY_STATUSES!r} AS boundary FROM runs
       WHERE source = $src)
 """
@@ -269,11 +277,17 @@ class Neighbours:
     last_good_records: int | None
     next_run: int | None
     next_observed_at: datetime | None
+    tables: list[str] | None  # history tables the source's runs wrote
+    tables_known: bool  # False: some applied run did not say (written by another writer)
+
+    def tables_written(self) -> set[str] | None:
+        """Every history table that can hold the source's intervals; None: unknown."""
+        return set(self.tables or ()) if self.tables_known else None
 
 
 def _neighbours(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime) -> Neighbours:
     row = fetch_one(con, NEIGHBOURS_SQL, {"src": source, "t": observed_at})
-    return Neighbours(*(row or (None,) * 6))
+    return Neighbours(*(row or (None,) * 6 + (None, True)))
 
 
 def previous_digest(con: duckdb.DuckDBPyConnection, source: str,
@@ -341,18 +355,22 @@ def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
-    changes = apply_records(con, at, records, parsed.scope_models)
+    changes = apply_records(con, at, records, parsed.scope_models, around.tables_written())
     outcome.opened, outcome.closed = changes.opened, changes.closed
+    outcome.tables = changes.tables
     outcome.status = "partial" if parsed.partial else "ok"
     outcome.message = "; ".join(parsed.messages)
     return outcome
 
 
 def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequence[AnyRecord],
-                  scope_models: set[tuple[str, str]] | None) -> Changes:
+                  scope_models: set[tuple[str, str]] | None,
+                  written: set[str] | None = None) -> Changes:
     """Stage one snapshot per history table, apply it, and append its measurements.
 
-    A price absent from the snapshot is not published (never 0): its interval closes."""
+    A price absent from the snapshot is not published (never 0): its interval closes.
+    `written` names the tables the source's earlier runs wrote (None: unknown, ask all):
+    a table outside it holds none of the source's intervals, so it is not asked."""
     scope = "all"
     if scope_models is not None:
         scope = "models"
@@ -368,8 +386,10 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
         by_type: dict[type, list[AnyRecord]] = {spec.record_type: [] for spec in SPECS}
         for record in records:
             by_type.setdefault(type(record), []).append(record)
-        absent = [spec.table for spec in SPECS if not by_type[spec.record_type]]
+        absent = [spec.table for spec in SPECS if not by_type[spec.record_type]
+                  and (written is None or spec.table in written)]
         closable = _tables_covering(con, absent, at)
+        changes.tables = sorted(spec.table for spec in SPECS if by_type[spec.record_type])
         for spec in SPECS:
             rows = by_type[spec.record_type]
             if not rows and spec.table not in closable:
