@@ -190,36 +190,33 @@ def record_run_rows(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                     "(SELECT unnest($ids))", {"run": run_id, "ids": list(fetch_ids)})
     outcome = _apply_run(con, run_id, source, observed_at, content_sha256, parsed,
                          suspect_ratio)
-    # Written once, finished: the run is invisible to others until the commit anyway, and
-    # on a lake every UPDATE is catalog queries and a delete file.
+    _insert_run(con, outcome, parser=parser, started_at=started_at,
+                content_sha256=content_sha256, origin=origin)
+    return outcome
+
+
+def _insert_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome, *, parser: str,
+                started_at: datetime, content_sha256: str | None = None,
+                origin: str | None = None) -> None:
+    """The run's row, written once and finished: a run is invisible to others until its
+    commit anyway, and on a lake every UPDATE is catalog queries and a delete file."""
     con.execute(
         "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
         "status, records, intervals_opened, intervals_closed, content_sha256, message, "
         "origin, history_tables) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, source, parser, observed_at, started_at, datetime.now(UTC), outcome.status,
-         outcome.records, outcome.opened, outcome.closed, content_sha256,
-         outcome.message[:4000], origin, outcome.tables])
-    return outcome
+        [outcome.run_id, outcome.source, parser, outcome.observed_at.astimezone(UTC),
+         started_at, datetime.now(UTC), outcome.status, outcome.records, outcome.opened,
+         outcome.closed, content_sha256, outcome.message[:4000], origin, outcome.tables])
 
 
 def record_skipped(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: datetime,
                    waiting_for: str, reason: str) -> RunOutcome:
     """A run that could not start because its input is missing (`skipped: waiting for
     openrouter.models`): recorded so `status` shows it, and never a boundary of history."""
-    message = f"waiting for {waiting_for}: {reason}"
-
-    def write() -> int:
-        now = datetime.now(UTC)
-        (run_id,) = take_ids(con, "run", 1)
-        con.execute(
-            "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
-            "status, message, history_tables) VALUES (?, ?, ?, ?, ?, ?, 'skipped', ?, [])",
-            [run_id, source, source, observed_at.astimezone(UTC), now, now, message])
-        return run_id
-
-    run_id = in_transaction(con, write, f"{source}: skipped run")
-    return RunOutcome(source=source, status="skipped", observed_at=observed_at,
-                      run_id=run_id, message=message, waiting_for=waiting_for)
+    outcome = RunOutcome(source=source, status="skipped", observed_at=observed_at,
+                         message=f"waiting for {waiting_for}: {reason}",
+                         waiting_for=waiting_for)
+    return _record_unwritten(con, outcome)
 
 
 def record_failed(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: datetime,
@@ -227,18 +224,20 @@ def record_failed(con: duckdb.DuckDBPyConnection, *, source: str, observed_at: d
     """A run that failed before it could be written as one (its bodies could not be
     archived, an error pricewatch did not expect): recorded, so `status`, collector_health
     and the failing-collector alert see every attempt. Writes no history."""
+    return _record_unwritten(con, RunOutcome(source=source, status="failed",
+                                             observed_at=observed_at, message=message))
+
+
+def _record_unwritten(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> RunOutcome:
+    """A run row without history, in a transaction of its own; `outcome` gets its id."""
     def write() -> int:
-        now = datetime.now(UTC)
         (run_id,) = take_ids(con, "run", 1)
-        con.execute(
-            "INSERT INTO runs (run_id, source, parser, observed_at, started_at, finished_at, "
-            "status, message, history_tables) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, [])",
-            [run_id, source, source, observed_at.astimezone(UTC), now, now, message[:4000]])
+        outcome.run_id = run_id
+        _insert_run(con, outcome, parser=outcome.source, started_at=datetime.now(UTC))
         return run_id
 
-    run_id = in_transaction(con, write, f"{source}: failed run")
-    return RunOutcome(source=source, status="failed", observed_at=observed_at,
-                      run_id=run_id, message=message)
+    in_transaction(con, write, f"{outcome.source}: {outcome.status} run")
+    return outcome
 
 
 def _finish_run(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
