@@ -7,7 +7,10 @@ Layout of an export folder:
   the change. Read a whole one as `read_parquet('DIR/price_history/*.parquet')`.
 - `NAME.parquet` for every other view (what is current: small, rewritten whole).
 - `manifest.json`: every file with its rows and sha256, the newest run the export covers
-  (`through_run`) and when it was written.
+  (`through_run`), when it was written, and the warehouse schema and views it was written
+  with (`schema_version`, `views_checksum`): after an upgrade that changes either, the next
+  `export_changed()` writes the folder whole, so a month written before never sits beside
+  one with other columns or computed by other SQL.
 
 Each file is written under a temporary name and renamed, so a reader never sees half a
 file; the manifest is written last. `export()` writes everything; `export_changed()` (the
@@ -36,6 +39,7 @@ from pricewatch.errors import InputError
 from pricewatch.queries import exports as sql
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc
+from pricewatch.warehouse.db import SCHEMA_VERSION
 from pricewatch.warehouse.history import SPECS
 from pricewatch.warehouse.target import label_of
 
@@ -196,7 +200,8 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
     run this one does not have), is written whole. Returns the manifest."""
     _check_format(fmt)
     previous = _read_manifest(out_dir)
-    if previous is None or previous.get("format") != fmt:
+    if previous is None or previous.get("format") != fmt or \
+            {key: previous.get(key) for key in _shape(settings)} != _shape(settings):
         return export(settings, out_dir, fmt)
     if changes == 0:
         return previous
@@ -228,6 +233,12 @@ def _read_manifest(out_dir: Path) -> dict[str, Any] | None:
     return manifest if manifest.get("version") == MANIFEST_VERSION else None
 
 
+def _shape(settings: Settings) -> dict[str, Any]:
+    """What the files' columns and rows are made by besides the history: the warehouse's
+    schema and the views' SQL (with the identity overrides)."""
+    return {"schema_version": SCHEMA_VERSION, "views_checksum": queries.views_checksum(settings)}
+
+
 def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
                     files: dict[str, dict[str, Any]], through: int | None,
                     cheapest_months: set[str]) -> dict[str, Any]:
@@ -238,6 +249,7 @@ def _write_manifest(settings: Settings, out_dir: Path, fmt: str,
     manifest = {"version": MANIFEST_VERSION,
                 "exported_at": iso_utc(datetime.now(UTC)),
                 "format": fmt, "database": label_of(settings), "through_run": through,
+                **_shape(settings),
                 "cheapest_months": sorted(cheapest_months),
                 "files": dict(sorted(files.items())), "row_counts": dict(sorted(counts.items()))}
     temporary = out_dir / f".{MANIFEST}.{os.getpid()}.tmp"

@@ -160,6 +160,12 @@ def views_current(con: duckdb.DuckDBPyConnection, settings: Settings | None = No
                      [_checksum(overrides)]) is not None
 
 
+def views_checksum(settings: Settings) -> str:
+    """The digest of the views this pricewatch installs with these settings' overrides (an
+    export records it: files of other views are not mixed with these)."""
+    return _checksum(load_overrides(settings.views.identity_overrides))
+
+
 def _known_checksums(con: duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute("SELECT provider, model, canonical_model FROM model_identity_overrides "
                        "ORDER BY ALL").fetchall()

@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 
 from helpers import fake_provider as fp
 from helpers import fixture_path, jsonl, price_line
+from pricewatch import queries
 from pricewatch.cli.main import app
 from pricewatch.outputs import alerts, exports
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import outbox as outbox_store
-from pricewatch.warehouse.db import open_warehouse
+from pricewatch.warehouse.db import SCHEMA_VERSION, open_warehouse
 
 runner = CliRunner()
 SECRET = "whsec-unit-test"
@@ -341,6 +342,27 @@ def test_an_export_folder_of_another_warehouse_is_written_whole(tmp_path: Path) 
     assert manifest["through_run"] == 1
     assert sorted(p.name for p in (out / "price_changes").iterdir()) == ["2026-01.parquet"]
     assert _rows(out, "runs") == _rows(_full(settings, tmp_path / "full"), "runs")
+
+
+def test_an_export_of_another_schema_or_other_views_is_written_whole(tmp_path: Path) -> None:
+    """A folder exported before an upgrade that changed the warehouse's schema (a `runs`
+    column) or the views: the daemon's next export writes every file again, so no month of
+    the old columns or the old SQL stays beside the new ones (DuckDB reads a glob of files
+    with the first file's columns)."""
+    settings = load_settings(db_path=tmp_path / "w.duckdb")
+    out = tmp_path / "exports"
+    body = fixture_path("openrouter", "models-2025-12-18.json").read_bytes()
+    pipeline.ingest_body(settings, "openrouter.models", body, at("2026-01-10"), "a")
+    manifest = exports.export_changed(settings, out)
+    assert manifest["schema_version"] == SCHEMA_VERSION
+    assert manifest["views_checksum"] == queries.views_checksum(settings)
+    for key, older in (("schema_version", None), ("views_checksum", "0" * 64)):
+        written = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+        (out / "manifest.json").write_text(json.dumps(manifest | {key: older}))
+        again = exports.export_changed(settings, out, changes=0)
+        assert again[key] == manifest[key]
+        assert [p for p, t in written.items() if p.stat().st_mtime_ns == t] == [], key
+    assert exports.export_changed(settings, out, changes=0) == again  # and then nothing
 
 
 def _full(settings, folder: Path) -> Path:
