@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from helpers import (
     git,
     history_violations,
     ingest_catalogues,
+    jsonl,
+    price_line,
     write_config,
 )
 from helpers.captures import API, DROPPED, hf_body
@@ -79,6 +82,28 @@ def test_both_backends_give_the_same_columns(tmp_path: Path, lake) -> None:
     assert ("price", "DECIMAL(38,18)", "YES", None) in lake_columns["price_history"]
     assert counters == {"run": 1, "fetch": 1}
     assert version == SCHEMA_VERSION  # 9 is the (derived) baseline; later ones are shared
+
+
+def test_a_lake_with_runs_gets_their_tables_named_by_migration_15(lake) -> None:
+    """Migration 15 on a lake that holds runs (UPDATE ... FROM on DuckLake): each run names
+    the tables it opened intervals in, and a later run without offers still closes one."""
+    settings = load_settings(db_path=Path(lake[0]))
+    offer = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8}'
+    t = [T0 + timedelta(days=n) for n in range(3)]
+    for when, body in ((t[0], jsonl(price_line("a", "1"), offer)),
+                       (t[1], jsonl(price_line("a", "2"), offer))):
+        pipeline.ingest_body(settings, "records", body, when, f"t:{when:%d}")
+    with open_warehouse(settings) as con:  # as pricewatch before migration 15 left it
+        con.execute("ALTER TABLE runs DROP COLUMN history_tables")
+        con.execute("DELETE FROM schema_migrations WHERE version = 15")
+    with open_warehouse(settings) as con:
+        assert con.execute("SELECT history_tables FROM runs ORDER BY observed_at").fetchall() \
+            == [(["offer_history", "price_history"],), (["price_history"],)]
+    outcome = pipeline.ingest_body(settings, "records", jsonl(price_line("a", "2")), t[2],
+                                   "t:2")
+    assert (outcome.status, outcome.closed) == ("ok", 1)
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("SELECT valid_to FROM offer_history").fetchall() == [(t[2],)]
 
 
 def test_a_password_never_reaches_the_catalog_list_logs_or_errors(
