@@ -199,9 +199,9 @@ def export_changed(settings: Settings, out_dir: Path, fmt: str = "parquet", *,
     folder without a current manifest, or one exported from another warehouse (through a
     run this one does not have), is written whole. Returns the manifest."""
     _check_format(fmt)
-    previous = _read_manifest(out_dir)
+    previous, shape = _read_manifest(out_dir), _shape(settings)
     if previous is None or previous.get("format") != fmt or \
-            {key: previous.get(key) for key in _shape(settings)} != _shape(settings):
+            {key: previous.get(key) for key in shape} != shape:
         return export(settings, out_dir, fmt)
     if changes == 0:
         return previous

@@ -257,8 +257,9 @@ SELECT
     arg_max(records, observed_at) FILTER (status = 'ok' AND observed_at < $t),
     arg_min(run_id, observed_at) FILTER (boundary AND observed_at > $t),
     min(observed_at) FILTER (boundary AND observed_at > $t),
-    list_distinct(flatten(list(history_tables) FILTER (history_tables IS NOT NULL))),
-    count(*) FILTER (status IN ('ok', 'partial') AND history_tables IS NULL) = 0
+    -- NULL (ask every table) when an applied run does not say: another writer wrote it
+    CASE WHEN count(*) FILTER (status IN ('ok', 'partial') AND history_tables IS NULL) = 0
+         THEN coalesce(list_distinct(flatten(list(history_tables))), []) END
 FROM (SELECT *, status IN {BOUNDARY_STATUSES!r} AS boundary FROM runs
       WHERE source = $src)
 """
@@ -276,17 +277,12 @@ class Neighbours:
     last_good_records: int | None
     next_run: int | None
     next_observed_at: datetime | None
-    tables: list[str] | None  # history tables the source's runs wrote
-    tables_known: bool  # False: some applied run did not say (written by another writer)
-
-    def tables_written(self) -> set[str] | None:
-        """Every history table that can hold the source's intervals; None: unknown."""
-        return set(self.tables or ()) if self.tables_known else None
+    tables: list[str] | None  # every table that can hold the source's intervals; None: unknown
 
 
 def _neighbours(con: duckdb.DuckDBPyConnection, source: str, observed_at: datetime) -> Neighbours:
     row = fetch_one(con, NEIGHBOURS_SQL, {"src": source, "t": observed_at})
-    return Neighbours(*(row or (None,) * 6 + (None, True)))
+    return Neighbours(*(row or (None,) * 7))
 
 
 def previous_digest(con: duckdb.DuckDBPyConnection, source: str,
@@ -354,7 +350,8 @@ def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
-    changes = apply_records(con, at, records, parsed.scope_models, around.tables_written())
+    written = None if around.tables is None else set(around.tables)
+    changes = apply_records(con, at, records, parsed.scope_models, written)
     outcome.opened, outcome.closed = changes.opened, changes.closed
     outcome.tables = changes.tables
     outcome.status = "partial" if parsed.partial else "ok"
