@@ -14,7 +14,7 @@ from helpers import fixture_path, jsonl, price_line
 from pricewatch.pipeline.run import ingest_body, reparse
 from pricewatch.settings import Settings
 from pricewatch.warehouse.bodies import archive_dir, body_path, read_body
-from pricewatch.warehouse.db import SCHEMA_VERSION, open_warehouse
+from pricewatch.warehouse.db import SCHEMA_VERSION, migrate, open_warehouse
 from pricewatch.warehouse.history import PRICES, _key_digest
 from pricewatch.warehouse.ingest import IngestError
 
@@ -227,3 +227,17 @@ def test_run_tables_migration_names_where_each_run_opened_intervals(settings: Se
     assert (outcome.status, outcome.closed) == ("ok", 1)
     with open_warehouse(settings, read_only=True) as con:
         assert con.execute("SELECT valid_to FROM offer_history").fetchall() == [(t3,)]
+
+
+def test_migrations_leave_no_write_ahead_log(tmp_path) -> None:
+    """Each migration is checkpointed into the file as it commits: DuckDB 1.5 cannot replay
+    a WAL holding an ALTER of `runs` (migrations 9 and 15) when the file is opened directly
+    after a crash, so none is left for the next step's time."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS w")
+    con.execute("USE w")
+    assert migrate(con) == list(range(1, SCHEMA_VERSION + 1))
+    wal = path.with_name(path.name + ".wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    con.close()
