@@ -229,6 +229,27 @@ def test_run_tables_migration_names_where_each_run_opened_intervals(settings: Se
         assert con.execute("SELECT valid_to FROM offer_history").fetchall() == [(t3,)]
 
 
+def test_a_new_file_is_made_whole_or_not_at_all(tmp_path, monkeypatch) -> None:
+    """A new file's migrations are one transaction: a step that fails leaves no table of
+    the earlier ones (and no schema version) behind, so the next open starts afresh."""
+    from pricewatch.warehouse import db
+
+    broken = [*db.MIGRATIONS, (SCHEMA_VERSION + 1, "broken", "SELECT * FROM no_such_table")]
+    monkeypatch.setattr(db, "MIGRATIONS", broken)
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{tmp_path / 'w.duckdb'}' AS w")
+    con.execute("USE w")
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        migrate(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() "
+                       "WHERE database_name = 'w'").fetchone() == (0,)
+    monkeypatch.setattr(db, "MIGRATIONS", broken[:-1])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION)
+    assert migrate(con) == list(range(1, SCHEMA_VERSION + 1))
+    con.close()
+
+
 def test_migrations_leave_no_write_ahead_log(tmp_path) -> None:
     """Each migration is checkpointed into the file as it commits: DuckDB 1.5 cannot replay
     a WAL holding an ALTER of `runs` (migrations 9 and 15) when the file is opened directly

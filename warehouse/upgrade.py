@@ -121,7 +121,7 @@ def upgrade(path: Path, wanted: str, *, lock_timeout_s: float, file_mode: int,
         leftover.unlink(missing_ok=True)  # an upgrade that died before its swap
     with _attached(path, False, lock_timeout_s) as con:
         report = UpgradeReport(path, storage_version(con, "pricewatch"), "")
-        report.migrations = migrate(con)  # checkpointed step by step
+        report.migrations = migrate(con)  # checkpointed
         if install_views is not None:
             install_views(con)
         if _same_format(report.storage_before, wanted):
