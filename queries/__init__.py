@@ -246,12 +246,16 @@ def open_gold(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def comment_views(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON every view and column from queries/reference.toml, so that `duckdb_views()`,
-    `duckdb_columns()` and any SQL client show what each means. DuckLake keeps comments on
-    views but not on their columns: there `queries/reference.toml` is the reference."""
+    """COMMENT ON every view and column of queries/*.sql from queries/reference.toml, so that
+    `duckdb_views()`, `duckdb_columns()` and any SQL client show what each means. DuckLake
+    keeps comments on views but not on their columns: there `queries/reference.toml` is the
+    reference. Other views in the database are left as they are."""
     docs = reference()
     columns_too = keeps_column_comments(con)
+    ours = {name for file in VIEWS for name in creates(view_sql(file))}
     for view, columns in view_columns(con).items():
+        if view not in ours:
+            continue  # a user's own view (or one an older pricewatch made): not ours to describe
         con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(docs['views'][view]['about'])}")
         for column in columns if columns_too else ():
             con.execute(f'COMMENT ON COLUMN {view}."{column}" IS '

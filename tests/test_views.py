@@ -396,3 +396,28 @@ def test_rate_limits_attach_to_the_offers_their_scope_covers(tmp_path: Path) -> 
         "Gemini Pro models tokens_per_minute 500000 (standard paygo usage tier 1)",
         "gemini-2.5-pro fixed_quota not enforced"]
     assert limits["llama-3.1-405b"] is None
+
+
+def test_a_users_own_view_is_left_alone_when_the_views_are_installed(settings) -> None:
+    """A view of the user's own in the warehouse (a dashboard's) made every later install
+    of pricewatch's views fail (KeyError: no reference text for it), after the run had
+    landed: `ingest` and `status` ended with an internal error."""
+    from pricewatch.warehouse.db import open_warehouse
+
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), at("2026-01-01"),
+                         "t:0")
+    with open_warehouse(settings) as con:
+        con.execute("CREATE VIEW my_prices AS SELECT model, price FROM current_prices")
+        con.execute("UPDATE views_installed SET checksum = 'an older pricewatch'")
+    outcome = pipeline.ingest_body(settings, "records", jsonl(price_line("a", "2")),
+                                   at("2026-01-02"), "t:1")
+    assert (outcome.status, outcome.opened, outcome.closed) == ("ok", 1, 1)
+    with queries.open_gold(settings) as con:
+        assert queries.views_current(con, settings)
+        assert con.execute("SELECT model, price FROM my_prices").fetchall() == [
+            ("a", Decimal(2))]
+        comments = dict(con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND "
+            "database_name = current_database()").fetchall())
+    assert comments["my_prices"] is None
+    assert comments["current_prices"].startswith("What each offer costs now")
