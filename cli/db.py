@@ -15,7 +15,7 @@ from pricewatch.cli.app import (
     load_reader,
     new_app,
 )
-from pricewatch.cli.output import emit
+from pricewatch.cli.output import emit, warn
 from pricewatch.warehouse import compact as compacting
 from pricewatch.warehouse import to_lake
 from pricewatch.warehouse import upgrade as upgrading
@@ -82,8 +82,9 @@ def db_migrate_to(
 ) -> None:
     """Copy the file warehouse (--db) into a new, empty DuckLake, history intact: every
     table with its run and fetch ids, the raw bodies into the lake's archive folder, the
-    views installed. One transaction on the lake; the file is left as it was. Stop the
-    daemon first, then point db_path at the lake."""
+    views installed. One transaction on the lake; the file is left as it was. Tables and
+    views of your own in the file are not copied, and are named. Stop the daemon first,
+    then point db_path at the lake."""
     settings = load(db, config)
     report = to_lake.migrate_to(settings, target, data_path or settings.ducklake.data_path,
                                 settings.ducklake.archive_path)
@@ -93,11 +94,17 @@ def db_migrate_to(
             update={"data_path": data_path})
     with open_warehouse(lake_settings) as con:
         queries.install(con, lake_settings, figures=True)
+    ours = queries.own_views()
+    left = [f"{name} (table)" for name in report.other_tables] + [
+        f"{name} (view)" for name in report.views if name not in ours]
     emit([{"from": label_of(settings), "to": report.lake, "runs": report.runs,
            "rows": sum(report.tables.values()), "tables": len(report.tables),
-           "bodies": report.bodies}],
-         ["from", "to", "runs", "rows", "tables", "bodies"], as_json=as_json,
+           "bodies": report.bodies, "not_copied": ", ".join(left)}],
+         ["from", "to", "runs", "rows", "tables", "bodies", "not_copied"], as_json=as_json,
          title="db migrate-to")
+    if left:
+        warn(f"not copied, not pricewatch's: {', '.join(left)} (copy them yourself if you "
+             "need them in the lake)")
 
 
 @app.command("compact")

@@ -80,6 +80,11 @@ def install_order() -> list[str]:
 VIEWS = tuple(install_order())
 
 
+def own_views() -> set[str]:
+    """The views and macros queries/*.sql make: a database may hold others (a user's)."""
+    return {name for file in VIEWS for name in creates(view_sql(file))}
+
+
 def capabilities() -> tuple[str, ...]:
     """The capability names offer_capabilities.sql derives, in the order it lists them."""
     return tuple(re.findall(r"THEN\s+'([a-z_]+)'\s+END", _files()["offer_capabilities"]))
@@ -252,7 +257,7 @@ def comment_views(con: duckdb.DuckDBPyConnection) -> None:
     reference. Other views in the database are left as they are."""
     docs = reference()
     columns_too = keeps_column_comments(con)
-    ours = {name for file in VIEWS for name in creates(view_sql(file))}
+    ours = own_views()
     for view, columns in view_columns(con).items():
         if view not in ours:
             continue  # a user's own view (or one an older pricewatch made): not ours to describe

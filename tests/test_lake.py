@@ -236,6 +236,27 @@ def test_migrate_to_copies_a_file_warehouse_history_intact(tmp_path: Path, lake)
     assert again.exit_code != 0 and "not empty" in again.output
 
 
+def test_migrate_to_names_the_tables_and_views_of_a_users_own(tmp_path: Path, lake) -> None:
+    """A table of the user's in the file stopped migrate-to with an internal error (it
+    asked the lake for a table the lake's schema does not have); now pricewatch's tables
+    are copied and the user's tables and views are named as not copied."""
+    target, _ = lake
+    source_db = ingest_catalogues(tmp_path / "file.duckdb", ["2025-12-18"])
+    with open_db(source_db) as con:
+        con.execute("CREATE TABLE my_notes AS SELECT 'cheap' AS note")
+        con.execute("CREATE VIEW my_prices AS SELECT model, price FROM current_prices")
+    result = runner.invoke(app, ["db", "migrate-to", target, "--db", str(source_db),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    copied = json.loads(result.stdout)[0]
+    assert (copied["runs"], copied["not_copied"]) == (1, "my_notes (table), my_prices (view)")
+    assert "not copied, not pricewatch's: my_notes (table), my_prices (view)" in result.stderr
+    with open_warehouse(load_settings(db_path=Path(target)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                           "'my_notes'").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM current_prices").fetchone()[0] > 100
+
+
 # --- every command, on a lake as on a file ---------------------------------------------------
 
 READS = [  # read commands whose --json must be the same on both backends

@@ -2,7 +2,8 @@
 
 The file is opened for writing (so no run lands in it during the copy) and migrated; the
 lake is attached beside it in the same DuckDB, created if new, and must be empty. Every
-table is copied as it is, run and fetch ids included, in one transaction on the lake: the
+table of pricewatch's is copied as it is, run and fetch ids included (a user's own tables
+and views are not, and are named), in one transaction on the lake: the
 lake either holds the whole history or nothing. Before that commit, the raw bodies are
 copied into the lake's archive folder (the gzip files as they are; bodies a file stored
 inline before migration 0006 written out as files), so a committed row always has its body
@@ -45,6 +46,8 @@ class CopyReport:
     lake: str
     tables: dict[str, int] = field(default_factory=dict)  # rows copied per table
     bodies: int = 0
+    other_tables: list[str] = field(default_factory=list)  # not pricewatch's: not copied
+    views: list[str] = field(default_factory=list)  # the file's views: none copied
 
     @property
     def runs(self) -> int:
@@ -66,9 +69,7 @@ def migrate_to(settings: Settings, target: str, data_path: str | None,
     with open_warehouse(settings) as con:
         _attach(con, lake)
         try:
-            tables = [row[0] for row in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'pricewatch' "
-                "ORDER BY table_name").fetchall() if row[0] not in NOT_COPIED]
+            tables, report.other_tables, report.views = _tables_to_copy(con)
             busy = [t for t in tables if t != "schema_migrations" and fetch_one(
                 con, f"SELECT 1 FROM {TARGET}.{t} LIMIT 1")]
             if busy:
@@ -93,6 +94,21 @@ def migrate_to(settings: Settings, target: str, data_path: str | None,
             con.execute("USE pricewatch")
             con.execute(f"DETACH {TARGET}")
     return report
+
+
+def _tables_to_copy(con) -> tuple[list[str], list[str], list[str]]:
+    """The file's tables that the new lake's schema has (pricewatch's), its other tables (a
+    user's own), and its views (none is copied: the lake gets pricewatch's installed)."""
+    def names(sql: str, database: str) -> list[str]:
+        return [row[0] for row in con.execute(sql, [database]).fetchall()]
+
+    tables_sql = ("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                  "AND NOT temporary ORDER BY table_name")
+    theirs = set(names(tables_sql, TARGET))
+    ours = [t for t in names(tables_sql, "pricewatch") if t not in NOT_COPIED]
+    views = names("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
+                  "AND NOT internal ORDER BY view_name", "pricewatch")
+    return [t for t in ours if t in theirs], [t for t in ours if t not in theirs], views
 
 
 def _attach(con, lake: lakes.Lake) -> None:
