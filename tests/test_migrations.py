@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -210,19 +210,22 @@ def test_run_tables_migration_names_where_each_run_opened_intervals(settings: Se
     rest), so the next run of a source still asks, and closes, a table it left."""
     offer = '{"kind": "offer", "provider": "openrouter", "model": "a/one", "context_length": 8}'
     t3 = datetime(2026, 7, 1, tzinfo=UTC)
+    again = T2 + timedelta(days=1)  # the same body: an unchanged run, which opens nothing
     for when, body in ((T1, jsonl(price_line("a/one", "1"), offer)),
-                       (T2, jsonl(price_line("a/one", "2"), offer))):
-        ingest_body(settings, "records", body, when, f"file:{when:%m}")
+                       (T2, jsonl(price_line("a/one", "2"), offer)),
+                       (again, jsonl(price_line("a/one", "2"), offer))):
+        ingest_body(settings, "records", body, when, f"file:{when:%m%d}")
     ingest_body(settings, "records", jsonl(price_line("b/two", "3", source="other")), T1,
                 "file:other")
     with open_warehouse(settings) as con:
         _undo_15(con)
     with open_warehouse(settings) as con:  # migrated again
-        assert con.execute("SELECT source, observed_at, history_tables FROM runs "
+        assert con.execute("SELECT source, observed_at, status, history_tables FROM runs "
                            "ORDER BY source, observed_at").fetchall() == [
-            ("other", T1, ["price_history"]),
-            ("records", T1, ["offer_history", "price_history"]),
-            ("records", T2, ["price_history"])]  # the offer was unchanged
+            ("other", T1, "ok", ["price_history"]),
+            ("records", T1, "ok", ["offer_history", "price_history"]),
+            ("records", T2, "ok", ["price_history"]),  # the offer was unchanged
+            ("records", again, "unchanged", [])]
     outcome = ingest_body(settings, "records", jsonl(price_line("a/one", "2")), t3, "file:t3")
     assert (outcome.status, outcome.closed) == ("ok", 1)
     with open_warehouse(settings, read_only=True) as con:
