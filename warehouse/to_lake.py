@@ -104,11 +104,12 @@ def _tables_to_copy(con) -> tuple[list[str], list[str], list[str]]:
 
     tables_sql = ("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
                   "AND NOT temporary ORDER BY table_name")
-    theirs = set(names(tables_sql, TARGET))
-    ours = [t for t in names(tables_sql, "pricewatch") if t not in NOT_COPIED]
+    in_lake = set(names(tables_sql, TARGET))
+    in_file = [t for t in names(tables_sql, "pricewatch") if t not in NOT_COPIED]
     views = names("SELECT view_name FROM duckdb_views() WHERE database_name = ? "
                   "AND NOT internal ORDER BY view_name", "pricewatch")
-    return [t for t in ours if t in theirs], [t for t in ours if t not in theirs], views
+    return ([t for t in in_file if t in in_lake], [t for t in in_file if t not in in_lake],
+            views)
 
 
 def _attach(con, lake: lakes.Lake) -> None:
