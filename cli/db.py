@@ -81,10 +81,10 @@ def db_migrate_to(
     db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False,
 ) -> None:
     """Copy the file warehouse (--db) into a new, empty DuckLake, history intact: every
-    table with its run and fetch ids, the raw bodies into the lake's archive folder, the
-    views installed. One transaction on the lake; the file is left as it was. Tables and
-    views of your own in the file are not copied, and are named. Stop the daemon first,
-    then point db_path at the lake."""
+    pricewatch table with its run and fetch ids, the raw bodies into the lake's archive
+    folder, the views installed. One transaction on the lake; the file is left as it was.
+    Tables and views of your own in the file are not copied, and are named. Stop the
+    daemon first, then point db_path at the lake."""
     settings = load(db, config)
     report = to_lake.migrate_to(settings, target, data_path or settings.ducklake.data_path,
                                 settings.ducklake.archive_path)
