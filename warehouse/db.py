@@ -260,6 +260,11 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int | None = None,
     key = " NOT NULL" if lake else " PRIMARY KEY"
 
     def step(version: int, name: str, sql: str) -> bool:
+        if lake and version > LAKE_BASELINE:
+            # Two processes applying one step must conflict at commit (the retry then
+            # finds it applied): a step that only updates rows, none of them there,
+            # conflicts on nothing else, and each would record it.
+            serialize_writers(con)
         if _schema_version(con) >= version:
             return False  # another process applied it meanwhile
         con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
