@@ -1,5 +1,5 @@
 -- What users are alerted about, each with a stable alert_id (md5 of what it is about and
--- when), so an outbox can deliver it exactly once:
+-- the change or state it announces), so an outbox can deliver it exactly once:
 --   price_drop        a price fell by at least view_setting('drop_pct') percent
 --   price_rise        a price rose by at least view_setting('rise_pct') percent
 --   new_offer         an offer listed after its source's first run
@@ -25,12 +25,15 @@
 -- id is the offer, the front, the direction and the price and score it entered or left at
 -- (one alert per such state: leaving and coming back at the same price and score again is
 -- not a second alert).
--- alert_id hashes epoch microseconds, never a timestamp's text (which follows the reading
--- session's TimeZone), so every reader computes the same ids. It is fixed by the change it
--- announces (which of its key's intervals it starts or ends, and the values on either
--- side), never by a time: a run ingested late, between two stored ones, moves a change
--- earlier, and the start of the interval the next change ends, without giving either a new
--- id (the outbox then knows it was sent).
+-- new_cheapest's id is the offer, the capability, the unit and the blended price it is the
+-- cheapest at (one alert per such state, as for frontier_change); the blended price
+-- follows the [views] mix, so a new mix announces each current winner once more.
+-- alert_id is fixed by the change it announces (which of its key's intervals it starts or
+-- ends, and the values on either side) or the state, never by a time (a timestamp's text
+-- also follows the reading session's TimeZone): a run ingested late, between two stored
+-- ones, moves a change earlier, the start of the interval the next change ends, and when
+-- a winner's price began, without giving any of them a new id (the outbox then knows it
+-- was sent).
 CREATE OR REPLACE MACRO price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct,
                                           min_failing_runs) AS TABLE
 WITH first_runs AS (
@@ -145,7 +148,8 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
                      CASE kind
                        -- a failing streak is one alert however long it lasts
                        WHEN 'collector_failing' THEN CAST(run_id AS VARCHAR)
-                       WHEN 'new_cheapest' THEN CAST(epoch_us(detected_at) AS VARCHAR)
+                       -- the state announced: a late run moves when it began, not it
+                       WHEN 'new_cheapest' THEN concat_ws('|', unit, decimal_text(new_price))
                        -- one alert per source and path, ever
                        WHEN 'format_drift' THEN NULL
                        -- the map, its entry and what it says against the provider

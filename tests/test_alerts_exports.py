@@ -424,6 +424,85 @@ def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
             sent["detected_at"]) == ("new_cheapest", "n", "text", "11", "2026-01-02T00:00:00Z")
 
 
+def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(
+        db_target, receiver, monkeypatch) -> None:
+    """new_cheapest's id was made of when the winner's price began: a run ingested late
+    (a spooled run, a backfill) that saw the same price earlier moved that time and gave
+    the alert a new id, so the channel was sent it twice. The id is the state announced:
+    the offer, the capability, the unit and the blended price."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
+    ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-04", *offered("m", "10"), *offered("n", "11"))
+    ingest(settings, "2026-01-06", *offered("m", "20"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    query = "SELECT alert_id, detected_at FROM price_alerts WHERE kind = 'new_cheapest'"
+    with open_warehouse(settings, read_only=True) as con:
+        (first_id, first_at), = con.execute(query).fetchall()
+    ingest(settings, "2026-01-03", *offered("m", "10"), *offered("n", "11"))  # late
+    with open_warehouse(settings, read_only=True) as con:
+        (late_id, late_at), = con.execute(query).fetchall()
+    assert (first_at.day, late_at.day) == (4, 3)
+    assert late_id == first_id
+    assert alerts.enqueue_new(settings, now=at("2026-01-07")) == 0
+    ingest(settings, "2026-01-08", *offered("m", "20"), *offered("n", "10.5"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-08")) == 1  # a new price: news
+    assert alerts.deliver_pending(settings) == (2, 0)
+    assert [json.loads(body)["new_price"] for body, _ in receiver.received] == ["11", "10.5"]
+
+
+# How pricewatch before migration 16 named new_cheapest alerts: by when the price began.
+TIME_NAMED_CHEAPEST = """
+UPDATE alert_outbox SET alert_id = md5(concat_ws('|', kind, provider,
+    json_extract_string(payload, '$.model'), json_extract_string(payload, '$.route'),
+    json_extract_string(payload, '$.component'), CAST(epoch_us(detected_at) AS VARCHAR))),
+    payload = replace(payload, alert_id, md5(concat_ws('|', kind, provider,
+    json_extract_string(payload, '$.model'), json_extract_string(payload, '$.route'),
+    json_extract_string(payload, '$.component'), CAST(epoch_us(detected_at) AS VARCHAR))))
+WHERE kind = 'new_cheapest'"""
+
+
+def test_an_upgraded_outbox_sends_no_current_winner_again(db_target, receiver,
+                                                         monkeypatch) -> None:
+    """Migration 16 gives the outbox's new_cheapest rows, queued under ids made of a time,
+    the ids of the state they announced: without it every current winner was sent once
+    more after the upgrade. A state queued twice under two old ids (the repeats the old
+    ids caused) keeps one row under the new id; the other stays as sent."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
+    ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
+    alerts.enqueue_new(settings, now=at("2026-01-01"))
+    ingest(settings, "2026-01-04", *offered("m", "10"), *offered("n", "11"))
+    ingest(settings, "2026-01-06", *offered("m", "20"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    assert alerts.deliver_pending(settings) == (1, 0)
+    ingest(settings, "2026-01-08", *offered("m", "20"), *offered("n", "10.5"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-08")) == 1  # not sent yet
+    with open_warehouse(settings) as con:
+        con.execute(TIME_NAMED_CHEAPEST)
+        con.execute("INSERT INTO alert_outbox SELECT * REPLACE ('repeat' AS alert_id) "
+                    "FROM alert_outbox WHERE status = 'delivered'")
+        con.execute("DELETE FROM schema_migrations WHERE version = 16")
+    ingest(settings, "2026-01-09", *offered("m", "20"), *offered("n", "10.5"))  # migrates
+    state = "new_cheapest|openrouter|n||text|per_1m_tokens|"
+    with open_warehouse(settings, read_only=True) as con:
+        rows = con.execute(
+            "SELECT alert_id, status, json_extract_string(payload, '$.alert_id') "
+            "FROM alert_outbox ORDER BY json_extract_string(payload, '$.new_price') DESC, "
+            "alert_id = 'repeat'").fetchall()
+        (current,), = con.execute(
+            "SELECT alert_id FROM price_alerts WHERE kind = 'new_cheapest'").fetchall()
+    sent_id = hashlib.md5((state + "11").encode()).hexdigest()
+    assert current == hashlib.md5((state + "10.5").encode()).hexdigest()
+    assert [(i, s) for i, s, _ in rows] == [
+        (sent_id, "delivered"), ("repeat", "delivered"), (current, "pending")]
+    assert rows[2][2] == current  # the body of a row not sent yet names its new id
+    assert alerts.enqueue_new(settings, now=at("2026-01-09")) == 0
+    assert alerts.deliver_pending(settings) == (1, 0)
+    assert [json.loads(body)["alert_id"] for body, _ in receiver.received][1] == current
+
+
 def _march_run(settings, day: str, price: str, *models: str) -> None:
     """A run on 2026-03-DAY: a/one's input at `price` and an offer of each of `models`."""
     from pricewatch.records import parse_timestamp

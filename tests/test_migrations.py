@@ -32,7 +32,12 @@ def _as_schema_5(settings: Settings) -> None:
 WINDOW_COLUMNS = ("utc_days", "utc_start_minute", "utc_end_minute")
 
 
+def _undo_16(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM schema_migrations WHERE version = 16")  # outbox ids only
+
+
 def _undo_15(con: duckdb.DuckDBPyConnection) -> None:
+    _undo_16(con)
     con.execute("ALTER TABLE runs DROP COLUMN history_tables")
     con.execute("DELETE FROM schema_migrations WHERE version = 15")
 
