@@ -89,8 +89,7 @@ def enqueue_new(settings: Settings, now: datetime | None = None) -> int:
             if window is None:
                 continue  # no run since the last pass: no alert can be new
             _, rows = queries.named(con, "alerts_to_enqueue", {
-                "since": window.since, "cheapest_since": window.added_at,
-                **queries.alert_thresholds(settings)})
+                "since": window.since, **queries.alert_thresholds(settings)})
             chosen = [dict(a, message=printable(a["message"]), payload=payload(
                 dict(a, message=printable(a["message"])))) for a in rows if wanted(channel, a)]
             queued += enqueue(con, channel.name, chosen, now, window.through_run)

@@ -4,7 +4,8 @@
 --   price_rise        a price rose by at least view_setting('rise_pct') percent
 --   new_offer         an offer listed after its source's first run
 --   offer_unlisted    an offer missing from a good run
---   new_cheapest      the current cheapest paid offer of a capability, since its price began
+--   new_cheapest      an offer became the cheapest paid one of a capability, or the cheapest
+--                     one's price changed (dated when that price began)
 --   rate_limit_change a published limit appeared, changed or went away
 --   collector_failing a source failed or was suspect view_setting('failing_runs') runs in a row
 --   format_drift      a source's body held a key, column or section its parser does not
@@ -16,18 +17,23 @@
 -- Changes found on a source's first run are its initial load, not news.
 -- price_alerts_since(ts) looks at price changes from ts on only (fast on long histories);
 -- the price_alerts view is every alert ever. price_alerts_window(ts, cheapest_ts) takes a
--- separate bound for new_cheapest, whose time is when the winner's price began: an offer
--- can become the cheapest long after that, when a cheaper one rises or goes away.
+-- separate time for new_cheapest, which compares the cheapest offers just before it with
+-- those now (not the price's start: an offer can become the cheapest long after that,
+-- when a cheaper one rises or goes away).
 -- price_alerts_with(since, cheapest_since, min_drop_pct, min_rise_pct, min_failing_runs) takes the
 -- thresholds as arguments (a command's own [views] figures); the others read view_settings.
--- frontier_change compares two fronts, at `since` (or when every source had loaded once,
--- if later: an initial load is not news) and now, and is dated at the newest good run; its
+-- frontier_change compares two fronts, just before `since` (or when every source had loaded
+-- once, if later: an initial load is not news) and now, and is dated at the newest good
+-- run: a run at `since` is in the window, as it is for every other kind (an alert pass's
+-- window starts at the earliest run it has not seen; compared at `since` itself, the front
+-- already held that run's change and it was never sent). Its
 -- id is the offer, the front, the direction and the price and score it entered or left at
 -- (one alert per such state: leaving and coming back at the same price and score again is
 -- not a second alert).
--- new_cheapest's id is the offer, the capability, the unit and the blended price it is the
--- cheapest at (one alert per such state, as for frontier_change); the blended price
--- follows the [views] mix, so a new mix announces each current winner once more.
+-- new_cheapest compares the cheapest paid offer of each capability and unit just before
+-- `cheapest_since` (or when every source had loaded once) with now, both at the [views]
+-- mix; its id is the offer, the capability, the unit and the blended price it is the
+-- cheapest at (one alert per such state, as for frontier_change).
 -- alert_id is fixed by the change it announces (which of its key's intervals it starts or
 -- ends, and the values on either side) or the state, never by a time (a timestamp's text
 -- also follows the reading session's TimeZone): a run ingested late, between two stored
@@ -61,12 +67,24 @@ offers AS (
     FROM offer_changes c JOIN first_runs f USING (source)
     WHERE c.kind IN ('listed', 'unlisted') AND c.changed_at > f.first_at
 ),
+cheapest_then AS (
+    SELECT * FROM cheapest_as_of(
+        greatest(cheapest_since - INTERVAL 1 MICROSECOND,
+                 (SELECT max(first_at) FROM first_runs)),
+        view_setting('mix_input'), view_setting('mix_output'), view_setting('cache_share'))
+    WHERE rank = 1 AND NOT is_free
+),
 cheapest AS (
     SELECT 'new_cheapest' AS kind, provider, model, route, capability AS component,
            NULL AS old_price, blended_price AS new_price, NULL AS change_pct,
            price_since AS detected_at, price_unit AS unit, NULL AS run_id
-    FROM cheapest_per_capability c JOIN first_runs f ON f.source = c.price_source
-    WHERE rank = 1 AND NOT is_free AND price_since > f.first_at
+    FROM cheapest_per_capability n
+    WHERE rank = 1 AND NOT is_free AND NOT EXISTS (
+        SELECT 1 FROM cheapest_then t
+        WHERE t.capability = n.capability AND t.price_unit = n.price_unit
+          AND t.provider = n.provider AND t.model = n.model
+          AND t.route IS NOT DISTINCT FROM n.route
+          AND t.blended_price = n.blended_price)
 ),
 limits AS (
     SELECT 'rate_limit_change' AS kind, c.provider, c.scope AS model,
@@ -99,7 +117,7 @@ newest AS (
 ),
 front_then AS (
     SELECT * FROM quality_frontier_as_of(
-        greatest(since, (SELECT max(first_at) FROM first_runs)),
+        greatest(since - INTERVAL 1 MICROSECOND, (SELECT max(first_at) FROM first_runs)),
         view_setting('mix_input'), view_setting('mix_output'))
 ),
 front_now AS (
@@ -216,7 +234,7 @@ SELECT md5(concat_ws('|', kind, provider, model, route, coalesce(component, ''),
        CAST(old_value AS DECIMAL(38, 18)) AS old_value,
        CAST(new_value AS DECIMAL(38, 18)) AS new_value
 FROM everything
-WHERE detected_at >= CASE WHEN kind = 'new_cheapest' THEN cheapest_since ELSE since END;
+WHERE kind = 'new_cheapest' OR detected_at >= since;  -- new_cheapest: compared above
 
 CREATE OR REPLACE MACRO price_alerts_window(since, cheapest_since) AS TABLE
 SELECT * FROM price_alerts_with(since, cheapest_since, view_setting('drop_pct'),

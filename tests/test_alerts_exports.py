@@ -296,7 +296,9 @@ def test_the_daemon_export_rewrites_only_what_changed(tmp_path, db_target) -> No
     unchanged = exports.export_changed(settings, out)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")} == written
     assert unchanged["through_run"] == 1
-    # a run with changes: its months and the months of the intervals it closed, nothing else
+    # a run with changes: its months, the months of the intervals it closed and of the
+    # new_cheapest alerts (dated when the price began: three offers priced since the first
+    # run became the cheapest of a capability), nothing else
     pipeline.ingest_body(settings, "openrouter.models", second, at("2026-03-05"), "c")
     manifest = exports.export_changed(settings, out)
     assert manifest["through_run"] == 3
@@ -304,7 +306,8 @@ def test_the_daemon_export_rewrites_only_what_changed(tmp_path, db_target) -> No
                        ((p, p.stat().st_mtime_ns) for p in out.rglob("*.parquet"))
                        if written.get(p) != t and "/" in str(p.relative_to(out)))
     assert rewritten == ["offer_changes/2026-03.parquet", "offer_history/2026-01.parquet",
-                         "offer_history/2026-03.parquet", "price_alerts/2026-03.parquet",
+                         "offer_history/2026-03.parquet", "price_alerts/2026-01.parquet",
+                         "price_alerts/2026-03.parquet",
                          "price_changes/2026-03.parquet", "price_history/2026-01.parquet",
                          "price_history/2026-03.parquet", "runs/2026-02.parquet",
                          "runs/2026-03.parquet"]
@@ -422,6 +425,29 @@ def test_an_offer_that_becomes_cheapest_when_another_rises_is_announced(
     sent = json.loads(body)
     assert (sent["kind"], sent["model"], sent["component"], sent["new_price"],
             sent["detected_at"]) == ("new_cheapest", "n", "text", "11", "2026-01-02T00:00:00Z")
+
+
+def test_an_offer_priced_before_the_channel_that_becomes_cheapest_is_announced(
+        db_target, receiver, monkeypatch) -> None:
+    """new_cheapest was looked for among winners whose price began after the channel was
+    added: n, at 11 since the 2nd, became the cheapest on the 4th (m rose) and no channel
+    added on the 3rd heard of it. A pass now compares the cheapest offers just before its
+    runs with those now: m back at 10 is news again, a run that changes no winner is not."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
+    ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
+    ingest(settings, "2026-01-02", *offered("m", "10"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 0  # added: m, no news
+    ingest(settings, "2026-01-04", *offered("m", "20"), *offered("n", "11"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-04")) == 1
+    ingest(settings, "2026-01-05", *offered("m", "20"), *offered("n", "11"), *offered("o", "30"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-05")) == 0
+    ingest(settings, "2026-01-06", *offered("m", "10"), *offered("n", "11"), *offered("o", "30"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    assert alerts.deliver_pending(settings) == (2, 0)
+    assert [(a["model"], a["new_price"], a["detected_at"][:10]) for a in (
+        json.loads(body) for body, _ in receiver.received)] == [
+        ("n", "11", "2026-01-02"), ("m", "10", "2026-01-06")]
 
 
 def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(

@@ -25,8 +25,8 @@ class ChannelWindow:
     """What one enqueue pass reads for a channel: the changes of the runs it has not seen,
     so the work per pass stays the size of those runs, not of the history."""
 
-    added_at: datetime  # nothing older is sent on the channel
-    since: datetime     # the earliest time among the runs not seen yet
+    since: datetime     # the earliest time among the runs not seen yet (or when the
+                        # channel was added, if later: nothing older is sent on it)
     through_run: int    # the newest run this pass covers
 
 
@@ -54,7 +54,7 @@ def channel_window(con: duckdb.DuckDBPyConnection, channel: str,
     if newest is None:
         return None
     since = added_at if seen is None else max(added_at, earliest)
-    return ChannelWindow(added_at, since, int(newest))
+    return ChannelWindow(since, int(newest))
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[str, Any]],
