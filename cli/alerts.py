@@ -28,7 +28,8 @@ app = new_app(help="Alerts with stable ids; `alerts test CHANNEL` sends a test."
 def alerts(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(
-        "--since", help="Detected from this time (ISO 8601; default: 7 days ago).")] = None,
+        "--since", help="Detected from this time (ISO 8601; default: 7 days ago). "
+        "new_cheapest: became the cheapest since then, dated when its price began.")] = None,
     kind: Annotated[str | None, typer.Option(
         "--kind", help=f"Only this kind: {', '.join(queries.alert_kinds())}.")] = None,
     pending: Annotated[bool, typer.Option(
