@@ -450,12 +450,9 @@ def test_an_offer_priced_before_the_channel_that_becomes_cheapest_is_announced(
         ("n", "11", "2026-01-02"), ("m", "10", "2026-01-06")]
 
 
-def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(
-        db_target, receiver, monkeypatch) -> None:
-    """new_cheapest's id was made of when the winner's price began: a run ingested late
-    (a spooled run, a backfill) that saw the same price earlier moved that time and gave
-    the alert a new id, so the channel was sent it twice. The id is the state announced:
-    the offer, the capability, the unit and the blended price."""
+def _n_cheapest_since_the_6th(db_target, receiver, monkeypatch):
+    """A channel added on the 1st (m at 10, n at 12); n at 11 from the 4th; m at 20 on the
+    6th, when n, at 11, is queued as the cheapest. Returns the settings."""
     monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
     settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
     ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
@@ -463,6 +460,16 @@ def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(
     ingest(settings, "2026-01-04", *offered("m", "10"), *offered("n", "11"))
     ingest(settings, "2026-01-06", *offered("m", "20"), *offered("n", "11"))
     assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    return settings
+
+
+def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(
+        db_target, receiver, monkeypatch) -> None:
+    """new_cheapest's id was made of when the winner's price began: a run ingested late
+    (a spooled run, a backfill) that saw the same price earlier moved that time and gave
+    the alert a new id, so the channel was sent it twice. The id is the state announced:
+    the offer, the capability, the unit and the blended price."""
+    settings = _n_cheapest_since_the_6th(db_target, receiver, monkeypatch)
     query = "SELECT alert_id, detected_at FROM price_alerts WHERE kind = 'new_cheapest'"
     with open_warehouse(settings, read_only=True) as con:
         (first_id, first_at), = con.execute(query).fetchall()
@@ -480,13 +487,14 @@ def test_a_late_run_that_moves_the_winners_price_start_sends_nothing_again(
 
 # How pricewatch before migration 16 named new_cheapest alerts: by when the price began.
 TIME_NAMED_CHEAPEST = """
-UPDATE alert_outbox SET alert_id = md5(concat_ws('|', kind, provider,
-    json_extract_string(payload, '$.model'), json_extract_string(payload, '$.route'),
-    json_extract_string(payload, '$.component'), CAST(epoch_us(detected_at) AS VARCHAR))),
-    payload = replace(payload, alert_id, md5(concat_ws('|', kind, provider,
-    json_extract_string(payload, '$.model'), json_extract_string(payload, '$.route'),
-    json_extract_string(payload, '$.component'), CAST(epoch_us(detected_at) AS VARCHAR))))
-WHERE kind = 'new_cheapest'"""
+UPDATE alert_outbox SET alert_id = named.old_id,
+    payload = replace(payload, alert_outbox.alert_id, named.old_id)
+FROM (SELECT alert_id, channel, md5(concat_ws('|', kind, provider,
+          json_extract_string(payload, '$.model'), json_extract_string(payload, '$.route'),
+          json_extract_string(payload, '$.component'),
+          CAST(epoch_us(detected_at) AS VARCHAR))) AS old_id
+      FROM alert_outbox WHERE kind = 'new_cheapest') AS named
+WHERE alert_outbox.alert_id = named.alert_id AND alert_outbox.channel = named.channel"""
 
 
 def test_an_upgraded_outbox_sends_no_current_winner_again(db_target, receiver,
@@ -495,13 +503,7 @@ def test_an_upgraded_outbox_sends_no_current_winner_again(db_target, receiver,
     the ids of the state they announced: without it every current winner was sent once
     more after the upgrade. A state queued twice under two old ids (the repeats the old
     ids caused) keeps one row under the new id; the other stays as sent."""
-    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
-    settings = settings_for(db_target, receiver, kinds=["new_cheapest"])
-    ingest(settings, "2026-01-01", *offered("m", "10"), *offered("n", "12"))
-    alerts.enqueue_new(settings, now=at("2026-01-01"))
-    ingest(settings, "2026-01-04", *offered("m", "10"), *offered("n", "11"))
-    ingest(settings, "2026-01-06", *offered("m", "20"), *offered("n", "11"))
-    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
+    settings = _n_cheapest_since_the_6th(db_target, receiver, monkeypatch)
     assert alerts.deliver_pending(settings) == (1, 0)
     ingest(settings, "2026-01-08", *offered("m", "20"), *offered("n", "10.5"))
     assert alerts.enqueue_new(settings, now=at("2026-01-08")) == 1  # not sent yet
