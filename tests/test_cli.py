@@ -158,6 +158,32 @@ def test_every_command_has_help() -> None:
         assert code == 0 and "Usage" in out
 
 
+def test_a_named_command_is_built_alone_and_answers_the_same() -> None:
+    """Issue 32: typer built all ~60 commands' parameters at every start (22 ms) to run
+    one. `pricewatch NAME ...` now builds NAME alone (`main.only`); its help, its usage
+    errors and its sub-commands are what the whole tree gives."""
+    import typer
+
+    from pricewatch.cli.main import asked, only
+
+    whole = typer.main.get_command(app)
+    assert len(whole.commands) >= 20
+    for name, command in whole.commands.items():
+        alone = only(app, name)
+        assert alone is not None, name
+        assert list(typer.main.get_command(alone).commands) == [name]
+        calls = [[name, "--help"], ["--all", name, "--help"], [name, "--no-such-option"],
+                 *([name, sub, "--help"] for sub in getattr(command, "commands", {}))]
+        for args in calls:
+            expected = runner.invoke(app, args, terminal_width=100)
+            got = runner.invoke(alone, args, terminal_width=100)
+            assert (got.exit_code, got.output) == (expected.exit_code, expected.output), args
+    assert only(app, "statsu") is None  # the whole tree: it suggests `status`
+    assert asked(["--wide", "-v", "status", "--json"]) == "status"
+    assert asked(["--help"]) is None and asked(["--version"]) is None
+    assert asked(["--", "status"]) is None and asked([]) is None
+
+
 def test_wrong_setting_names_the_key(tmp_path: Path, monkeypatch) -> None:
     config = tmp_path / "pw.toml"
     config.write_text("lock_timeout_s = 'soon'\n")
