@@ -1,12 +1,20 @@
 """The `pricewatch` command: the command modules' apps composed into one, under the shared
 error mapping (cli/app.py). Each command module owns its commands; nothing imports this one
-but the entry point."""
+but the entry point.
+
+A command line that names a command imports and builds that command alone (`for_command`):
+the other modules and typer's reading of their ~60 commands' signatures cost every start
+some 35 ms. `app`, the whole program, is made when first asked for (help, a misspelt name,
+the tests, docs/cli.md).
+"""
 
 import atexit
 import copy
+import importlib
 import os
 import sys
 import threading
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -14,23 +22,16 @@ from typer.main import get_command_name
 from typer.models import DefaultPlaceholder, TyperInfo
 
 import pricewatch
-from pricewatch.cli import (
-    alerts,
-    audit,
-    backfill,
-    collect,
-    compare,
-    cost,
-    data,
-    db,
-    output,
-    prices,
-    read,
-    report,
-)
+from pricewatch.cli import output
 from pricewatch.cli.app import EXIT_BROKEN_PIPE, ErrorMappingGroup, configure_logging, new_app
 
-app = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
+# pricewatch.cli.NAME modules, in the order help lists them: each adds its commands to the
+# top level, but a GROUPS module, whose commands are the group of its name
+MODULES = ("data", "read", "collect", "prices", "compare", "report", "cost", "audit")
+GROUPS = ("alerts", "db", "backfill")
+READS_FIRST = ("read", "prices")  # the commands typed most: looked for first
+
+root = new_app(name="pricewatch", cls=ErrorMappingGroup, no_args_is_help=True,
               add_completion=True,  # --install-completion / --show-completion SHELL
               help="LLM inference prices and availability, with their history, in DuckDB.")
 
@@ -41,7 +42,7 @@ def _version(shown: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@root.callback()
 def _main(verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Log each run and retry (INFO) to stderr.")] = False,
           wide: Annotated[bool, typer.Option(
@@ -59,11 +60,48 @@ def _main(verbose: Annotated[bool, typer.Option(
     output.ALL = all_rows
 
 
-for module in (data, read, collect, prices, compare, report, cost, audit):
-    app.add_typer(module.app)
-app.add_typer(alerts.app, name="alerts")
-app.add_typer(db.app, name="db")
-app.add_typer(backfill.app, name="backfill")
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"pricewatch.cli.{name}")
+
+
+def _program() -> typer.Typer:
+    """The root (its options and callback) with no commands yet."""
+    program = copy.copy(root)
+    program.registered_commands, program.registered_groups = [], []
+    return program
+
+
+def whole() -> typer.Typer:
+    """The program with every command."""
+    program = _program()
+    for name in MODULES:
+        program.add_typer(_module(name).app)
+    for name in GROUPS:
+        program.add_typer(_module(name).app, name=name)
+    return program
+
+
+def for_command(name: str) -> typer.Typer | None:
+    """The program with the command or group `name` alone, importing the command modules
+    one at a time until one has it (None: none has)."""
+    program = _program()
+    if name in GROUPS:
+        program.add_typer(_module(name).app, name=name)
+        return program
+    for module in sorted(MODULES, key=lambda module: module not in READS_FIRST):
+        found = only(_module(module).app, name)
+        if found is not None:
+            program.add_typer(found)
+            return program
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the whole program, made once when first asked for."""
+    if name == "app":
+        globals()["app"] = made = whole()
+        return made
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def asked(args: list[str]) -> str | None:
@@ -91,8 +129,7 @@ def only(typer_app: typer.Typer, name: str) -> typer.Typer | None:
     """A copy of `typer_app` with the command or group `name` alone (None: no such).
 
     Typer builds every command's parameters from its signature at each start: 22 ms for
-    the whole tree, 1.6 for one command. A command line that names a command needs no
-    other; help of the whole program and a misspelt name (its suggestions) get the tree."""
+    the whole tree, 1.6 for one command."""
     slim = copy.copy(typer_app)
     slim.registered_commands = [
         command for command in typer_app.registered_commands
@@ -119,7 +156,7 @@ def main() -> None:
     is done. The exit handlers still run (logging's flush, temporary folders' removal) and
     the streams are flushed; while another thread still runs, the exit is Python's own."""
     name = asked(sys.argv[1:])
-    program = (only(app, name) if name else None) or app
+    program = (for_command(name) if name else None) or whole()
     try:
         program(prog_name="pricewatch")
         code: object = 0
@@ -146,4 +183,4 @@ def main() -> None:
     os._exit(code)
 
 
-__all__ = ["app", "main"]
+__all__ = ["for_command", "main", "whole"]  # and `app` (__getattr__)

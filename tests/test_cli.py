@@ -159,17 +159,18 @@ def test_every_command_has_help() -> None:
 
 
 def test_a_named_command_is_built_alone_and_answers_the_same() -> None:
-    """Issue 32: typer built all ~60 commands' parameters at every start (22 ms) to run
-    one. `pricewatch NAME ...` now builds NAME alone (`main.only`); its help, its usage
-    errors and its sub-commands are what the whole tree gives."""
+    """Issue 32: every start imported all command modules and typer built all ~60 commands'
+    parameters (together ~35 ms) to run one. `pricewatch NAME ...` now imports and builds
+    NAME alone (`main.for_command`); its help, its usage errors and its sub-commands are
+    what the whole program gives."""
     import typer
 
-    from pricewatch.cli.main import asked, only
+    from pricewatch.cli.main import asked, for_command
 
     whole = typer.main.get_command(app)
     assert len(whole.commands) >= 20
     for name, command in whole.commands.items():
-        alone = only(app, name)
+        alone = for_command(name)
         assert alone is not None, name
         assert list(typer.main.get_command(alone).commands) == [name]
         calls = [[name, "--help"], ["--all", name, "--help"], [name, "--no-such-option"],
@@ -178,10 +179,26 @@ def test_a_named_command_is_built_alone_and_answers_the_same() -> None:
             expected = runner.invoke(app, args, terminal_width=100)
             got = runner.invoke(alone, args, terminal_width=100)
             assert (got.exit_code, got.output) == (expected.exit_code, expected.output), args
-    assert only(app, "statsu") is None  # the whole tree: it suggests `status`
+    assert for_command("statsu") is None  # the whole program: it suggests `status`
     assert asked(["--wide", "-v", "status", "--json"]) == "status"
     assert asked(["--help"]) is None and asked(["--version"]) is None
     assert asked(["--", "status"]) is None and asked([]) is None
+
+
+def test_a_read_command_imports_no_other_command_module(tmp_path: Path) -> None:
+    """What `pricewatch status` imports of pricewatch.cli: the module of its command and
+    the shared layer, not the modules of the writers (db, backfill, collect, alerts)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom pricewatch.cli import main\nmain.for_command(sys.argv[1])\n"
+             "print(sorted(m for m in sys.modules if m.startswith('pricewatch.cli.')))")
+    for name, modules in {"status": ["app", "main", "output", "read"],
+                          "cheapest": ["app", "main", "output", "prices", "read"],
+                          "db": ["app", "db", "main", "output"]}.items():
+        done = subprocess.run([sys.executable, "-c", probe, name], capture_output=True,
+                              text=True, cwd=tmp_path, check=True)
+        assert done.stdout.strip() == repr([f"pricewatch.cli.{m}" for m in modules]), name
 
 
 def test_wrong_setting_names_the_key(tmp_path: Path, monkeypatch) -> None:
