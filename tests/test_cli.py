@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from helpers import fixture_path, jsonl, price_line
@@ -274,6 +276,81 @@ def test_tables_use_the_whole_width() -> None:
     columns = ["a" * 10, "b" * 11, "c" * 8, "d" * 13, "e" * 10, "f" * 10]
     assert len(_fitting(columns, [], 79, keep=1)) == 6
     assert len(_fitting(columns, [], 78, keep=1)) == 5
+
+
+_CELL = st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False, places=4),
+                  st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+                  st.sampled_from(["x:free:y", "[red]x[/]", "日本語", "a\tb", "é" * 30,
+                                   "0.2 → 0.8 (+300%)", "e\u0301", "vendor/" + "m" * 50]))
+
+
+@given(columns=st.lists(st.sampled_from(["model", "provider", "price", "a", "component",
+                                          "a_much_longer_column_name", "message"]),
+                        min_size=1, max_size=7, unique=True),
+       cells=st.lists(st.lists(_CELL, min_size=7, max_size=7), max_size=9),
+       width=st.integers(min_value=20, max_value=160), color=st.booleans(),
+       title=st.one_of(st.none(), st.text(st.characters(min_codepoint=32, max_codepoint=126),
+                                          max_size=90)))
+def test_a_table_drawn_from_its_first_row_is_the_table_rich_draws(
+        columns: list[str], cells: list[list[object]], width: int, color: bool,
+        title: str | None) -> None:
+    """Issue 32: rich lays out every row anew (~0.3 ms: 3 s for `--all` of 10,000 rows). A
+    table of plain cells is drawn from rich's first row (output._drawn_alike); whatever
+    the cells, widths, title and colours, the text is rich's own, row by row."""
+    import io
+    from unittest import mock
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from pricewatch.cli import output
+
+    rows = [dict(zip(columns, row, strict=False)) for row in cells]
+    taken, original = [], output._drawn_alike
+
+    def alike(*args: object) -> bool:
+        taken.append(original(*args))
+        return taken[-1]
+
+    def drawn(fast: bool) -> str:
+        console = Console(file=io.StringIO(), width=width, force_terminal=color,
+                          color_system="truecolor" if color else None)
+        with mock.patch.object(output, "console", console), \
+                mock.patch.object(output, "ALL", True), \
+                mock.patch.object(output, "_drawn_alike", alike if fast
+                                  else lambda *args: False):
+            output.emit(rows, columns, as_json=False, title=title, footnote="a note")
+        return console.file.getvalue()
+
+    assert drawn(True) == drawn(False)
+    shown = [[output.cell(row.get(c), c) for c in columns] for row in rows]
+    widths = output._fitting(columns, shown, width, keep=4)  # the columns that fit
+    fits = sum(w + 3 for w in widths) - 1 <= width
+    plain = all(cell_len(x) == len(x) and "\t" not in x and "\u0301" not in x
+                for row in shown for x in row[:len(widths)])
+    assert taken == [len(rows) >= 2 and plain and fits]  # plain cells: the fast way
+
+
+def test_a_cell_is_shown_as_written_never_as_an_emoji(tmp_path: Path) -> None:
+    """rich reads `:name:` in a cell as an emoji code: `vendor/m:free:beta` was drawn as
+    `vendor/m🆓beta`. Cells are text, as written, in a table of one row or of many."""
+    import io
+    from unittest import mock
+
+    from rich.console import Console
+
+    from pricewatch.cli import output
+
+    for count in (1, 3):
+        console = Console(file=io.StringIO(), width=80, color_system=None)
+        with mock.patch.object(output, "console", console):
+            output.emit([{"model": "vendor/m:free:beta", "note": "[red]x[/]"}] * count,
+                        ["model", "note"], as_json=False, title="of x:free:y",
+                        footnote="at :free:")
+        drawn = console.file.getvalue()
+        assert drawn.count("vendor/m:free:beta") == count and "🆓" not in drawn
+        assert "of x:free:y" in drawn and "at :free:" in drawn
+        assert drawn.count("[red]x[/]") == count
 
 
 def test_cells_are_cut_so_ids_stay_apart() -> None:
