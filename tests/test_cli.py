@@ -684,6 +684,28 @@ def test_history_keeps_both_ends_of_each_interval_in_80_columns(tmp_path: Path) 
     assert lines[-1] == "all at openrouter"
 
 
+def test_changes_come_in_one_order(tmp_path: Path) -> None:
+    """`changes` was ordered by time, provider, model, route and component only: the rows of
+    one component at several tiers or units came in any order, so the same command gave
+    other JSON each time. They are ordered by every key column the view has."""
+    from helpers import ingest_catalogues
+
+    db = str(ingest_catalogues(tmp_path / "w.duckdb", ["2026-05-07", "2026-10-07"]))
+    rows = json.loads(runner.invoke(app, ["changes", "--since", "2025-01-01", "--db", db,
+                                          "--json"]).stdout)
+    key = ("changed_at", "provider", "model", "route", "component", "service_tier",
+           "context_threshold", "unit", "currency", "usage_tier_start", "utc_days",
+           "utc_start_minute", "utc_end_minute", "source", "kind")
+
+    def order(row: dict) -> tuple:
+        return tuple((row[k] is None, row[k] if row[k] is not None else "") for k in key)
+
+    assert len(rows) > 1000
+    assert [order(r) for r in rows] == sorted(order(r) for r in rows)
+    tied = {order(r)[:5] for r in rows}
+    assert len(tied) < len(rows)  # rows that the old order left to chance
+
+
 def test_a_long_table_shows_a_screenful_and_counts_the_rest(tmp_path: Path) -> None:
     """Issue 32: drawing 8,000 rows took seconds and nobody reads them in a terminal. A
     table shows the first 50 and says how many more, and how to get them; --all (before
