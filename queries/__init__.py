@@ -15,12 +15,13 @@ import graphlib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import duckdb
@@ -43,11 +44,13 @@ _COMMENT = re.compile(r"--[^\n]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
 
 
-def _files() -> dict[str, str]:
-    """queries/*.sql by name (not commands/: those are read-only queries of commands)."""
+@functools.cache
+def _files() -> Mapping[str, str]:
+    """queries/*.sql by name (not commands/: those are read-only queries of commands); read
+    once: the install order, the checksum every read compares and the install use them."""
     folder = resources.files("pricewatch.queries")
-    return {entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
-            for entry in folder.iterdir() if entry.name.endswith(".sql")}
+    return MappingProxyType({entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
+                             for entry in folder.iterdir() if entry.name.endswith(".sql")})
 
 
 def creates(sql: str) -> list[str]:
@@ -106,7 +109,7 @@ def command_sql(name: str) -> str:
 
 
 def view_sql(name: str) -> str:
-    return resources.files("pricewatch.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return _files()[name]
 
 
 # Settings that are not figures for view_setting(): how the views are set up, not read.
@@ -151,7 +154,12 @@ def load_overrides(path: Path | None) -> list[tuple[str, str, str]]:
 def _checksum(overrides: list[tuple[str, str, str]]) -> str:
     """What the installed views are made of: the SQL files and the identity overrides. The
     [views] figures are not in it: a reader with other figures must not reinstall."""
-    text = json.dumps([[view_sql(v) for v in VIEWS], sorted(map(list, overrides))])
+    return _checksum_of(tuple(sorted(map(tuple, overrides))))
+
+
+@functools.cache
+def _checksum_of(overrides: tuple[tuple[str, ...], ...]) -> str:
+    text = json.dumps([[view_sql(v) for v in VIEWS], [list(row) for row in overrides]])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
