@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,29 @@ class _TomlFile(TomlConfigSettingsSource):
     """TOML source whose file is chosen at run time (`--config`)."""
 
 
+_TOML_FILE: ContextVar[Path | None] = ContextVar("pricewatch_toml_file", default=None)
+
+
+class _Configured(Settings):
+    """Settings from init, the environment and the TOML file `load_settings` chose. One
+    class: a class made per call (its file in a closure) cost pydantic ~4 ms each time."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = _TOML_FILE.get()
+        if toml_path is not None:
+            sources.append(_TomlFile(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, TOML, environment and explicit overrides (highest first wins).
 
@@ -267,29 +291,16 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if config_file is not None and not config_file.is_file():
         raise SettingsError(f"config file {config_file} does not exist")
     toml_path = config_file or (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
-
-    class _Configured(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-            if toml_path is not None:
-                sources.append(_TomlFile(settings_cls, toml_file=toml_path))
-            return tuple(sources)
-
     clean = {key: value for key, value in overrides.items() if value is not None}
+    chosen = _TOML_FILE.set(toml_path)
     try:
         return _Configured(**clean)
     except ValidationError as error:
         raise SettingsError(_describe(error, toml_path)) from None
     except ValueError as error:  # a TOML syntax error
         raise SettingsError(f"cannot read {toml_path}: {error}") from None
+    finally:
+        _TOML_FILE.reset(chosen)
 
 
 def _describe(error: ValidationError, toml_path: Path | None) -> str:
