@@ -22,7 +22,6 @@ from typing import Any
 from rich import box
 from rich.cells import get_character_cell_size
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -293,10 +292,15 @@ def _drawn_alike(target: Console, table: Callable[[Sequence[int] | None], Table]
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {escape(printable(message, 10_000))}", highlight=False,
-                 soft_wrap=True)
+    _said("error:", "bold red", message)
 
 
 def warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/] {escape(printable(message, 10_000))}", highlight=False,
+    _said("warning:", "yellow", message)
+
+
+def _said(label: str, style: str, message: str) -> None:
+    """One line to stderr: the label styled, the message as written (provider text in it:
+    no markup, no `:name:` read as an emoji)."""
+    errors.print(Text.assemble((label, style), " ", printable(message, 10_000)),
                  soft_wrap=True)

@@ -333,7 +333,7 @@ def test_a_table_drawn_from_its_first_row_is_the_table_rich_draws(
 
 def test_a_cell_is_shown_as_written_never_as_an_emoji(tmp_path: Path) -> None:
     """rich reads `:name:` in a cell as an emoji code: `vendor/m:free:beta` was drawn as
-    `vendor/m🆓beta`. Cells are text, as written, in a table of one row or of many."""
+    `vendor/m🆓beta`. Cells, titles, footnotes and error lines are text, as written."""
     import io
     from unittest import mock
 
@@ -351,6 +351,14 @@ def test_a_cell_is_shown_as_written_never_as_an_emoji(tmp_path: Path) -> None:
         assert drawn.count("vendor/m:free:beta") == count and "🆓" not in drawn
         assert "of x:free:y" in drawn and "at :free:" in drawn
         assert drawn.count("[red]x[/]") == count
+    said = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
+    with mock.patch.object(output, "errors", said):
+        output.fail("no prices of 'vendor/m:free:beta' [red]")
+        output.warn("at :free:")
+    lines = said.file.getvalue().splitlines()
+    assert "🆓" not in said.file.getvalue() and "\x1b[1;31merror:" in lines[0]
+    assert lines[0].endswith(" no prices of 'vendor/m:free:beta' [red]")
+    assert lines[1].endswith(" at :free:") and "warning:" in lines[1]
 
 
 def test_cells_are_cut_so_ids_stay_apart() -> None:
