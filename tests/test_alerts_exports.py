@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -387,7 +388,7 @@ def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(db_target, 
     assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0
     ingest(settings, "2026-01-05", price_line("m", "10"), price_line("n", "1"))
     assert alerts.enqueue_new(settings, now=at("2026-01-05")) == 0
-    with open_warehouse(settings) as con:  # nothing landed since: no pass at all
+    with open_warehouse(settings, read_only=True) as con:  # nothing landed: no pass
         assert channel_window(con, "hook", at("2026-01-06")) is None
     ingest(settings, "2026-01-03", price_line("m", "7"))  # lands late, between the two
     with open_warehouse(settings) as con:
@@ -399,6 +400,58 @@ def test_each_pass_reads_the_new_runs_and_reaches_back_for_late_ones(db_target, 
     sent = json.loads(body)
     assert (sent["old_price"], sent["new_price"], sent["detected_at"]) == \
         ("10", "7", "2026-01-03T00:00:00Z")
+
+
+def test_alerts_are_found_read_only_and_a_window_another_pass_took_is_not_written(
+        db_target, receiver, monkeypatch) -> None:
+    """The alert query (most of a pass) runs with the file open read-only, so readers in
+    other processes are not locked out meanwhile; the write that follows queues a window
+    only if no other pass moved the channel on since it was read."""
+    from pricewatch.warehouse.outbox import channel_window
+
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["price_drop"])
+    modes: list[bool] = []
+    named = queries.named
+
+    def recording(con, name, *args, **kwargs):
+        if name == "alerts_to_enqueue":
+            modes.append(con.execute("SELECT readonly FROM duckdb_databases() WHERE "
+                                     "database_name = current_database()").fetchall()[0][0])
+        return named(con, name, *args, **kwargs)
+
+    monkeypatch.setattr(queries, "named", recording)
+    ingest(settings, "2026-01-01", price_line("m", "10"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0
+    ingest(settings, "2026-01-02", price_line("m", "7"))
+    with open_warehouse(settings, read_only=True) as con:
+        stale = channel_window(con, "hook", at("2026-01-03"))
+        found = alerts._new_alerts(con, settings, settings.channels[0], stale)
+    assert stale is not None and (stale.since, stale.through_run, stale.seen) == \
+        (at("2026-01-02"), 2, 1)
+    assert [(a["model"], a["new_price"]) for a in found] == [("m", Decimal(7))]
+    ingest(settings, "2026-01-03", price_line("m", "5"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-03")) == 2  # the other pass
+    with open_warehouse(settings) as con:
+        assert outbox_store.enqueue(con, "hook", found, at("2026-01-03"), stale) is None
+        assert con.execute("SELECT seen_through_run FROM alert_channels").fetchall() == [(3,)]
+        assert con.execute("SELECT count(*) FROM alert_outbox").fetchall() == [(2,)]
+    assert modes == [True, True, True]
+
+
+def test_a_new_channel_is_added_by_its_first_pass(db_target, receiver, monkeypatch) -> None:
+    """A channel's row is written with its first pass (found read-only, added on write);
+    alerts from before it was added are not sent on it."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["price_drop"])
+    ingest(settings, "2026-01-01", price_line("m", "10"))
+    ingest(settings, "2026-01-02", price_line("m", "7"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-05")) == 0
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("SELECT channel, added_at, seen_through_run FROM alert_channels"
+                           ).fetchall() == [("hook", at("2026-01-05"), 2)]
+    ingest(settings, "2026-01-06", price_line("m", "5"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-06")) == 1
 
 
 def offered(model: str, price: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pricewatch.warehouse.db import in_transaction, serialize_writers
+from pricewatch.warehouse.db import fetch_one, in_transaction, serialize_writers
 
 RETRY_MAX_S = 3600
 
@@ -23,44 +23,49 @@ RETRY_MAX_S = 3600
 @dataclass(frozen=True)
 class ChannelWindow:
     """What one enqueue pass reads for a channel: the changes of the runs it has not seen,
-    so the work per pass stays the size of those runs, not of the history."""
+    so the work per pass stays the size of those runs, not of the history.
+
+    A window is read with the file open read-only (the alert query is most of a pass, and
+    other processes keep reading meanwhile); `enqueue` writes it only if the channel's row
+    is still as read (`added_at`, `seen`), so two passes never queue the same runs twice."""
 
     since: datetime     # the earliest time among the runs not seen yet (or when the
                         # channel was added, if later: nothing older is sent on it)
     through_run: int    # the newest run this pass covers
+    added_at: datetime | None = None  # the channel's row as read; None: not added yet
+    seen: int | None = None
 
 
 def channel_window(con: duckdb.DuckDBPyConnection, channel: str,
                    now: datetime) -> ChannelWindow | None:
-    """The window of the next pass; None when no run landed since the last one.
+    """The window of the next pass (read only; a channel not added yet starts at `now`);
+    None when no run landed since the last one.
 
     Run ids grow in commit order (one writer at a time), so `run_id > seen` are exactly the
     runs committed since; a run spooled while the file was locked lands later with its
     original observation time, which the window then reaches back to."""
-    def known() -> tuple[datetime, int | None]:
-        row = con.execute("SELECT added_at, seen_through_run FROM alert_channels "
-                          "WHERE channel = ?", [channel]).fetchall()
-        if row:
-            return row[0]
-        serialize_writers(con)  # two hosts adding the channel at once: one row
-        con.execute("INSERT INTO alert_channels (channel, added_at) VALUES (?, ?)",
-                    [channel, now])
-        return now, None
-
-    added_at, seen = in_transaction(con, known, f"alert channel {channel}")
+    added_at, seen = _channel_row(con, channel) or (None, None)
     earliest, newest = con.execute(
         "SELECT min(least(observed_at, started_at)), max(run_id) FROM runs "
         "WHERE run_id > ?", [-1 if seen is None else seen]).fetchall()[0]
     if newest is None:
         return None
-    since = added_at if seen is None else max(added_at, earliest)
-    return ChannelWindow(since, int(newest))
+    start = now if added_at is None else added_at
+    since = start if seen is None else max(start, earliest)
+    return ChannelWindow(since, int(newest), added_at, seen)
+
+
+def _channel_row(con: duckdb.DuckDBPyConnection,
+                 channel: str) -> tuple[datetime, int | None] | None:
+    return fetch_one(con, "SELECT added_at, seen_through_run FROM alert_channels "
+                          "WHERE channel = ?", [channel])
 
 
 def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[str, Any]],
-            now: datetime, through_run: int) -> int:
-    """Add alerts not yet in this channel's outbox and mark the runs seen, together.
-    Returns how many were new."""
+            now: datetime, window: ChannelWindow) -> int | None:
+    """Add alerts not yet in this channel's outbox and mark the window's runs seen,
+    together. Returns how many were new; None when another pass moved the channel on since
+    the window was read (nothing written: the next pass reads afresh)."""
     con.register("new_alerts", pa.table({
         "alert_id": pa.array([a["alert_id"] for a in alerts], pa.string()),
         "kind": pa.array([a["kind"] for a in alerts], pa.string()),
@@ -71,8 +76,14 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
                                 pa.timestamp("us", tz="UTC")),
     }))
 
-    def write() -> list[tuple[Any, ...]]:
-        serialize_writers(con)  # two hosts queueing one alert: one row
+    def write() -> list[tuple[Any, ...]] | None:
+        serialize_writers(con)  # two hosts queueing one alert, or adding a channel: one row
+        row = _channel_row(con, channel)
+        if row is None and window.added_at is None:
+            con.execute("INSERT INTO alert_channels (channel, added_at) VALUES (?, ?)",
+                        [channel, now])
+        elif row != (window.added_at, window.seen):
+            return None
         rows = con.execute(
             "INSERT INTO alert_outbox (alert_id, channel, kind, provider, message, payload, "
             "detected_at, enqueued_at, status, next_attempt_at) "
@@ -81,13 +92,15 @@ def enqueue(con: duckdb.DuckDBPyConnection, channel: str, alerts: Sequence[dict[
             "o WHERE o.alert_id = n.alert_id AND o.channel = $channel)",
             {"channel": channel, "now": now}).fetchall()
         con.execute("UPDATE alert_channels SET seen_through_run = ? WHERE channel = ?",
-                    [through_run, channel])
+                    [window.through_run, channel])
         return rows
 
     try:
         rows = in_transaction(con, write, f"alert outbox {channel}")
     finally:
         con.unregister("new_alerts")
+    if rows is None:
+        return None
     return int(rows[0][0]) if rows else 0
 
 
