@@ -303,6 +303,43 @@ def test_lock_held_past_the_wait_fails_with_a_clear_message(tmp_path) -> None:
         assert con.execute("SELECT 1").fetchone() == (1,)
 
 
+PERIODIC_WRITER = """
+import duckdb, sys, time
+path, period, held = sys.argv[1], 1.0, 0.85
+start = time.monotonic()
+print("writing", flush=True)
+while True:  # the file locked 85% of every second, on the second, like a daemon's runs
+    tick = start + (time.monotonic() - start) // period * period
+    with duckdb.connect(path):
+        time.sleep(max(0.0, tick + held - time.monotonic()))
+    time.sleep(max(0.0, tick + period - time.monotonic()))
+"""
+
+
+def test_a_reader_gets_in_between_the_writes_of_a_writer_on_a_fixed_period(tmp_path) -> None:
+    """CI, 2026-12-07: a reader waiting out the lock retried every 1.0 s exactly (stamina's
+    backoff loses its jitter at wait_max), in step with a daemon writing every second, and
+    met the lock at every attempt for its whole 30 s. The pauses are random now: each
+    attempt lands at another point of the writer's period."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "p.duckdb"
+    with open_db(db):
+        pass
+    writer = subprocess.Popen([sys.executable, "-c", PERIODIC_WRITER, str(db)],
+                              stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == b"writing"
+        for _ in range(3):  # each read finds a gap of 0.15 s in a second within 10 s
+            with open_db(db, read_only=True, lock_timeout_s=10) as con:
+                assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+            time.sleep(0.3)  # past this gap: the next read waits for another
+    finally:
+        writer.kill()
+        writer.wait()
+
+
 @pytest.mark.file_only
 def test_history_columns_hold_decimals_not_doubles(settings) -> None:
     pipeline.ingest_body(settings, "records", jsonl(price_line("a", "0.00000001703012")),

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
@@ -546,35 +548,37 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool,
         raise WarehouseError(f"cannot open database {path}: {error}") from error
 
 
+# The pauses between attempts on a locked file: doubling up to the cap, each a random point
+# in its upper half. The randomness matters: a fixed pause (stamina's, once its backoff
+# reaches wait_max, has no jitter) keeps a reader in step with a daemon that writes on a
+# fixed period, and a reader whose attempts fell in the daemon's writes met the lock every
+# time, for the whole lock_timeout_s (CI, 2026-12-07: a 1-second schedule, 30 s locked out).
+LOCK_PAUSE_FIRST_S = 0.02
+LOCK_PAUSE_CAP_S = 0.25
+
+
 def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
                    storage_version: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor with the file attached, returned with _ENGINE_LOCK held.
 
     The engine lock is taken per attempt and released while waiting out another process's
     lock, so other threads of this process keep working meanwhile (a daemon job waiting
-    for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt.
-    The first attempt needs no retry machinery: stamina is imported only to wait (9 ms of
-    every read command's start)."""
-    try:
+    for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt."""
+    deadline = time.monotonic() + lock_timeout_s
+    pause = LOCK_PAUSE_FIRST_S
+    while True:
         try:
             return _attach_once(path, read_only, storage_version)
-        except _LockConflict:
-            if lock_timeout_s <= 0:
-                raise
-        import stamina
-
-        for attempt in stamina.retry_context(
-                on=_LockConflict, attempts=None, timeout=lock_timeout_s,
-                wait_initial=0.02, wait_max=1.0, wait_jitter=0.1):
-            with attempt:
-                return _attach_once(path, read_only, storage_version)
-    except _LockConflict as error:
-        waited = f"stayed locked for {lock_timeout_s:g} s (lock_timeout_s)" \
-            if lock_timeout_s > 0 else "was locked (this caller does not wait)"
-        raise DatabaseLocked(
-            f"database {path} is locked by another process and {waited}; DuckDB allows "
-            f"one writer, or readers, at a time. Detail: {error}") from None
-    raise AssertionError("unreachable")  # pragma: no cover
+        except _LockConflict as error:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                waited = f"stayed locked for {lock_timeout_s:g} s (lock_timeout_s)" \
+                    if lock_timeout_s > 0 else "was locked (this caller does not wait)"
+                raise DatabaseLocked(
+                    f"database {path} is locked by another process and {waited}; DuckDB "
+                    f"allows one writer, or readers, at a time. Detail: {error}") from None
+        time.sleep(min(left, random.uniform(pause / 2, pause)))
+        pause = min(LOCK_PAUSE_CAP_S, pause * 2)
 
 
 def _attach_once(path: Path, read_only: bool,
