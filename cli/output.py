@@ -235,7 +235,7 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: list[str], title: str | N
     if WIDE:  # as wide as the table is, whatever the terminal
         Console(file=target.file, width=100_000, color_system=None).print(
             _filled(table(), shown_rows), crop=False)
-    elif not _drawn_alike(target, table, shown_rows):
+    elif not _drawn_alike(target, table, shown_rows, columns[:len(widths)], widths):
         target.print(_filled(table(), shown_rows))
     if not rows:
         target.print("(no rows)")
@@ -262,7 +262,8 @@ def _one_column_each(cell: str) -> bool:
 
 
 def _drawn_alike(target: Console, table: Callable[[Sequence[int] | None], Table],
-                 rows: list[tuple[str, ...]]) -> bool:
+                 rows: list[tuple[str, ...]], headers: Sequence[str],
+                 fitted: Sequence[int | None]) -> bool:
     """Print the table of `rows` when every character of every cell takes one column, rich
     drawing the first row and the rest following its layout; False (nothing printed)
     otherwise.
@@ -271,13 +272,12 @@ def _drawn_alike(target: Console, table: Callable[[Sequence[int] | None], Table]
     cells take one column each and are never cut again (they fit their column), so every
     row's line is the same: a space, the cells padded to their column's width, three
     spaces between, a space. The columns get the widths rich would give them (its widest
-    cell, at most its fitted width); rich's own line for the first row is checked
-    against that layout, and any difference leaves the whole table to rich."""
+    cell or header, at most its `fitted` width); rich's own line for the first row is
+    checked against that layout, and any difference leaves the whole table to rich."""
     if len(rows) < 2 or not all(map(_one_column_each, itertools.chain.from_iterable(rows))):
         return False
-    model = table(None)
-    widths = [min(max(len(str(column.header)), *(len(row[i]) for row in rows)),
-                  column.max_width or sys.maxsize) for i, column in enumerate(model.columns)]
+    widths = [min(max(len(header), *(len(row[i]) for row in rows)), most or sys.maxsize)
+              for i, (header, most) in enumerate(zip(headers, fitted, strict=True))]
 
     def line(row: Sequence[str]) -> str:
         return " " + "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " "
