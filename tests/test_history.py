@@ -316,6 +316,43 @@ while True:  # the file locked 85% of every second, on the second, like a daemon
 """
 
 
+def test_a_conflicting_commit_is_tried_again_after_random_pauses_then_given_up(
+        monkeypatch) -> None:
+    """A DuckLake commit that conflicts runs again after a pause that doubles from 50 ms to
+    2 s and stays random at the cap; after CONFLICT_ATTEMPTS conflicts in a row the write
+    gives up with WriteConflict, and what it did is rolled back each time."""
+    from pricewatch.warehouse import db as warehouse_db
+
+    slept: list[float] = []
+    monkeypatch.setattr(warehouse_db.time, "sleep", slept.append)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x INTEGER)")
+    tries = []
+
+    def work(conflicts: int) -> int:
+        con.execute("INSERT INTO t VALUES (?)", [len(tries)])
+        tries.append(1)
+        if len(tries) <= conflicts:
+            raise duckdb.TransactionException("Transaction conflict: another writer committed")
+        return len(tries)
+
+    before = warehouse_db.conflict_retries()
+    assert warehouse_db.in_transaction(con, lambda: work(3)) == 4
+    assert con.execute("SELECT x FROM t").fetchall() == [(3,)]  # the three undone
+    assert warehouse_db.conflict_retries() - before == 3
+    assert len(slept) == 3 and 0.025 <= slept[0] <= 0.05
+    tries.clear()
+    slept.clear()
+    with pytest.raises(warehouse_db.WriteConflict, match="30 times in a row; gave up"):
+        warehouse_db.in_transaction(con, lambda: work(10_000), "the test's write")
+    assert len(tries) == warehouse_db.CONFLICT_ATTEMPTS == 30 and len(slept) == 29
+    at_cap = slept[6:]
+    assert all(1.0 <= s <= 2.0 for s in at_cap) and len(set(at_cap)) == len(at_cap)
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+    with pytest.raises(duckdb.CatalogException):  # not a conflict: raised at once
+        warehouse_db.in_transaction(con, lambda: con.execute("SELECT * FROM missing"))
+
+
 def test_a_reader_gets_in_between_the_writes_of_a_writer_on_a_fixed_period(tmp_path) -> None:
     """CI, 2026-12-07: a reader waiting out the lock retried every 1.0 s exactly (stamina's
     backoff loses its jitter at wait_max), in step with a daemon writing every second, and

@@ -537,7 +537,7 @@ def test_the_command_reference_is_printed_from_the_commands() -> None:
 
 
 # and the record models (pydantic models built at import, ~10 ms): reads never make a record;
-# stamina (9 ms) only where a write retries (a lake commit that conflicts, a fetch)
+# stamina (9 ms) only where a fetch retries
 HEAVY = ("bs4", "httpx", "pyarrow", "jinja2", "apprise", "apscheduler", "pricewatch.records",
          "stamina")
 READS = (["status", "--help"], ["status"], ["history", "openai/gpt-4o-mini"], ["changes"],

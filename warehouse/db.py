@@ -106,10 +106,13 @@ def lake_migrations() -> list[tuple[int, str, str]]:
             *(m for m in MIGRATIONS if m[0] > LAKE_BASELINE)]
 
 
-# A DuckLake commit that conflicts is retried this many times in all, with jittered waits
-# from 50 ms doubling to 2 s (about a minute at worst): enough for a few daemons whose
-# writes take well under a second each.
+# A DuckLake commit that conflicts is tried this many times in all, with random pauses
+# from 50 ms doubling to 2 s (`pauses`; 35-50 s in all at worst): enough for a few daemons
+# whose writes take well under a second each.
 CONFLICT_ATTEMPTS = 30
+CONFLICT_PAUSE_FIRST_S = 0.05
+CONFLICT_PAUSE_CAP_S = 2.0
+ATTACH_ATTEMPTS = 10  # a lake's ATTACH that met another process creating its catalog
 _RETRIES = 0  # conflicting commits retried in this process (bench/ingest.py prints it)
 _RETRIES_LOCK = threading.Lock()
 
@@ -141,14 +144,11 @@ def conflict_retries() -> int:
     return _RETRIES
 
 
-def _count_retry(error: BaseException) -> bool:
+def _count_retry(error: BaseException) -> None:
     global _RETRIES
-    if not is_conflict(error):
-        return False
     with _RETRIES_LOCK:
         _RETRIES += 1
     log.debug("commit conflicted with another writer; retrying: %s", error)
-    return True
 
 
 @contextmanager
@@ -165,22 +165,34 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T],
                    what: str = "write") -> T:
     """`work()` in one transaction; on a DuckLake, a commit that conflicts runs it again from
-    the start, reading what the other writer committed (bounded, jittered). On a file there
-    is one writer and nothing conflicts."""
-    import stamina  # here, not at the top: a read command never needs it
-
-    try:
-        for attempt in stamina.retry_context(
-                on=_count_retry, attempts=CONFLICT_ATTEMPTS, timeout=None,
-                wait_initial=0.05, wait_max=2.0, wait_jitter=0.2):
-            with attempt, transaction(con):
+    the start, reading what the other writer committed (bounded, random pauses). On a file
+    there is one writer and nothing conflicts."""
+    waits = pauses(CONFLICT_PAUSE_FIRST_S, CONFLICT_PAUSE_CAP_S)
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            with transaction(con):
                 return work()
-    except duckdb.Error as error:
-        if not is_conflict(error):
-            raise
-        raise WriteConflict(f"{what}: the commit conflicted with other writers "
-                            f"{CONFLICT_ATTEMPTS} times in a row; gave up") from None
+        except duckdb.Error as error:
+            if not is_conflict(error):
+                raise
+            if attempt == CONFLICT_ATTEMPTS:
+                raise WriteConflict(f"{what}: the commit conflicted with other writers "
+                                    f"{CONFLICT_ATTEMPTS} times in a row; gave up") from None
+            _count_retry(error)
+        time.sleep(next(waits))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def pauses(first_s: float, cap_s: float) -> Iterator[float]:
+    """The waits between attempts: doubling from `first_s` up to `cap_s`, each a random
+    point in its upper half. The randomness matters at the cap too (stamina's backoff has
+    none there): a fixed pause keeps a waiter in step with a writer on a fixed period, and
+    a waiter whose attempts fell in the other's writes met them every time (CI, 2026-12-07:
+    a reader of a daemon writing every second, shut out for its whole 30 s)."""
+    pause = first_s
+    while True:
+        yield random.uniform(pause / 2, pause)
+        pause = min(cap_s, pause * 2)
 
 
 def take_ids(con: duckdb.DuckDBPyConnection, counter: str, n: int) -> list[int]:
@@ -403,16 +415,19 @@ def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: boo
     """ATTACH the lake as `alias` (its password and any S3 credentials as unnamed secrets
     first, read afresh each time); two
     processes creating a new lake at once race on its catalog tables, and the loser
-    attaches again once the winner has made them."""
-    import stamina  # not at the top: a read of a file never needs it
-
+    attaches again once the winner has made them (up to ATTACH_ATTEMPTS tries)."""
     for secret in (lakes.secret_sql(lake), lakes.s3_secret_sql()):
         if secret:
             con.execute(secret)
-    for attempt in stamina.retry_context(on=lakes.is_attach_race, attempts=10, timeout=None,
-                                         wait_initial=0.1, wait_max=1.0, wait_jitter=0.2):
-        with attempt:
+    waits = pauses(0.1, 1.0)
+    for attempt in range(1, ATTACH_ATTEMPTS + 1):
+        try:
             con.execute(lakes.attach_sql(lake, alias, read_only))
+            return
+        except duckdb.Error as error:
+            if attempt == ATTACH_ATTEMPTS or not lakes.is_attach_race(error):
+                raise
+        time.sleep(next(waits))
 
 
 @contextmanager
@@ -548,11 +563,7 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool,
         raise WarehouseError(f"cannot open database {path}: {error}") from error
 
 
-# The pauses between attempts on a locked file: doubling up to the cap, each a random point
-# in its upper half. The randomness matters: a fixed pause (stamina's, once its backoff
-# reaches wait_max, has no jitter) keeps a reader in step with a daemon that writes on a
-# fixed period, and a reader whose attempts fell in the daemon's writes met the lock every
-# time, for the whole lock_timeout_s (CI, 2026-12-07: a 1-second schedule, 30 s locked out).
+# The pauses between attempts on a locked file (`pauses`).
 LOCK_PAUSE_FIRST_S = 0.02
 LOCK_PAUSE_CAP_S = 0.25
 
@@ -565,7 +576,7 @@ def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
     lock, so other threads of this process keep working meanwhile (a daemon job waiting
     for a busy file once stalled every other job). `lock_timeout_s` 0 means one attempt."""
     deadline = time.monotonic() + lock_timeout_s
-    pause = LOCK_PAUSE_FIRST_S
+    waits = pauses(LOCK_PAUSE_FIRST_S, LOCK_PAUSE_CAP_S)
     while True:
         try:
             return _attach_once(path, read_only, storage_version)
@@ -577,8 +588,7 @@ def _attach_locked(path: Path, read_only: bool, lock_timeout_s: float,
                 raise DatabaseLocked(
                     f"database {path} is locked by another process and {waited}; DuckDB "
                     f"allows one writer, or readers, at a time. Detail: {error}") from None
-        time.sleep(min(left, random.uniform(pause / 2, pause)))
-        pause = min(LOCK_PAUSE_CAP_S, pause * 2)
+        time.sleep(min(left, next(waits)))
 
 
 def _attach_once(path: Path, read_only: bool,
