@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import fake_provider as fp
-from tests.helpers import write_config
+from tests.helpers import hf_router_daemon_config
 from tests.helpers.captures import hf_body
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,28 +63,13 @@ def main() -> None:
             for _ in range(args.load)]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        config = write_config(tmp, f"""
-[nscale]
-api_base = "{provider.url('/v1')}"
-hf_router_url = "{provider.url('/hf/v1/models')}"
-limits_page_url = "{provider.url('/docs/rate-limits')}"
-allowed_hosts = ["127.0.0.1"]
-[daemon]
-schedule = {{ "nscale.hf-router" = 1 }}
-jitter_s = 0
-heartbeat_file = "{tmp / 'heartbeat.json'}"
-export_dir = "{tmp / 'exports'}"
-report_path = "{tmp / 'site' / 'index.html'}"
-[[channels]]
-name = "hook"
-webhook_url = "{receiver.url}"
-kinds = ["price_drop"]
-""")
+        config = hf_router_daemon_config(tmp, provider.url, receiver.url)
         db = tmp / "pw.duckdb"
         with (tmp / "daemon.log").open("w") as log:  # a pipe nobody reads would fill
             daemon = subprocess.Popen(
                 [sys.executable, "-m", "pricewatch", "run", "--now", "nscale.hf-router",
-                 "--config", str(config)], cwd=ROOT, stdout=log, stderr=log)
+                 "--config", str(config)], cwd=ROOT, stdout=log, stderr=log,
+                env=dict(os.environ, PW_TEST_WEBHOOK_SECRET="whsec-bench-0123456789"))
         try:
             while not (tmp / "site" / "index.html").exists():  # past the first run
                 if daemon.poll() is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import fake_provider as fp
-from helpers import history_violations, wait_for, write_config
+from helpers import hf_router_daemon_config, history_violations, wait_for
 from helpers.captures import DROPPED, hf_body
 from pricewatch.warehouse.db import open_db
 
@@ -58,26 +58,7 @@ def setup(tmp_path: Path):
     provider = fp.FakeProvider()
     provider.serve("/hf/v1/models", hf_body())
     receiver = fp.WebhookReceiver()
-    config = write_config(tmp_path, f"""
-[nscale]
-api_base = "{provider.url('/v1')}"
-hf_router_url = "{provider.url('/hf/v1/models')}"
-limits_page_url = "{provider.url('/docs/rate-limits')}"
-allowed_hosts = ["127.0.0.1"]
-[daemon]
-schedule = {{ "nscale.hf-router" = 1 }}
-jitter_s = 0
-heartbeat_file = "{tmp_path / 'heartbeat.json'}"
-export_dir = "{tmp_path / 'exports'}"
-report_path = "{tmp_path / 'site' / 'index.html'}"
-alert_retry_base_s = 0.5
-log_format = "json"
-[[channels]]
-name = "hook"
-webhook_url = "{receiver.url}"
-webhook_secret_env = "PW_TEST_WEBHOOK_SECRET"
-kinds = ["price_drop"]
-""")
+    config = hf_router_daemon_config(tmp_path, provider.url, receiver.url)
     yield tmp_path, config, provider, receiver
     provider.close()
     receiver.close()

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +57,34 @@ def write_config(tmp_path: Path, sections: str, **fetch: object) -> Path:
     path.write_text(f'db_path = "{tmp_path / "pw.duckdb"}"\n[fetch]\n{fetch_lines}\n'
                     + sections)
     return path
+
+
+def hf_router_daemon_config(folder: Path, provider_url: Callable[[str], str],
+                            webhook_url: str) -> Path:
+    """The config of `pricewatch run` in tests/test_daemon.py and bench/daemon_lock.py:
+    nscale's router list from a local server every second, no jitter, the heartbeat, the
+    export and the report in `folder`, and one signed webhook channel for price drops (its
+    secret in PW_TEST_WEBHOOK_SECRET)."""
+    return write_config(folder, f"""
+[nscale]
+api_base = "{provider_url('/v1')}"
+hf_router_url = "{provider_url('/hf/v1/models')}"
+limits_page_url = "{provider_url('/docs/rate-limits')}"
+allowed_hosts = ["127.0.0.1"]
+[daemon]
+schedule = {{ "nscale.hf-router" = 1 }}
+jitter_s = 0
+heartbeat_file = "{folder / 'heartbeat.json'}"
+export_dir = "{folder / 'exports'}"
+report_path = "{folder / 'site' / 'index.html'}"
+alert_retry_base_s = 0.5
+log_format = "json"
+[[channels]]
+name = "hook"
+webhook_url = "{webhook_url}"
+webhook_secret_env = "PW_TEST_WEBHOOK_SECRET"
+kinds = ["price_drop"]
+""")
 
 
 def history_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
