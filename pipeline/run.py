@@ -503,8 +503,9 @@ def _with_sent_body(body: FetchedBody, known: dict[str, state.Validators]) -> Fe
 def _resolve_not_modified(con, body: FetchedBody,
                           known: dict[str, state.Validators]) -> FetchedBody:
     """A 304 is the body whose validators were sent: the one named when it was spooled, else
-    the one the validators read before the request came from."""
-    if body.status_code != 304:
+    the one the validators read before the request came from. One resolved already (before
+    the write lock, by `_parse_unlocked`) is not read from the archive again under it."""
+    if body.status_code != 304 or body.content is not None:
         return body
     sha = body.not_modified_sha256
     if sha is None:

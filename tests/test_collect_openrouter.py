@@ -295,6 +295,24 @@ def test_a_304_resolves_to_the_body_its_etag_came_with(config: Path, server) -> 
             if p == f"{API}/providers"][-1] is None
 
 
+def test_a_304_is_read_from_the_archive_once_per_run(config: Path, server,
+                                                     monkeypatch) -> None:
+    """The body a 304 stands for is read before the write lock (to compare and parse) and
+    handed to the write, not read from the archive again while the file is locked."""
+    from pricewatch.pipeline import run as pipeline_run
+
+    assert collect(config, "openrouter.providers")[1]["openrouter.providers"]["status"] == "ok"
+    reads: list[str] = []
+    load = pipeline_run.load_body
+    monkeypatch.setattr(pipeline_run, "load_body",
+                        lambda con, sha: reads.append(sha) or load(con, sha))
+    code, runs = collect(config, "openrouter.providers")
+    assert code == 0 and runs["openrouter.providers"]["status"] == "unchanged"
+    assert [h.get("If-None-Match") for _, p, h in server.requests
+            if p == f"{API}/providers"][-1] is not None  # a conditional request: a 304
+    assert len(reads) == 1
+
+
 def test_log_lines_print_above_the_progress_bar(monkeypatch, capsys) -> None:
     """With -v, 90 `giving up` lines once broke the sweep's bar mid-line: the log handler
     wrote to the real stderr under rich's live display."""
