@@ -426,7 +426,10 @@ def test_alerts_are_found_read_only_and_a_window_another_pass_took_is_not_writte
     ingest(settings, "2026-01-02", price_line("m", "7"))
     with open_warehouse(settings, read_only=True) as con:
         stale = channel_window(con, "hook", at("2026-01-03"))
-        found = alerts._new_alerts(con, settings, settings.channels[0], stale)
+        assert stale is not None
+        _, rows = queries.named(con, "alerts_to_enqueue", {
+            "since": stale.since, **queries.alert_thresholds(settings)})
+        found = alerts._wanted_by(settings.channels[0], rows)
     assert stale is not None and (stale.since, stale.through_run, stale.seen) == \
         (at("2026-01-02"), 2, 1)
     assert [(a["model"], a["new_price"]) for a in found] == [("m", Decimal(7))]
@@ -437,6 +440,50 @@ def test_alerts_are_found_read_only_and_a_window_another_pass_took_is_not_writte
         assert con.execute("SELECT seen_through_run FROM alert_channels").fetchall() == [(3,)]
         assert con.execute("SELECT count(*) FROM alert_outbox").fetchall() == [(2,)]
     assert modes == [True, True, True]
+
+
+def test_channels_whose_windows_start_together_share_one_query(db_target, receiver,
+                                                                monkeypatch) -> None:
+    """The alert query is most of a pass; channels at the same point (each pass moves them
+    all on) run it once, each taking what it wants; a channel added later has its own."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    hook = {"webhook_url": receiver.url, "webhook_secret_env": "PW_UNIT_SECRET"}
+    two = load_settings(db_path=db_target, channels=[
+        {"name": "drops", "kinds": ["price_drop"], **hook},
+        {"name": "rises", "kinds": ["price_rise"], **hook}])
+    asked: list[datetime] = []
+    named = queries.named
+
+    def recording(con, name, params=None, *args, **kwargs):
+        if name == "alerts_to_enqueue":
+            asked.append(params["since"])
+        return named(con, name, params, *args, **kwargs)
+
+    monkeypatch.setattr(queries, "named", recording)
+    ingest(two, "2026-01-01", price_line("m", "10"), price_line("n", "10"))
+    assert alerts.enqueue_new(two, now=at("2026-01-01")) == 0
+    ingest(two, "2026-01-02", price_line("m", "8"), price_line("n", "12"))
+    assert alerts.enqueue_new(two, now=at("2026-01-02")) == 2
+    assert asked == [at("2026-01-01"), at("2026-01-02")]
+    three = load_settings(db_path=db_target, channels=[
+        *[c.model_dump() for c in two.channels],
+        {"name": "all", **hook}])
+    ingest(two, "2026-01-03", price_line("m", "6"), price_line("n", "12"))
+    asked.clear()
+    # "all", added at the run's time, starts there, as the others' windows do: one query
+    assert alerts.enqueue_new(three, now=at("2026-01-03")) == 2
+    assert asked == [at("2026-01-03")]
+    with open_warehouse(three, read_only=True) as con:
+        assert con.execute("SELECT channel, kind FROM alert_outbox ORDER BY ALL").fetchall() \
+            == [("all", "price_drop"), ("drops", "price_drop"), ("drops", "price_drop"),
+                ("rises", "price_rise")]
+    # a channel added after a run it never sees: its window starts later, its own query
+    four = load_settings(db_path=db_target, channels=[
+        *[c.model_dump() for c in three.channels], {"name": "late", **hook}])
+    ingest(two, "2026-01-04", price_line("m", "4"), price_line("n", "12"))
+    asked.clear()
+    assert alerts.enqueue_new(four, now=at("2026-01-05")) == 2  # drops and all, not late
+    assert asked == [at("2026-01-04"), at("2026-01-05")]
 
 
 def test_a_new_channel_is_added_by_its_first_pass(db_target, receiver, monkeypatch) -> None:
