@@ -36,6 +36,7 @@ from pricewatch.warehouse.db import DatabaseLocked, open_warehouse
 from pricewatch.warehouse.outbox import (
     Attempt,
     ChannelWindow,
+    any_due,
     channel_window,
     claim_due,
     enqueue,
@@ -255,9 +256,12 @@ def deliver_pending(settings: Settings, now: datetime | None = None,
     if not channels:
         return 0, 0
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    now = now or datetime.now(UTC)
+    with open_warehouse(settings, read_only=True) as con:
+        if not any_due(con, now, list(channels)):
+            return 0, 0
     with open_warehouse(settings) as con:
-        claimed = claim_due(con, owner, now or datetime.now(UTC), LEASE_S, list(channels),
-                            CLAIM_LIMIT)
+        claimed = claim_due(con, owner, now, LEASE_S, list(channels), CLAIM_LIMIT)
     attempts = []
     for row in claimed:
         if stop():

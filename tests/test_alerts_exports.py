@@ -486,6 +486,32 @@ def test_channels_whose_windows_start_together_share_one_query(db_target, receiv
     assert asked == [at("2026-01-04"), at("2026-01-05")]
 
 
+def test_a_delivery_pass_with_nothing_due_does_not_open_for_writing(
+        db_target, receiver, monkeypatch) -> None:
+    """Most of a daemon's passes have nothing to send: they look read-only and stop there;
+    one with an alert due claims it (a write) as before."""
+    monkeypatch.setenv("PW_UNIT_SECRET", SECRET)
+    settings = settings_for(db_target, receiver, kinds=["price_drop"])
+    ingest(settings, "2026-01-01", price_line("m", "10"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-01")) == 0
+    opened: list[bool] = []
+    real = alerts.open_warehouse
+
+    def recording(settings, *, read_only=False):
+        opened.append(read_only)
+        return real(settings, read_only=read_only)
+
+    monkeypatch.setattr(alerts, "open_warehouse", recording)
+    assert alerts.deliver_pending(settings) == (0, 0)
+    assert opened == [True]
+    ingest(settings, "2026-01-02", price_line("m", "7"))
+    assert alerts.enqueue_new(settings, now=at("2026-01-02")) == 1
+    opened.clear()
+    assert alerts.deliver_pending(settings) == (1, 0)
+    assert opened == [True, False, False]  # looked, claimed, recorded
+    assert len(receiver.received) == 1
+
+
 def test_a_new_channel_is_added_by_its_first_pass(db_target, receiver, monkeypatch) -> None:
     """A channel's row is written with its first pass (found read-only, added on write);
     alerts from before it was added are not sent on it."""

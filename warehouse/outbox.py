@@ -114,6 +114,19 @@ class Claimed:
     payload: str
 
 
+# The outbox rows a pass may claim on $channels at $now: pending ones whose retry time has
+# come, and ones whose claimant's lease ran out without a record.
+_DUE = ("channel IN (SELECT unnest($channels)) AND ((status = 'pending' AND "
+        "next_attempt_at <= $now) OR (status = 'sending' AND lease_until < $now))")
+
+
+def any_due(con: duckdb.DuckDBPyConnection, now: datetime, channels: Sequence[str]) -> bool:
+    """Whether a pass has anything to claim: asked read-only first, so that a pass with
+    nothing due (most of a daemon's) does not take the write lock."""
+    return fetch_one(con, f"SELECT 1 FROM alert_outbox WHERE {_DUE} LIMIT 1",
+                     {"now": now, "channels": list(channels)}) is not None
+
+
 def claim_due(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, lease_s: float,
               channels: Sequence[str], limit: int) -> list[Claimed]:
     """Take the rows due for delivery on `channels`, committed before anything is sent, so
@@ -127,9 +140,7 @@ def claim_due(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, lease_s
         # pass that finds nothing due writes nothing)
         rows = con.execute(
             "SELECT alert_id, channel, message, payload, detected_at FROM alert_outbox "
-            "WHERE channel IN (SELECT unnest($channels)) AND ((status = 'pending' AND "
-            "next_attempt_at <= $now) OR (status = 'sending' AND lease_until < $now)) "
-            "ORDER BY detected_at, alert_id LIMIT $limit", due).fetchall()
+            f"WHERE {_DUE} ORDER BY detected_at, alert_id LIMIT $limit", due).fetchall()
         if rows:
             serialize_writers(con)
             con.execute(
