@@ -1,8 +1,10 @@
 """The alert outbox: one row per alert and channel. A pass claims rows (committed) before it
 sends them and records the results after, so two passes never send the same row.
 
-Writes only; which alerts go where is decided above (outputs/alerts.py), and delivery happens
-with the file closed (no lock is held while a webhook is slow).
+The outbox's writes and the reads they rest on (a channel's window, whether anything is due:
+asked read-only, so a pass takes the write lock only to write); which alerts go where is
+decided above (outputs/alerts.py), and delivery happens with the file closed (no lock is
+held while a webhook is slow).
 """
 
 from __future__ import annotations
