@@ -1,8 +1,9 @@
 """How much of the time a daemon holds the file's write lock, and how long a reader in
 another process waits: `pricewatch run` on a one-second schedule (nscale's router list from
 a local server, a price drop half-way, a webhook channel, exports and the report), the
-file's lock state sampled every 5 ms with fcntl F_GETLK from this process, and a reader
-process opening the file read-only in a loop (lock_timeout_s 30).
+file's lock state sampled every 5 ms with fcntl F_GETLK from this process, and
+test_daemon's reader process (helpers.READER: the file opened read-only in a loop,
+lock_timeout_s 30, and the exports read).
 
 Readers are shut out only while the daemon writes, so the write-locked share is the figure;
 `--load N` adds N busy loops (a slower machine, as CI can be). The last line is JSON.
@@ -20,30 +21,15 @@ import struct
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
+from tests.helpers import READER, hf_router_daemon_config
 from tests.helpers import fake_provider as fp
-from tests.helpers import hf_router_daemon_config
 from tests.helpers.captures import hf_body
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOCK = "hhqqi"  # struct flock on Linux x86_64/arm64: type, whence, start, len, pid
-READER = textwrap.dedent("""
-    import sys, time
-    from pricewatch.warehouse.db import open_db
-    db, seconds = sys.argv[1], float(sys.argv[2])
-    deadline, reads, slowest = time.monotonic() + seconds, 0, 0.0
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        with open_db(db, read_only=True, lock_timeout_s=30) as con:
-            con.execute("SELECT count(*) FROM price_history").fetchall()
-        slowest = max(slowest, time.monotonic() - began)
-        reads += 1
-        time.sleep(0.1)
-    print(reads, slowest)
-""")
 
 
 def write_locked(fd: int) -> bool:
@@ -76,8 +62,8 @@ def main() -> None:
                     raise SystemExit((tmp / "daemon.log").read_text()[-3000:])
                 time.sleep(0.05)
             reader = subprocess.Popen([sys.executable, "-c", READER, str(db),
-                                       str(args.seconds)], cwd=ROOT, stdout=subprocess.PIPE,
-                                      text=True)
+                                       str(tmp / "exports"), str(args.seconds)], cwd=ROOT,
+                                      stdout=subprocess.PIPE, text=True)
             samples, locked, longest, since = 0, 0, 0.0, None
             fd = os.open(db, os.O_RDONLY)
             started = time.monotonic()
@@ -101,7 +87,7 @@ def main() -> None:
             daemon.wait(30)
             for hog in hogs:
                 hog.kill()
-        reads, slowest = out.split() if reader.returncode == 0 else ("0", "nan")
+        reads, _, slowest = out.split() if reader.returncode == 0 else ("0", "0", "nan")
     provider.close()
     receiver.close()
     share = locked / samples

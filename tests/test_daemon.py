@@ -17,33 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import READER, hf_router_daemon_config, history_violations, wait_for
 from helpers import fake_provider as fp
-from helpers import hf_router_daemon_config, history_violations, wait_for
 from helpers.captures import DROPPED, hf_body
 from pricewatch.warehouse.db import open_db
 
 SECRET = "whsec-test-0123456789"
 
 
-READER = textwrap.dedent("""
-    import sys, time, glob
-    import duckdb
-    from pricewatch.warehouse.db import open_db
-    db, exports, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    deadline, queries, files, slowest = time.monotonic() + seconds, 0, 0, 0.0
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        with open_db(db, read_only=True, lock_timeout_s=30) as con:
-            con.execute("SELECT count(*) FROM price_history").fetchall()
-            con.execute("SELECT count(*) FROM runs").fetchall()
-        slowest = max(slowest, time.monotonic() - began)
-        for path in glob.glob(exports + "/*.parquet"):
-            duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
-            files += 1
-        queries += 1
-        time.sleep(0.1)
-    print(queries, files, slowest)
-""")
 
 
 def runs(db: Path) -> list[tuple]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -57,6 +58,29 @@ def write_config(tmp_path: Path, sections: str, **fetch: object) -> Path:
     path.write_text(f'db_path = "{tmp_path / "pw.duckdb"}"\n[fetch]\n{fetch_lines}\n'
                     + sections)
     return path
+
+
+# A process reading the warehouse beside a daemon (test_daemon.py, bench/daemon_lock.py):
+# argv DB EXPORTS SECONDS; prints its rounds, the Parquet files it read and its slowest open.
+READER = textwrap.dedent("""
+    import sys, time, glob
+    import duckdb
+    from pricewatch.warehouse.db import open_db
+    db, exports, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    deadline, queries, files, slowest = time.monotonic() + seconds, 0, 0, 0.0
+    while time.monotonic() < deadline:
+        began = time.monotonic()
+        with open_db(db, read_only=True, lock_timeout_s=30) as con:
+            con.execute("SELECT count(*) FROM price_history").fetchall()
+            con.execute("SELECT count(*) FROM runs").fetchall()
+        slowest = max(slowest, time.monotonic() - began)
+        for path in glob.glob(exports + "/*.parquet"):
+            duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
+            files += 1
+        queries += 1
+        time.sleep(0.1)
+    print(queries, files, slowest)
+""")
 
 
 def hf_router_daemon_config(folder: Path, provider_url: Callable[[str], str],
