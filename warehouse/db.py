@@ -419,15 +419,21 @@ def attach_lake(con: duckdb.DuckDBPyConnection, lake: lakes.Lake, read_only: boo
     for secret in (lakes.secret_sql(lake), lakes.s3_secret_sql()):
         if secret:
             con.execute(secret)
+    _past_races(lambda: con.execute(lakes.attach_sql(lake, alias, read_only)))
+
+
+def _past_races(action: Callable[[], T]) -> T:
+    """`action()`, tried again (up to ATTACH_ATTEMPTS times, random pauses) while it meets
+    another process at work on the lake's catalog (`lakes.is_attach_race`)."""
     waits = pauses(0.1, 1.0)
     for attempt in range(1, ATTACH_ATTEMPTS + 1):
         try:
-            con.execute(lakes.attach_sql(lake, alias, read_only))
-            return
+            return action()
         except duckdb.Error as error:
             if attempt == ATTACH_ATTEMPTS or not lakes.is_attach_race(error):
                 raise
         time.sleep(next(waits))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager
@@ -523,12 +529,12 @@ def _open_lake(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyCon
                 raise  # out of reach: a writer's attach would wait for it a second time
             except WarehouseError:
                 con = None  # a lake not created yet cannot be attached read-only
-            if con is not None and _opened_schema_version(con) >= SCHEMA_VERSION:
+            if con is not None and _lake_schema_version(con) >= SCHEMA_VERSION:
                 yield con
                 return
             stack.close()
         with _lake_attached(lake, False) as con:
-            current = _opened_schema_version(con)  # each statement is catalog round trips
+            current = _lake_schema_version(con)  # each statement is catalog round trips
             if current == 0 and not lake.data_path:
                 raise WarehouseError(f"{lake.label} is a new lake: set ducklake.data_path "
                                      "(PRICEWATCH_DUCKLAKE__DATA_PATH), where its files go")
@@ -538,6 +544,13 @@ def _open_lake(lake: lakes.Lake, read_only: bool) -> Iterator[duckdb.DuckDBPyCon
                 return
     with _lake_attached(lake, True) as con:
         yield con
+
+
+def _lake_schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of a lake just attached. Its first read takes the catalog's newest
+    snapshot, which a SQLite catalog another process is writing refuses ("database is
+    locked", CI 2026-12-07, three writers): waited out like an attach race."""
+    return _past_races(lambda: _opened_schema_version(con))
 
 
 def quote_literal(text: str) -> str:
