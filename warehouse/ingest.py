@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,9 +26,12 @@ from pricewatch.warehouse.history import (
     Boundary,
     Changes,
     ConflictingRecords,
+    Step,
+    apply_batch,
     apply_snapshot,
     scope_filter,
     stage,
+    stage_batch,
 )
 
 # Runs whose snapshot is part of the history: they bound intervals (queries/is_good_run.sql
@@ -331,22 +334,9 @@ def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
     if wrong is not None:
         raise IngestError(f"run of {source} holds a record of source {wrong.source!r}")
     around = _neighbours(con, source, observed_at)
-    if content_sha256 and around.previous_sha256 == content_sha256:
-        outcome.status = "unchanged"
-        outcome.message = f"same content as run {around.previous_run}"
-        return outcome
-    if parsed.suspect is not None:
-        outcome.status = "suspect"
-        outcome.message = "; ".join([f"{parsed.suspect}: history left unchanged",
-                                     *parsed.messages])
-        return outcome
-    good = around.last_good_records
-    judged = not parsed.partial or parsed.left_out > 0  # a sweep's part is judged apart
-    if not records or (good is not None and judged and len(records) < suspect_ratio * good):
-        outcome.status = "suspect"
-        outcome.message = (f"{source}: {len(records)} records, far fewer than the {good} "
-                           f"of run {around.last_good_run}: history left unchanged" if good
-                           else f"{source}: no records: history left unchanged")
+    verdict = _verdict(source, parsed, len(records), content_sha256, around, suspect_ratio)
+    if verdict is not None:
+        outcome.status, outcome.message = verdict
         return outcome
     at = Boundary(source=source, run_id=run_id, observed_at=observed_at,
                   next_observed_at=around.next_observed_at, next_run_id=around.next_run)
@@ -357,6 +347,24 @@ def _apply_snapshot(con: duckdb.DuckDBPyConnection, run_id: int, source: str,
     outcome.status = "partial" if parsed.partial else "ok"
     outcome.message = "; ".join(parsed.messages)
     return outcome
+
+
+def _verdict(source: str, parsed: ParseResult, records: int, content_sha256: str | None,
+             around: Neighbours, suspect_ratio: float) -> tuple[str, str] | None:
+    """Why a parsed snapshot writes no history (`unchanged` or `suspect`, and the message),
+    judged against the runs before it; None: it is applied."""
+    if content_sha256 and around.previous_sha256 == content_sha256:
+        return "unchanged", f"same content as run {around.previous_run}"
+    if parsed.suspect is not None:
+        return "suspect", "; ".join([f"{parsed.suspect}: history left unchanged",
+                                     *parsed.messages])
+    good = around.last_good_records
+    judged = not parsed.partial or parsed.left_out > 0  # a sweep's part is judged apart
+    if not records or (good is not None and judged and records < suspect_ratio * good):
+        return "suspect", (f"{source}: {records} records, far fewer than the {good} of run "
+                           f"{around.last_good_run}: history left unchanged" if good
+                           else f"{source}: no records: history left unchanged")
+    return None
 
 
 def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequence[AnyRecord],
@@ -396,6 +404,119 @@ def apply_records(con: duckdb.DuckDBPyConnection, at: Boundary, records: Sequenc
         raise IngestError(f"{at.source}: {error}") from None
     _append_measurements(con, at, by_type.get(MeasurementRecord, []))
     return changes
+
+
+class NotBatchable(PricewatchError):
+    """A batch `record_batch_rows` cannot write exactly (a stored run after it, two values
+    for one key): the caller writes its runs one at a time instead."""
+
+
+@dataclass
+class StagedRun:
+    """A parsed full snapshot waiting in a batch (`record_batch_rows`): its records as one
+    Arrow table per history table, so that a batch holds no record objects."""
+
+    source: str
+    observed_at: datetime
+    content_sha256: str
+    origin: str | None
+    parsed: ParseResult  # without its records
+    records: int
+    rows: dict[str, pa.Table]  # history table -> its rows, tables with rows only
+    measurements: list[MeasurementRecord]
+
+    @classmethod
+    def of(cls, source: str, parsed: ParseResult, observed_at: datetime, content_sha256: str,
+           origin: str | None) -> StagedRun | None:
+        """The run staged, or None when only `record_run_rows` writes it (a failed parse,
+        a sweep's part, a record of another source)."""
+        records = parsed.records
+        if parsed.error is not None or records is None or parsed.scope_models is not None:
+            return None
+        by_type: dict[type, list[AnyRecord]] = {}
+        for record in records:
+            if record.source != source:
+                return None
+            by_type.setdefault(type(record), []).append(record)
+        return cls(source=source, observed_at=observed_at.astimezone(UTC),
+                   content_sha256=content_sha256,
+                   origin=origin, parsed=replace(parsed, records=[]), records=len(records),
+                   rows={spec.table: spec.to_arrow(by_type[spec.record_type])
+                         for spec in SPECS if spec.record_type in by_type},
+                   measurements=list(by_type.get(MeasurementRecord, [])))
+
+
+def record_batch_rows(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
+                      runs: Sequence[StagedRun], fetch_ids: Sequence[int],
+                      suspect_ratio: float = 0.5) -> list[RunOutcome]:
+    """`record_run_rows` for several runs of one source, oldest first, in the caller's
+    transaction: each judged as it would be alone (unchanged, suspect), the history of
+    those applied written in one pass per table (history.apply_batch). NotBatchable when
+    that would not be exact: the caller rolls back and writes them one at a time."""
+    around = _neighbours(con, source, runs[0].observed_at)
+    if around.next_observed_at is not None:
+        raise NotBatchable(f"{source}: a stored run is later than the batch")
+    run_ids = take_ids(con, "run", len(runs))
+    con.execute("UPDATE fetch_log SET run_id = m.run_id FROM (SELECT unnest($fetch) AS "
+                "fetch_id, unnest($run) AS run_id) m WHERE fetch_log.fetch_id = m.fetch_id",
+                {"fetch": list(fetch_ids), "run": run_ids})
+    outcomes, applied = [], []
+    for run, run_id in zip(runs, run_ids, strict=True):
+        outcome = RunOutcome(source=source, status="failed", observed_at=run.observed_at,
+                             run_id=run_id, records=run.records,
+                             warnings=list(run.parsed.warnings))
+        verdict = _verdict(source, run.parsed, run.records, run.content_sha256, around,
+                           suspect_ratio)
+        if verdict is not None:
+            outcome.status, outcome.message = verdict
+            if outcome.status == "unchanged":  # a boundary, with the same content
+                around = replace(around, previous_run=run_id)
+        else:
+            outcome.status = "partial" if run.parsed.partial else "ok"
+            outcome.message = "; ".join(run.parsed.messages)
+            outcome.tables = sorted(run.rows)
+            good = outcome.status == "ok"
+            around = replace(
+                around, previous_run=run_id, previous_sha256=run.content_sha256,
+                last_good_run=run_id if good else around.last_good_run,
+                last_good_records=run.records if good else around.last_good_records)
+            applied.append((run, outcome))
+        outcomes.append(outcome)
+    if applied:
+        _apply_batch(con, source, applied, around)
+    for run, outcome in zip(runs, outcomes, strict=True):
+        if run.parsed.unread and outcome.status in ("ok", "partial", "suspect"):
+            _append_unread(con, outcome.run_id, source, run.observed_at, run.parsed.unread)
+        _insert_run(con, outcome, parser=parser, started_at=datetime.now(UTC),
+                    content_sha256=run.content_sha256, origin=run.origin)
+    return outcomes
+
+
+def _apply_batch(con: duckdb.DuckDBPyConnection, source: str,
+                 applied: Sequence[tuple[StagedRun, RunOutcome]], around: Neighbours) -> None:
+    """The applied runs' history, per table, and their measurements."""
+    steps = [Step(outcome.run_id, run.observed_at) for run, outcome in applied]
+    with_rows = {table for run, _ in applied for table in run.rows}
+    written = None if around.tables is None else set(around.tables)
+    first = Boundary(source=source, run_id=steps[0].run_id, observed_at=steps[0].observed_at)
+    closable = _tables_covering(con, [spec.table for spec in SPECS if spec.table not in
+                                      with_rows and (written is None or spec.table in written)],
+                                first)
+    by_run = {outcome.run_id: outcome for _, outcome in applied}
+    for spec in SPECS:
+        if spec.table not in with_rows and spec.table not in closable:
+            continue  # nothing to open and nothing that could close
+        try:
+            none = spec.to_arrow([])
+            stage_batch(con, spec, [run.rows.get(spec.table, none) for run, _ in applied])
+        except ConflictingRecords as error:
+            raise NotBatchable(f"{source}: {error}") from None
+        for run_id, changes in apply_batch(con, spec, source, steps).items():
+            by_run[run_id].opened += changes.opened
+            by_run[run_id].closed += changes.closed
+    for run, outcome in applied:
+        _append_measurements(con, Boundary(source=source, run_id=outcome.run_id,
+                                           observed_at=run.observed_at), run.measurements)
 
 
 def _tables_covering(con: duckdb.DuckDBPyConnection, tables: Sequence[str],
