@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -22,11 +23,12 @@ from pricewatch import queries
 from pricewatch.collectors import get_source
 from pricewatch.errors import PricewatchError, WarehouseError
 from pricewatch.pipeline import run as pipeline
-from pricewatch.records import ParseResult, parse_timestamp
+from pricewatch.records import FetchedBody, ParseResult, parse_timestamp
 from pricewatch.settings import Settings
 from pricewatch.text import iso_utc
 from pricewatch.warehouse import state
 from pricewatch.warehouse.db import open_warehouse
+from pricewatch.warehouse.ingest import RunOutcome, StagedRun
 
 OUTCOMES = ("ingested", "unchanged", "duplicate", "suspect", "failed")
 # Parse results kept for identical bodies: the last two, so an undone change (A, B, A)
@@ -38,6 +40,12 @@ PARSED_KEPT = 2
 # opened again: an attach, a checkpoint and a detach per batch, not per version (they were
 # most of a version's write), and between batches the file is free for a running daemon.
 BATCH_S = 2.0
+# Versions in order are written this many at a time, in one transaction and one pass of
+# SCD2 per history table (warehouse/history.py: apply_batch): per version, its ~40 small
+# statements were most of a backfill's write.
+BATCH_RUNS = 32
+
+log = logging.getLogger("pricewatch.backfill")
 
 
 @dataclass(frozen=True)
@@ -96,12 +104,13 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
     # and this backfill does not change it
     options = pipeline.parse_options(settings, get_source(parser))
     latest = max((observed_at for observed_at, _ in seen), default=None)
-    with _Batches(settings) as batches:
+    with _Batches(settings, after=latest) as batches:
         for done, version in enumerate(versions, start=1):
             _one(settings, parser, options, version, since, until, time_field, parsed, seen,
                  report, batches)
             if progress is not None:
                 progress(done, total)
+        _flush(settings, parser, options, batches, report)
     earliest = min(report.ingested_at, default=None)
     if latest is not None and earliest is not None and earliest < latest:
         # Versions landed before runs already there. Ingest splits and merges intervals
@@ -115,14 +124,26 @@ def run(settings: Settings, parser: str, versions: Iterable[Version], *,
     return report
 
 
-class _Batches:
-    """The warehouse open for writing, one batch of versions at a time (BATCH_S)."""
+@dataclass
+class _Pending:
+    """A parsed version waiting for its batch's one transaction (`BATCH_RUNS`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    version: Version
+    at: datetime
+    staged: StagedRun
+
+
+class _Batches:
+    """The warehouse open for writing, one batch of versions at a time (BATCH_S), and the
+    versions waiting to be written together."""
+
+    def __init__(self, settings: Settings, after: datetime | None = None) -> None:
         self.settings = settings
+        self.after = after  # the latest run stored before the backfill: batches start later
         self.stack = ExitStack()
         self.con: duckdb.DuckDBPyConnection | None = None
         self.opened = 0.0
+        self.pending: list[_Pending] = []
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self.con is not None and time.monotonic() - self.opened > BATCH_S:
@@ -166,7 +187,8 @@ def _one(settings: Settings, parser: str, options: object, version: Version,
     if (since is not None and at < since) or (until is not None and at > until):
         return
     report.versions += 1
-    if (at, hashlib.sha256(version.body).hexdigest()) in seen:
+    digest = hashlib.sha256(version.body).hexdigest()
+    if (at, digest) in seen:
         report.counts["duplicate"] += 1
         return
     key = version.blob or version.origin
@@ -179,15 +201,77 @@ def _one(settings: Settings, parser: str, options: object, version: Version,
         report.parsed_bodies += 1
         if len(parsed) > PARSED_KEPT:
             parsed.popitem(last=False)
+    staged = _staged(parser, parsed[key], version, at, digest)
+    if staged is not None and batches.after is not None and at <= batches.after:
+        staged = None  # alone, so that ingest orders history around the later stored runs
+    last = batches.pending[-1] if batches.pending else None
+    if staged is None or (last is not None and (at <= last.at or
+                                                staged.source != last.staged.source)):
+        _flush(settings, parser, options, batches, report)
+    if staged is None:
+        _write_one(settings, parser, version, at, parsed[key], report, batches)
+        return
+    batches.pending.append(_Pending(version, at, staged))
+    if len(batches.pending) >= BATCH_RUNS:
+        _flush(settings, parser, options, batches, report)
+
+
+def _staged(parser: str, result: ParseResult, version: Version, at: datetime,
+            digest: str) -> StagedRun | None:
+    """The version ready for a batch, or None when it is written alone."""
     try:
-        outcome = pipeline.ingest_parsed(batches.connection(), settings, parser, version.body,
-                                         at, version.origin, parsed[key],
+        source = pipeline.run_source_name(parser, result)
+    except PricewatchError:
+        return None
+    return StagedRun.of(source, result, at, digest, version.origin)
+
+
+def _flush(settings: Settings, parser: str, options: object, batches: _Batches,
+           report: Report) -> None:
+    """Write the waiting versions in one transaction, or one at a time when the batch
+    cannot be written exactly as they would be alone (their parse results are not kept:
+    parsed again, as parsers are pure functions of bytes)."""
+    pending, batches.pending = batches.pending, []
+    if not pending:
+        return
+    outcomes = None
+    try:
+        outcomes = pipeline.ingest_batch(
+            batches.connection(), settings, pending[0].staged.source, parser,
+            [(p.staged, FetchedBody(url=p.version.origin, fetched_at=p.at,
+                                    content=p.version.body)) for p in pending])
+    except PricewatchError as error:
+        if isinstance(error, WarehouseError):  # the connection may be gone: open afresh
+            batches.close()
+        log.debug("backfill batch written one version at a time: %s", error)
+    if outcomes is not None:
+        for waiting, outcome in zip(pending, outcomes, strict=True):
+            _counted(report, waiting.version, waiting.at, outcome)
+        return
+    for waiting in pending:
+        result = pipeline.parse_run(settings, parser, [(waiting.version.origin,
+                                                        waiting.version.body or b"")],
+                                    waiting.at, options=options)
+        _write_one(settings, parser, waiting.version, waiting.at, result, report, batches)
+
+
+def _write_one(settings: Settings, parser: str, version: Version, at: datetime,
+               result: ParseResult, report: Report, batches: _Batches) -> None:
+    """One version in a transaction of its own."""
+    try:
+        outcome = pipeline.ingest_parsed(batches.connection(), settings, parser,
+                                         version.body or b"", at, version.origin, result,
                                          origin=version.origin)
     except PricewatchError as error:
         if isinstance(error, WarehouseError):  # the connection may be gone: open afresh
             batches.close()
         _failed(report, version, at, str(error))
         return
+    _counted(report, version, at, outcome)
+
+
+def _counted(report: Report, version: Version, at: datetime, outcome: RunOutcome) -> None:
+    """The version's outcome in the report."""
     status = "ingested" if outcome.status in ("ok", "partial") else outcome.status
     if status not in report.counts:
         status = "failed"

@@ -29,13 +29,16 @@ from pricewatch.warehouse.bodies import ArchiveError
 from pricewatch.warehouse.db import (
     DatabaseLocked,
     WarehouseError,
+    fetch_one,
     in_transaction,
     open_warehouse,
     warehouse_exists,
 )
 from pricewatch.warehouse.ingest import (
+    NotBatchable,
     RebuildReport,
     RunOutcome,
+    StagedRun,
     archive,
     archive_rows,
     content_digest,
@@ -43,6 +46,7 @@ from pricewatch.warehouse.ingest import (
     load_body,
     previous_digest,
     rebuild_source,
+    record_batch_rows,
     record_failed,
     record_run_rows,
     record_skipped,
@@ -171,6 +175,34 @@ def ingest_parsed(con: duckdb.DuckDBPyConnection, settings: Settings, parser: st
                                suspect_ratio=settings.suspect_ratio, origin=origin)
 
     return in_transaction(con, write, f"{source}: ingest")
+
+
+def ingest_batch(con: duckdb.DuckDBPyConnection, settings: Settings, source: str,
+                 parser: str, runs: Sequence[tuple[StagedRun, FetchedBody]]
+                 ) -> list[RunOutcome] | None:
+    """`ingest_parsed` for several full snapshots of one source, oldest first, in one
+    transaction (a backfill in order): their bodies, runs and history written together.
+    None, with nothing written, when a run already holds one of their times or a stored
+    run is later than them: the caller writes them one at a time (`ingest_parsed` says
+    which is a duplicate, and orders history around a later run)."""
+    times = [run.observed_at for run, _ in runs]
+
+    def write() -> list[RunOutcome] | None:
+        taken = fetch_one(con, "SELECT count(*) FROM runs WHERE source = $src AND status <> "
+                          "'failed' AND observed_at IN (SELECT unnest($times))",
+                          {"src": source, "times": times})
+        if taken and taken[0]:
+            raise NotBatchable(f"{source}: a run already holds one of the batch's times")
+        fetch_ids = archive_rows(con, source, parser, [body for _, body in runs])
+        return record_batch_rows(con, source=source, parser=parser,
+                                 runs=[run for run, _ in runs], fetch_ids=fetch_ids,
+                                 suspect_ratio=settings.suspect_ratio)
+
+    try:
+        return in_transaction(con, write, f"{source}: ingest")
+    except NotBatchable as why:
+        log.debug("written one run at a time: %s", why)
+        return None
 
 
 def reparse(settings: Settings, sources: Sequence[str] = (),

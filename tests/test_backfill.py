@@ -76,12 +76,14 @@ def test_five_captures_backfilled_equal_five_ingests_in_order(five: Path,
     assert "ok (backfill)" in page.read_text()  # the report tells backfilled runs apart
 
 
-@pytest.mark.parametrize(("batch_s", "opens"), [(60.0, 1), (0.0, 5)])
+@pytest.mark.parametrize(("batch_s", "batch_runs", "opens"),
+                         [(60.0, 1, 1), (0.0, 1, 5), (0.0, 32, 1), (60.0, 2, 1)])
 def test_versions_are_written_in_batches(five: Path, tmp_path: Path, monkeypatch,
-                                         batch_s: float, opens: int) -> None:
+                                         batch_s: float, batch_runs: int, opens: int) -> None:
     """Issue 32: an attach, a checkpoint and a detach per version were most of a backfill's
     write. Versions now share one open warehouse for up to BATCH_S, and the file is closed
-    between batches (a daemon gets it); the history is the same either way."""
+    between batches (a daemon gets it); BATCH_RUNS versions share one transaction. The
+    history is the same either way."""
     from pricewatch.pipeline import backfill as backfill_module
 
     opened = []
@@ -93,6 +95,7 @@ def test_versions_are_written_in_batches(five: Path, tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(backfill_module, "open_warehouse", counting)
     monkeypatch.setattr(backfill_module, "BATCH_S", batch_s)
+    monkeypatch.setattr(backfill_module, "BATCH_RUNS", batch_runs)
     db = tmp_path / "batched.duckdb"
     report = backfill("git", str(five), "--path", "models.json", "--source",
                       "openrouter.models", "--db", str(db))

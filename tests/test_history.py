@@ -10,9 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from helpers import day, jsonl, price_line
+from pricewatch.pipeline import backfill
 from pricewatch.pipeline import run as pipeline
 from pricewatch.settings import load_settings
 from pricewatch.warehouse import history, ingest
@@ -386,3 +388,107 @@ def test_history_columns_hold_decimals_not_doubles(settings) -> None:
         price = con.execute("SELECT price FROM price_history").fetchone()
     assert kind == ("DECIMAL(38,18)",)
     assert price == (Decimal("0.000000017030120000"),)
+
+
+def _backfilled(settings, bodies: dict[int, bytes]) -> backfill.Report:
+    """`bodies` (by day) backfilled in order, as `pricewatch backfill` walks a history."""
+    versions = [backfill.Version(f"test:{n}", f"v{n}", day(n), body, None)
+                for n, body in sorted(bodies.items())]
+    return backfill.run(settings, "records", versions)
+
+
+def _runs(settings) -> list[tuple]:
+    with open_warehouse(settings, read_only=True) as con:
+        return con.execute("SELECT observed_at, status, records, intervals_opened, "
+                           "intervals_closed, history_tables FROM runs ORDER BY observed_at"
+                           ).fetchall()
+
+
+def test_a_backfill_batch_writes_each_run_as_if_alone(settings, monkeypatch) -> None:
+    """Issue 32: versions in order are written BATCH_RUNS at a time, one SCD2 pass per table
+    for all of them; each run is still judged (unchanged, suspect) and counted as alone."""
+    batched = []
+    real = pipeline.record_batch_rows
+    monkeypatch.setattr(pipeline, "record_batch_rows",
+                        lambda con, **kw: batched.append(len(kw["runs"])) or real(con, **kw))
+    full = {"a": "1", "b": "2", "c": "3"}
+
+    def body(prices: dict[str, str]) -> bytes:
+        return jsonl(*(price_line(m, p) for m, p in prices.items()))
+
+    pipeline.ingest_body(settings, "records", body(full), day(0), "t:0")
+    report = _backfilled(settings, {
+        1: body(full | {"b": "2.5"}),
+        2: body(full | {"b": "2.5"}),     # the same content: unchanged
+        3: body({"a": "1"}),              # 1 record of 3: suspect, closes nothing
+        4: body({"a": "1", "b": "2"}),    # b back to 2, c gone
+        6: body(full)})                   # c again
+    assert batched == [5]
+    assert (report.counts["ingested"], report.counts["unchanged"],
+            report.counts["suspect"]) == (3, 1, 1)
+    assert stored_intervals(settings.db_path) == {
+        ("a", "input", Decimal(1), day(0), None),
+        ("b", "input", Decimal(2), day(0), day(1)),
+        ("b", "input", Decimal("2.5"), day(1), day(4)),
+        ("b", "input", Decimal(2), day(4), None),
+        ("c", "input", Decimal(3), day(0), day(4)),
+        ("c", "input", Decimal(3), day(6), None),
+    }
+    assert _runs(settings)[1:] == [
+        (day(1), "ok", 3, 1, 1, ["price_history"]),
+        (day(2), "unchanged", 3, 0, 0, []),
+        (day(3), "suspect", 1, 0, 0, []),
+        (day(4), "ok", 2, 1, 2, ["price_history"]),
+        (day(6), "ok", 3, 1, 0, ["price_history"])]
+
+
+def test_a_batch_with_a_bad_version_is_written_one_version_at_a_time(settings) -> None:
+    """Two values for one key in one version: the batch is rolled back and its versions
+    written alone, so the bad one is named and fails, and the rest land."""
+    report = _backfilled(settings, {
+        1: jsonl(price_line("a", "1")),
+        2: jsonl(price_line("a", "1"), price_line("a", "2")),
+        3: jsonl(price_line("a", "3"))})
+    assert (report.counts["ingested"], report.counts["failed"]) == (2, 1)
+    assert report.problems[0]["observed_at"].startswith(day(2).date().isoformat())
+    assert "two different" in report.problems[0]["message"]
+    assert stored_intervals(settings.db_path) == {
+        ("a", "input", Decimal(1), day(1), day(3)), ("a", "input", Decimal(3), day(3), None)}
+    with open_warehouse(settings, read_only=True) as con:  # no run or fetch of the rollback
+        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM fetch_log "
+                           "WHERE run_id IS NOT NULL").fetchone() == (2, 2)
+
+
+@pytest.mark.slow
+@hypothesis_settings(max_examples=20)
+@given(data=st.data())
+def test_random_batched_backfills_equal_ingests_one_at_a_time(tmp_path_factory, data,
+                                                               monkeypatch) -> None:
+    """The batch writer (history.apply_batch) against the one-snapshot writer, on random
+    sequences with repeats, suspect snapshots, a stored prefix and batches of 1 to 4."""
+    count = data.draw(st.integers(min_value=1, max_value=8), label="snapshots")
+    snaps = []
+    for _ in range(count):
+        again = snaps and data.draw(st.booleans(), label="same as before")
+        snaps.append(snaps[-1] if again else data.draw(snapshots, label="values"))
+    stored = data.draw(st.integers(min_value=0, max_value=count), label="stored before")
+    monkeypatch.setattr(backfill, "BATCH_RUNS", data.draw(st.integers(1, 4), label="batch"))
+    folder = tmp_path_factory.mktemp("b")
+    alone, batched = (load_settings(db_path=folder / name, suspect_ratio=0.5)
+                      for name in ("alone.duckdb", "batched.duckdb"))
+    for n, snap in enumerate(snaps):
+        pipeline.ingest_body(alone, "records", body_of(snap), day(n), f"test:{n}")
+        if n < stored:
+            pipeline.ingest_body(batched, "records", body_of(snap), day(n), f"test:{n}")
+    _backfilled(batched, {n: body_of(snap) for n, snap in enumerate(snaps) if n >= stored})
+    assert _written(batched) == _written(alone)
+
+
+def _written(settings) -> tuple[list[tuple], list[tuple]]:
+    """price_history (but the key digest, for a readable failure) and the runs' figures."""
+    with open_db(settings.db_path, read_only=True) as con:
+        return (con.execute("SELECT * EXCLUDE (key_hash) FROM price_history ORDER BY ALL"
+                            ).fetchall(),
+                con.execute("SELECT observed_at, status, records, intervals_opened, "
+                            "intervals_closed, message, history_tables FROM runs "
+                            "ORDER BY observed_at").fetchall())
