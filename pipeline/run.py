@@ -29,7 +29,6 @@ from pricewatch.warehouse.bodies import ArchiveError
 from pricewatch.warehouse.db import (
     DatabaseLocked,
     WarehouseError,
-    fetch_one,
     in_transaction,
     open_warehouse,
     warehouse_exists,
@@ -39,6 +38,7 @@ from pricewatch.warehouse.ingest import (
     RebuildReport,
     RunOutcome,
     StagedRun,
+    any_run_at,
     archive,
     archive_rows,
     content_digest,
@@ -188,10 +188,7 @@ def ingest_batch(con: duckdb.DuckDBPyConnection, settings: Settings, source: str
     times = [run.observed_at for run, _ in runs]
 
     def write() -> list[RunOutcome] | None:
-        taken = fetch_one(con, "SELECT count(*) FROM runs WHERE source = $src AND status <> "
-                          "'failed' AND observed_at IN (SELECT unnest($times))",
-                          {"src": source, "times": times})
-        if taken and taken[0]:
+        if any_run_at(con, source, times):
             raise NotBatchable(f"{source}: a run already holds one of the batch's times")
         fetch_ids = archive_rows(con, source, parser, [body for _, body in runs])
         return record_batch_rows(con, source=source, parser=parser,

@@ -492,3 +492,26 @@ def _written(settings) -> tuple[list[tuple], list[tuple]]:
                 con.execute("SELECT observed_at, status, records, intervals_opened, "
                             "intervals_closed, message, history_tables FROM runs "
                             "ORDER BY observed_at").fetchall())
+
+
+def test_a_batch_that_cannot_be_exact_writes_nothing(settings) -> None:
+    """pipeline.ingest_batch gives None, with nothing written, for a batch at a time a run
+    already holds or before a stored run (another writer's, since backfill sends neither):
+    its caller then writes its runs one at a time."""
+    from pricewatch.records import FetchedBody, ParseResult, parse_jsonl
+
+    def staged(n: int, price: str) -> tuple[ingest.StagedRun, FetchedBody]:
+        body = jsonl(price_line("a", price))
+        run = ingest.StagedRun.of("records", ParseResult(parse_jsonl(body)), day(n),
+                                  FetchedBody(url="t", fetched_at=day(n), content=body).sha256,
+                                  None)
+        return run, FetchedBody(url=f"t:{n}", fetched_at=day(n), content=body)
+
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "1")), day(1), "t:1")
+    pipeline.ingest_body(settings, "records", jsonl(price_line("a", "3")), day(3), "t:3")
+    before = _runs(settings), stored_intervals(settings.db_path)
+    with open_warehouse(settings) as con:
+        for batch in ([staged(3, "2")], [staged(2, "2")]):  # a stored time; before day 3
+            assert pipeline.ingest_batch(con, settings, "records", "records", batch) is None
+        assert con.execute("SELECT count(*) FROM fetch_log").fetchone() == (2,)
+    assert (_runs(settings), stored_intervals(settings.db_path)) == before

@@ -168,6 +168,16 @@ def find_duplicate(con: duckdb.DuckDBPyConnection, source: str, observed_at: dat
     return int(row[0])
 
 
+def any_run_at(con: duckdb.DuckDBPyConnection, source: str,
+               times: Sequence[datetime]) -> bool:
+    """Whether the source has a run (not failed) at one of these times: `find_duplicate`
+    for a batch, which is then written one run at a time to say which."""
+    row = fetch_one(con, "SELECT count(*) FROM runs WHERE source = $src AND status <> "
+                    "'failed' AND observed_at IN (SELECT unnest($times))",
+                    {"src": source, "times": list(times)})
+    return bool(row and row[0])
+
+
 def record_run(con: duckdb.DuckDBPyConnection, *, source: str, parser: str,
                observed_at: datetime, parsed: ParseResult, fetch_ids: Sequence[int] = (),
                content_sha256: str | None = None, started_at: datetime | None = None,
