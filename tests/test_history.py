@@ -515,3 +515,18 @@ def test_a_batch_that_cannot_be_exact_writes_nothing(settings) -> None:
             assert pipeline.ingest_batch(con, settings, "records", "records", batch) is None
         assert con.execute("SELECT count(*) FROM fetch_log").fetchone() == (2,)
     assert (_runs(settings), stored_intervals(settings.db_path)) == before
+
+
+def test_one_record_twice_with_an_empty_and_a_missing_list_is_one_interval(settings) -> None:
+    """DuckDB's hash gives a NULL list and an empty one the same digest, so two rows of one
+    key in a snapshot can be one value yet not the same row: one is kept, alone and in a
+    batch (each kept both, a second open interval for the key; the batch four)."""
+    listed = ('{"kind": "offer", "provider": "openrouter", "model": "a", '
+              '"context_length": 8192, "supported_parameters": []}')
+    unlisted = '{"kind": "offer", "provider": "openrouter", "model": "a", "context_length": 8192}'
+    pipeline.ingest_body(settings, "records", jsonl(listed, unlisted), day(0), "t:0")
+    _backfilled(settings, {1: jsonl(listed, unlisted, price_line("a", "1")),
+                           2: jsonl(unlisted, listed, price_line("a", "2"))})
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("SELECT model, valid_from, valid_to FROM offer_history").fetchall(
+            ) == [("a", day(0), None)]

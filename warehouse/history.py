@@ -210,8 +210,10 @@ def stage(con: duckdb.DuckDBPyConnection, spec: HistorySpec, rows: pa.Table) -> 
         raise ConflictingRecords(
             f"two different {spec.record_type.__name__} values for one key "
             f"({spec.label} {clash!r}) in one snapshot")
-    if repeated:  # the same record twice: keep one
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT * FROM {table}")
+    if repeated:  # the same record twice: keep one (one row per key, even where two
+        # rows of one digest differ, as a NULL list and an empty one do)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} "
+                    "QUALIFY row_number() OVER (PARTITION BY key_hash) = 1")
 
 
 def apply_snapshot(con: duckdb.DuckDBPyConnection, spec: HistorySpec, at: Boundary,
@@ -276,7 +278,6 @@ def scope_filter(spec: HistorySpec, scope: str) -> str:
     return "FALSE"
 
 
-
 @dataclass(frozen=True)
 class Step:
     """One snapshot of a batch (`apply_batch`): its run and time, oldest first."""
@@ -313,7 +314,8 @@ def stage_batch(con: duckdb.DuckDBPyConnection, spec: HistorySpec,
     if clash is not None and clash[0] is not None:
         raise ConflictingRecords(f"two different {spec.record_type.__name__} values for one "
                                  f"key in snapshot {clash[0]} of the batch")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT * FROM {table}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} "
+                "QUALIFY row_number() OVER (PARTITION BY seq, key_hash) = 1")  # as in stage
 
 
 # A key's islands: its consecutive snapshots with one value (seq minus the value's own
