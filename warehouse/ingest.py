@@ -1,8 +1,9 @@
 """The only code that writes to the warehouse: the archive (bronze) and collection runs.
 
 A run is one transaction: its row in `runs`, its history changes and its measurements
-land together or not at all (a backfill in order puts several runs in one, each whole). Bodies are archived in their own, earlier transaction, so a
-run that fails to parse or to write still leaves its bodies for `reparse`.
+land together or not at all (a backfill in order puts several runs in one, each whole).
+Bodies are archived in their own, earlier transaction, so a run that fails to parse or to
+write still leaves its bodies for `reparse`.
 """
 
 from __future__ import annotations
